@@ -1,0 +1,363 @@
+"""The `recap` command: parses options, resolves defaults and calls the library."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from recap.errors import ConfigError, RecapError, unknown_choice
+
+app = typer.Typer(
+    name="recap",
+    help="Turn a podcast episode or video into a publishable markdown blog post.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Folder holding episode folders.")]
+EpisodeArg = Annotated[Path, typer.Argument(help="An episode folder (output/<slug>).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Rerun even if up to date.")]
+
+
+# ---------------------------------------------------------------- shared option groups
+
+def whisper_options(model: str | None, language: str | None, vad: bool, fast: bool,
+                    device: str, compute_type: str) -> Any:
+    from recap.config import Config
+    from recap.transcribe import DEFAULT_MODEL, TranscribeOptions
+
+    cfg = Config.load()
+    if device not in ("cpu", "cuda", "auto"):
+        raise unknown_choice("device", device, ("cpu", "cuda", "auto"))
+    return TranscribeOptions(
+        model=cfg.resolve("whisper_model", model, DEFAULT_MODEL),
+        language=cfg.resolve("language", language, None),
+        vad=vad, fast=fast, device=device, compute_type=compute_type,
+    )
+
+
+def llm_settings(base_url: str | None, model: str | None, jobs: int | None,
+                 timeout: float | None, structured: str | None,
+                 embedded_model: str | None) -> Any:
+    from recap.config import Config
+    from recap.llm import LLMSettings
+
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--llm-jobs must be at least 1 (got {jobs})")
+    return LLMSettings.resolve(Config.load(), base_url=base_url, model=model, jobs=jobs,
+                               timeout=timeout, structured=structured,
+                               embedded_model=embedded_model)
+
+
+def notes_options(prompts: Path | None, settings: Any) -> Any:
+    from recap.config import Config
+    from recap.notes import NotesOptions
+
+    cfg = Config.load()
+    prompts_dir = cfg.resolve("prompts", str(prompts) if prompts else None, None)
+    return NotesOptions.create(prompts_dir=Path(prompts_dir) if prompts_dir else None,
+                               llm=settings)
+
+
+def chunk_options(settings: Any) -> Any:
+    from recap.chunk import ChunkOptions
+
+    return ChunkOptions(context_tokens=settings.context_window(), model=settings.model_name())
+
+
+def write_options(fmt: str, template: Path | None, wpm: int, force: bool, draft: bool) -> Any:
+    from recap.write import FORMATS, WriteOptions
+
+    if fmt not in FORMATS:
+        raise unknown_choice("format", fmt, FORMATS)
+    if wpm < 1:
+        raise ConfigError(f"--wpm must be a positive number of words a minute (got {wpm})")
+    if template is not None and not template.is_file():
+        raise ConfigError(f"template {template} does not exist")
+    return WriteOptions(format=fmt, template=template, words_per_minute=wpm, force=force,
+                        draft=draft)
+
+
+LLMBaseUrl = Annotated[str | None, typer.Option(
+    "--llm-base-url", help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else the "
+    "embedded llama.cpp server).")]
+LLMModel = Annotated[str | None, typer.Option("--llm-model", help="Model name at the endpoint.")]
+LLMJobs = Annotated[int | None, typer.Option("--llm-jobs", help="Concurrent LLM calls.")]
+LLMTimeout = Annotated[float | None, typer.Option("--llm-timeout", help="Seconds per LLM call.")]
+LLMStructured = Annotated[str | None, typer.Option(
+    "--llm-structured", help="Structured output mode: auto, json_schema, json_object, prompt.")]
+EmbeddedModel = Annotated[str | None, typer.Option(
+    "--embedded-model", help="Embedded model: qwen2.5-coder-1.5b (default), smollm2-135m, or a "
+    ".gguf path.")]
+PromptsOpt = Annotated[Path | None, typer.Option("--prompts", help="Folder of prompt files.")]
+WhisperModel = Annotated[str | None, typer.Option(
+    "--whisper-model", help="faster-whisper model name or local directory (default tiny.en).")]
+LanguageOpt = Annotated[str | None, typer.Option("--language", help="Spoken language code.")]
+VadOpt = Annotated[bool, typer.Option("--vad/--no-vad", help="Skip non-speech (Silero VAD).")]
+FastOpt = Annotated[bool, typer.Option("--fast", help="Batched transcription (3-4x faster).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")]
+ComputeOpt = Annotated[str, typer.Option("--compute-type", help="CTranslate2 compute type.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="hugo, jekyll or markdown.")]
+TemplateOpt = Annotated[Path | None, typer.Option("--template", help="Jinja2 post template.")]
+WpmOpt = Annotated[int, typer.Option("--wpm", help="Reading speed, words a minute.")]
+DraftOpt = Annotated[bool, typer.Option("--draft/--no-draft", help="Front matter draft flag.")]
+
+
+# ---------------------------------------------------------------- commands
+
+@app.command()
+def run(
+    source: Annotated[str, typer.Argument(help="URL or local audio/video file.")],
+    output: OutputOpt = Path("output"),
+    force: ForceOpt = False,
+    whisper_model: WhisperModel = None,
+    language: LanguageOpt = None,
+    vad: VadOpt = True,
+    fast: FastOpt = False,
+    device: DeviceOpt = "cpu",
+    compute_type: ComputeOpt = "int8",
+    llm_base_url: LLMBaseUrl = None,
+    llm_model: LLMModel = None,
+    llm_jobs: LLMJobs = None,
+    llm_timeout: LLMTimeout = None,
+    llm_structured: LLMStructured = None,
+    embedded_model: EmbeddedModel = None,
+    prompts: PromptsOpt = None,
+    fmt: FormatOpt = "hugo",
+    template: TemplateOpt = None,
+    wpm: WpmOpt = 200,
+    draft: DraftOpt = True,
+    stop_after: Annotated[str, typer.Option(
+        "--stop-after", help="Last stage to run: fetch, transcribe, chunk, notes, write.")] = "write",
+    no_stream: Annotated[bool, typer.Option(
+        "--no-stream", help="Run stages one after another instead of overlapping them.")] = False,
+) -> None:
+    """Run every stage for SOURCE that is not up to date."""
+    from recap import pipeline
+    from recap.episode import STAGES
+    from recap.llm import open_llm
+
+    if stop_after not in STAGES:
+        raise unknown_choice("stage", stop_after, STAGES)
+    settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured,
+                            embedded_model)
+    options = pipeline.RunOptions(
+        transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type),
+        chunk=chunk_options(settings),
+        notes=notes_options(prompts, settings),
+        write=write_options(fmt, template, wpm, force, draft),
+        llm=settings, force=force, stop_after=stop_after, stream=not no_stream,
+    )
+    from recap.ui import ConsoleReporter
+
+    with ConsoleReporter() as reporter:
+        result = pipeline.run(source, output, options, reporter,
+                              llm_factory=lambda: open_llm(settings))
+    _echo_result(result)
+
+
+@app.command()
+def fetch(
+    source: Annotated[str, typer.Argument(help="URL or local audio/video file.")],
+    output: OutputOpt = Path("output"),
+    force: ForceOpt = False,
+) -> None:
+    """Download audio and metadata into a new episode folder."""
+    from recap import pipeline
+
+    options = pipeline.RunOptions(stop_after="fetch", force=force)
+    from recap.ui import ConsoleReporter
+
+    with ConsoleReporter() as reporter:
+        result = pipeline.run(source, output, options, reporter)
+    typer.echo(str(result.episode.root))
+
+
+@app.command()
+def transcribe(
+    episode: EpisodeArg,
+    force: ForceOpt = False,
+    whisper_model: WhisperModel = None,
+    language: LanguageOpt = None,
+    vad: VadOpt = True,
+    fast: FastOpt = False,
+    device: DeviceOpt = "cpu",
+    compute_type: ComputeOpt = "int8",
+) -> None:
+    """Transcribe the episode's audio with faster-whisper (transcript.json/.srt/.txt)."""
+    from recap import pipeline
+    from recap.episode import Episode
+    from recap.ui import ConsoleReporter
+
+    ep = Episode.open(episode)
+    options = whisper_options(whisper_model, language, vad, fast, device, compute_type)
+    with ep.lock(), ConsoleReporter() as reporter:
+        pipeline.run_stage(ep, "transcribe", pipeline.RunOptions(transcribe=options, force=force),
+                           reporter)
+    typer.echo(str(ep.transcript_path))
+
+
+@app.command()
+def chunk(
+    episode: EpisodeArg,
+    force: ForceOpt = False,
+    llm_base_url: LLMBaseUrl = None,
+    llm_model: LLMModel = None,
+    embedded_model: EmbeddedModel = None,
+) -> None:
+    """Split the transcript into chunks that fit the model's context (chunks.json)."""
+    from recap import pipeline
+    from recap.episode import Episode
+    from recap.ui import ConsoleReporter
+
+    ep = Episode.open(episode)
+    settings = llm_settings(llm_base_url, llm_model, None, None, None, embedded_model)
+    with ep.lock(), ConsoleReporter() as reporter:
+        pipeline.run_stage(ep, "chunk", pipeline.RunOptions(chunk=chunk_options(settings),
+                                                            force=force), reporter)
+    typer.echo(str(ep.chunks_path))
+
+
+@app.command()
+def notes(
+    episode: EpisodeArg,
+    force: ForceOpt = False,
+    llm_base_url: LLMBaseUrl = None,
+    llm_model: LLMModel = None,
+    llm_jobs: LLMJobs = None,
+    llm_timeout: LLMTimeout = None,
+    llm_structured: LLMStructured = None,
+    embedded_model: EmbeddedModel = None,
+    prompts: PromptsOpt = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Show, per bullet, the transcript text it rests on.")] = False,
+) -> None:
+    """Turn chunks into topic-grouped bullet notes with the LLM (notes.json)."""
+    from recap import pipeline
+    from recap.episode import Episode
+    from recap.llm import open_llm
+    from recap.ui import ConsoleReporter
+
+    ep = Episode.open(episode)
+    if explain:
+        from recap.notes import explain as explain_notes
+
+        typer.echo(explain_notes(ep))
+        return
+    settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured,
+                            embedded_model)
+    options = pipeline.RunOptions(chunk=chunk_options(settings),
+                                  notes=notes_options(prompts, settings), llm=settings,
+                                  force=force)
+    with ep.lock(), ConsoleReporter() as reporter:
+        pipeline.run_stage(ep, "notes", options, reporter, llm_factory=lambda: open_llm(settings))
+    typer.echo(str(ep.notes_path))
+
+
+@app.command()
+def write(
+    episode: EpisodeArg,
+    force: ForceOpt = False,
+    fmt: FormatOpt = "hugo",
+    template: TemplateOpt = None,
+    wpm: WpmOpt = 200,
+    draft: DraftOpt = True,
+) -> None:
+    """Write the markdown post from notes.json and info.json (post/index.md)."""
+    from recap import pipeline
+    from recap.episode import Episode
+    from recap.ui import ConsoleReporter
+
+    ep = Episode.open(episode)
+    options = pipeline.RunOptions(write=write_options(fmt, template, wpm, force, draft),
+                                  force=force)
+    with ep.lock(), ConsoleReporter() as reporter:
+        result = pipeline.run_stage(ep, "write", options, reporter)
+    if result is not None:
+        typer.echo(str(result))
+
+
+@app.command()
+def status(
+    output: Annotated[Path, typer.Argument(help="Folder holding episode folders.")] = Path("output"),
+) -> None:
+    """A table of episodes and which stages are done, stale, edited or failed."""
+    from recap.status import collect_status
+    from recap.ui import print_status
+
+    print_status(collect_status(output))
+
+
+def _echo_result(result: Any) -> None:
+    if result.post is not None:
+        typer.echo(str(result.post))
+    else:
+        typer.echo(str(result.episode.root))
+
+
+# ---------------------------------------------------------------- entry point
+
+def _register_extensions() -> None:
+    """Commands that live in their own modules (typer sub-apps keep this file small)."""
+    from recap.commands import register_all
+
+    register_all(app)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Entry point: domain errors become one line on stderr and exit code 1."""
+    logging.basicConfig(
+        level=logging.DEBUG if os.environ.get("RECAP_DEBUG") else logging.WARNING,
+        format="recap: %(levelname)s: %(message)s",
+    )
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    _register_extensions()
+    try:
+        app(standalone_mode=False)
+    except RecapError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; finished artifacts are kept and the next run resumes", 130)
+    except Exception as exc:  # noqa: BLE001 - last resort: no traceback unless asked
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            _fail("aborted", 130)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if os.environ.get("RECAP_DEBUG"):
+            raise
+        from recap.redact import redact
+
+        _fail(f"unexpected error: {redact(f'{type(exc).__name__}: {exc}')} "
+              "(set RECAP_DEBUG=1 for a traceback)", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    from recap.redact import redact
+
+    line = " ".join(redact(message).split())
+    typer.echo(f"recap: error: {line}", err=True)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

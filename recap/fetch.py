@@ -1,0 +1,338 @@
+"""Fetch stage: yt-dlp (any URL it supports) or a local file -> info.json, audio, hero.jpg."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from recap import media
+from recap.episode import Episode, atomic_move, atomic_write_text, unique_episode_dir
+from recap.errors import FetchError, InputError, MediaError, OutputError
+from recap.models import Chapter, Info
+
+log = logging.getLogger("recap.fetch")
+
+ProgressFn = Callable[[float, float | None], None]
+"""progress(done_bytes, total_bytes_or_None)."""
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class FetchOptions:
+    """How to fetch a source."""
+
+    audio_only: bool = True
+    """Download the best audio-only format when the site offers one."""
+    socket_timeout: float = 30.0
+    """Seconds before a stalled network read fails."""
+    retries: int = 3
+    """yt-dlp's retries for HTTP errors and fragments."""
+    thumbnail: bool = True
+    """Save the source's thumbnail as hero.jpg."""
+
+
+def is_url(source: str) -> bool:
+    """True when `source` looks like a URL rather than a local path."""
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
+
+
+def normalise_source(source: str) -> str:
+    """A stable identity for a source: an absolute path for files, the URL as given otherwise."""
+    source = source.strip()
+    if not source:
+        raise InputError("empty source: give a URL or a path to an audio/video file")
+    if "\x00" in source:
+        raise InputError("invalid source: contains a NUL character")
+    if is_url(source):
+        parsed = urlparse(source)
+        scheme = parsed.scheme.lower()
+        if scheme == "file":
+            return str(Path(unquote(parsed.path)).resolve())
+        if scheme not in ("http", "https"):
+            raise InputError(
+                f"unsupported URL scheme {scheme!r} in {source!r}; give an http(s) URL or a local file"
+            )
+        if not parsed.netloc:
+            raise InputError(f"malformed URL {source!r}: no host")
+        return source
+    return str(Path(source).expanduser().resolve())
+
+
+def read_title(source: str) -> str:
+    """A cheap title guess for a local file (tags, else the file name)."""
+    path = Path(source)
+    try:
+        tags = media.probe(path)
+    except MediaError:
+        return path.stem
+    return tags.title or _pretty_stem(path)
+
+
+def fetch(
+    source: str,
+    output_root: Path,
+    options: FetchOptions | None = None,
+    progress: ProgressFn | None = None,
+    episode_dir: Path | None = None,
+) -> tuple[Episode, Info]:
+    """Fetch `source` into an episode folder under `output_root` and write info.json.
+
+    Args:
+        source: a URL yt-dlp supports, or a path to a local audio/video file.
+        output_root: where episode folders live.
+        options: fetch options.
+        progress: called with bytes downloaded and the total when known.
+        episode_dir: reuse this folder instead of deriving one from the title.
+
+    Returns:
+        The episode and its metadata.
+    """
+    options = options or FetchOptions()
+    source = normalise_source(source)
+    output_root = Path(output_root)
+    try:
+        output_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {output_root}: {exc.strerror}") from None
+    if is_url(source):
+        return _fetch_url(source, output_root, options, progress, episode_dir)
+    return _fetch_file(source, output_root, episode_dir)
+
+
+# ---------------------------------------------------------------- local files
+
+def _fetch_file(source: str, output_root: Path, episode_dir: Path | None) -> tuple[Episode, Info]:
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give an audio or video file")
+    probe = media.probe(path)
+    title = probe.title or _pretty_stem(path)
+    folder = episode_dir or unique_episode_dir(output_root, title, source)
+    folder.mkdir(parents=True, exist_ok=True)
+    audio_name = "audio" + (path.suffix.lower() or ".bin")
+    target = folder / audio_name
+    if not (target.exists() and target.stat().st_size == path.stat().st_size):
+        tmp = folder / f".{audio_name}.tmp-copy"
+        try:
+            shutil.copyfile(path, tmp)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise OutputError(f"cannot copy {path} into {folder}: {exc.strerror}") from None
+        atomic_move(tmp, target)
+    info = Info(
+        title=title,
+        duration=round(probe.duration, 3),
+        audio_file=audio_name,
+        source=source,
+        webpage_url=source,
+        uploader=probe.artist,
+        upload_date=_iso_date(probe.date),
+        description="",
+        chapters=[],
+        thumbnail=None,
+        extractor="local",
+        id=hashlib.sha256(source.encode()).hexdigest()[:12],
+    )
+    episode = Episode(folder)
+    atomic_write_text(episode.info_path, info.to_json())
+    return episode, info
+
+
+def _pretty_stem(path: Path) -> str:
+    return re.sub(r"[_-]+", " ", path.stem).strip() or path.stem
+
+
+# ---------------------------------------------------------------- URLs
+
+class _Logger:
+    """Collects yt-dlp's messages into our logger instead of stdout."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def debug(self, msg: str) -> None:
+        log.debug(msg)
+
+    def info(self, msg: str) -> None:
+        log.debug(msg)
+
+    def warning(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", msg)
+
+    def error(self, msg: str) -> None:
+        self.errors.append(msg)
+
+
+def ydl_options(tmp: Path, options: FetchOptions, progress: ProgressFn | None) -> dict[str, Any]:
+    """yt-dlp options. Nothing here comes from untrusted input (no exec hooks, no file URLs)."""
+
+    def hook(status: dict[str, Any]) -> None:
+        if progress and status.get("status") in ("downloading", "finished"):
+            total = status.get("total_bytes") or status.get("total_bytes_estimate")
+            progress(float(status.get("downloaded_bytes") or 0), float(total) if total else None)
+
+    return {
+        "format": "bestaudio/best" if options.audio_only else "best",
+        "outtmpl": {"default": str(tmp / "audio.%(ext)s"), "thumbnail": str(tmp / "hero.%(ext)s")},
+        "noplaylist": True,
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "logger": _Logger(),
+        "progress_hooks": [hook],
+        "writethumbnail": options.thumbnail,
+        "socket_timeout": options.socket_timeout,
+        "retries": options.retries,
+        "overwrites": True,
+        "restrictfilenames": True,
+        "enable_file_urls": False,
+        "ffmpeg_location": media.ffmpeg_exe(),
+        "color": {"stderr": "no_color", "stdout": "no_color"},
+    }
+
+
+def _fetch_url(
+    url: str,
+    output_root: Path,
+    options: FetchOptions,
+    progress: ProgressFn | None,
+    episode_dir: Path | None,
+) -> tuple[Episode, Info]:
+    import yt_dlp
+
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=output_root))
+    except OSError as exc:
+        raise OutputError(f"cannot write in {output_root}: {exc.strerror}") from None
+    try:
+        opts = ydl_options(tmp, options, progress)
+        try:
+            with yt_dlp.YoutubeDL(opts) as ydl:
+                raw = ydl.extract_info(url, download=True)
+                raw = ydl.sanitize_info(raw)
+        except yt_dlp.utils.DownloadError as exc:
+            raise FetchError(clean_ytdlp_error(str(exc), url)) from None
+        except yt_dlp.utils.YoutubeDLError as exc:
+            raise FetchError(clean_ytdlp_error(str(exc), url)) from None
+        if not raw:
+            raise FetchError(f"no media found at {url}")
+        if raw.get("_type") == "playlist" or raw.get("entries") is not None:
+            count = len(list(raw.get("entries") or []))
+            raise InputError(f"{url} is a playlist or feed of {count} entries; use `recap batch`")
+        downloads = [p for p in tmp.glob("audio.*") if not p.name.endswith((".part", ".ytdl"))]
+        if not downloads:
+            raise FetchError(f"no media found at {url}")
+        audio = downloads[0]
+        if audio.stat().st_size == 0:
+            raise FetchError(f"the media at {url} is empty (0 bytes)")
+        media.probe(audio)  # fails clearly when the download is not media
+        info = normalise_info(raw, url, "audio" + audio.suffix.lower())
+        folder = episode_dir or unique_episode_dir(output_root, info.title, url)
+        folder.mkdir(parents=True, exist_ok=True)
+        episode = Episode(folder)
+        hero = _thumbnail_to_jpeg(tmp)
+        if hero is not None:
+            atomic_move(hero, episode.hero_path)
+        else:
+            info.thumbnail = info.thumbnail if episode.hero_path.exists() else None
+        for stale in folder.glob("audio.*"):
+            if stale.name != info.audio_file:
+                stale.unlink()
+        atomic_move(audio, folder / info.audio_file)
+        atomic_write_text(episode.info_path, info.to_json())
+        return episode, info
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _thumbnail_to_jpeg(tmp: Path) -> Path | None:
+    thumbs = [p for p in tmp.glob("hero.*") if p.suffix.lower() not in (".part", ".ytdl")]
+    if not thumbs:
+        return None
+    thumb = thumbs[0]
+    if thumb.suffix.lower() in (".jpg", ".jpeg"):
+        return thumb
+    out = tmp / "hero-converted.jpg"
+    proc = subprocess.run(
+        [media.ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(thumb), str(out)],
+        capture_output=True, timeout=60,
+    )
+    if proc.returncode != 0 or not out.exists():
+        log.warning("thumbnail could not be converted to JPEG; skipping hero.jpg")
+        return None
+    return out
+
+
+def normalise_info(raw: dict[str, Any], url: str, audio_file: str) -> Info:
+    """Map yt-dlp's info dict onto recap's Info."""
+    duration = float(raw.get("duration") or 0.0)
+    chapters = []
+    for ch in raw.get("chapters") or []:
+        try:
+            chapters.append(Chapter(str(ch.get("title") or ""), float(ch["start_time"]),
+                                    float(ch.get("end_time") or duration)))
+        except (KeyError, TypeError, ValueError):
+            continue
+    upload = raw.get("upload_date")
+    date = _iso_date(upload) if upload else None
+    if not date and raw.get("timestamp"):
+        import datetime as dt
+
+        date = dt.datetime.fromtimestamp(float(raw["timestamp"]), dt.UTC).date().isoformat()
+    return Info(
+        title=str(raw.get("title") or raw.get("id") or "episode"),
+        duration=duration,
+        audio_file=audio_file,
+        source=url,
+        webpage_url=str(raw.get("webpage_url") or url),
+        uploader=str(raw.get("uploader") or raw.get("channel") or ""),
+        upload_date=date,
+        description=str(raw.get("description") or ""),
+        chapters=chapters,
+        thumbnail=raw.get("thumbnail"),
+        extractor=str(raw.get("extractor_key") or raw.get("extractor") or ""),
+        id=str(raw.get("id") or ""),
+    )
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    digits = re.sub(r"\D", "", str(value))
+    if len(digits) >= 8:
+        return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
+    if len(digits) == 4:
+        return f"{digits}-01-01"
+    return None
+
+
+def clean_ytdlp_error(message: str, url: str) -> str:
+    """One readable line from a yt-dlp error."""
+    text = _ANSI.sub("", message).strip()
+    text = re.sub(r"^ERROR:\s*", "", text)
+    text = re.sub(r"^\[[\w:]+\]\s*(\S+:\s*)?", "", text)
+    text = text.split(" (caused by", 1)[0]
+    text = text.splitlines()[0] if text else "download failed"
+    text = re.sub(r";\s*please report this issue.*$", "", text, flags=re.I)
+    low = text.lower()
+    if "unsupported url" in low:
+        return f"no media found at {url} (unsupported URL or a page without audio/video)"
+    if "http error 404" in low:
+        return f"{url} was not found (HTTP 404)"
+    if "private video" in low or "video unavailable" in low or "has been removed" in low:
+        return f"{url} is unavailable: {text}"
+    return f"cannot fetch {url}: {text}"

@@ -1,0 +1,109 @@
+"""ffmpeg: locate it, probe media, and decode audio as a stream of 16 kHz mono samples."""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from recap.errors import MediaError
+
+SAMPLE_RATE = 16_000
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """The system ffmpeg when present, else the static one inside imageio-ffmpeg."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError):
+        raise MediaError("ffmpeg not found: install ffmpeg or `pip install imageio-ffmpeg`") from None
+
+
+@dataclass
+class Probe:
+    duration: float
+    has_audio: bool
+    title: str = ""
+    artist: str = ""
+    date: str = ""
+
+
+_DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
+
+
+def probe(path: Path) -> Probe:
+    """Read duration and tags with `ffmpeg -i` (no ffprobe needed)."""
+    path = Path(path)
+    if not path.exists():
+        raise MediaError(f"{path} does not exist")
+    if path.is_dir():
+        raise MediaError(f"{path} is a directory, not an audio or video file")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path} is empty (0 bytes)")
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True, text=True, errors="replace", timeout=60,
+    )
+    err = proc.stderr
+    has_audio = bool(re.search(r"Stream #\S+.*: Audio:", err))
+    if "Invalid data found" in err or not has_audio:
+        raise MediaError(f"{path} is not an audio or video file ffmpeg can read")
+    match = _DURATION.search(err)
+    duration = 0.0
+    if match:
+        h, m, s = match.groups()
+        duration = int(h) * 3600 + int(m) * 60 + float(s)
+    tags = dict(re.findall(r"^\s{4}(\w+)\s*:\s(.*)$", err, flags=re.M))
+    lower = {k.lower(): v.strip() for k, v in tags.items()}
+    return Probe(duration, has_audio, lower.get("title", ""), lower.get("artist", ""),
+                 lower.get("date", ""))
+
+
+def decode_stream(path: Path, block_seconds: float = 30.0) -> Iterator[np.ndarray]:
+    """Yield float32 mono 16 kHz blocks of about `block_seconds`, decoding as we go.
+
+    Memory stays bounded by the block size whatever the file's length.
+    """
+    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path),
+           "-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    block_bytes = int(block_seconds * SAMPLE_RATE) * 2
+    total = 0
+    try:
+        while True:
+            data = proc.stdout.read(block_bytes)
+            if not data:
+                break
+            if len(data) % 2:
+                data = data[:-1]
+            total += len(data)
+            yield np.frombuffer(data, dtype=np.int16).astype(np.float32) / 32768.0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        stderr = proc.stderr.read().decode(errors="replace").strip()
+        proc.stdout.close()
+        proc.stderr.close()
+    if total == 0:
+        first = stderr.splitlines()[0] if stderr else "no audio decoded"
+        raise MediaError(f"cannot decode audio from {path}: {first}")
+
+
+def decode_all(path: Path) -> np.ndarray:
+    """Decode the whole file (for short clips and baselines)."""
+    blocks = list(decode_stream(path))
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)

