@@ -237,7 +237,7 @@ def _do_fetch(source: str, output_root: Path, options: RunOptions, reporter: Rep
 def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
               llm_factory: Callable[[], Any] | None, outcome: dict[str, str]) -> RunResult:
     last = STAGES.index(options.stop_after)
-    wanted = [s for s in STAGES[1 : last + 1]]
+    wanted = list(STAGES[1 : last + 1])
     params = stage_params(episode, options)
 
     def needs(stage: str) -> bool:

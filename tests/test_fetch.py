@@ -63,7 +63,7 @@ def test_404_and_page_without_media(site, tmp_path: Path) -> None:
         fetch(f"{server.url}/missing.mp3", tmp_path / "out")
     with pytest.raises(FetchError, match="no media found"):
         fetch(f"{server.url}/notes.html", tmp_path / "out")
-    assert not [p for p in (tmp_path / "out").iterdir()], "a failed fetch must leave nothing"
+    assert not list((tmp_path / "out").iterdir()), "a failed fetch must leave nothing"
 
 
 def test_connection_refused_is_one_clear_error(tmp_path: Path) -> None:
@@ -99,6 +99,7 @@ def test_sources_are_validated() -> None:
 
 
 def test_ytdlp_errors_become_one_line() -> None:
-    msg = "\x1b[0;31mERROR:\x1b[0m [generic] Unable to download webpage: HTTP Error 404: Not Found (caused by <HTTPError 404>)\nmore"
+    msg = ("\x1b[0;31mERROR:\x1b[0m [generic] Unable to download webpage: HTTP Error 404: "
+           "Not Found (caused by <HTTPError 404>)\nmore")
     assert clean_ytdlp_error(msg, "http://x") == "http://x was not found (HTTP 404)"
     assert "\n" not in clean_ytdlp_error("ERROR: boom\nsecond line", "http://x")
