@@ -41,6 +41,10 @@ class OutputError(RecapError):
     """An artifact could not be written (disk full, permissions)."""
 
 
+class WorkerError(RecapError):
+    """A transcription worker process died and the bounded retries did not help."""
+
+
 class LLMError(RecapError):
     """The LLM endpoint failed in a way retries did not fix."""
 

@@ -40,6 +40,9 @@ class FetchOptions:
     """yt-dlp's retries for HTTP errors and fragments."""
     thumbnail: bool = True
     """Save the source's thumbnail as hero.jpg."""
+    entry: dict[str, Any] | None = None
+    """What a playlist or feed said about this entry (title, upload_date, description,
+    uploader, duration, transparent); see `apply_entry_metadata`. Set by `recap batch`."""
 
 
 def is_url(source: str) -> bool:
@@ -239,8 +242,11 @@ def _fetch_url(
         audio = downloads[0]
         if audio.stat().st_size == 0:
             raise FetchError(f"the media at {url} is empty (0 bytes)")
-        media.probe(audio)  # fails clearly when the download is not media
+        probed = media.probe(audio)  # fails clearly when the download is not media
         info = normalise_info(raw, url, "audio" + audio.suffix.lower())
+        if not info.duration:
+            info.duration = round(probed.duration, 3)
+        info = apply_entry_metadata(info, options.entry)
         folder = episode_dir or unique_episode_dir(output_root, info.title, url)
         folder.mkdir(parents=True, exist_ok=True)
         episode = Episode(folder)
@@ -257,6 +263,25 @@ def _fetch_url(
         return episode, info
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def apply_entry_metadata(info: Info, entry: dict[str, Any] | None) -> Info:
+    """Merge what a playlist or feed said about an entry into the fetched `info`.
+
+    A feed's enclosure is a bare media file whose only title is its file name, so for
+    `url_transparent` entries (`transparent: True`) the feed's fields win, as in yt-dlp;
+    otherwise they only fill the fields the page left empty.
+    """
+    if not entry:
+        return info
+    override = bool(entry.get("transparent"))
+    for name in ("title", "description", "upload_date", "uploader"):
+        value = entry.get(name)
+        if value and (override or not getattr(info, name)):
+            setattr(info, name, str(value))
+    if not info.duration and entry.get("duration"):
+        info.duration = float(entry["duration"])
+    return info
 
 
 def _thumbnail_to_jpeg(tmp: Path) -> Path | None:
