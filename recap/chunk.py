@@ -62,7 +62,9 @@ class ChunkPacker:
     def add(self, segment: Segment) -> list[Chunk]:
         """Add one segment; return the chunks it completed."""
         done: list[Chunk] = []
-        tokens = self.counter.count(segment.text.strip()) + 1
+        # Count the line as the chunk's text will hold it (timestamp, newline), so chunk.tokens,
+        # what the model sees, stays within the budget.
+        tokens = self.counter.count(_line(segment)) + 1
         if self._segments and (
             self._tokens + tokens > self.budget or self._crosses_chapter(segment)
         ):
@@ -82,8 +84,11 @@ class ChunkPacker:
     def _crosses_chapter(self, segment: Segment) -> bool:
         if not self.chapter_starts or self._tokens < self.min_fill * self.budget:
             return False
-        first = self._segments[0].start
-        return any(first < boundary <= segment.start + 0.01 for boundary in self.chapter_starts)
+        # Only a chapter that starts with this segment: one passed while the chunk was still
+        # small has been packed across already.
+        previous = self._segments[-1].start
+        return any(previous < boundary <= segment.start + 0.01
+                   for boundary in self.chapter_starts)
 
     def _chapter_of(self, start: float) -> str | None:
         title = None
@@ -94,7 +99,7 @@ class ChunkPacker:
 
     def _emit(self) -> Chunk:
         segs = self._segments
-        text = "\n".join(f"[{_clock(s.start)}] {s.text.strip()}" for s in segs)
+        text = "\n".join(_line(s) for s in segs)
         chunk = Chunk(
             index=self._index,
             start=segs[0].start,
@@ -111,11 +116,12 @@ class ChunkPacker:
 
     def _split_segment(self, segment: Segment) -> list[Chunk]:
         words = segment.text.split()
+        room = self.budget - self.counter.count(f"[{_clock(segment.end)}] ")
         pieces: list[list[str]] = [[]]
         used = 0
         for word in words:
             cost = self.counter.count(word + " ")
-            if pieces[-1] and used + cost > self.budget:
+            if pieces[-1] and used + cost > room:
                 pieces.append([])
                 used = 0
             pieces[-1].append(word)
@@ -129,6 +135,10 @@ class ChunkPacker:
             self._segments = [Segment(segment.id, round(start, 2), round(end, 2), " ".join(piece))]
             out.append(self._emit())
         return out
+
+
+def _line(segment: Segment) -> str:
+    return f"[{_clock(segment.start)}] {segment.text.strip()}"
 
 
 def _clock(seconds: float) -> str:
