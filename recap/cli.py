@@ -328,16 +328,16 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     _register_extensions()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except RecapError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        _fail("interrupted; finished artifacts are kept and the next run resumes", 130)
+        _fail(_INTERRUPTED, 130)
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback unless asked
         import click
 
         if isinstance(exc, click.exceptions.Abort):
-            _fail("aborted", 130)
+            _fail(_INTERRUPTED, 130)
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
@@ -349,6 +349,14 @@ def main() -> None:
 
         _fail(f"unexpected error: {redact(f'{type(exc).__name__}: {exc}')} "
               "(set RECAP_DEBUG=1 for a traceback)", 1)
+    # typer returns the exit code instead of raising in non-standalone mode (130: Ctrl-C).
+    if code == 130:
+        _fail(_INTERRUPTED, 130)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+_INTERRUPTED = "interrupted; finished artifacts are kept and the next run resumes"
 
 
 def _fail(message: str, code: int) -> None:

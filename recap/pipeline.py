@@ -98,7 +98,20 @@ def stage_state(episode: Episode, stage: str, params: dict[str, Any] | None = No
         return "stale"
     if record.output_fingerprint and record.output_fingerprint != fingerprint_files(outputs):
         return "edited"
+    if stage == "write":
+        return _kept_post_state(episode, record)
     return "done"
+
+
+def _kept_post_state(episode: Episode, record: StageRecord) -> str:
+    """A post edited by hand stays `edited` while recap's newer version waits beside it."""
+    main, ours = record.stats.get("main"), record.stats.get("main_fingerprint")
+    if not main or not ours or main == record.stats.get("post"):
+        return "done"
+    path = episode.root / main
+    if not path.is_file():
+        return "missing"
+    return "edited" if fingerprint_files([path]) != ours else "done"
 
 
 @contextlib.contextmanager
@@ -291,15 +304,26 @@ def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
     return RunResult(episode, outcome, post)
 
 
-def stage_params(episode: Episode, options: RunOptions) -> dict[str, dict[str, Any]]:
+class StageParams(dict[str, dict[str, Any]]):
+    """The parameters each stage would run with now, computed on first use (a transcribe-only run
+    never reads the post template)."""
+
+    def __init__(self, options: RunOptions):
+        super().__init__()
+        self.options = options
+
+    def __missing__(self, stage: str) -> dict[str, Any]:
+        options = self.options
+        stage_options = {"transcribe": options.transcribe, "chunk": options.chunk,
+                         "notes": options.notes, "write": options.write}[stage]
+        value: dict[str, Any] = stage_options.params() if stage_options is not None else {}
+        self[stage] = value
+        return value
+
+
+def stage_params(episode: Episode, options: RunOptions) -> StageParams:
     """The parameters each stage would run with now (compared with the manifest)."""
-    params: dict[str, dict[str, Any]] = {
-        "transcribe": options.transcribe.params(),
-        "chunk": options.chunk.params(),
-        "notes": options.notes.params() if options.notes is not None else {},
-        "write": options.write.params() if options.write is not None else {},
-    }
-    return params
+    return StageParams(options)
 
 
 def _transcribe_progress(reporter: Reporter) -> Callable[[float, float], None]:
@@ -310,7 +334,7 @@ def _transcribe_progress(reporter: Reporter) -> Callable[[float, float], None]:
 
 
 def _run_transcribe(episode: Episode, options: RunOptions, reporter: Reporter,
-                    params: dict[str, dict[str, Any]]) -> None:
+                    params: StageParams) -> None:
     from recap import transcribe as stage
 
     with recording(episode, "transcribe", params["transcribe"], reporter) as stats:
@@ -320,7 +344,7 @@ def _run_transcribe(episode: Episode, options: RunOptions, reporter: Reporter,
 
 
 def _run_chunk(episode: Episode, options: RunOptions, reporter: Reporter,
-               params: dict[str, dict[str, Any]]) -> None:
+               params: StageParams) -> None:
     from recap import chunk as stage
 
     with recording(episode, "chunk", params["chunk"], reporter) as stats:
@@ -329,7 +353,7 @@ def _run_chunk(episode: Episode, options: RunOptions, reporter: Reporter,
 
 
 def _run_notes(episode: Episode, options: RunOptions, reporter: Reporter, llm: Any,
-               params: dict[str, dict[str, Any]]) -> None:
+               params: StageParams) -> None:
     from recap import notes as stage
 
     with recording(episode, "notes", params["notes"], reporter) as stats:
@@ -339,7 +363,7 @@ def _run_notes(episode: Episode, options: RunOptions, reporter: Reporter, llm: A
 
 
 def _run_write(episode: Episode, options: RunOptions, reporter: Reporter,
-               params: dict[str, dict[str, Any]]) -> Path:
+               params: StageParams) -> Path:
     from recap import write as stage
 
     with recording(episode, "write", params["write"], reporter) as stats:
@@ -351,7 +375,7 @@ def _run_write(episode: Episode, options: RunOptions, reporter: Reporter,
 
 
 def _stream_transcribe_to_notes(episode: Episode, options: RunOptions, reporter: Reporter,
-                                llm: Any, params: dict[str, dict[str, Any]]) -> None:
+                                llm: Any, params: StageParams) -> None:
     """Transcribe, chunk and start notes on each chunk as soon as it is complete."""
     from recap import notes as notes_stage
     from recap import transcribe as transcribe_stage
