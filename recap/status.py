@@ -34,7 +34,17 @@ def collect_status(output_root: Path) -> list[EpisodeStatus]:
             title = Info.load(episode.info_path).title
         except Exception:  # noqa: BLE001 - a broken info.json shows as a failed fetch
             title = "?"
-        stages = {stage: stage_state(episode, stage) for stage in STAGES}
+        stages = _stale_downstream({stage: stage_state(episode, stage) for stage in STAGES})
         errors = [r.error for r in episode.read_manifest().stages.values() if r.error]
         rows.append(EpisodeStatus(folder.name, title, stages, errors[-1] if errors else None))
     return rows
+
+
+def _stale_downstream(stages: dict[str, str]) -> dict[str, str]:
+    """A stale stage will be redone, so every finished stage after it is stale too."""
+    redo = False
+    for stage in STAGES:
+        if redo and stages[stage] == "done":
+            stages[stage] = "stale"
+        redo = redo or stages[stage] == "stale"
+    return stages
