@@ -99,19 +99,25 @@ def load_model(name: str, device: str, compute_type: str, cpu_threads: int = 0) 
         return WhisperModel(path, device=device, compute_type=compute_type,
                             cpu_threads=cpu_threads)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise ConfigError(f"cannot load whisper model {name!r}: {str(exc).splitlines()[0]}") from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"cannot load whisper model {name!r}: {first}") from None
 
 
-def _quiet_cut(audio: np.ndarray, search_from: int) -> int:
-    """Index of the quietest 100 ms frame at or after `search_from` (a good place to cut)."""
+def _quiet_cut(audio: np.ndarray, search_from: int, target: int | None = None) -> int:
+    """A good place to cut `audio` at or after `search_from`: the middle of its quietest half
+    second (the one nearest `target` among equally quiet ones)."""
     frame = media.SAMPLE_RATE // 10
     tail = audio[search_from:]
     n = len(tail) // frame
     if n < 2:
         return len(audio)
     energy = np.square(tail[: n * frame].reshape(n, frame)).mean(axis=1)
-    best = int(np.argmin(energy))
-    return search_from + best * frame + frame // 2
+    span = min(5, n)  # 0.5 s: a pause, not the closure of a consonant
+    smoothed = np.convolve(energy, np.ones(span) / span, mode="valid")
+    centres = search_from + (np.arange(len(smoothed)) * frame) + span * frame // 2
+    distance = np.abs(centres - (target if target is not None else centres[0]))
+    best = int(np.lexsort((distance, np.round(smoothed, 8)))[0])
+    return int(centres[best])
 
 
 def windows(blocks: Iterable[np.ndarray], window_seconds: float,
@@ -125,12 +131,18 @@ def windows(blocks: Iterable[np.ndarray], window_seconds: float,
     for block in blocks:
         buffer = np.concatenate([buffer, block]) if buffer.size else block
         while buffer.size >= target + search:
-            cut = _quiet_cut(buffer[: target + search], target - search)
+            cut = _quiet_cut(buffer[: target + search], target - search, target)
             yield offset / sr, buffer[:cut]
             offset += cut
             buffer = buffer[cut:].copy()
     if buffer.size:
         yield offset / sr, buffer
+
+
+def _fixed_clips(seconds: float, length: float = 30.0) -> list[dict[str, float]]:
+    """Consecutive clips of `length` seconds covering `seconds` (batched mode without VAD)."""
+    starts = np.arange(0.0, seconds, length)
+    return [{"start": float(s), "end": float(min(s + length, seconds))} for s in starts]
 
 
 def iter_segments(
@@ -161,6 +173,9 @@ def iter_segments(
                                   "beam_size": options.beam_size}
         if options.fast:
             kwargs.update(batch_size=options.batch_size, word_timestamps=True)
+            if not options.vad:
+                # The batched pipeline needs speech clips; without VAD, give it 30 s slices.
+                kwargs["clip_timestamps"] = _fixed_clips(len(audio) / media.SAMPLE_RATE)
         else:
             kwargs.update(condition_on_previous_text=False)
         segments, info = pipeline.transcribe(audio, **kwargs)
@@ -176,8 +191,8 @@ def iter_segments(
                 text = text.strip()
                 if not text:
                     continue
-                start = min(offset + start, window_end)
-                end = min(offset + end, window_end)
+                start = min(offset + float(start), window_end)
+                end = min(offset + float(end), window_end)
                 yield Segment(next_id, round(start, 2), round(max(end, start), 2), text)
                 next_id += 1
                 if progress:
@@ -192,17 +207,51 @@ def _split_long(raw: Any, options: TranscribeOptions) -> Iterator[tuple[float, f
     if not options.fast or not words or raw.end - raw.start <= options.max_segment_seconds:
         yield raw.start, raw.end, raw.text
         return
-    piece: list[Any] = []
-    for word in words:
-        piece.append(word)
-        long_enough = word.end - piece[0].start >= options.max_segment_seconds / 2
-        sentence_end = word.word.rstrip().endswith((".", "?", "!"))
-        too_long = word.end - piece[0].start >= options.max_segment_seconds
-        if (long_enough and sentence_end) or too_long:
-            yield piece[0].start, piece[-1].end, "".join(w.word for w in piece)
-            piece = []
-    if piece:
+    for piece in split_words(words, options.max_segment_seconds):
         yield piece[0].start, piece[-1].end, "".join(w.word for w in piece)
+
+
+_SENTENCE_END = (".", "?", "!")
+_CLAUSE_END = (",", ";", ":")
+
+
+def split_words(words: list[Any], max_seconds: float) -> list[list[Any]]:
+    """Group timed words (`.start`, `.end`, `.word`) into runs of at most `max_seconds`.
+
+    Each cut goes where a listener would pause: after a sentence, else after a clause, else at
+    the longest gap between words. A single word longer than `max_seconds` stays whole.
+    """
+    pieces: list[list[Any]] = []
+    current: list[Any] = []
+    for word in words:
+        while current and word.end - current[0].start > max_seconds:
+            cut = _best_cut(current, word, max_seconds)
+            pieces.append(current[:cut])
+            current = current[cut:]
+        current.append(word)
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _best_cut(current: list[Any], following: Any, max_seconds: float) -> int:
+    """How many words of `current` to emit: the most natural boundary in its later part."""
+    best, best_score = len(current), -1.0
+    for n in range(1, len(current) + 1):
+        left = current[n - 1]
+        right = current[n] if n < len(current) else following
+        span = left.end - current[0].start
+        if span < max_seconds / 3 and n < len(current):
+            continue  # too short a piece; cut later
+        text = left.word.rstrip()
+        score = max(0.0, right.start - left.end) + span / max_seconds * 0.1
+        if text.endswith(_SENTENCE_END):
+            score += 2.0
+        elif text.endswith(_CLAUSE_END):
+            score += 1.0
+        if score > best_score:
+            best, best_score = n, score
+    return best
 
 
 def transcribe(

@@ -1,0 +1,153 @@
+"""Windowed decoding and transcription: cuts at quiet points, timestamps right across edges."""
+
+from __future__ import annotations
+
+import re
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recap import media
+from recap.transcribe import TranscribeOptions, iter_segments, windows
+
+SR = media.SAMPLE_RATE
+JFK = Path(__file__).parent / "data" / "jfk.wav"
+
+
+def write_wav(path: Path, audio: np.ndarray) -> Path:
+    """16 kHz mono 16-bit wav."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SR)
+        out.writeframes((np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes())
+    return path
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]+", " ", text.lower()).split()
+
+
+def blocks_of(audio: np.ndarray, seconds: float) -> list[np.ndarray]:
+    step = int(seconds * SR)
+    return [audio[i : i + step] for i in range(0, len(audio), step)]
+
+
+# ---------------------------------------------------------------- windows() on its own
+
+def noisy(seconds: float, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0, 0.1, int(seconds * SR)).astype(np.float32)
+
+
+def test_windows_keep_every_sample_once_with_correct_offsets() -> None:
+    audio = noisy(200)
+    parts = list(windows(blocks_of(audio, 7.0), window_seconds=45))
+    assert len(parts) >= 3
+    assert np.array_equal(np.concatenate([a for _, a in parts]), audio)
+    position = 0
+    for offset, part in parts:
+        assert offset == pytest.approx(position / SR)
+        position += len(part)
+
+
+def test_windows_cut_inside_a_quiet_gap() -> None:
+    # 60 s of "speech" (noise) with a 0.5 s pause at 52 s, inside the search range of a 50 s window.
+    audio = noisy(100)
+    gap_start, gap_end = int(52.0 * SR), int(52.5 * SR)
+    audio[gap_start:gap_end] *= 0.001
+    (first_offset, first), (second_offset, _) = list(windows(blocks_of(audio, 30.0), 50))[:2]
+    assert first_offset == 0.0
+    assert gap_start <= len(first) <= gap_end
+    assert second_offset == pytest.approx(len(first) / SR)
+
+
+def test_short_audio_is_one_window() -> None:
+    audio = noisy(40)
+    parts = list(windows(blocks_of(audio, 30.0), 300))
+    assert len(parts) == 1 and parts[0][0] == 0.0 and len(parts[0][1]) == len(audio)
+
+
+# ---------------------------------------------------------------- real speech across edges
+
+COPIES = 4
+LEAD, GAP = 2.0, 3.0
+
+
+@pytest.fixture(scope="module")
+def jfk_four_times(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[float]]:
+    """jfk.wav four times with pauses (~52 s): the file and where each copy starts."""
+    jfk = media.decode_all(JFK)
+    pieces, starts, position = [np.zeros(int(LEAD * SR), np.float32)], [], LEAD
+    for _ in range(COPIES):
+        starts.append(position)
+        pieces += [jfk, np.zeros(int(GAP * SR), np.float32)]
+        position += len(jfk) / SR + GAP
+    path = write_wav(tmp_path_factory.mktemp("windows") / "jfk4.wav", np.concatenate(pieces))
+    return path, starts
+
+
+@pytest.fixture(scope="module")
+def runs(jfk_four_times: tuple[Path, list[float]]) -> dict[str, list]:
+    path, _ = jfk_four_times
+    small = TranscribeOptions(window_seconds=30)  # 30 s is the smallest window
+    whole = TranscribeOptions(window_seconds=3600)
+    return {"small": list(iter_segments(path, small)), "whole": list(iter_segments(path, whole))}
+
+
+def test_small_windows_cut_between_copies(jfk_four_times: tuple[Path, list[float]]) -> None:
+    path, starts = jfk_four_times
+    jfk_seconds = len(media.decode_all(JFK)) / SR
+    parts = list(windows(media.decode_stream(path), 30))
+    assert len(parts) >= 2
+    for offset, _ in parts[1:]:
+        # every cut lies in a pause between copies (or in the lead-in), never inside the speech
+        inside = [s for s in starts if s + 0.05 < offset < s + jfk_seconds - 0.05]
+        assert not inside, f"window cut at {offset:.2f} s falls inside a copy"
+
+
+def test_no_words_lost_or_duplicated_at_window_edges(runs: dict[str, list]) -> None:
+    import jiwer
+
+    for name, segments in runs.items():
+        said = words(" ".join(s.text for s in segments))
+        assert said.count("ask") == 2 * COPIES, name
+        assert said.count("country") == 2 * COPIES, name
+        assert said.count("americans") == COPIES, name
+    small = " ".join(words(" ".join(s.text for s in runs["small"])))
+    whole = " ".join(words(" ".join(s.text for s in runs["whole"])))
+    assert jiwer.wer(whole, small) < 0.05
+
+
+def timed_words(segments: list) -> list[tuple[str, float]]:
+    """Each word with a time spread evenly over its segment (whisper gives segment times)."""
+    out = []
+    for segment in segments:
+        said = words(segment.text)
+        step = (segment.end - segment.start) / max(len(said), 1)
+        out += [(word, segment.start + (i + 0.5) * step) for i, word in enumerate(said)]
+    return out
+
+
+def test_timestamps_line_up_across_window_edges(
+        jfk_four_times: tuple[Path, list[float]], runs: dict[str, list]) -> None:
+    _, starts = jfk_four_times
+    small, whole = runs["small"], runs["whole"]
+    assert [s.id for s in small] == list(range(len(small)))
+    assert all(a.end <= b.start + 0.01 for a, b in zip(small, small[1:], strict=False))
+    # Each copy's "Americans" is where the copy put it (about 2.8 s in), in whichever window
+    # it falls. Whisper places segment edges loosely in pauses and we spread a segment's time
+    # evenly over its words, hence the tolerance; a window offset error would be off by a
+    # whole window (15+ s).
+    americans = [t for w, t in timed_words(small) if w == "americans"]
+    assert len(americans) == COPIES
+    for found, start in zip(americans, starts, strict=True):
+        assert found == pytest.approx(start + 2.8, abs=4.0)
+    # Word by word, the windowed run's times agree with the whole-file run's.
+    for anchor in ("americans", "ask", "country"):
+        times_small = [t for w, t in timed_words(small) if w == anchor]
+        times_whole = [t for w, t in timed_words(whole) if w == anchor]
+        gaps = sorted(abs(a - b) for a, b in zip(times_small, times_whole, strict=True))
+        assert gaps[len(gaps) // 2] < 1.5, anchor
+        assert gaps[-1] < 5.0, anchor
