@@ -49,14 +49,15 @@ under until up upon us very was we we're well were what what's when where whethe
 who whom whose why will with within without would yes yesterday yet you you're your yours
 mr mrs ms dr prof sir madam st ok okay hello hi oh
 january february march april may june july august september october november december
-jan feb mar apr jun jul aug sep sept oct nov dec
 monday tuesday wednesday thursday friday saturday sunday
-mon tue tues wed thu thurs fri sat sun
 """.split())
 # Acronyms common enough in notes that a transcript rarely spells them the same way.
 _COMMON_ACRONYMS = {"ai", "tv", "ceo", "cto", "cfo", "faq", "diy", "ok", "pdf", "id", "vs",
                     "etc", "eg", "ie", "am", "pm", "usa", "us", "uk", "eu", "un", "q&a"}
 
+# Lowercase words inside a name: "Jan de Vries", "Ludwig van Beethoven".
+_NAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "di", "du", "la", "le", "del", "bin",
+                   "al", "ter", "ten"}
 _NAME_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _MASK_RE = re.compile(r"\]\([^)]*\)|https?://\S+|www\.\S+|`[^`]*://[^`]*`")
@@ -173,6 +174,13 @@ class BulletProblem:
                          + ", ".join(self.unsupported_names))
         return "; ".join(parts)
 
+    @property
+    def message(self) -> str:
+        return self.describe()
+
+    def __str__(self) -> str:
+        return self.describe()
+
     def __bool__(self) -> bool:
         return bool(self.unsupported_figures or self.unsupported_names)
 
@@ -220,13 +228,15 @@ def _group_names(text: str, names: list[_Name]) -> list[str]:
     """Adjacent unsupported words reported as one name: 'Jan de Vries', not three words."""
     groups: list[list[_Name]] = []
     for name in names:
-        if groups and not text[groups[-1][-1].end:name.start].strip():
+        between = text[groups[-1][-1].end:name.start].split() if groups else ["-"]
+        if all(word in _NAME_PARTICLES for word in between):
             groups[-1].append(name)
         else:
             groups.append([name])
     out: list[str] = []
     for group in groups:
-        phrase = " ".join(n.word for n in group)
+        phrase = text[group[0].start:group[-1].end]
+        phrase = re.sub(r"['’]s$", "", phrase)
         if phrase not in out:
             out.append(phrase)
     return out

@@ -125,9 +125,9 @@ class Quantity:
 
     def matches(self, other: Quantity) -> bool:
         """Same value; the units must agree when both name one."""
-        value, unit = self.base()
-        other_value, other_unit = other.base()
-        return value == other_value and (unit == other_unit or not unit or not other_unit)
+        if not self.unit or not other.unit:
+            return self.value == other.value
+        return self.base() == other.base()
 
     def tokens(self) -> list[str]:
         """Canonical words for this reading ("22", "kg"), for comparing phrases."""
@@ -313,6 +313,9 @@ class _Parser:
             tok = self.toks[i]
         if tok.kind == "num" and self.in_identifier(i):
             return [], self.skip_identifier(i)
+        if tok.kind == "word" and tok.low.endswith("fold") and tok.low[:-4] in _UNITS_WORDS:
+            value = Decimal(_UNITS_WORDS[tok.low[:-4]])  # "tenfold"
+            return [self.figure(first, i + 1, [Quantity(value, "x")])], i + 1
         if tok.kind == "word" and tok.low in _MULTIPLIER_WORDS:
             return [self.figure(first, i + 1, [Quantity(Decimal(_MULTIPLIER_WORDS[tok.low]), "x")])
                     ], i + 1
@@ -586,6 +589,8 @@ class _Parser:
                     current, last = Decimal("0.5"), "half"
                     k += 2
                     continue
+                if self.low(k + 1) in ("a", "an") and self.low(k + 2) in _UNIT_ALIASES:
+                    return _Amount(Decimal("0.5"), k + 2, spelled=True)  # "half a kilo"
                 return _Amount(Decimal("0.5"), k + 1, spelled=True, half_alone=True)
             elif w in _UNITS_WORDS:
                 v = _UNITS_WORDS[w]
@@ -638,7 +643,7 @@ class _Parser:
                 last = "half"
                 k += 3
                 continue
-            elif w == "point" and last in ("unit", "teen", "tens", "hundred", "scale") and (
+            elif w == "point" and last in ("", "unit", "teen", "tens", "hundred", "scale") and (
                     self.number_word(k + 1)):
                 digits, k = self.decimal_digits(k + 1)
                 if digits:
