@@ -370,7 +370,7 @@ def coverage(notes: Notes, chunks: list[Chunk]) -> dict[str, Any]:
     notes_vocabulary = _vocabulary([notes_text])
     bullets = [b for t in notes.topics for b in t.bullets]
     total_words = sum(len(c.text.split()) for c in chunks) or 1
-    rows = []
+    rows: list[dict[str, Any]] = []
     all_figures: dict[Any, bool] = {}
     all_names: dict[str, bool] = {}
     for chunk in chunks:
@@ -575,7 +575,7 @@ def load_facts(path: Path) -> list[Fact]:
 def score_facts(text: str, facts: list[Fact]) -> dict[str, Any]:
     """Fact recall of `text`: which facts occur, compared with numbers and case normalised."""
     blocks = [canonical_words(block) for block in _blocks(_strip_front_matter(text))]
-    results = []
+    results: list[dict[str, Any]] = []
     for fact in facts:
         matched = next((p for p in fact.phrasings if _phrasing_found(p, blocks)), None)
         results.append({"id": fact.id, "found": matched is not None, "matched": matched})

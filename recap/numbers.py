@@ -611,7 +611,7 @@ class _Parser:
                     if w == "second" and self.low(k - 1) in ("a", "per", "every", "each", "one"):
                         break
                     if w.endswith("th") and v >= 100:
-                        current = (current or 1) * v
+                        current = (current or Decimal(1)) * v
                     else:
                         current += v
                     return _Amount(total + current, k + 1, spelled=True, ordinal=True)
