@@ -176,17 +176,17 @@ def test_episode_minutes_and_articles() -> None:
         "a", "a", "an", "an", "an", "an", "an", "an", "an", "a", "an"]
 
 
-def test_count_words_ignores_markup_images_and_urls() -> None:
-    body = ("![Featured Image](./hero.jpg)\n\n## Solar power\n\n"
-            "- It's `5x` more **effective** [link text](https://x.example/a-b).\n"
-            "- AT&amp;T, well-known https://example.com/x")
-    # Solar power It's 5x more effective link text AT&T well-known
-    assert count_words(body) == 10
+def test_count_words_counts_like_the_example() -> None:
+    # The example's 1,793 is the whitespace-separated words of its body, markup included.
+    body = ("![Featured Image](./hero.jpg)\n\n## Solar power in space\n\n"
+            "- It's `5x` more effective to get power from solar panels in space.\n"
+            "  - **xAI**'s mission\n")
+    assert count_words(body) == 2 + 5 + 13 + 3
 
 
 def test_a_long_episode_gets_the_examples_figures(tmp_path: Path) -> None:
     sentence = ("The speaker explains how the project grew from a small experiment into a "
-                "company that builds rockets, cars and robots for the whole planet and beyond it today")
+                "company that builds rockets, cars and robots for the whole planet")
     topics = [{"title": f"Topic number {t}",
                "bullets": [_bullet(f"{sentence} ({t}-{b}).", 60.0 * (t * 10 + b), 0.0)
                            for b in range(10)]}
@@ -315,13 +315,13 @@ def test_local_file_sources_are_not_published(tmp_path: Path) -> None:
 
 
 def test_names_bold_and_figures_in_backticks() -> None:
-    names = ["Elon Musk", "SpaceX", "Tesla"]
+    names = ["Elon Musk", "SpaceX", "Tesla", "GB300"]
     text = ("Elon Musk says SpaceX plans 10,000 launches; Tesla's cells reach 100 gigawatts, "
-            "98% of gallium, $1.5 billion, 5x cheaper, 20~30 hours, in 2026.")
+            "98% of gallium, $1.5 billion, 5x cheaper, 20~30 hours, in 2026, 330,000 GB300s.")
     assert emphasise(text, names) == (
         "**Elon Musk** says **SpaceX** plans `10,000` launches; **Tesla**'s cells reach "
         "`100 gigawatts`, `98%` of gallium, `$1.5 billion`, `5x` cheaper, `20~30 hours`, "
-        "in `2026`.")
+        "in `2026`, `330,000` **GB300**s.")
 
 
 def test_marked_text_is_not_marked_twice() -> None:
