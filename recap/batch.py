@@ -741,6 +741,8 @@ class _Batch:
         self._record_lock = threading.Lock()
         self._slug_locks: dict[str, threading.Lock] = {}
         self._holding: set[int] = set()
+        self._active = 0
+        self._idle = threading.Condition()
         self._remaining = len(self.entries)
         self._all_done = threading.Event()
         self._stopping = threading.Event()
@@ -804,7 +806,8 @@ class _Batch:
         with self._record_lock:
             record.status = "running"
         try:
-            carry = step(record, entry, carry)
+            with self._step_running():
+                carry = step(record, entry, carry)
         except KeyboardInterrupt:
             return  # raised in a worker thread only once the batch is stopping
         except RecapError as exc:
@@ -822,6 +825,17 @@ class _Batch:
         if next_lane != "transcribe":
             self._release_window(record)
         self._queue_step(record, entry, index + 1, carry)
+
+    @contextlib.contextmanager
+    def _step_running(self) -> Iterator[None]:
+        with self._idle:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
 
     def _release_window(self, record: EntryRecord) -> None:
         with self._lock:
@@ -848,10 +862,14 @@ class _Batch:
             if self._remaining == 0:
                 self._all_done.set()
 
-    def _interrupt(self) -> None:
+    def _interrupt(self, grace: float = 5.0) -> None:
         self._stopping.set()
         with contextlib.suppress(Exception):
             self.executor.cancel()
+        # Let steps that can stop quickly (a cancelled transcription) record "interrupted" in
+        # their manifests; a step stuck in a download is abandoned (atomic writes keep it safe).
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=grace)
         with self._record_lock:
             for record in self.records:
                 if record.status == "running":
