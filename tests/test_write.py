@@ -555,6 +555,18 @@ def test_a_post_recap_did_not_write_is_never_overwritten(tmp_path: Path) -> None
     assert stage_state(episode, "write") == "edited"
 
 
+def test_jekyll_keeps_the_new_version_out_of_posts(tmp_path: Path) -> None:
+    episode = make_episode(tmp_path)
+    post, _ = write_via_pipeline(episode, format="jekyll")
+    post.write_text(post.read_text("utf-8") + "\nEdited.\n", "utf-8")
+    path, messages = write_via_pipeline(episode, format="jekyll", words_per_minute=100)
+    # A second dated file in _posts would be published twice; _drafts is never built.
+    assert path == episode.root / "post" / "_drafts" / "2024-05-14-city-bees.new.md"
+    assert post.read_text("utf-8").endswith("\nEdited.\n")
+    assert [p.name for p in post.parent.iterdir()] == [post.name]
+    assert "post/_drafts/2024-05-14-city-bees.new.md" in messages.lines[0]
+
+
 def test_unchanged_rerun_is_skipped_and_deleted_post_is_rewritten(tmp_path: Path) -> None:
     episode = make_episode(tmp_path)
     post, _ = write_via_pipeline(episode)
