@@ -442,3 +442,31 @@ def test_an_invented_figure_is_repaired_or_dropped(model: Model, episode: Episod
     assert "Priya keeps 40 beehives on rooftops across Rotterdam." in texts
     assert not any("400" in t or "9 hives" in t or "12 hives" in t for t in texts)
     assert result.checks["repaired"] >= 1 and result.checks["dropped"] >= 1
+
+
+@pytest.mark.llm
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
+                    reason="llama-cpp-python is not installed (make setup-llm)")
+def test_whole_stage_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
+    """Protocol only: SmolLM2's wording is useless, its JSON and the time ranges are not."""
+    episode = write_episode(tmp_path / "city-bees", budget=260)
+    settings = LLMSettings(embedded_model="smollm2-135m", jobs=1, timeout=300.0)
+    options = NotesOptions.create(None, settings)
+    options.verify = False  # what a 135M model writes fails any figure check; not tested here
+    with open_llm(settings) as llm:
+        result = notes(episode, options, llm, Reporter())
+        assert llm.structured_mode == "json_object"
+        requests = llm.usage.requests
+    assert requests >= len(load(episode)[2].chunks) + 1
+    data = json.loads(episode.notes_path.read_text())
+    assert Notes.from_dict(data) == result
+    assert result.topics and all(t.title and t.bullets for t in result.topics)
+    assert all(isinstance(k, str) for k in result.keywords)
+    assert_grounded(episode)
+    assert [t.start for t in result.topics] == sorted(t.start for t in result.topics)
+    assert result.checks["usage"]["completion_tokens"] > 0
+    # A rerun is answered from the cache: the server is never started.
+    with open_llm(settings) as llm:
+        again = notes(episode, options, llm, Reporter())
+        assert llm.usage.requests == 0 and llm.server is None
+    assert again.topics == result.topics
