@@ -156,7 +156,8 @@ def run(
         transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type),
         chunk=chunk_options(settings),
         notes=notes_options(prompts, settings),
-        write=write_options(fmt, template, wpm, force, draft),
+        # --force reruns stages but never silently replaces a hand-edited post.
+        write=write_options(fmt, template, wpm, False, draft),
         llm=settings, force=force, stop_after=stop_after, stream=not no_stream,
     )
     from recap.ui import ConsoleReporter
