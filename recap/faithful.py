@@ -61,6 +61,8 @@ _NAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "di", "du", "la", "le
 _NAME_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _MASK_RE = re.compile(r"\]\([^)]*\)|https?://\S+|www\.\S+|`[^`]*://[^`]*`")
+# Time markers that chunk texts carry before each segment: "[0:01:23]".
+_TIME_MARK_RE = re.compile(r"\[\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\]")
 _OPENERS = set(" \t\"'“‘([{*_#>")
 _SENTENCE_ENDS = set(".!?:;…")
 
@@ -77,6 +79,10 @@ def _fold(word: str) -> str:
     text = unicodedata.normalize("NFKD", word)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("’", "'")
     return re.sub(r"'s?$", "", text)
+
+
+def _without_time_marks(text: str) -> str:
+    return _TIME_MARK_RE.sub(" ", text)
 
 
 def _masked(text: str) -> str:
@@ -198,7 +204,7 @@ class _Source:
     """A source text read once: its figures (as heard) and its vocabulary for names."""
 
     def __init__(self, text: str, known_names: Iterable[str] = ()):
-        self.text = text or ""
+        self.text = _without_time_marks(text or "")
         self.lowered = self.text.lower()
         self.figures = extract_figures(self.text, heard=True)
         self.vocabulary = _vocabulary([self.text, *known_names])
@@ -369,21 +375,22 @@ def coverage(notes: Notes, chunks: list[Chunk]) -> dict[str, Any]:
     notes_figures = extract_figures(notes_text)
     notes_vocabulary = _vocabulary([notes_text])
     bullets = [b for t in notes.topics for b in t.bullets]
-    total_words = sum(len(c.text.split()) for c in chunks) or 1
+    texts = [_without_time_marks(c.text) for c in chunks]
+    total_words = sum(len(t.split()) for t in texts) or 1
     rows: list[dict[str, Any]] = []
     all_figures: dict[Any, bool] = {}
     all_names: dict[str, bool] = {}
-    for chunk in chunks:
-        figures = _distinct(f for f in extract_figures(chunk.text, heard=True) if not f.soft)
+    for chunk, text in zip(chunks, texts, strict=True):
+        figures = _distinct(f for f in extract_figures(text, heard=True) if not f.soft)
         found_figures = [f for f in figures if find_match(f, notes_figures)]
-        names = list(dict.fromkeys(_fold(n) for n in proper_names(chunk.text)))
+        names = list(dict.fromkeys(_fold(n) for n in proper_names(text)))
         found_names = [n for n in names if _name_supported(n, notes_vocabulary)]
         for figure in figures:
             all_figures[figure.key] = all_figures.get(figure.key, False) or figure in found_figures
         for name in names:
             all_names[name] = all_names.get(name, False) or name in found_names
         grounded = sum(1 for b in bullets if _rests_on(b, chunk))
-        words = len(chunk.text.split())
+        words = len(text.split())
         rows.append({
             "index": chunk.index, "start": chunk.start, "end": chunk.end, "words": words,
             "word_share": round(words / total_words, 3), "bullets": grounded,

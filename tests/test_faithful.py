@@ -286,6 +286,16 @@ def test_coverage_of_notes_that_say_everything() -> None:
     assert report["uncovered_chunks"] == []
 
 
+def test_time_marks_in_chunk_texts_are_not_figures_or_names() -> None:
+    text = "[0:00:00] Hello, and welcome.\n[0:00:04] We keep 40 hives.\n[1:02:03.5] Thank you."
+    chunk = Chunk(0, 0.0, 10.0, [0, 1, 2], text, 0)
+    notes = Notes(topics=[Topic("t", [Bullet("We keep 40 hives.", 4.0, 8.0, [1])])])
+    report = coverage(notes, [chunk])
+    assert (report["figures"], report["names"]) == (1, 0)
+    assert report["chunks"][0]["words"] == 9
+    assert check_bullet("It started at 0:04 with 40 hives.", text) is not None
+
+
 # ---------------------------------------------------------------- facts
 
 def test_fact_scoring_normalises_numbers_case_and_punctuation() -> None:

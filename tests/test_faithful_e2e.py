@@ -1,0 +1,138 @@
+"""End to end: an endpoint that invents figures and names; none of it may reach the post.
+
+The episode folder holds Whisper tiny.en's real transcript of samples/city-bees.mp3. The real
+`recap chunk`, `recap notes` and `recap write` commands run against a fake OpenAI-compatible
+server on 127.0.0.1 whose map replies quote each segment faithfully and add invented bullets;
+its repair replies fix one of them and keep inventing for the others.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recap.episode import Episode
+from recap.models import Info, Notes
+from tests.conftest import run_recap
+from tests.fake_openai import FakeOpenAI, Reply, fake_openai, ok
+
+DATA = Path(__file__).resolve().parent / "data"
+_SEGMENT_LINE = re.compile(r"^\(S(\d+)\) (.*)$", re.MULTILINE)
+_TOPIC_LINE = re.compile(r"^T(\d+) ", re.MULTILINE)
+
+# Invented bullets, each citing the segment it pretends to summarise.
+INVENTED_HONEY = "Each city hive produced 95 kilograms of honey last year."
+INVENTED_COURSE = "The beekeeping course takes 12 evenings."
+INVENTED_NAME = "Hives in Amsterdam need no registration."
+REPAIRED_COURSE = "The beekeeping course takes eight evenings."
+
+
+def kind_of(request: dict[str, Any]) -> str:
+    response_format = request.get("response_format") or {}
+    schema = (response_format.get("json_schema") or {}).get("schema") or response_format.get(
+        "schema") or {}
+    keys = set(schema.get("properties") or {})
+    for kind, key in (("map", "topics"), ("reduce", "sections"), ("intro", "summary"),
+                      ("repair", "text")):
+        if key in keys:
+            return kind
+    raise AssertionError(f"unexpected request schema {keys}")
+
+
+def user_text(request: dict[str, Any]) -> str:
+    return next(m["content"] for m in request["messages"] if m["role"] == "user")
+
+
+def respond(request: dict[str, Any]) -> Reply:
+    kind = kind_of(request)
+    asked = user_text(request)
+    if kind == "map":
+        lines = _SEGMENT_LINE.findall(asked)
+        bullets = [{"text": words, "segments": [int(sid)]} for sid, words in lines]
+        for sid, words in lines:
+            if "kilograms of honey" in words:
+                bullets.append({"text": INVENTED_HONEY, "segments": [int(sid)]})
+            if "eight evenings" in words:
+                bullets.append({"text": INVENTED_COURSE, "segments": [int(sid)]})
+            if "register each hive" in words:
+                bullets.append({"text": INVENTED_NAME, "segments": [int(sid)]})
+        return ok({"topics": [{"title": f"Part from S{lines[0][0]}", "bullets": bullets}]})
+    if kind == "reduce":
+        ids = [int(i) for i in _TOPIC_LINE.findall(asked)]
+        return ok({"sections": [{"title": "City bees", "topics": ids}]})
+    if kind == "intro":
+        return ok({"summary": "Rooftop beekeeping in Rotterdam.",
+                   "intro": "A conversation about keeping bees on city roofs.",
+                   "keywords": ["bees", "Rotterdam"], "speakers": []})
+    if INVENTED_COURSE in asked:
+        return ok({"text": REPAIRED_COURSE})
+    if INVENTED_HONEY in asked:
+        return ok({"text": "Each city hive produced 90 kilograms of honey."})  # still invented
+    return ok({"text": ""})
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    with fake_openai() as fake:
+        fake.responder = respond
+        yield fake
+
+
+@pytest.fixture
+def episode(tmp_path: Path) -> Path:
+    folder = tmp_path / "city-bees"
+    folder.mkdir()
+    info = Info(title="City Bees: what rooftop hives teach us about cities", duration=117.0,
+                audio_file="audio.mp3", source=str(tmp_path / "city-bees.mp3"))
+    (folder / "info.json").write_text(info.to_json(), encoding="utf-8")
+    shutil.copy(DATA / "city-bees.transcript.json", folder / "transcript.json")
+    return folder
+
+
+def test_invented_figures_and_names_never_reach_the_post(server: FakeOpenAI,
+                                                         episode: Path) -> None:
+    llm = ["--llm-base-url", server.base_url, "--llm-model", "fake-model"]
+    env = {"OPENAI_API_KEY": "sk-test-not-a-real-key"}
+    run_recap("chunk", str(episode), *llm, env=env, check=True)
+    run_recap("notes", str(episode), *llm, env=env, check=True)
+    run_recap("write", str(episode), env=env, check=True)
+
+    assert any(kind_of(r) == "repair" for r in server.completions)
+    notes = Notes.load(episode / "notes.json")
+    texts = [b.text for t in notes.topics for b in t.bullets]
+    assert REPAIRED_COURSE in texts
+    assert "20 to kilograms" in " ".join(texts)  # the faithful quote of the honey segment stays
+
+    stats = Episode(episode).stage_record("notes").stats
+    assert stats["repaired"] == 1
+    assert stats["dropped"] == 2
+    assert set(stats["dropped_bullets"]) == {INVENTED_HONEY, INVENTED_NAME}
+
+    post_rel = Episode(episode).stage_record("write").stats["post"]
+    post = (episode / post_rel).read_text(encoding="utf-8")
+    for invented in ("95", "90 kilograms", "12 evenings", "Amsterdam"):
+        assert invented not in post, invented
+    assert "eight evenings" in post and "Rotterdam" in post
+
+    proc = run_recap("check", str(episode), "--json", "--strict", check=True)
+    report = json.loads(proc.stdout)
+    assert (report["repaired"], report["dropped"]) == (1, 2)
+    assert report["recheck"]["unsupported"] == []
+    # every segment is quoted, so every figure and name of the transcript reaches the notes
+    assert report["coverage"]["figure_coverage"] == 1.0
+    assert report["coverage"]["name_coverage"] == 1.0
+    assert report["reading_minutes"] is not None
+
+    proc = run_recap("eval", str(episode), "--facts", str(DATA / "city-bees.facts.json"),
+                     "--json", check=True)
+    result = json.loads(proc.stdout)
+    assert result["post"] == str(episode / post_rel)
+    # every bullet quotes the transcript, so the facts Whisper heard are all there
+    missing = [f["id"] for f in result["facts"] if not f["found"]]
+    assert result["found"] >= 10, missing
