@@ -221,6 +221,7 @@ class LLMClient:
         attempt = 0
         while True:
             client = self._client()
+            self._check_server()
             mode, token_param = self._mode, self._token_param
             request: dict[str, Any] = {"model": self.model, "messages": messages,
                                        "temperature": temperature, token_param: max_tokens}

@@ -439,10 +439,11 @@ def _describe_exit(code: int) -> str:
 
 def _meaningful_line(text: str) -> str:
     """The last log line that says something (an exception, an error), not a blank or frame."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not line.lstrip().startswith(("INFO:", "DEBUG:"))]
     for line in reversed(lines):
         lowered = line.lower()
-        if "error" in lowered or "exception" in lowered or "failed" in lowered:
+        if any(word in lowered for word in ("error", "exception", "failed", "assert", "abort")):
             return line[:300]
     skip = ("file \"", "^", "~", "traceback", "during handling")
     for line in reversed(lines):
