@@ -106,7 +106,6 @@ REPAIR_SCHEMA: dict[str, Any] = {
 
 _LINE = re.compile(r"^\[(\d+):(\d{2}):(\d{2})\] ?(.*)$")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
-_NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’.-]*)*")
 _STOPWORDS = frozenset(
     "a an and are as at be but by for from has have he her his i in is it its of on or our she "
     "so that the their them they this to was we were what which who will with you your".split()
@@ -382,19 +381,19 @@ class NotesBuilder:
     # -- faithfulness
 
     def _verify(self, lines: list[Line], drafts: list[Draft]) -> tuple[list[Draft], dict]:
-        from recap.faithful import verify_bullets
+        from recap.faithful import known_names, merge_checks, verify_bullets
 
         source = " ".join(ln.text for ln in lines)
         names = known_names(self._info())
         repair = self._repairer(lines)
         kept: list[Draft] = []
-        stats: dict[str, Any] = {}
-        for draft in drafts:
-            bullets, topic_stats = verify_bullets(draft.bullets, source, names, repair)
-            merge_stats(stats, topic_stats)
+        parts: list[dict[str, Any]] = []
+        for draft in drafts:  # one call per topic, so kept bullets stay under their topic
+            bullets, stats = verify_bullets(draft.bullets, source, names, repair)
+            parts.append(stats)
             if bullets:
                 kept.append(Draft(draft.title, list(bullets)))
-        return kept, stats
+        return kept, merge_checks(*parts)
 
     def _repairer(self, lines: list[Line]) -> Callable[[Bullet, object], Bullet | None]:
         position = {ln.id: i for i, ln in enumerate(lines)}
@@ -436,8 +435,11 @@ class NotesBuilder:
             )
         drafts: list[Draft] = []
         checks: dict[str, Any] = {}
+        if self.options.verify:
+            from recap.faithful import merge_checks
+
+            checks.update(merge_checks(*(r.stats for r in results)))
         for result in results:
-            merge_stats(checks, result.stats)
             for draft in result.drafts:
                 for bullet in draft.bullets:
                     place_bullet(bullet, result.chunk, segments, duration)
@@ -755,28 +757,6 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 def content_words(text: str) -> set[str]:
     """Lower-case words without the commonest function words."""
     return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
-
-
-def known_names(info: Info) -> list[str]:
-    """Names the metadata vouches for: uploader, capitalised phrases and their words."""
-    texts = [info.title, info.uploader, info.description, *(c.title for c in info.chapters)]
-    names: list[str] = [info.uploader] if info.uploader else []
-    for text in texts:
-        for phrase in _NAME.findall(text or ""):
-            names.append(phrase)
-            names.extend(phrase.split())
-    return list(dict.fromkeys(n.strip(".,'’-") for n in names if n.strip(".,'’-")))
-
-
-def merge_stats(total: dict[str, Any], more: dict[str, Any]) -> None:
-    """Add counts, concatenate lists, keep the rest."""
-    for key, value in (more or {}).items():
-        if isinstance(value, bool) or not isinstance(value, int | float | list):
-            total.setdefault(key, value)
-        elif isinstance(value, list):
-            total[key] = [*total.get(key, []), *value]
-        else:
-            total[key] = total.get(key, 0) + value
 
 
 def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

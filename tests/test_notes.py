@@ -10,8 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,19 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "samples" / "city-bees.script.json"
 _SEGMENT_LINE = re.compile(r"^\(S(\d+)\) (.*)$", re.MULTILINE)
 _TOPIC_LINE = re.compile(r"^T(\d+) ", re.MULTILINE)
-
-HAVE_FAITHFUL = importlib.util.find_spec("recap.faithful") is not None
-if not HAVE_FAITHFUL:  # pragma: no cover
-    # TEMPORARY shim until recap/faithful.py lands (written in parallel): keeps every bullet.
-    _shim = types.ModuleType("recap.faithful")
-
-    def _verify_bullets(bullets: list, source_text: str, known_names: list, repair: Any) -> tuple:
-        return list(bullets), {"checked": len(bullets), "repaired": 0, "dropped": 0}
-
-    _shim.verify_bullets = _verify_bullets  # type: ignore[attr-defined]
-    _shim.coverage = lambda notes, chunks: {"figures": 0, "covered": 0}  # type: ignore[attr-defined]
-    sys.modules["recap.faithful"] = _shim
-
 
 # ---------------------------------------------------------------- the fake model
 
@@ -416,7 +401,6 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
         explain(episode)
 
 
-@pytest.mark.skipif(not HAVE_FAITHFUL, reason="recap.faithful has not landed yet")
 def test_an_invented_figure_is_repaired_or_dropped(model: Model, episode: Episode) -> None:
     def inventive(request: dict[str, Any]) -> Reply:
         lines = _SEGMENT_LINE.findall(user_text(request))
