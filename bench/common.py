@@ -1,0 +1,387 @@
+"""Shared pieces of the benchmarks: the machine, test episodes built from real speech, WER,
+and a delay LLM server on 127.0.0.1.
+
+Inputs are built, not downloaded: from the speech in ../shared/data/speech (or $RECAP_SPEECH_DIR)
+when present, else from the repository's own samples/city-bees.mp3 and tests/data/jfk.wav.
+Built files are kept in bench/_work/ (git-ignored) and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "_work"
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+from recap import media  # noqa: E402
+
+SR = media.SAMPLE_RATE
+PAUSE_SECONDS = 0.8  # between two pieces of speech
+
+
+# ---------------------------------------------------------------- the machine
+
+def machine() -> dict[str, Any]:
+    """Cores, CPU model, memory and load: printed with every result."""
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory_gb = 0.0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        memory_gb = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        usable = os.cpu_count() or 0
+    versions = {}
+    for dist in ("faster-whisper", "ctranslate2"):
+        with contextlib.suppress(Exception):
+            from importlib import metadata
+
+            versions[dist] = metadata.version(dist)
+    return {"cpu": model, "cores": usable, "memory_gb": round(memory_gb, 1),
+            "load_1min": round(os.getloadavg()[0], 2), "python": platform.python_version(),
+            **versions}
+
+
+def describe(info: dict[str, Any]) -> str:
+    return (f"{info['cores']} cores, {info['cpu']}, {info['memory_gb']} GB RAM, "
+            f"load {info['load_1min']} at start")
+
+
+def save_result(name: str, result: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path
+
+
+# ---------------------------------------------------------------- speech and episodes
+
+def speech_dir() -> Path | None:
+    """The shared speech folder when this checkout has one."""
+    for candidate in (os.environ.get("RECAP_SPEECH_DIR"), ROOT.parent / "shared" / "data" /
+                      "speech"):
+        if candidate and (Path(candidate) / "asterisk_allison_long.flac").is_file():
+            return Path(candidate)
+    return None
+
+
+@dataclass
+class Piece:
+    """A stretch of speech and what is said in it."""
+
+    audio: np.ndarray
+    text: str
+
+
+def speech_pieces() -> tuple[str, list[Piece]]:
+    """Real speech cut into pieces with their reference text, and where it came from."""
+    found = speech_dir()
+    if found is None:
+        bees = media.decode_all(ROOT / "samples" / "city-bees.mp3")
+        jfk = media.decode_all(ROOT / "tests" / "data" / "jfk.wav")
+        return "repo samples (city-bees.mp3 + jfk.wav)", [
+            Piece(bees, (ROOT / "samples" / "city-bees.reference.txt").read_text()),
+            Piece(jfk, (ROOT / "tests" / "data" / "jfk.txt").read_text())]
+    pieces = []
+    long = media.decode_all(found / "asterisk_allison_long.flac")
+    for line in (found / "asterisk_allison_long.segments.tsv").read_text().splitlines():
+        start, end, _name, text = line.split("\t", 3)
+        pieces.append(Piece(long[int(float(start) * SR) : int(float(end) * SR)], text))
+    for name in ("librivox_sense_and_sensibility", "librivox_sonnet1", "jfk"):
+        audio_file = next(p for p in (found / f"{name}.flac", found / f"{name}.wav")
+                          if p.is_file())
+        pieces.append(Piece(media.decode_all(audio_file), (found / f"{name}.txt").read_text()))
+    return f"shared speech ({found})", pieces
+
+
+@dataclass
+class Episode:
+    """A built test episode."""
+
+    path: Path
+    reference: str
+    seconds: float
+    source: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def build_episode(minutes: float, name: str | None = None, fmt: str = "mp3",
+                  first_piece: int = 0) -> Episode:
+    """Concatenate real speech (with short pauses) into an episode of at least `minutes`.
+
+    Pieces are taken in order from `first_piece` and repeated from the start when they run out;
+    the reference is their texts in the same order. The file is cached in bench/_work/.
+    """
+    source, pieces = speech_pieces()
+    target = minutes * 60
+    chosen: list[Piece] = []
+    seconds, index = 0.0, first_piece
+    while seconds < target:
+        piece = pieces[index % len(pieces)]
+        chosen.append(piece)
+        seconds += len(piece.audio) / SR + PAUSE_SECONDS
+        index += 1
+    digest = hashlib.sha256(f"{source}|{minutes}|{len(chosen)}|{fmt}|{first_piece}".encode()).hexdigest()[:10]
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"{name or 'speech'}-{minutes:g}min-{digest}.{fmt}"
+    reference = "\n".join(p.text.strip() for p in chosen)
+    if not path.exists():
+        _encode(chosen, path)
+    return Episode(path, reference, seconds, source)
+
+
+def _encode(pieces: list[Piece], path: Path) -> None:
+    """Stream the pieces into ffmpeg (mp3 at 64 kbit/s mono, like a spoken-word podcast)."""
+    partial = path.with_name(path.name + ".part" + path.suffix)
+    codec = ["-c:a", "libmp3lame", "-b:a", "64k"] if path.suffix == ".mp3" else []
+    cmd = [media.ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "s16le", "-ac", "1",
+           "-ar", str(SR), "-i", "-", *codec, str(partial)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    pause = np.zeros(int(PAUSE_SECONDS * SR), dtype=np.int16)
+    for piece in pieces:
+        proc.stdin.write((np.clip(piece.audio, -1, 1) * 32767).astype(np.int16).tobytes())
+        proc.stdin.write(pause.tobytes())
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit(f"ffmpeg failed to write {partial}")
+    partial.replace(path)
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate in percent, both texts normalised the same way: lower case, no
+    punctuation, every figure in one canonical form ("twenty two" = "22"), via recap.numbers."""
+    import jiwer
+
+    from recap.numbers import canonical_words
+
+    return 100.0 * float(jiwer.wer(" ".join(canonical_words(reference)),
+                                   " ".join(canonical_words(hypothesis))))
+
+
+# ---------------------------------------------------------------- a delay LLM server
+
+_SEGMENT_LINE = re.compile(r"^\(S(\d+)\) (.*)$", re.MULTILINE)
+_TOPIC_LINE = re.compile(r"^T(\d+) ", re.MULTILINE)
+
+
+@dataclass
+class Request:
+    """One chat completion the server received."""
+
+    kind: str
+    arrived: float
+    """time.time() when it arrived."""
+    user: str
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """map | reduce | intro | repair, from the reply schema or, failing that, the prompt."""
+    fmt = body.get("response_format") or {}
+    schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
+    keys = set(schema.get("properties") or {})
+    for kind, key in (("map", "topics"), ("reduce", "sections"), ("intro", "summary"),
+                      ("repair", "text")):
+        if key in keys:
+            return kind
+    user = _user(body)
+    if _SEGMENT_LINE.search(user):
+        return "map"
+    return "reduce" if _TOPIC_LINE.search(user) else "intro"
+
+
+def _user(body: dict[str, Any]) -> str:
+    return next((m.get("content") or "" for m in body.get("messages", [])
+                 if m.get("role") == "user"), "")
+
+
+def canned_reply(kind: str, user: str) -> dict[str, Any]:
+    """A valid reply of each kind, built from the request (map bullets quote their segments)."""
+    if kind == "map":
+        lines = _SEGMENT_LINE.findall(user) or [("0", "Nothing.")]
+        bullets = [{"text": words, "segments": [int(sid)]} for sid, words in lines[:8]]
+        return {"topics": [{"title": f"Part from S{lines[0][0]}", "bullets": bullets}]}
+    if kind == "reduce":
+        ids = [int(i) for i in _TOPIC_LINE.findall(user)]
+        pairs = [ids[i : i + 2] for i in range(0, len(ids), 2)]
+        return {"sections": [{"title": f"Section of T{p[0]}", "topics": p} for p in pairs]}
+    if kind == "repair":
+        return {"text": ""}
+    return {"summary": "A benchmark episode.", "intro": "Speech stitched together for a benchmark.",
+            "keywords": ["benchmark"], "speakers": []}
+
+
+class DelayLLM:
+    """An OpenAI-compatible endpoint on 127.0.0.1 that answers every chat completion with valid
+    canned JSON after `delay` seconds, and records each request's arrival time and kind."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def count(self, kind: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if kind is None or r.kind == kind)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def __enter__(self) -> DelayLLM:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                """Quiet."""
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._send({"object": "list", "data": [{"id": "fake", "object": "model"}]})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                user = _user(body)
+                kind = _kind(body)
+                with server._lock:
+                    server.requests.append(Request(kind, time.time(), user))
+                time.sleep(server.delay)
+                content = json.dumps(canned_reply(kind, user))
+                self._send({"id": "bench", "object": "chat.completion",
+                            "created": int(time.time()), "model": body.get("model", "fake"),
+                            "choices": [{"index": 0, "finish_reason": "stop",
+                                         "message": {"role": "assistant", "content": content}}],
+                            "usage": {"prompt_tokens": 100, "completion_tokens": 50,
+                                      "total_tokens": 150}})
+
+            def _send(self, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._httpd is not None and self._thread is not None
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+
+def llm_config(context_tokens: int) -> Path:
+    """A recap config file setting the LLM context (which sets the chunk size)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"recap-context-{context_tokens}.toml"
+    path.write_text(f"llm_context = {context_tokens}\n")
+    return path
+
+
+def recap_command(*args: str, config: Path | None = None,
+                  log: Path | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run the real `recap` CLI in a subprocess; its wall time and the finished process."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("OPENAI_API_KEY", None)
+    if config is not None:
+        env["RECAP_CONFIG"] = str(config)
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "recap", *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT)
+    wall = time.monotonic() - started
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(f"$ recap {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
+    if proc.returncode != 0:
+        raise SystemExit(f"recap {' '.join(args)} failed ({proc.returncode}):\n"
+                         f"{proc.stderr[-2000:]}")
+    return wall, proc
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet."""
+
+
+@contextlib.contextmanager
+def serve_files(root: Path) -> Iterator[str]:
+    """Serve the folder `root` on 127.0.0.1; yields its base URL."""
+    handler = functools.partial(_QuietFiles, directory=str(root))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = httpd.server_address[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def write_feed(root: Path, base_url: str, episodes: list[Episode]) -> str:
+    """An RSS podcast feed (feed.xml in `root`) with one enclosure per episode; its URL."""
+    items = []
+    for n, episode in enumerate(episodes, 1):
+        items.append(
+            f"<item><title>Benchmark episode {n}</title><guid>bench-{n}</guid>"
+            f"<pubDate>Mon, 0{n} Jan 2024 12:00:00 +0000</pubDate>"
+            f'<enclosure url="{base_url}/{episode.path.name}" '
+            f'length="{episode.path.stat().st_size}" type="audio/mpeg"/>'
+            f"<itunes:duration>{int(episode.seconds)}</itunes:duration></item>")
+    (root / "feed.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
+        f"<channel><title>Benchmark feed</title><link>{base_url}/</link>"
+        "<description>Served on 127.0.0.1.</description>" + "".join(items)
+        + "</channel></rss>\n")
+    return f"{base_url}/feed.xml"
+
+
+@contextlib.contextmanager
+def timer() -> Iterator[dict[str, float]]:
+    out: dict[str, float] = {}
+    started = time.monotonic()
+    try:
+        yield out
+    finally:
+        out["seconds"] = time.monotonic() - started
