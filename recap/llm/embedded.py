@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.request
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -180,6 +180,19 @@ def cpu_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# The server reads settings from any environment variable named like one of its options
+# (MODEL, PORT, API_KEY, CONFIG_FILE...): hand it only what a Python process needs to run.
+_ENV_NAMES = {"PATH", "HOME", "TMPDIR", "TEMP", "TMP", "LANG", "LANGUAGE", "PYTHONPATH",
+              "PYTHONHOME", "VIRTUAL_ENV", "LD_LIBRARY_PATH", "SYSTEMROOT", "USER"}
+_ENV_PREFIXES = ("LC_", "OMP_", "GGML_", "OPENBLAS_", "MKL_", "CUDA_")
+
+
+def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment the server runs with: no keys, nothing it would read as a setting."""
+    return {name: value for name, value in environ.items()
+            if (name in _ENV_NAMES or name.startswith(_ENV_PREFIXES)) and "KEY" not in name}
+
+
 def _die_with_parent() -> Callable[[], None] | None:
     """A preexec_fn that makes the child get SIGKILL when the thread that spawned it dies."""
     if not sys.platform.startswith("linux"):
@@ -260,6 +273,7 @@ class EmbeddedServer:
                 "--host", HOST, "--port", str(port),
                 "--n_ctx", str(self.context_tokens),
                 "--n_threads", str(self.threads or cpu_threads()),
+                "--n_threads_batch", str(self.threads or cpu_threads()),
                 "--logits_all", "False"]
         if self.model_alias:
             argv += ["--model_alias", self.model_alias]
@@ -338,7 +352,7 @@ class EmbeddedServer:
     def _spawn(self) -> None:
         port = free_port()
         fd, log_name = tempfile.mkstemp(prefix="recap-llama-server-", suffix=".log")
-        env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
+        env = server_environment(os.environ)
         with self._lock:
             self._log_path = Path(log_name)
             self.port = port

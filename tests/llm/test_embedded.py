@@ -112,6 +112,15 @@ def test_command_binds_loopback_and_uses_every_core(tmp_path: Path) -> None:
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--n_ctx") + 1] == "4096"
     assert argv[argv.index("--n_threads") + 1] == str(embedded_module.cpu_threads())
+    assert argv[argv.index("--n_threads_batch") + 1] == str(embedded_module.cpu_threads())
+
+
+def test_server_environment_has_no_keys_and_no_server_settings() -> None:
+    environ = {"PATH": "/bin", "HOME": "/root", "LC_ALL": "C", "OMP_NUM_THREADS": "2",
+               "OPENAI_API_KEY": "sk-secret-123456", "API_KEY": "x", "CONFIG_FILE": "/etc/x",
+               "MODEL": "/other.gguf", "PORT": "80", "HOST": "0.0.0.0"}
+    assert embedded_module.server_environment(environ) == {
+        "PATH": "/bin", "HOME": "/root", "LC_ALL": "C", "OMP_NUM_THREADS": "2"}
 
 
 def test_a_server_that_exits_at_start_names_the_cause(tmp_path: Path) -> None:
