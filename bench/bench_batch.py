@@ -47,18 +47,19 @@ def main() -> None:
         llm = ["--llm-base-url", server.base_url, "--llm-model", "fake"]
         one_by_one = common.WORK / "batch-one-by-one"
         shutil.rmtree(one_by_one, ignore_errors=True)
-        sequential = 0.0
+        sequential = sequential_cpu = 0.0
         for n, episode in enumerate(episodes, 1):
-            wall, _ = common.recap_command("run", f"{base_url}/{episode.path.name}", "-o",
+            wall, cpu = common.recap_command("run", f"{base_url}/{episode.path.name}", "-o",
                                            str(one_by_one), *llm, config=config,
                                            log=common.RESULTS / f"batch-run{n}.log")
             print(f"  recap run, episode {n}: {wall:6.1f} s", flush=True)
             sequential += wall
+            sequential_cpu += cpu
         sequential_requests = server.count()
         server.reset()
         batched = common.WORK / "batch-batch"
         shutil.rmtree(batched, ignore_errors=True)
-        batch_wall, _ = common.recap_command("batch", feed, "-o", str(batched), *llm,
+        batch_wall, batch_cpu = common.recap_command("batch", feed, "-o", str(batched), *llm,
                                              config=config,
                                              log=common.RESULTS / "batch-batch.log")
         batch_requests = server.count()
@@ -73,6 +74,7 @@ def main() -> None:
         "machine": machine, "source": episodes[0].source, "episodes": EPISODES,
         "minutes_each": [e.seconds / 60 for e in episodes], "delay_s": args.delay,
         "one_after_another_s": sequential, "batch_s": batch_wall, "ratio": ratio,
+        "cpu_s": {"one_after_another": sequential_cpu, "batch": batch_cpu},
         "llm_calls": {"one_after_another": sequential_requests, "batch": batch_requests},
         "posts": len(posts), "passed": passed})
     print(f"  saved {path.relative_to(common.ROOT)}")

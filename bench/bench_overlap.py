@@ -43,14 +43,14 @@ def run(mode: str, episode: common.Episode, server: common.DelayLLM, config: Pat
     if mode == "sequential":
         args.append("--no-stream")
     started = time.time()
-    wall, _ = common.recap_command(*args, config=config,
+    wall, cpu = common.recap_command(*args, config=config,
                                    log=common.RESULTS / f"overlap-{mode}.log")
     folder = episode_folder(output)
     transcribe = stage(folder, "transcribe")
     transcribe_done = (folder / "transcript.json").stat().st_mtime  # written when it ends
     maps = sorted(r.arrived for r in server.requests if r.kind == "map")
     result = {
-        "wall_s": wall, "transcribe_s": transcribe["wall_seconds"],
+        "wall_s": wall, "cpu_s": cpu, "transcribe_s": transcribe["wall_seconds"],
         "requests": {k: server.count(k) for k in ("map", "reduce", "intro", "repair")},
         "first_map_after_start_s": maps[0] - started if maps else None,
         "maps_before_transcript_done": sum(1 for t in maps if t < transcribe_done),

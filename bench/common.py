@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -317,23 +318,27 @@ def llm_config(context_tokens: int) -> Path:
 
 
 def recap_command(*args: str, config: Path | None = None,
-                  log: Path | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Run the real `recap` CLI in a subprocess; its wall time and the finished process."""
+                  log: Path | None = None) -> tuple[float, float]:
+    """Run the real `recap` CLI in a subprocess; its wall time and CPU time (user + system,
+    which shared cores do not inflate) in seconds."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("OPENAI_API_KEY", None)
     if config is not None:
         env["RECAP_CONFIG"] = str(config)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "recap", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT)
     wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"$ recap {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
     if proc.returncode != 0:
         raise SystemExit(f"recap {' '.join(args)} failed ({proc.returncode}):\n"
                          f"{proc.stderr[-2000:]}")
-    return wall, proc
+    return wall, cpu
 
 
 class _QuietFiles(SimpleHTTPRequestHandler):
