@@ -146,7 +146,7 @@ def fingerprint_files(paths: Iterable[Path], extra: Any = None) -> str:
         digest.update(path.name.encode() + b"\0")
         try:
             with open(path, "rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                while block := fh.read(1 << 20):
                     digest.update(block)
         except FileNotFoundError:
             digest.update(b"<missing>")

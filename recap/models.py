@@ -16,7 +16,7 @@ class Artifact:
     """Mixin: JSON (de)serialisation with a clear error for corrupt files."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return asdict(self)  # type: ignore[call-overload]
 
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
