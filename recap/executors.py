@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from recap.errors import ConfigError, NoSpeechError, RecapError, WorkerError, unknown_choice
+from recap.errors import ConfigError, NoSpeechError, WorkerError, unknown_choice
 from recap.models import Transcript
 
 if TYPE_CHECKING:
@@ -212,21 +212,25 @@ class DaskExecutor:
 
     Each job is one task that asks for the `transcribe` worker resource, so only workers started
     with `--resources "transcribe=1"` (GPU machines: `"transcribe=1,GPU=1"`) take it. The client
-    sends the audio bytes with the task and gets the transcript back; workers need recap
-    installed, not the output folder. A worker that dies mid-task makes the scheduler run the
-    task elsewhere, up to its `distributed.scheduler.allowed-failures` limit (default 3); then
-    the episode fails with a WorkerError. With no address, a LocalCluster of `jobs` worker
-    processes is started (and stopped) on this machine.
+    scatters the audio bytes to the cluster, submits the task and gets the transcript back;
+    workers need recap installed, not the output folder. A worker that dies mid-task takes the
+    scattered audio with it, so the client sends the job again (up to `attempts` times in all);
+    the scheduler also gives up on a task that kills workers `allowed-failures` times (default
+    3). Either way the episode then fails with a WorkerError. With no address, a LocalCluster of
+    `jobs` worker processes is started (and stopped) on this machine.
     """
 
     name = "dask"
 
     def __init__(self, address: str | None = None, jobs: int | None = None,
-                 connect_timeout: float = 30.0) -> None:
+                 connect_timeout: float = 30.0, attempts: int = 3) -> None:
         if jobs is not None and jobs < 1:
             raise ConfigError(f"--transcribe-jobs must be at least 1 (got {jobs})")
         self.address = address
         self.jobs = jobs
+        self.attempts = max(1, attempts)
+        self.resubmits = 0
+        """Jobs sent again after their worker died (for tests and logs)."""
         self.connect_timeout = connect_timeout
         self.client: Any = None
         self._cluster: Any = None
@@ -280,6 +284,9 @@ class DaskExecutor:
         return max(1, self.cluster_slots()) if self.client is not None else 1
 
     def transcribe(self, job: TranscriptionJob) -> Transcript:
+        import asyncio
+        import concurrent.futures
+
         from distributed import KilledWorker
 
         if self.client is None:
@@ -287,21 +294,30 @@ class DaskExecutor:
         if job.audio_bytes is None and job.audio_path is not None:
             job = replace(job, audio_bytes=Path(job.audio_path).read_bytes(), audio_path=None,
                           suffix=Path(job.audio_path).suffix or job.suffix)
-        audio = self.client.scatter(job.audio_bytes, hash=False)
         shipped = replace(job, audio_bytes=None)
-        future = self.client.submit(_transcribe_remote, shipped, audio, pure=False,
-                                    resources={TRANSCRIBE_RESOURCE: 1},
-                                    key=f"transcribe-{job.label}-{os.urandom(4).hex()}")
-        try:
-            return Transcript.from_dict(future.result())
-        except KilledWorker:
-            raise WorkerError(f"Dask workers died while transcribing {job.label}; the scheduler "
-                              "gave up on it (allowed-failures)") from None
-        except RecapError:
-            raise
-        finally:
-            future.release()
-            audio.release()
+        for attempt in range(1, self.attempts + 1):
+            audio = self.client.scatter(job.audio_bytes, hash=False)
+            future = self.client.submit(_transcribe_remote, shipped, audio, pure=False,
+                                        resources={TRANSCRIBE_RESOURCE: 1},
+                                        key=f"transcribe-{job.label}-{os.urandom(4).hex()}")
+            try:
+                return Transcript.from_dict(future.result())
+            except KilledWorker:
+                raise WorkerError(f"Dask workers died while transcribing {job.label}; the "
+                                  "scheduler gave up on it (allowed-failures)") from None
+            except (concurrent.futures.CancelledError, asyncio.CancelledError):
+                if self.client is None:  # cancelled by us: the batch was interrupted
+                    raise WorkerError(f"transcription of {job.label} was cancelled") from None
+                # The worker holding the scattered audio died: send the job again.
+                log.warning("Dask lost the task for %s (attempt %d of %d)", job.label, attempt,
+                            self.attempts)
+                self.resubmits += 1
+            finally:
+                with contextlib.suppress(Exception):
+                    future.release()
+                    audio.release()
+        raise WorkerError(f"Dask workers died {self.attempts} times while transcribing "
+                          f"{job.label}; giving up on this episode")
 
     def cancel(self) -> None:
         self.__exit__()

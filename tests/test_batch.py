@@ -210,10 +210,10 @@ def test_one_episode_without_speech_fails_alone(site: StaticServer, tmp_path: Pa
         result = batch.run_batch(listing.source, listing.entries, tmp_path / "out",
                                  batch.BatchOptions(), run_options, executor)
     outcome = {r.title: r for r in result.records}
-    assert outcome["Silence"].status == "failed"
+    assert outcome["Silence"].status == "failed", outcome
     assert "no speech" in (outcome["Silence"].error or "")
     assert outcome["Silence"].stage == "transcribe"
-    assert outcome["JFK"].status == "done"
+    assert outcome["JFK"].status == "done", outcome
     assert [r.title for r in result.failed] == ["Silence"]
     failed = Episode(tmp_path / "out" / outcome["Silence"].folder).stage_record("transcribe")
     assert failed is not None and failed.status == "failed"
