@@ -35,11 +35,13 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Rerun even if up to dat
 def whisper_options(model: str | None, language: str | None, vad: bool, fast: bool,
                     device: str, compute_type: str) -> Any:
     from recap.config import Config
-    from recap.transcribe import DEFAULT_MODEL, TranscribeOptions
+    from recap.transcribe import COMPUTE_TYPES, DEFAULT_MODEL, TranscribeOptions
 
     cfg = Config.load()
     if device not in ("cpu", "cuda", "auto"):
         raise unknown_choice("device", device, ("cpu", "cuda", "auto"))
+    if compute_type not in COMPUTE_TYPES:  # checked before anything is fetched
+        raise unknown_choice("compute type", compute_type, COMPUTE_TYPES)
     return TranscribeOptions(
         model=cfg.resolve("whisper_model", model, DEFAULT_MODEL),
         language=cfg.resolve("language", language, None),
@@ -335,15 +337,16 @@ def main() -> None:
     except KeyboardInterrupt:
         _fail(_INTERRUPTED, 130)
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback unless asked
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+        aborts, exits, usage_errors = _click_exception_types()
+        if isinstance(exc, aborts):
             _fail(_INTERRUPTED, 130)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
+        if isinstance(exc, usage_errors):
+            # A command line that does not parse: click's one-line message and exit code (2).
+            format_message = getattr(exc, "format_message", None)
+            message = format_message() if callable(format_message) else str(exc)
+            _fail(f"{message} (see --help)", int(getattr(exc, "exit_code", 2)))
+        if isinstance(exc, exits):
+            sys.exit(getattr(exc, "exit_code", 1))
         if os.environ.get("RECAP_DEBUG"):
             raise
         from recap.redact import redact
@@ -358,6 +361,25 @@ def main() -> None:
 
 
 _INTERRUPTED = "interrupted; finished artifacts are kept and the next run resumes"
+
+
+def _click_exception_types() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...]]:
+    """(aborts, exits, usage errors) of the click typer runs on: typer >= 0.17 vendors its own
+    copy (typer._click), whose exceptions are not click's."""
+    import typer.exceptions
+
+    aborts: list[type] = [typer.Abort]
+    exits: list[type] = [typer.Exit]
+    usage: list[type] = [getattr(typer.exceptions, "TyperException", typer.Exit)]
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        aborts.append(click.exceptions.Abort)
+        exits.append(click.exceptions.Exit)
+        usage.append(click.ClickException)
+    return tuple(aborts), tuple(exits), tuple(usage)
 
 
 def _fail(message: str, code: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from recap.errors import MediaError
+
+log = logging.getLogger("recap.media")
 
 SAMPLE_RATE = 16_000
 
@@ -101,9 +104,17 @@ def decode_stream(path: Path, block_seconds: float = 30.0) -> Iterator[np.ndarra
     if total == 0:
         first = stderr.splitlines()[0] if stderr else "no audio decoded"
         raise MediaError(f"cannot decode audio from {path}: {first}")
+    if stderr:
+        log.warning("%s has damaged parts that could not be decoded (%s); the transcript may "
+                    "have gaps", Path(path).name, _ffmpeg_message(stderr.splitlines()[0]))
 
 
 def decode_all(path: Path) -> np.ndarray:
     """Decode the whole file (for short clips and baselines)."""
     blocks = list(decode_stream(path))
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+
+
+def _ffmpeg_message(line: str) -> str:
+    """An ffmpeg error line without its `[decoder @ 0x...]` prefixes."""
+    return re.sub(r"^(\[[^\]]*\]\s*)+", "", line).strip() or line.strip()

@@ -166,6 +166,7 @@ def iter_segments(
         pipeline = BatchedInferencePipeline(model=model)
     next_id = 0
     total = float(duration or 0.0)
+    window_end = 0.0
     for offset, audio in windows(media.decode_stream(audio_path), options.window_seconds):
         window_end = offset + len(audio) / media.SAMPLE_RATE
         total = max(total, window_end)
@@ -199,6 +200,9 @@ def iter_segments(
                     progress(min(end, total), total)
         if progress:
             progress(window_end, total)
+    if duration and window_end < duration * 0.9 - 1.0:
+        log.warning("only %.0f s of the %.0f s that %s declares could be decoded; the file may "
+                    "be truncated", window_end, duration, Path(audio_path).name)
 
 
 def _split_long(raw: Any, options: TranscribeOptions) -> Iterator[tuple[float, float, str]]:

@@ -104,7 +104,12 @@ class LLMSettings:
             embedded_model=embedded,
             context_tokens=_optional_int("llm_context", config.resolve("llm_context", None, None)),
             jobs=_number("llm_jobs", config.resolve("llm_jobs", jobs, 2), int),
+            max_retries=_number("llm_retries", config.resolve("llm_retries", None, 4), int),
+            retry_delay=_number("llm_retry_delay", config.resolve("llm_retry_delay", None, 1.0),
+                                float),
         )
+        if settings.max_retries < 0 or settings.retry_delay < 0:
+            raise ConfigError("llm_retries and llm_retry_delay must not be negative")
         if settings.jobs < 1:
             raise ConfigError(f"llm_jobs must be at least 1 (got {settings.jobs})")
         if settings.timeout <= 0:
