@@ -29,6 +29,7 @@ DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
 PLACEHOLDER_KEY = "not-needed"
 
 EMBEDDED_CONTEXT = 4096
+EMBEDDED_TIMEOUT = 1800.0
 UNKNOWN_CONTEXT = 8192
 # Context windows of known hosted models, longest prefix first.
 KNOWN_CONTEXTS = (
@@ -95,15 +96,20 @@ class LLMSettings:
         if embedded not in EMBEDDED_MODELS and not embedded.endswith(".gguf"):
             raise unknown_choice("embedded model", embedded,
                                  (*EMBEDDED_MODELS, "a path to a .gguf file"))
+        # The embedded server answers one request at a time on the local CPU: a queued call
+        # waits for the one before it, so it gets one job and a patient timeout by default.
+        local = resolved_url is None
+        default_timeout = EMBEDDED_TIMEOUT if local else 600.0
+        default_jobs = 1 if local else 2
         settings = cls(
             base_url=resolved_url.rstrip("/") if resolved_url else None,
             api_key=api_key,
             model=_optional_str(config.resolve("llm_model", model, None)),
-            timeout=_number("llm_timeout", config.resolve("llm_timeout", timeout, 600.0), float),
+            timeout=_number("llm_timeout", config.resolve("llm_timeout", timeout, default_timeout), float),
             structured=mode,
             embedded_model=embedded,
             context_tokens=_optional_int("llm_context", config.resolve("llm_context", None, None)),
-            jobs=_number("llm_jobs", config.resolve("llm_jobs", jobs, 2), int),
+            jobs=_number("llm_jobs", config.resolve("llm_jobs", jobs, default_jobs), int),
             max_retries=_number("llm_retries", config.resolve("llm_retries", None, 4), int),
             retry_delay=_number("llm_retry_delay", config.resolve("llm_retry_delay", None, 1.0),
                                 float),
