@@ -335,11 +335,11 @@ def main() -> None:
     except RecapError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        _fail(_INTERRUPTED, 130)
+        _interrupted()
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback unless asked
         aborts, exits, usage_errors = _click_exception_types()
         if isinstance(exc, aborts):
-            _fail(_INTERRUPTED, 130)
+            _interrupted()
         if isinstance(exc, usage_errors):
             # A command line that does not parse: click's one-line message and exit code (2).
             format_message = getattr(exc, "format_message", None)
@@ -355,7 +355,7 @@ def main() -> None:
               "(set RECAP_DEBUG=1 for a traceback)", 1)
     # typer returns the exit code instead of raising in non-standalone mode (130: Ctrl-C).
     if code == 130:
-        _fail(_INTERRUPTED, 130)
+        _interrupted()
     if isinstance(code, int) and code:
         sys.exit(code)
 
@@ -382,11 +382,46 @@ def _click_exception_types() -> tuple[tuple[type, ...], tuple[type, ...], tuple[
     return tuple(aborts), tuple(exits), tuple(usage)
 
 
-def _fail(message: str, code: int) -> None:
+def _interrupted() -> None:
+    """Say so and exit 130 without waiting minutes for a worker blocked in a network call.
+
+    By the time the interrupt reaches here every `finally` on the main thread has run: artifacts
+    are complete or absent, the manifest says `interrupted`, locks are released and the LLM
+    client (and any embedded server) is closed. A worker thread still waiting for an LLM reply
+    cannot be woken, and the interpreter would join it at exit, so it gets a short grace period
+    and is then abandoned.
+    """
+    import contextlib
+    import threading
+    import time
+
+    _echo_error(_INTERRUPTED)
+    deadline = time.monotonic() + _INTERRUPT_GRACE_SECONDS
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop waiting
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
+           if t is not threading.main_thread()):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(130)
+
+
+_INTERRUPT_GRACE_SECONDS = 2.0
+
+
+def _echo_error(message: str) -> None:
     from recap.redact import redact
 
     line = " ".join(redact(message).split())
     typer.echo(f"recap: error: {line}", err=True)
+
+
+def _fail(message: str, code: int) -> None:
+    _echo_error(message)
     sys.exit(code)
 
 

@@ -270,6 +270,8 @@ class LLMClient:
                 final = f"cannot reach the LLM endpoint at {self.endpoint()} ({failure})"
             else:
                 return self._reply_text(response, max_tokens)
+            if self._closed.is_set():  # closed under us (an interrupt): no retry, no warning
+                raise LLMError("the LLM client is closed")
             if attempt >= self.settings.max_retries:
                 raise LLMError(final) from None
             delay = self._backoff(attempt, retry_after)
