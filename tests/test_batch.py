@@ -17,7 +17,7 @@ import pytest
 
 from recap import batch
 from recap.chunk import ChunkOptions
-from recap.episode import Episode
+from recap.episode import STAGES, Episode
 from recap.errors import ConfigError, InputError, WorkerError
 from recap.executors import KILL_WORKER_ENV, LocalExecutor, TranscriptionJob, create_executor
 from recap.models import Info, Transcript
@@ -348,18 +348,42 @@ def test_interrupted_batch_resumes(site: StaticServer, tmp_path: Path) -> None:
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                     reason="needs llama-cpp-python (the .venv)")
 def test_full_pipeline_on_a_two_episode_feed(site: StaticServer, tmp_path: Path) -> None:
-    url = _feed(site, GOOD_AND_BROKEN[:2])
+    """Every stage, against the embedded llama.cpp server (SmolLM2), shared by the episodes."""
+    from recap.llm import LLMSettings, open_llm
+    from recap.notes import NotesOptions
+    from recap.write import WriteOptions
+
+    settings = LLMSettings(embedded_model="smollm2-135m", jobs=2, timeout=300.0)
+    notes = NotesOptions.create(None, settings)
+    notes.verify = False  # a 135M model's bullets fail any faithfulness check; not tested here
+    options = RunOptions(chunk=ChunkOptions(context_tokens=settings.context_window(),
+                                            model=settings.model_name()),
+                         notes=notes, write=WriteOptions(format="markdown"), llm=settings)
+    opened: list[object] = []
+
+    def llm_factory() -> object:
+        opened.append(True)
+        return open_llm(settings)
+
+    cut_clip(SAMPLE, site.root / "part1.mp3", 0, 45)
+    cut_clip(SAMPLE, site.root / "part2.mp3", 45, 45)
+    listing = batch.expand(_feed(site, [FeedItem("City bees, part one", "part1.mp3"),
+                                        FeedItem("City bees, part two", "part2.mp3")]))
     out = tmp_path / "out"
-    proc = run_recap("batch", url, "-o", str(out), "--embedded-model", "smollm2-135m",
-                     "--format", "markdown", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
-    assert proc.returncode == 0, proc.stderr
-    data = _batch_json(out)
-    assert data["counts"] == {"done": 2}
-    for entry in data["entries"]:
-        assert entry["stages"]["notes"] == "done" and entry["stages"]["write"] == "done"
-        post = out / entry["folder"] / "post" / "index.md"
-        assert post.is_file() and entry["title"] in post.read_text(encoding="utf-8")
-    again = run_recap("batch", url, "-o", str(out), "--embedded-model", "smollm2-135m",
-                      "--format", "markdown", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
-    assert again.returncode == 0
-    assert _batch_json(out)["counts"] == {"skipped": 2}
+    with create_executor("local", 1) as executor:
+        result = batch.run_batch(listing.source, listing.entries, out, batch.BatchOptions(),
+                                 options, executor, llm_factory=llm_factory)
+    assert [(r.status, r.error) for r in result.records] == [("done", None)] * 2
+    assert len(opened) == 1  # one client (one embedded server) for the whole batch
+    for record in result.records:
+        assert record.stages == dict.fromkeys(STAGES, "done")
+        written = Episode(out / str(record.folder)).stage_record("write")
+        assert written is not None
+        post = out / str(record.folder) / written.stats["post"]
+        assert post.is_file() and record.title in post.read_text(encoding="utf-8")
+    opened.clear()
+    with create_executor("local", 1) as executor:
+        again = batch.run_batch(listing.source, listing.entries, out, batch.BatchOptions(),
+                                options, executor, llm_factory=llm_factory)
+    assert [r.status for r in again.records] == ["skipped", "skipped"]
+    assert opened == []  # nothing to ask: the LLM client is never opened
