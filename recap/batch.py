@@ -791,6 +791,9 @@ class _Batch:
             self._entry_finished(record, None)
             return
         lane, step = self.steps[index]
+        if index:
+            with self._record_lock:
+                record.stage = None  # queued for the next kind of slot
         self.lanes[lane].put(lambda: self._run_step(record, entry, index, step, carry))
 
     def _run_step(self, record: EntryRecord, entry: Entry, index: int,

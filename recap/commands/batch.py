@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -114,6 +116,9 @@ def batch(
         from recap.executors import import_distributed
 
         import_distributed()  # fail now, in one line, when the extra is missing
+        if not os.environ.get("RECAP_DEBUG"):
+            # distributed logs every connection at INFO; keep the terminal for recap.
+            logging.getLogger("distributed").setLevel(logging.ERROR)
     run_options, llm_factory = _run_options(
         stop_after, force, whisper_model, language, vad, fast, device, compute_type,
         llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
