@@ -134,7 +134,13 @@ def _folder_source(folder: Path) -> str | None:
             return str(json.loads((folder / name).read_text(encoding="utf-8"))["source"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-    return None
+    # A corrupt info.json: the manifest still says what was fetched, so a rerun repairs this
+    # folder instead of starting a second one beside it.
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return str(manifest["stages"]["fetch"]["params"]["source"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 # ---------------------------------------------------------------- fingerprints

@@ -358,6 +358,8 @@ def clean_ytdlp_error(message: str, url: str) -> str:
         return f"no media found at {url} (unsupported URL or a page without audio/video)"
     if "http error 404" in low:
         return f"{url} was not found (HTTP 404)"
+    if "file:// urls are disabled" in low:
+        return f"{url} points at a local file (file://); recap never follows those from a page"
     if "private video" in low or "video unavailable" in low or "has been removed" in low:
         return f"{url} is unavailable: {text}"
     return f"cannot fetch {url}: {text}"

@@ -1,0 +1,206 @@
+"""Faults through the real CLI: a failing LLM endpoint, a full disk. After each failure the
+artifacts of earlier stages are intact and a rerun resumes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA
+from tests.fake_openai import Reply, error, fake_openai, ok, text
+from tests.reliability.helpers import (
+    KEY,
+    assert_error,
+    assert_nothing_half_written,
+    copy_episode,
+    fake_model,
+    fast_retries,
+    llm_args,
+    recap,
+    stage_status,
+)
+from tests.servers import free_port
+from tests.test_notes import kind_of
+
+RETRIES = 2  # fast_retries()
+
+
+@pytest.fixture
+def episode(jfk_episode: Path, tmp_path: Path) -> Path:
+    return copy_episode(jfk_episode, tmp_path / "out")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**fast_retries(tmp_path), "OPENAI_API_KEY": KEY}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes()
+            for name in ("info.json", "transcript.json", "chunks.json", "audio.wav")}
+
+
+def assert_failed_cleanly(proc: subprocess.CompletedProcess[str], folder: Path,
+                          before: dict[str, bytes], *needles: str) -> None:
+    assert_error(proc, *needles)
+    assert snapshot(folder) == before  # earlier stages' artifacts untouched
+    assert not (folder / "notes.json").exists()
+    assert stage_status(folder, "notes") == "failed"
+    assert stage_status(folder, "transcribe") == "done"
+    assert_nothing_half_written(folder)
+
+
+def test_wrong_key_says_so_and_does_not_retry(episode: Path, env: dict[str, str]) -> None:
+    with fake_openai() as server:
+        server.script(error(401, f"Incorrect API key provided: {KEY}"))
+        before = snapshot(episode)
+        proc = recap("notes", str(episode), *llm_args(server), env=env)
+        assert len(server.completions) == 1
+        assert server.headers[0]["authorization"] == f"Bearer {KEY}"
+    assert_failed_cleanly(proc, episode, before, "rejected the API key", "401")
+
+
+def test_rate_limit_is_retried_then_succeeds(episode: Path, env: dict[str, str]) -> None:
+    with fake_openai() as server:
+        model = fake_model(server)
+        server.script(error(429, headers={"Retry-After": "0"}))
+        proc = recap("notes", str(episode), *llm_args(server), env=env)
+        assert proc.returncode == 0, proc.stderr
+        # The 429 and its retry carried the same request; every call then succeeded once.
+        assert server.completions[0] == server.completions[1]
+        assert len(server.completions) == model.count("map") + model.count("reduce") \
+            + model.count("intro") + model.count("repair")
+    assert "HTTP 429" in proc.stderr and "retry 1 of 2" in proc.stderr
+    assert json.loads((episode / "notes.json").read_text())["topics"]
+    assert stage_status(episode, "notes") == "done"
+
+
+def test_server_errors_fail_the_stage_and_a_rerun_resumes(episode: Path,
+                                                          env: dict[str, str]) -> None:
+    root = episode.parent
+    transcript_mtime = (episode / "transcript.json").stat().st_mtime_ns
+    with fake_openai() as server:
+        fake_model(server)
+        server.script(*[error(500)] * (RETRIES + 1))
+        before = snapshot(episode)
+        failed = recap("run", str(DATA / "jfk.wav"), "-o", str(root), *llm_args(server), env=env)
+        assert len(server.completions) == RETRIES + 1
+        assert_failed_cleanly(failed, episode, before, "kept failing", "HTTP 500",
+                              f"after {RETRIES + 1} attempts")
+        assert not (episode / "post").exists()
+
+        resumed = recap("run", str(DATA / "jfk.wav"), "-o", str(root), *llm_args(server), env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    for stage in ("fetch", "transcribe", "chunk"):
+        assert f"{stage}: skipped" in resumed.stderr
+    assert (episode / "transcript.json").stat().st_mtime_ns == transcript_mtime
+    assert (episode / "post" / "index.md").is_file()
+    assert stage_status(episode, "write") == "done"
+    assert_nothing_half_written(root)
+
+
+def test_timeouts_are_retried_then_fail_cleanly(episode: Path, env: dict[str, str]) -> None:
+    with fake_openai() as server:
+        server.script(*[Reply(delay=30)] * (RETRIES + 1))
+        before = snapshot(episode)
+        proc = recap("notes", str(episode), *llm_args(server), "--llm-timeout", "1", env=env)
+        assert len(server.completions) == RETRIES + 1
+    assert_failed_cleanly(proc, episode, before, "timed out after 1 s")
+
+
+def test_connection_refused(episode: Path, env: dict[str, str]) -> None:
+    before = snapshot(episode)
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    proc = recap("notes", str(episode), "--llm-base-url", url, "--llm-model", "fake", env=env)
+    assert_failed_cleanly(proc, episode, before, "cannot reach the LLM endpoint", url,
+                          "connection refused")
+
+
+@pytest.mark.parametrize(("reply", "needle"), [
+    (text("Sure! Here are your notes: bees, honey."), "not valid JSON"),
+    (ok({"headline": "bees"}), "'topics' is a required property"),
+    (Reply(content=None, refusal="I can't help with that."), "the model refused"),
+], ids=["not-json", "fails-schema", "refusal"])
+def test_unusable_replies_fail_the_stage_with_the_reason(episode: Path, env: dict[str, str],
+                                                         reply: Reply, needle: str) -> None:
+    with fake_openai() as server:
+        server.responder = lambda request: reply
+        before = snapshot(episode)
+        proc = recap("notes", str(episode), *llm_args(server), env=env)
+        # One call and, for a reply that does not parse, one more asking for a fix: no loop.
+        assert len(server.completions) <= 2
+    assert_failed_cleanly(proc, episode, before, "no usable notes", needle)
+
+
+def test_reply_cut_at_the_token_limit_is_split_and_retried(episode: Path,
+                                                           env: dict[str, str]) -> None:
+    with fake_openai() as server:
+        model = fake_model(server)
+        server.script(Reply(content='{"topics": [{"title": "Ask not', finish_reason="length"))
+        proc = recap("notes", str(episode), *llm_args(server), env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert model.count("map") == 3  # the cut reply, then each half of the chunk
+        assert kind_of(server.completions[0]) == "map"
+    notes = json.loads((episode / "notes.json").read_text())
+    assert notes["checks"]["splits"] == 1
+    bullets = [b for topic in notes["topics"] for b in topic["bullets"]]
+    assert {i for b in bullets for i in b["segment_ids"]} == {0, 1}  # both halves made it
+
+
+# ---------------------------------------------------------------- a full disk
+
+@contextlib.contextmanager
+def tiny_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` at `folder` (root only); skips the test where mounting is refused."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill(disk: Path) -> Path:
+    """Use every free byte of `disk`; returns the filler file (delete it to free the space)."""
+    filler = disk / "filler"
+    with contextlib.suppress(OSError), open(filler, "wb", buffering=0) as fh:
+        while True:
+            fh.write(b"\0" * 4096)
+    return filler
+
+
+def test_disk_too_small_for_the_audio(tmp_path: Path) -> None:
+    with tiny_disk(tmp_path / "disk", "128k") as disk:
+        proc = recap("fetch", str(DATA / "jfk.wav"), "-o", str(disk / "out"))
+        assert_error(proc, "no space left on device")
+        assert_nothing_half_written(disk)
+        assert not list(disk.rglob("*.json")) and not list(disk.rglob("audio.*"))
+
+
+def test_full_disk_fails_the_stage_and_a_rerun_resumes(jfk_episode: Path,
+                                                       tmp_path: Path) -> None:
+    with tiny_disk(tmp_path / "disk", "1m") as disk:
+        episode = copy_episode(jfk_episode, disk / "out")
+        (episode / "chunks.json").unlink()
+        filler = fill(disk)
+        before = {p.name: p.read_bytes() for p in episode.glob("*.json")}
+        llm = ["--llm-base-url", f"http://127.0.0.1:{free_port()}/v1", "--llm-model", "fake"]
+        proc = recap("chunk", str(episode), *llm)
+        assert_error(proc, "chunks.json", "no space left on device")
+        assert not (episode / "chunks.json").exists()
+        assert {p.name: p.read_bytes() for p in episode.glob("*.json")} == before
+        assert_nothing_half_written(disk)
+
+        filler.unlink()
+        again = recap("chunk", str(episode), *llm)
+        assert again.returncode == 0, again.stderr
+        assert json.loads((episode / "chunks.json").read_text())["chunks"]
+        assert stage_status(episode, "chunk") == "done"
