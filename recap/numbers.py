@@ -91,7 +91,6 @@ _aliases("kWh", "kwh")
 # Aliases that are only a unit when glued to the digits ("5x", "2h"), never as a separate word.
 _GLUED_ONLY = {"x", "t", "h", "mi", "l", "sec", "secs", "min", "mins", "yr", "yrs", "pct"}
 _CURRENCY_SYMBOLS = {"$", "€", "£", "¥"}
-_MONEY_UNITS = {"EUR", "USD", "pound", "JPY", "cent"}
 # Metric units compared in a base unit, so that "500 g" = "0.5 kg".
 _BASE_UNITS = {
     "kg": ("g", Decimal(1000)), "mg": ("g", Decimal("0.001")), "t": ("g", Decimal(10**6)),
@@ -442,7 +441,7 @@ class _Parser:
             nxt = self.tok(j + 1)
             if nxt is not None and nxt.kind == "word" and nxt.glued:
                 unit, end = self.unit_at(j + 1)
-                if unit and unit not in _MONEY_UNITS and unit != "%":
+                if unit:
                     return unit, end
             return "", j
         if tok.kind == "sym" and tok.text in ("%", "×", "°", *_CURRENCY_SYMBOLS):

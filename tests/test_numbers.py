@@ -43,6 +43,7 @@ EQUAL = [
     ("every two weeks", "2 weeks"), ("a 5-year plan", "five years"),
     # percentages
     ("forty percent", "40%"), ("40%", "40 per cent"), ("forty per cent", "40 %"),
+    ("a 40-percent drop", "40%"), ("a 5-dollar jar", "$5"),
     ("half", "50%"),
     # money
     ("eleven euros", "€11"), ("€11", "11 euros"), ("11€", "eleven euro"),
