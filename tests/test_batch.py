@@ -299,6 +299,7 @@ def test_executor_registry_names_the_choices() -> None:
 
 # ---------------------------------------------------------------- interruption
 
+@pytest.mark.slow
 def test_interrupted_batch_resumes(site: StaticServer, tmp_path: Path) -> None:
     cut_clip(SAMPLE, site.root / "long.mp3", 0, 90)
     url = _feed(site, [FeedItem("First", "jfk.wav", mime="audio/wav"),
