@@ -91,8 +91,9 @@ def format_report(report: dict[str, Any]) -> str:
     row("reading time", _reading_line(report))
     recheck = report["recheck"]
     if not recheck["unsupported"]:
-        row("re-check", f"all {recheck['bullets']} bullets supported by the transcript "
-            f"({recheck['figures_supported']} of {recheck['figures']} figures)")
+        count = recheck["bullets"]
+        row("re-check", f"all {count} bullet{'' if count == 1 else 's'} supported by the "
+            f"transcript ({recheck['figures_supported']} of {recheck['figures']} figures)")
     else:
         row("re-check", f"{len(recheck['unsupported'])} of {recheck['bullets']} bullets not "
             "supported by the transcript:")
