@@ -746,7 +746,7 @@ class _Batch:
         self._remaining = len(self.entries)
         self._all_done = threading.Event()
         self._stopping = threading.Event()
-        slots = max(1, executor.slots)
+        slots = self.transcribe_slots = max(1, executor.slots)
         window = options.lookahead or options.download_jobs + slots
         self._window = threading.BoundedSemaphore(window)
         self.lanes = {
@@ -911,7 +911,7 @@ class _Batch:
         run = self.run_options
         return {
             **self.options.params(),
-            "transcribe_jobs": self.executor.slots,
+            "transcribe_jobs": self.transcribe_slots,
             "executor": self.executor.name,
             "stop_after": run.stop_after,
             "force": run.force,
