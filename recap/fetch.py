@@ -242,7 +242,11 @@ def _fetch_url(
         audio = downloads[0]
         if audio.stat().st_size == 0:
             raise FetchError(f"the media at {url} is empty (0 bytes)")
-        probed = media.probe(audio)  # fails clearly when the download is not media
+        try:
+            probed = media.probe(audio)
+        except MediaError:  # its message would name our temporary file
+            raise FetchError(f"what {url} serves is not a feed, a page with media, or audio "
+                             "or video ffmpeg can read") from None
         info = normalise_info(raw, url, "audio" + audio.suffix.lower())
         if not info.duration:
             info.duration = round(probed.duration, 3)
