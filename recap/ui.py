@@ -68,12 +68,13 @@ class ConsoleReporter(Reporter):
                 self._progress.update(task, completed=total, total=total,
                                       detail=f"{status} {detail}"[:70])
             else:
+                # soft_wrap: one line per event in logs, never a path broken across lines
                 self.console.print(f"{stage}: {status} {detail}".rstrip(), highlight=False,
-                                   markup=False)
+                                   markup=False, soft_wrap=True)
 
     def message(self, text: str) -> None:
         with self._lock:
-            self.console.print(f"recap: {text}", highlight=False, markup=False)
+            self.console.print(f"recap: {text}", highlight=False, markup=False, soft_wrap=True)
 
 
 def print_status(rows: list[Any]) -> None:
