@@ -37,7 +37,8 @@ log = logging.getLogger("recap.notes")
 PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
     "map": ("title", "part_start", "part_end", "chapter", "max_bullets", "segments"),
     "reduce": ("title", "duration", "min_sections", "max_sections", "topics"),
-    "intro": ("title", "uploader", "duration", "description", "sections"),
+    "intro": ("title", "uploader", "duration", "description", "sections", "opening",
+              "highlights"),
     "repair": ("bullet", "problem", "source"),
 }
 
@@ -456,7 +457,7 @@ class NotesBuilder:
         topics = sorted((t for t in topics if t.bullets), key=lambda t: t.start)
 
         notes = Notes(topics=topics)
-        checks.update(self._intro(notes, duration))
+        checks.update(self._intro(notes, duration, segments))
         checks.update(
             chunks=len(results),
             failed_chunks=[r.chunk.index for r in failed],
@@ -476,30 +477,62 @@ class NotesBuilder:
         notes.checks = checks
         return notes
 
-    def _intro(self, notes: Notes, duration: float) -> dict[str, Any]:
+    def _intro(self, notes: Notes, duration: float,
+               segments: dict[int, Segment]) -> dict[str, Any]:
         info = self._info()
+        ordered = [segments[i] for i in sorted(segments)]
+        transcript_text = " ".join(s.text.strip() for s in ordered)
+        highlights = [b.text for t in notes.topics for b in t.bullets[:2]][:10]
         values: dict[str, object] = {
             "title": info.title,
             "uploader": info.uploader or "unknown",
             "duration": clock(duration),
             "sections": "\n".join(f"- {t.title}" for t in notes.topics),
+            "highlights": "\n".join(f"- {h}" for h in highlights) or "none",
             "description": "",
+            "opening": "",
         }
         system, user = self.options.load_prompts()["intro"].render(**values)
         shape = json.dumps(INTRO_SCHEMA, separators=(",", ":"))
         room = (self.llm.settings.context_window() - self.options.intro_max_tokens
                 - self._tokens(system, user, shape) - _TOKEN_MARGIN)
+        # The opening of the episode is where hosts name themselves and their guests.
+        values["opening"] = fit_words(transcript_text, max(0, room * 2 // 3), self._tokens) or "none"
+        room -= self._tokens(str(values["opening"]))
         values["description"] = fit_words(info.description.strip(), room, self._tokens) or "none"
         try:
             reply = self._ask("intro", values, INTRO_SCHEMA, self.options.intro_max_tokens)
         except LLMReplyError as exc:
             log.warning("intro call failed: %s", exc)
             return {"intro_failed": str(exc)}
-        notes.summary = clean_text(reply.get("summary"))
-        notes.intro = clean_text(reply.get("intro"))
+        from recap.faithful import known_names
+
+        names = known_names(info)
+        summary, dropped_summary = grounded_sentences(clean_text(reply.get("summary")),
+                                                      transcript_text, names)
+        intro, dropped_intro = grounded_sentences(clean_text(reply.get("intro")),
+                                                  transcript_text, names)
+        notes.summary, notes.intro = summary, intro
         notes.keywords = unique_strings(reply.get("keywords"), 12)
-        notes.speakers = unique_strings(reply.get("speakers"), 20)
-        return {}
+        heard = normalise_for_search(" ".join([transcript_text, *names]))
+        speakers = unique_strings(reply.get("speakers"), 20)
+        notes.speakers = [n for n in speakers if normalise_for_search(n) in heard]
+        return {"intro_sentences_dropped": dropped_summary + dropped_intro,
+                "speakers_dropped": len(speakers) - len(notes.speakers)}
+
+
+def grounded_sentences(text: str, source: str, names: list[str]) -> tuple[str, int]:
+    """Keep the sentences whose names and figures the transcript or metadata support."""
+    from recap.faithful import check_bullet
+
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    kept = [s for s in sentences if check_bullet(s, source, names) is None]
+    return " ".join(kept), len(sentences) - len(kept)
+
+
+def normalise_for_search(text: str) -> str:
+    """Lowercase words separated by single spaces, for 'does this name occur' tests."""
+    return " " + " ".join(re.findall(r"[\w']+", text.lower())) + " "
 
 
 # ---------------------------------------------------------------- reduce
