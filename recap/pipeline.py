@@ -278,21 +278,21 @@ def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
         else:
             outcome.setdefault("transcribe", "skipped")
             if "transcribe" in wanted:
-                reporter.stage_finished("transcribe", "skipped")
+                reporter.stage_finished("transcribe", outcome["transcribe"])
         if "chunk" in wanted and outcome.get("chunk") != "done":
             if needs("chunk"):
                 _run_chunk(episode, options, reporter, params)
                 outcome["chunk"] = "done"
             else:
                 outcome.setdefault("chunk", "skipped")
-                reporter.stage_finished("chunk", "skipped")
+                reporter.stage_finished("chunk", outcome["chunk"])
         if "notes" in wanted and outcome.get("notes") != "done":
             if needs("notes"):
                 _run_notes(episode, options, reporter, llm, params)
                 outcome["notes"] = "done"
             else:
                 outcome.setdefault("notes", "skipped")
-                reporter.stage_finished("notes", "skipped")
+                reporter.stage_finished("notes", outcome["notes"])
     post = None
     if "write" in wanted:
         if needs("write"):
@@ -300,7 +300,7 @@ def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
             outcome["write"] = "done"
         else:
             outcome.setdefault("write", "skipped")
-            reporter.stage_finished("write", "skipped")
+            reporter.stage_finished("write", outcome["write"])
     return RunResult(episode, outcome, post)
 
 

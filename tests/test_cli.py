@@ -16,11 +16,12 @@ from tests.conftest import DATA, run_recap
 def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert proc.returncode == 1, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("recap: error: ")
+    errors = [line for line in lines if line.startswith("recap: error: ")]
+    # Stage progress lines may come first; the error is one line, and the last.
+    assert len(errors) == 1 and lines[-1] == errors[0], proc.stderr
     assert "Traceback" not in proc.stderr
     for needle in needles:
-        assert needle.lower() in lines[0].lower(), lines[0]
+        assert needle.lower() in errors[0].lower(), errors[0]
 
 
 def test_help_is_instant() -> None:
