@@ -142,8 +142,10 @@ def run(
     draft: DraftOpt = True,
     stop_after: Annotated[str, typer.Option(
         "--stop-after", help="Last stage to run: fetch, transcribe, chunk, notes, write.")] = "write",
-    no_stream: Annotated[bool, typer.Option(
-        "--no-stream", help="Run stages one after another instead of overlapping them.")] = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream",
+        help="Start notes on each chunk while transcription goes on (default: yes with a remote "
+        "LLM endpoint; no with the embedded server, which needs the same CPU cores).")] = None,
 ) -> None:
     """Run every stage for SOURCE that is not up to date."""
     from recap import pipeline
@@ -160,7 +162,7 @@ def run(
         notes=notes_options(prompts, settings),
         # --force reruns stages but never silently replaces a hand-edited post.
         write=write_options(fmt, template, wpm, False, draft),
-        llm=settings, force=force, stop_after=stop_after, stream=not no_stream,
+        llm=settings, force=force, stop_after=stop_after, stream=stream,
     )
     from recap.ui import ConsoleReporter
 

@@ -174,8 +174,15 @@ class RunOptions:
     llm: Any = None  # recap.llm.LLMSettings
     force: bool = False
     stop_after: str = "write"
-    stream: bool = True
-    """Start notes on each chunk while transcription goes on."""
+    stream: bool | None = None
+    """Start notes on each chunk while transcription goes on. None: only when the LLM is remote,
+    since the embedded llama.cpp server would compete with Whisper for the same CPU cores."""
+
+    def streaming(self) -> bool:
+        """Whether transcription and notes overlap."""
+        if self.stream is not None:
+            return self.stream
+        return not bool(getattr(self.llm, "embedded", False))
 
 
 @dataclass
@@ -268,7 +275,7 @@ def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
     llm_cm = llm_factory() if llm_factory else contextlib.nullcontext(None)
     with llm_cm as llm:
         if needs("transcribe"):
-            streaming = options.stream and "notes" in wanted and llm is not None
+            streaming = options.streaming() and "notes" in wanted and llm is not None
             if streaming:
                 _stream_transcribe_to_notes(episode, options, reporter, llm, params)
                 outcome.update(transcribe="done", chunk="done", notes="done")
