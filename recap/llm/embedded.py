@@ -173,11 +173,20 @@ def free_port() -> int:
 
 
 def cpu_threads() -> int:
-    """Cores this process may use."""
+    """Threads for llama.cpp: $RECAP_LLM_THREADS, else one less than the usable cores.
+
+    llama.cpp's threads wait for each other at every step: when one of them shares its core with
+    another busy process (Whisper, a test, the OS), the whole step waits. Measured here on 2 cores
+    with one other busy process: 1 thread generated 7 tokens/s, 2 threads 0.3 tokens/s.
+    """
+    explicit = os.environ.get("RECAP_LLM_THREADS", "").strip()
+    if explicit.isdigit() and int(explicit) > 0:
+        return int(explicit)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
 
 
 # The server reads settings from any environment variable named like one of its options
