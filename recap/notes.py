@@ -141,6 +141,9 @@ class NotesOptions:
     """How often a chunk whose reply hit the token limit is halved again (2**depth pieces)."""
     duplicate_similarity: float = 0.6
     """Token Jaccard similarity above which two bullets with the same figures are duplicates."""
+    detail_pass: bool = True
+    """After a chunk's map call, map again just the lines whose figures no bullet mentions
+    (small models skip figures, and figures are what make notes worth reading)."""
     prompts: dict[str, Prompt] = field(default_factory=dict, repr=False)
     """The loaded prompt files, by name (filled by `create` or on first use)."""
 
@@ -171,6 +174,7 @@ class NotesOptions:
             "verify": self.verify,
             "max_split_depth": self.max_split_depth,
             "duplicate_similarity": self.duplicate_similarity,
+            "detail_pass": self.detail_pass,
         }
 
 
@@ -240,6 +244,7 @@ class NotesBuilder:
         self._cache: Any = None
         self._usage_before: dict[str, Any] | None = None
         self._splits = 0
+        self._detail_calls = 0
 
     # -- public API
 
@@ -343,11 +348,14 @@ class NotesBuilder:
             log.warning("chunk %d: no usable notes (%s)", chunk.index, exc)
             result.error = str(exc)
             return result
+        if self.options.detail_pass:
+            result.drafts += self._details(chunk, lines, result.drafts)
         if self.options.verify and result.drafts:
             result.drafts, result.stats = self._verify(lines, result.drafts)
         return result
 
-    def _map_lines(self, chunk: Chunk, lines: list[Line], depth: int) -> list[Draft]:
+    def _map_lines(self, chunk: Chunk, lines: list[Line], depth: int,
+                   max_bullets: int | None = None) -> list[Draft]:
         from recap.llm import LLMTruncated
 
         values: dict[str, object] = {
@@ -355,7 +363,7 @@ class NotesBuilder:
             "part_start": clock(lines[0].start),
             "part_end": clock(lines[-1].end),
             "chapter": chunk.chapter or "none",
-            "max_bullets": bullet_budget(lines),
+            "max_bullets": max_bullets or bullet_budget(lines),
             # Ids, not times: "(S12) " is no longer than the "[0:01:23] " the chunk was counted with.
             "segments": "\n".join(f"(S{ln.id}) {ln.text}" for ln in lines),
         }
@@ -370,6 +378,28 @@ class NotesBuilder:
                 raise
             return self._split(chunk, lines, depth, "reply hit the token limit")
         return drafts_from_reply(reply, lines)
+
+    def _details(self, chunk: Chunk, lines: list[Line], drafts: list[Draft]) -> list[Draft]:
+        """Map again the lines whose figures no bullet mentions; [] when there are few."""
+        from recap.numbers import extract_figures, find_match
+
+        noted = [f for d in drafts for b in d.bullets for f in extract_figures(b.text)]
+        missed = [ln for ln in lines
+                  if any(not f.soft and find_match(f, noted) is None
+                         for f in extract_figures(ln.text, heard=True))]
+        if len(missed) < 2:
+            return []
+        log.info("chunk %d: %d lines with figures no bullet mentions; asking for them",
+                 chunk.index, len(missed))
+        try:
+            extra = self._map_lines(chunk, missed, self.options.max_split_depth,
+                                    max_bullets=min(12, len(missed)))
+        except LLMReplyError as exc:
+            log.info("chunk %d: detail pass failed (%s)", chunk.index, exc)
+            return []
+        with self._lock:
+            self._detail_calls += 1
+        return extra
 
     def _split(self, chunk: Chunk, lines: list[Line], depth: int, why: str) -> list[Draft]:
         log.info("chunk %d: %s; mapping %d segments in two halves", chunk.index, why, len(lines))
@@ -466,6 +496,7 @@ class NotesBuilder:
             bullets=sum(len(t.bullets) for t in topics),
             duplicates_removed=removed,
             splits=self._splits,
+            detail_calls=self._detail_calls,
             reduce=reducer.mode,
             reduce_calls=reducer.calls,
         )
@@ -612,9 +643,9 @@ class Reducer:
 
 
 def section_range(duration: float, topics: int) -> tuple[int, int]:
-    """How many sections to ask for: 2–4 under 10 minutes, 3–6 under 30, else 3–8."""
+    """How many sections to ask for: 3–4 under 10 minutes, 3–6 under 30, else 3–8."""
     if duration < 600:
-        low, high = 2, 4
+        low, high = 3, 4
     elif duration < 1800:
         low, high = 3, 6
     else:

@@ -258,14 +258,15 @@ def test_topics_the_reduce_reply_forgot_join_their_neighbours(model: Model,
                                                               episode: Episode) -> None:
     def forgetful(request: dict[str, Any]) -> Reply:
         ids = [int(i) for i in _TOPIC_LINE.findall(user_text(request))]
-        half = len(ids) // 2
-        return ok({"sections": [{"title": "First half", "topics": ids[: half - 1]},
-                                {"title": "Second half", "topics": ids[half:]}]})
+        third = len(ids) // 3
+        return ok({"sections": [{"title": "First part", "topics": ids[: third - 1]},
+                                {"title": "Second part", "topics": ids[third: 2 * third]},
+                                {"title": "Third part", "topics": ids[2 * third:]}]})
 
     model.replies["reduce"] = forgetful
     result = run_notes(episode, settings_for(model))
     assert result.checks["reduce"] == "llm"
-    assert [t.title for t in result.topics] == ["First half", "Second half"]
+    assert [t.title for t in result.topics] == ["First part", "Second part", "Third part"]
     assert len(all_bullets(result)) == len(load(episode)[1].segments)
 
 
@@ -454,3 +455,36 @@ def test_whole_stage_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
         again = notes(episode, options, llm, Reporter())
         assert llm.usage.requests == 0 and llm.server is None
     assert again.topics == result.topics
+
+
+def test_detail_pass_asks_again_for_the_lines_whose_figures_were_skipped(
+        model: Model, episode: Episode) -> None:
+    shy = re.compile(r"\b(forty|fifteen|eleven|euros|kilograms)\b")
+    seen: list[list[int]] = []
+    omitted: set[int] = set()
+
+    def figure_shy(request: dict[str, Any]) -> Reply:
+        """Like a small model: the first call skips the lines with these figures."""
+        lines = _SEGMENT_LINE.findall(user_text(request))
+        seen.append([int(sid) for sid, _ in lines])
+        if len(seen) == 1:
+            omitted.update(int(sid) for sid, words in lines if shy.search(words))
+            lines = [(sid, words) for sid, words in lines if not shy.search(words)]
+        bullets = [{"text": words, "segments": [int(sid)]} for sid, words in lines]
+        return ok({"topics": [{"title": "Notes", "bullets": bullets}]})
+
+    model.replies["map"] = figure_shy
+    result = run_notes(write_episode(episode.root, budget=10_000), settings_for(model),
+                       verify=False)
+    assert len(seen) == 2, "one map call for the chunk, one for the lines it skipped"
+    assert omitted and set(seen[1]) == omitted
+    texts = " ".join(b.text for b in all_bullets(result))
+    assert "eleven euros" in texts and "forty" in texts
+    assert result.checks["detail_calls"] == 1
+
+    import shutil
+
+    shutil.rmtree(episode.llm_cache_dir)
+    seen.clear()
+    run_notes(episode, settings_for(model), verify=False, detail_pass=False)
+    assert len(seen) == 1
