@@ -479,6 +479,9 @@ class NotesBuilder:
         if not drafts:
             raise LLMReplyError("the LLM returned no notes for this episode")
 
+        # The intro rests on the map topics, not the sections, so it runs beside the reduce:
+        # one LLM round less after the last chunk.
+        intro_job = self._ensure_pool().submit(self._intro, drafts, duration, segments)
         reducer = Reducer(self, duration)
         sections = reducer.sections(drafts)
         topics = [Topic(title, sorted((b for d in group for b in d.bullets), key=lambda b: b.start))
@@ -487,7 +490,10 @@ class NotesBuilder:
         topics = sorted((t for t in topics if t.bullets), key=lambda t: t.start)
 
         notes = Notes(topics=topics)
-        checks.update(self._intro(notes, duration, segments))
+        fields, intro_checks = intro_job.result()
+        for name, value in fields.items():
+            setattr(notes, name, value)
+        checks.update(intro_checks)
         checks.update(
             chunks=len(results),
             failed_chunks=[r.chunk.index for r in failed],
@@ -508,17 +514,19 @@ class NotesBuilder:
         notes.checks = checks
         return notes
 
-    def _intro(self, notes: Notes, duration: float,
-               segments: dict[int, Segment]) -> dict[str, Any]:
+    def _intro(self, drafts: list[Draft], duration: float,
+               segments: dict[int, Segment]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Summary, intro, keywords and speakers (Notes fields), and the checks made on them."""
         info = self._info()
         ordered = [segments[i] for i in sorted(segments)]
         transcript_text = " ".join(s.text.strip() for s in ordered)
-        highlights = [b.text for t in notes.topics for b in t.bullets[:2]][:10]
+        highlights = [b.text for d in drafts for b in d.bullets[:1]][:10]
+        titles = unique_strings([d.title for d in drafts], 15)
         values: dict[str, object] = {
             "title": info.title,
             "uploader": info.uploader or "unknown",
             "duration": clock(duration),
-            "sections": "\n".join(f"- {t.title}" for t in notes.topics),
+            "sections": "\n".join(f"- {t}" for t in titles),
             "highlights": "\n".join(f"- {h}" for h in highlights) or "none",
             "description": "",
             "opening": "",
@@ -535,7 +543,7 @@ class NotesBuilder:
             reply = self._ask("intro", values, INTRO_SCHEMA, self.options.intro_max_tokens)
         except LLMReplyError as exc:
             log.warning("intro call failed: %s", exc)
-            return {"intro_failed": str(exc)}
+            return {}, {"intro_failed": str(exc)}
         from recap.faithful import known_names
 
         names = known_names(info)
@@ -543,13 +551,13 @@ class NotesBuilder:
                                                       transcript_text, names)
         intro, dropped_intro = grounded_sentences(clean_text(reply.get("intro")),
                                                   transcript_text, names)
-        notes.summary, notes.intro = summary, intro
-        notes.keywords = unique_strings(reply.get("keywords"), 12)
         heard = normalise_for_search(" ".join([transcript_text, *names]))
         speakers = unique_strings(reply.get("speakers"), 20)
-        notes.speakers = [n for n in speakers if normalise_for_search(n) in heard]
-        return {"intro_sentences_dropped": dropped_summary + dropped_intro,
-                "speakers_dropped": len(speakers) - len(notes.speakers)}
+        kept_speakers = [n for n in speakers if normalise_for_search(n) in heard]
+        fields = {"summary": summary, "intro": intro, "speakers": kept_speakers,
+                  "keywords": unique_strings(reply.get("keywords"), 12)}
+        return fields, {"intro_sentences_dropped": dropped_summary + dropped_intro,
+                        "speakers_dropped": len(speakers) - len(kept_speakers)}
 
 
 def grounded_sentences(text: str, source: str, names: list[str]) -> tuple[str, int]:
