@@ -240,7 +240,8 @@ def rfc2822(day: str) -> str:
 
 
 def cut_clip(source: Path, target: Path, start: float, seconds: float) -> Path:
-    """Cut `seconds` of `source` from `start` into `target` with ffmpeg (re-encoded)."""
+    """Cut `seconds` of `source` from `start` into `target` with ffmpeg (re-encoded, without the
+    source's tags, so a clip's title is its file name)."""
     import subprocess
 
     from recap.media import ffmpeg_exe
@@ -248,7 +249,7 @@ def cut_clip(source: Path, target: Path, start: float, seconds: float) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-ss", str(start), "-t", str(seconds),
-         "-i", str(source), str(target)],
+         "-i", str(source), "-map_metadata", "-1", str(target)],
         check=True, capture_output=True, timeout=60,
     )
     return target
