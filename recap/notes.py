@@ -412,18 +412,24 @@ class NotesBuilder:
     # -- faithfulness
 
     def _verify(self, lines: list[Line], drafts: list[Draft]) -> tuple[list[Draft], dict]:
+        """Check each bullet against the segments it cites (as `recap check` does later)."""
         from recap.faithful import known_names, merge_checks, verify_bullets
 
-        source = " ".join(ln.text for ln in lines)
         names = known_names(self._info())
         repair = self._repairer(lines)
         kept: list[Draft] = []
         parts: list[dict[str, Any]] = []
-        for draft in drafts:  # one call per topic, so kept bullets stay under their topic
-            bullets, stats = verify_bullets(draft.bullets, source, names, repair)
-            parts.append(stats)
-            if bullets:
-                kept.append(Draft(draft.title, list(bullets)))
+        for draft in drafts:
+            bullets: list[Bullet] = []
+            for bullet in draft.bullets:
+                reground(bullet, lines, names)
+                cited = {*bullet.segment_ids}
+                source = " ".join(ln.text for ln in lines if ln.id in cited)
+                ok, stats = verify_bullets([bullet], source, names, repair)
+                parts.append(stats)
+                bullets.extend(ok)
+            if bullets:  # kept bullets stay under their topic
+                kept.append(Draft(draft.title, bullets))
         return kept, merge_checks(*parts)
 
     def _repairer(self, lines: list[Line]) -> Callable[[Bullet, object], Bullet | None]:
@@ -774,6 +780,27 @@ def drafts_from_reply(reply: dict[str, Any], lines: list[Line]) -> list[Draft]:
         if bullets:
             drafts.append(Draft(clean_title(topic.get("title")) or "Notes", bullets))
     return drafts
+
+
+def reground(bullet: Bullet, lines: list[Line], names: list[str]) -> None:
+    """Add to a bullet's segments the chunk lines that hold the figures and names its cited lines
+    lack (small models cite the neighbouring line); a bullet nothing in the chunk supports is
+    left for the faithfulness check to repair or drop."""
+    from recap.faithful import check_bullet
+    from recap.numbers import extract_figures, find_match
+
+    cited = {*bullet.segment_ids}
+    problem = check_bullet(bullet.text, " ".join(ln.text for ln in lines if ln.id in cited), names)
+    if problem is None:
+        return
+    if check_bullet(bullet.text, " ".join(ln.text for ln in lines), names) is not None:
+        return
+    wanted = [f for term in problem.unsupported_figures for f in extract_figures(term)]
+    words = [n.lower() for n in problem.unsupported_names]
+    extra = {ln.id for ln in lines
+             if any(find_match(f, extract_figures(ln.text, heard=True)) for f in wanted)
+             or any(w in ln.text.lower() for w in words)}
+    bullet.segment_ids = sorted(cited | extra)
 
 
 def lexical_match(text: str, lines: list[Line]) -> list[int]:

@@ -488,3 +488,29 @@ def test_detail_pass_asks_again_for_the_lines_whose_figures_were_skipped(
     seen.clear()
     run_notes(episode, settings_for(model), verify=False, detail_pass=False)
     assert len(seen) == 1
+
+
+def test_a_bullet_citing_the_wrong_line_is_pointed_at_the_line_with_its_figures(
+        model: Model, episode: Episode) -> None:
+    def off_by_one(request: dict[str, Any]) -> Reply:
+        """Each bullet quotes a line but cites the line before it, as small models do."""
+        lines = _SEGMENT_LINE.findall(user_text(request))
+        ids = [int(sid) for sid, _ in lines]
+        bullets = [{"text": words, "segments": [ids[max(0, k - 1)]]}
+                   for k, (_, words) in enumerate(lines)]
+        return ok({"topics": [{"title": "Notes", "bullets": bullets}]})
+
+    model.replies["map"] = off_by_one
+    episode = write_episode(episode.root, budget=10_000)  # one chunk: lines cite their neighbour
+    result = run_notes(episode, settings_for(model), detail_pass=False)
+    transcript = load(episode)[1]
+    by_text = {s.text: s.id for s in transcript.segments}
+    bullets = all_bullets(result)
+    assert result.checks["dropped"] == 0 and len(bullets) == len(transcript.segments)
+    regrounded = [b for b in bullets if by_text[b.text] in b.segment_ids and len(b.segment_ids) > 1]
+    assert regrounded, "bullets whose figures sit in another line must cite that line too"
+    from recap.faithful import bullet_source, check_bullet, known_names
+
+    names = known_names(Info.load(episode.info_path))
+    for bullet in bullets:  # what `recap check` re-checks later holds
+        assert check_bullet(bullet.text, bullet_source(bullet, transcript), names) is None, bullet
