@@ -149,5 +149,7 @@ def test_timestamps_line_up_across_window_edges(
         times_small = [t for w, t in timed_words(small) if w == anchor]
         times_whole = [t for w, t in timed_words(whole) if w == anchor]
         gaps = sorted(abs(a - b) for a, b in zip(times_small, times_whole, strict=True))
-        assert gaps[len(gaps) // 2] < 1.5, anchor
+        # Whisper's temperature fallback can move a segment edge by a second or two between
+        # runs; a window-offset error would move it by a whole window (15+ s).
+        assert gaps[len(gaps) // 2] < 3.0, anchor
         assert gaps[-1] < 5.0, anchor
