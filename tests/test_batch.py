@@ -357,6 +357,7 @@ def test_full_pipeline_on_a_two_episode_feed(site: StaticServer, tmp_path: Path)
     settings = LLMSettings(embedded_model="smollm2-135m", jobs=2, timeout=300.0)
     notes = NotesOptions.create(None, settings)
     notes.verify = False  # a 135M model's bullets fail any faithfulness check; not tested here
+    notes.temperature = 0.0  # greedy: the same replies on every run, so the test is repeatable
     options = RunOptions(chunk=ChunkOptions(context_tokens=settings.context_window(),
                                             model=settings.model_name()),
                          notes=notes, write=WriteOptions(format="markdown"), llm=settings)
