@@ -111,6 +111,8 @@ _STOPWORDS = frozenset(
     "a an and are as at be but by for from has have he her his i in is it its of on or our she "
     "so that the their them they this to was we were what which who will with you your".split()
 )
+OPENING_TOKENS = 400
+"""Transcript tokens shown to the intro call: the episode's opening, where people are named."""
 _TOKEN_MARGIN = 96  # the chat template's own tokens and the client's reply-shape sentence
 
 
@@ -488,6 +490,10 @@ class NotesBuilder:
         # The intro rests on the map topics, not the sections, so it runs beside the reduce:
         # one LLM round less after the last chunk.
         intro_job = self._ensure_pool().submit(self._intro, drafts, duration, segments)
+        low = section_range(duration, 10**6)[0]
+        if len(drafts) < low and sum(len(d.bullets) for d in drafts) >= 2 * low:
+            # Too few map topics for the sections a post needs: let the reduce group bullets.
+            drafts = [Draft(d.title, [b]) for d in drafts for b in d.bullets]
         reducer = Reducer(self, duration)
         sections = reducer.sections(drafts)
         topics = [Topic(title, sorted((b for d in group for b in d.bullets), key=lambda b: b.start))
@@ -541,8 +547,10 @@ class NotesBuilder:
         shape = json.dumps(INTRO_SCHEMA, separators=(",", ":"))
         room = (self.llm.settings.context_window() - self.options.intro_max_tokens
                 - self._tokens(system, user, shape) - _TOKEN_MARGIN)
-        # The opening of the episode is where hosts name themselves and their guests.
-        values["opening"] = fit_words(transcript_text, max(0, room * 2 // 3), self._tokens) or "none"
+        # The opening of the episode is where hosts name themselves and their guests: its first
+        # few hundred words, not the episode (the model would copy it into the intro).
+        opening_room = max(0, min(room * 2 // 3, OPENING_TOKENS))
+        values["opening"] = fit_words(transcript_text, opening_room, self._tokens) or "none"
         room -= self._tokens(str(values["opening"]))
         values["description"] = fit_words(info.description.strip(), room, self._tokens) or "none"
         try:
@@ -560,10 +568,17 @@ class NotesBuilder:
         heard = normalise_for_search(" ".join([transcript_text, *names]))
         speakers = unique_strings(reply.get("speakers"), 20)
         kept_speakers = [n for n in speakers if normalise_for_search(n) in heard]
+        summary, intro = first_sentences(summary, 2), first_sentences(intro, 4)
         fields = {"summary": summary, "intro": intro, "speakers": kept_speakers,
                   "keywords": unique_strings(reply.get("keywords"), 12)}
         return fields, {"intro_sentences_dropped": dropped_summary + dropped_intro,
                         "speakers_dropped": len(speakers) - len(kept_speakers)}
+
+
+def first_sentences(text: str, limit: int) -> str:
+    """At most `limit` sentences of `text` (the prompt asks for that many; small models run on)."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    return " ".join(sentences[:limit])
 
 
 def grounded_sentences(text: str, source: str, names: list[str]) -> tuple[str, int]:

@@ -167,3 +167,11 @@ def test_embedded_model_on_the_sample_episode(tmp_path: Path) -> None:
           f"{report['figures_checked']}, repaired {report['repaired']}, dropped "
           f"{report['dropped']}, coverage {report['coverage']['figure_coverage']}")
     assert result["found"] >= 1, [f["id"] for f in result["facts"] if not f["found"]]
+    # Issue 3's bar for the embedded model: at least 3 topics, bullets with the episode's figures.
+    notes = json.loads((folder / "notes.json").read_text())
+    assert len(notes["topics"]) >= 3, [t["title"] for t in notes["topics"]]
+    from recap.numbers import extract_figures
+
+    bullets = " ".join(b["text"] for t in notes["topics"] for b in t["bullets"])
+    figures = {f.key for f in extract_figures(bullets) if not f.soft}
+    assert len(figures) >= 3, bullets

@@ -514,3 +514,36 @@ def test_a_bullet_citing_the_wrong_line_is_pointed_at_the_line_with_its_figures(
     names = known_names(Info.load(episode.info_path))
     for bullet in bullets:  # what `recap check` re-checks later holds
         assert check_bullet(bullet.text, bullet_source(bullet, transcript), names) is None, bullet
+
+
+def test_a_single_map_topic_is_still_grouped_into_sections(model: Model, episode: Episode) -> None:
+    asked: list[int] = []
+
+    def grouping(request: dict[str, Any]) -> Reply:
+        ids = [int(i) for i in _TOPIC_LINE.findall(user_text(request))]
+        asked.append(len(ids))
+        third = len(ids) // 3
+        return ok({"sections": [{"title": "Start", "topics": ids[:third]},
+                                {"title": "Middle", "topics": ids[third: 2 * third]},
+                                {"title": "End", "topics": ids[2 * third:]}]})
+
+    model.replies["reduce"] = grouping  # map_reply gives one topic per chunk: one chunk here
+    result = run_notes(write_episode(episode.root, budget=10_000), settings_for(model),
+                       detail_pass=False)
+    assert asked and asked[0] == len(load(episode)[1].segments), "the reduce sees the bullets"
+    assert [t.title for t in result.topics] == ["Start", "Middle", "End"]
+    assert len(all_bullets(result)) == len(load(episode)[1].segments)
+
+
+def test_the_intro_is_a_few_sentences_not_the_transcript(model: Model, episode: Episode) -> None:
+    transcript_text = " ".join(Transcript.load(episode.transcript_path).text.split())
+
+    def copycat(request: dict[str, Any]) -> Reply:
+        return ok({"summary": transcript_text, "intro": transcript_text, "keywords": ["bees"],
+                   "speakers": []})
+
+    model.replies["intro"] = copycat
+    result = run_notes(episode, settings_for(model), detail_pass=False)
+    assert 0 < len(result.intro.split()) < len(transcript_text.split()) // 3
+    assert len(re.findall(r"[.!?](\s|$)", result.intro)) <= 4
+    assert len(re.findall(r"[.!?](\s|$)", result.summary)) <= 2
