@@ -660,7 +660,8 @@ class Reducer:
              high: int) -> list[tuple[str, list[Draft]]] | None:
         self.calls += 1
         try:
-            reply = self.builder._ask("reduce", self._values(drafts, low, high), REDUCE_SCHEMA,
+            reply = self.builder._ask("reduce", self._values(drafts, low, high),
+                                      reduce_schema(low, high),
                                       self.builder.options.reduce_max_tokens)
         except LLMReplyError as exc:
             log.warning("reduce call failed (%s); grouping topics by time", exc)
@@ -669,6 +670,15 @@ class Reducer:
         if grouped is None:
             log.warning("reduce reply unusable; grouping topics by time")
         return grouped
+
+
+def reduce_schema(low: int, high: int) -> dict[str, Any]:
+    """The reduce reply's schema with the fewest sections asked for, so that llama.cpp's grammar
+    and the validation (which re-asks once) hold the model to it; extra sections are merged in
+    code (`sections_from_reply`), so `high` is only asked for in the prompt."""
+    schema = json.loads(json.dumps(REDUCE_SCHEMA))
+    schema["properties"]["sections"]["minItems"] = low
+    return schema
 
 
 def section_range(duration: float, topics: int) -> tuple[int, int]:
