@@ -22,6 +22,7 @@ from recap.episode import Episode
 from recap.models import Info, Notes
 from tests.conftest import run_recap
 from tests.fake_openai import FakeOpenAI, Reply, fake_openai, ok
+from tests.test_notes import kind_of, user_text
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "city-bees.mp3"
@@ -33,22 +34,6 @@ INVENTED_HONEY = "Each city hive produced 95 kilograms of honey last year."
 INVENTED_COURSE = "The beekeeping course takes 12 evenings."
 INVENTED_NAME = "Hives in Amsterdam need no registration."
 REPAIRED_COURSE = "The beekeeping course takes eight evenings."
-
-
-def kind_of(request: dict[str, Any]) -> str:
-    response_format = request.get("response_format") or {}
-    schema = (response_format.get("json_schema") or {}).get("schema") or response_format.get(
-        "schema") or {}
-    keys = set(schema.get("properties") or {})
-    for kind, key in (("map", "topics"), ("reduce", "sections"), ("intro", "summary"),
-                      ("repair", "text")):
-        if key in keys:
-            return kind
-    raise AssertionError(f"unexpected request schema {keys}")
-
-
-def user_text(request: dict[str, Any]) -> str:
-    return next(m["content"] for m in request["messages"] if m["role"] == "user")
 
 
 def respond(request: dict[str, Any]) -> Reply:
