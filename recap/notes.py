@@ -577,17 +577,21 @@ class NotesBuilder:
 
 def first_sentences(text: str, limit: int) -> str:
     """At most `limit` sentences of `text` (the prompt asks for that many; small models run on)."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
-    return " ".join(sentences[:limit])
+    return " ".join(sentences(text)[:limit])
 
 
 def grounded_sentences(text: str, source: str, names: list[str]) -> tuple[str, int]:
     """Keep the sentences whose names and figures the transcript or metadata support."""
     from recap.faithful import check_bullet
 
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
-    kept = [s for s in sentences if check_bullet(s, source, names) is None]
-    return " ".join(kept), len(sentences) - len(kept)
+    parts = sentences(text)
+    kept = [s for s in parts if check_bullet(s, source, names) is None]
+    return " ".join(kept), len(parts) - len(kept)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, split after . ! or ?."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
 
 def normalise_for_search(text: str) -> str:

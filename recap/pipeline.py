@@ -140,9 +140,6 @@ def recording(episode: Episode, stage: str, params: dict[str, Any],
     record.status = "done"
     record.wall_seconds = round(time.monotonic() - started, 3)
     record.stats = stats
-    # Stage-specific input fingerprint may be recomputed (fetch has none) after the outputs exist.
-    record.input_fingerprint = fingerprint_files(stage_inputs(episode, stage)) if stage in (
-        "fetch",) else input_fp
     record.output_fingerprint = fingerprint_files(stage_outputs_after(episode, stage, stats))
     episode.update_stage(stage, record)
     reporter.stage_finished(stage, "done", stats.get("summary", ""))
