@@ -406,6 +406,12 @@ class Plan:
     completion_tokens: int
     cost_usd: float | None
     """None when the model's price is unknown (or it runs locally)."""
+    notes_seconds: float | None = None
+    """Estimated notes time with the embedded model (None for a remote endpoint)."""
+    notes_x_audio: float | None = None
+    """Notes seconds per audio second the estimate uses."""
+    notes_measured: bool = False
+    """Whether that ratio was measured on this machine (else a documented default)."""
 
     @property
     def transcribe_wall_seconds(self) -> float | None:
@@ -487,8 +493,19 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
         prompt = sum(p for p, _ in per_item)
         completion = sum(c for _, c in per_item)
         model, cost = _llm_cost(run_options.llm, prompt, completion)
-    return Plan(source, items, list(selection.notes), total, unknown, todo_transcribe, speed,
+    plan = Plan(source, items, list(selection.notes), total, unknown, todo_transcribe, speed,
                 model, prompt, completion, cost)
+    settings = run_options.llm
+    if todo_llm and settings is not None and getattr(settings, "embedded", False):
+        from recap.llm.embedded import cpu_threads
+        from recap.speeds import DEFAULT_NOTES_X_AUDIO, notes_speed
+
+        threads = settings.threads or cpu_threads()
+        measured = notes_speed(settings.model_name(), threads)
+        plan.notes_x_audio = measured or DEFAULT_NOTES_X_AUDIO
+        plan.notes_measured = measured is not None
+        plan.notes_seconds = sum(todo_llm) * plan.notes_x_audio
+    return plan
 
 
 def _llm_cost(settings: Any, prompt: int, completion: int) -> tuple[str | None, float | None]:
@@ -509,12 +526,6 @@ def _llm_cost(settings: Any, prompt: int, completion: int) -> tuple[str | None, 
 
 # ---------------------------------------------------------------- measured speed
 
-def default_cache_dir() -> Path:
-    """~/.cache/recap (or $XDG_CACHE_HOME/recap)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "recap"
-
-
 def speed_clip() -> Path:
     """The bundled speech clip the speed is measured on (11 s, public domain)."""
     return Path(__file__).resolve().parent / "data" / "speed-clip.mp3"
@@ -532,6 +543,8 @@ def measure_speed(options: Any, cache_dir: Path | None = None, clip: Path | None
     from recap.transcribe import iter_segments, load_model
 
     clip = clip or speed_clip()
+    from recap.speeds import default_cache_dir
+
     cache = (cache_dir or default_cache_dir()) / "speed.json"
     key = fingerprint_text(json.dumps(options.params(), sort_keys=True), options.device,
                            str(options.cpu_threads), platform.node(), platform.machine(),

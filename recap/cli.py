@@ -164,6 +164,10 @@ def run(
         write=write_options(fmt, template, wpm, False, draft),
         llm=settings, force=force, stop_after=stop_after, stream=stream,
     )
+    if settings.embedded and options.streaming():
+        from recap.llm.embedded import cpu_threads
+
+        settings.threads = cpu_threads(reserve=1)  # Whisper runs beside the server
     from recap.ui import ConsoleReporter
 
     with ConsoleReporter() as reporter:

@@ -360,10 +360,30 @@ def _run_notes(episode: Episode, options: RunOptions, reporter: Reporter, llm: A
                params: StageParams) -> None:
     from recap import notes as stage
 
+    started = time.monotonic()
     with recording(episode, "notes", params["notes"], reporter) as stats:
         result = stage.notes(episode, options.notes, llm, reporter)
         stats.update(result.checks)
         stats["summary"] = f"{len(result.topics)} topics"
+    _record_notes_speed(episode, options, result.checks, time.monotonic() - started)
+
+
+def _record_notes_speed(episode: Episode, options: RunOptions, checks: dict[str, Any],
+                        seconds: float) -> None:
+    """Keep the embedded model's notes speed for `recap batch --dry-run` (only from runs that
+    asked the model everything: cached replies would flatter it)."""
+    settings = options.llm
+    usage = checks.get("usage") or {}
+    if settings is None or not settings.embedded or usage.get("cache_hits") or not usage.get(
+            "requests"):
+        return
+    from recap.llm.embedded import cpu_threads
+    from recap.speeds import record_notes_speed
+
+    with contextlib.suppress(RecapError):
+        duration = Info.load(episode.info_path).duration
+        record_notes_speed(settings.model_name(), settings.threads or cpu_threads(), duration,
+                           seconds)
 
 
 def _run_write(episode: Episode, options: RunOptions, reporter: Reporter,
