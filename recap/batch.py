@@ -946,7 +946,7 @@ class _Batch:
         from recap import pipeline
         from recap.executors import TranscriptionJob
         from recap.models import Info
-        from recap.transcribe import save_transcript
+        from recap.transcribe import existing_transcript, save_transcript
 
         reporter = self._reporter_for(record)
         options = self.run_options
@@ -961,8 +961,11 @@ class _Batch:
             job = TranscriptionJob(label=episode.slug, options=options.transcribe,
                                    audio_path=audio, suffix=audio.suffix, duration=info.duration)
             with pipeline.recording(episode, "transcribe", params, reporter) as stats:
+                # A transcript the source already has is read here; no worker slot is needed.
+                transcript = existing_transcript(episode, options.transcribe)
                 try:
-                    transcript = self.executor.transcribe(job)
+                    if transcript is None:
+                        transcript = self.executor.transcribe(job)
                 except RecapError:
                     if self._stopping.is_set():  # the executor was cancelled by Ctrl-C
                         raise KeyboardInterrupt from None
@@ -971,7 +974,9 @@ class _Batch:
                     raise KeyboardInterrupt  # never write after the batch was interrupted
                 save_transcript(episode, transcript)
                 stats.update(segments=len(transcript.segments), language=transcript.language,
-                             executor=self.executor.name,
+                             origin=transcript.origin,
+                             executor=self.executor.name if transcript.origin == "whisper"
+                             else None,
                              summary=f"{len(transcript.segments)} segments")
         return episode
 
