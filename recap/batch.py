@@ -222,9 +222,9 @@ def _expand_url(url: str, limit: int | None, depth: int = 0) -> tuple[str, list[
     if not feeds.is_site_url(url):
         feed = feeds.read_feed(url)
         if feed is not None:
-            entries = [_entry_from_feed(feed, episode) for episode in feed.episodes]
-            entries = [e for e in entries if e.source]
-            return feed.title or url, entries[:limit] if limit else entries
+            listed = [_entry_from_feed(feed, episode) for episode in feed.episodes]
+            listed = [e for e in listed if e.source]
+            return feed.title or url, listed[:limit] if limit else listed
 
     opts: dict[str, Any] = {
         "extract_flat": "in_playlist",

@@ -174,8 +174,8 @@ def parse_json(text: str, duration: float = 0.0) -> list[Segment]:
     for row in rows:
         if not isinstance(row, dict):
             continue
-        start = float(row.get("startTime", row.get("start", 0.0)))
-        end = float(row.get("endTime", row.get("end", start)))
+        start = float(row.get("startTime", row.get("start")) or 0.0)
+        end = float(row.get("endTime", row.get("end")) or start)
         items.append((start, end, str(row.get("body", row.get("text", "")))))
     return _segments(_merge_words(items))
 
@@ -186,7 +186,8 @@ def _merge_words(items: list[tuple[float, float, str]], max_seconds: float = 12.
     if not items or sum(len(t.split()) for _, _, t in items) > 2.5 * len(items):
         return items
     merged: list[tuple[float, float, str]] = []
-    start, end, words = items[0][0], items[0][1], []
+    start, end = items[0][0], items[0][1]
+    words: list[str] = []
     for s, e, t in items:
         if words and (e - start > max_seconds or words[-1].endswith((".", "?", "!"))):
             merged.append((start, end, " ".join(words)))
@@ -209,7 +210,8 @@ def parse_html(text: str, duration: float = 0.0) -> list[Segment]:
 
 def parse_text(text: str, duration: float = 0.0) -> list[Segment]:
     """Plain text: one paragraph a segment, timed by its share of the words."""
-    paragraphs = [(None, p) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    paragraphs: list[tuple[float | None, str]] = [
+        (None, p) for p in re.split(r"\n\s*\n", text) if p.strip()]
     if len(paragraphs) == 1:
         paragraphs = [(None, line) for line in text.splitlines() if line.strip()]
     return _timed(paragraphs, duration)

@@ -24,6 +24,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin
 
 from recap.errors import FetchError
@@ -100,7 +101,7 @@ def _site_extractor(url: str) -> str | None:
 
 
 @functools.cache
-def _extractors() -> tuple[type, ...]:
+def _extractors() -> tuple[Any, ...]:
     from yt_dlp.extractor import gen_extractor_classes
 
     return tuple(gen_extractor_classes())
