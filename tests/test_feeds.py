@@ -201,6 +201,21 @@ def test_itunes_durations_in_every_shape(text: str, seconds: float | None) -> No
     assert parse_duration(text) == seconds
 
 
+def test_a_feed_never_points_at_local_files(tmp_path: Path) -> None:
+    feed = parse_feed(
+        '<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>'
+        "<title>t</title><item><title>local</title>"
+        '<enclosure url="file:///etc/passwd" type="audio/mpeg"/>'
+        '<podcast:transcript url="file:///etc/shadow" type="text/vtt"/></item>'
+        '<item><title>ok</title><enclosure url="ok.mp3"/></item></channel></rss>',
+        "http://h/feeds/feed.xml")
+    assert [(e.enclosure, e.transcripts) for e in feed.episodes] == [
+        ("", []), ("http://h/feeds/ok.mp3", [])]
+    entry = {"transcripts": [{"url": "file:///etc/passwd", "mime": "text/vtt"}]}
+    assert extras.save_transcripts({"quiet": True}, {}, entry, tmp_path) == []
+    assert not list(tmp_path.rglob("*.vtt"))
+
+
 def test_html_entities_outside_cdata_and_entity_bombs() -> None:
     feed = parse_feed('<rss version="2.0"><channel><title>Caf&eacute;&nbsp;talk</title>'
                       "</channel></rss>", "http://h/feed.xml")

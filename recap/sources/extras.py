@@ -101,6 +101,9 @@ def install(tmp: Path, folder: Path) -> None:
 def _download(ydl_opts: dict[str, Any], url: str, limit: int) -> bytes:
     import yt_dlp
 
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError("not an http(s) URL")  # never a local file named by a feed or page
+
     opts = {k: v for k, v in ydl_opts.items() if k not in ("progress_hooks", "outtmpl")}
     with yt_dlp.YoutubeDL(opts) as ydl, ydl.urlopen(url) as response:
         data = response.read(limit + 1)

@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 from recap.errors import FetchError
 from recap.sources.htmltext import html_to_text
@@ -244,8 +244,16 @@ def _itunes(parent: ET.Element, local: str) -> ET.Element | None:
 
 
 def _absolute(base: str, value: str | None) -> str:
+    """`value` resolved against the feed's URL; empty unless http(s): a remote feed never
+    points recap at a local file (file://) or another scheme."""
     value = (value or "").strip()
-    return urljoin(base, value) if value else ""
+    if not value:
+        return ""
+    url = urljoin(base, value)
+    if urlparse(url).scheme.lower() not in ("http", "https"):
+        log.info("ignoring a non-http(s) URL in the feed: %s", value[:200])
+        return ""
+    return url
 
 
 def _parse_rss(channel: ET.Element, url: str) -> Feed:
@@ -302,9 +310,12 @@ def _transcripts(item: ET.Element, base: str, language: str | None) -> list[Feed
     found = []
     for child in item:
         if isinstance(child.tag, str) and _local(child.tag) == "transcript" \
-                and _is_podcast_ns(child.tag) and child.get("url"):
-            found.append(FeedTranscript(_absolute(base, child.get("url")), child.get("type") or "",
-                                        child.get("language") or language, child.get("rel") or ""))
+                and _is_podcast_ns(child.tag):
+            url = _absolute(base, child.get("url"))
+            if url:
+                found.append(FeedTranscript(url, child.get("type") or "",
+                                            child.get("language") or language,
+                                            child.get("rel") or ""))
     return found
 
 
