@@ -511,8 +511,9 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
         total += duration
         first = STAGES.index(todo.split()[-1]) if todo.startswith("from") else (
             0 if todo == "new" else len(STAGES))
-        if first <= STAGES.index("transcribe") <= last:
-            todo_transcribe += duration
+        published = bool(entry.transcripts) and run_options.transcribe.transcript != "whisper"
+        if first <= STAGES.index("transcribe") <= last and not published:
+            todo_transcribe += duration  # a feed's own transcript needs no Whisper time
         if first <= STAGES.index("notes") <= last:
             todo_llm.append(duration)
     prompt = completion = 0
