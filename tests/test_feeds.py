@@ -147,7 +147,7 @@ def _media_requests(server: RedirectingServer) -> list[str]:
 
 # ---------------------------------------------------------------- listing
 
-def test_a_feed_as_hosts_write_it_is_listed_flat(host: RedirectingServer) -> None:
+def test_a_feed_as_hosts_write_it_is_listed_flat(host: RedirectingServer, tmp_path: Path) -> None:
     base = host.url
     listing = batch.expand(f"{base}/feeds/show.xml")
     assert listing.title == "Field Notes & Friends"
@@ -175,6 +175,12 @@ def test_a_feed_as_hosts_write_it_is_listed_flat(host: RedirectingServer) -> Non
         f"{base}/t/jfk.json", f"{base}/t/jfk.vtt", f"{base}/t/jfk.html"]
     assert all(e.transparent for e in entries)
     assert _media_requests(host) == [], "listing must not download media"
+    # The plan counts no Whisper time for the episode whose feed has its transcript.
+    from recap.pipeline import RunOptions
+
+    plan = batch.make_plan(listing.source, batch.select(entries), tmp_path / "out",
+                           RunOptions(stop_after="transcribe"), speed=10.0)
+    assert plan.total_seconds == 33.0 and plan.transcribe_seconds_todo == 22.0
 
 
 def test_an_atom_feed_is_listed(host: RedirectingServer) -> None:
