@@ -222,6 +222,16 @@ def test_a_feed_never_points_at_local_files(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.vtt"))
 
 
+def test_content_encoded_when_there_is_no_description() -> None:
+    feed = parse_feed(
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        "<title>t</title><item><title>x</title><enclosure url='/x.mp3'/><content:encoded>"
+        "<![CDATA[<h2>Notes</h2><ul><li>one &amp; two</li><li>three</li></ul>"
+        "<style>p {}</style><iframe src='https://evil'></iframe>]]></content:encoded></item>"
+        "</channel></rss>", "http://h/feed.xml")
+    assert feed.episodes[0].description == "Notes\n\n- one & two\n- three"
+
+
 def test_html_entities_outside_cdata_and_entity_bombs() -> None:
     feed = parse_feed('<rss version="2.0"><channel><title>Caf&eacute;&nbsp;talk</title>'
                       "</channel></rss>", "http://h/feed.xml")
