@@ -18,6 +18,7 @@ ENVIRONMENT = {
     "whisper_model": "RECAP_WHISPER_MODEL",
     "cluster": "RECAP_CLUSTER",
     "prompts": "RECAP_PROMPTS",
+    "transcript": "RECAP_TRANSCRIPT",
 }
 
 

@@ -48,6 +48,8 @@ log = logging.getLogger("recap.write")
 
 FORMATS = ("hugo", "jekyll", "markdown")
 DEFAULT_CATEGORIES = ("Podcast Recap",)
+JEKYLL_PERMALINK = "/:slugified_categories/:year/:month/:day/:title:output_ext"
+"""Jekyll's default (`date`) permalink with slugified categories: /podcast-recap/2024/05/14/slug.html."""
 
 
 @dataclass
@@ -589,6 +591,9 @@ def front_matter_for(fmt: str, info: Info, notes: Notes, options: WriteOptions, 
         meta = {"layout": "post", "title": info.title, "date": date, "slug": slug,
                 "description": _description(info, notes),
                 "categories": list(options.categories), "tags": keywords}
+        # Jekyll's default permalink puts the categories in the path as they are written, so
+        # "Podcast Recap" would give the reader a URL with a space; the same shape, slugified.
+        meta["permalink"] = JEKYLL_PERMALINK
         if options.draft:
             meta["published"] = False
         if hero:

@@ -28,6 +28,7 @@ from recap.cli import (
     OutputOpt,
     PromptsOpt,
     TemplateOpt,
+    TranscriptOpt,
     VadOpt,
     WhisperModel,
     WpmOpt,
@@ -80,6 +81,7 @@ def batch(
     fast: FastOpt = False,
     device: DeviceOpt = "cpu",
     compute_type: ComputeOpt = "int8",
+    transcript: TranscriptOpt = None,
     llm_base_url: LLMBaseUrl = None,
     llm_model: LLMModel = None,
     llm_timeout: LLMTimeout = None,
@@ -123,6 +125,12 @@ def batch(
         stop_after, force, whisper_model, language, vad, fast, device, compute_type,
         llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
         prompts, fmt, template, wpm, draft)
+    from dataclasses import replace
+
+    from recap import cli
+
+    run_options.transcribe = replace(run_options.transcribe,
+                                     transcript=cli.transcript_mode(transcript))
 
     from rich.console import Console
 
