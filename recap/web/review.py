@@ -39,6 +39,8 @@ class Review:
     report_error: str | None = None
     has_audio: bool = False
     has_hero: bool = False
+    settings: dict[str, str] = field(default_factory=dict)
+    """What the episode was last run with, to start a rerun from."""
 
 
 def episode_views(root: Path) -> list[EpisodeView]:
@@ -103,7 +105,25 @@ def review(folder: Path) -> Review:
     except RecapError:
         has_audio = False
     return Review(view, html, segments, report, report_error, has_audio,
-                  episode.hero_path.is_file())
+                  episode.hero_path.is_file(), recorded_settings(episode))
+
+
+def recorded_settings(episode: Episode) -> dict[str, str]:
+    """The page's settings as the manifest recorded them, so a rerun changes only what the user
+    changes (an empty endpoint would mean the embedded model, and redo the notes)."""
+    values: dict[str, str] = {}
+    notes = episode.stage_record("notes")
+    if notes is not None and notes.params.get("base_url") not in (None, "embedded"):
+        values["llm_base_url"] = str(notes.params["base_url"])
+        if notes.params.get("model"):
+            values["llm_model"] = str(notes.params["model"])
+    transcribe = episode.stage_record("transcribe")
+    if transcribe is not None and transcribe.params.get("model"):
+        values["whisper_model"] = str(transcribe.params["model"])
+    write = episode.stage_record("write")
+    if write is not None and write.params.get("format"):
+        values["format"] = str(write.params["format"])
+    return values
 
 
 # ---------------------------------------------------------------- the post as HTML
