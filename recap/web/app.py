@@ -46,7 +46,7 @@ def create_app(output_root: Path, *, bind_host: str = "127.0.0.1",
                     name="static")]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard, bind_host=bind_host, csrf_token=csrf_token,  # type: ignore[arg-type]
+        middleware=[Middleware(Guard, bind_host=bind_host, csrf_token=csrf_token,
                                access_token=access_token)],
         exception_handlers=api.exception_handlers(),
     )

@@ -52,10 +52,10 @@ def episode_views(root: Path) -> list[EpisodeView]:
 
 def episode_view(folder: Path, with_post: bool = True) -> EpisodeView:
     """One episode's stage states (as `recap status` says them) and its post."""
-    from recap.status import collect_status
+    from recap.status import episode_status
     from recap.write import read_post
 
-    row = next((r for r in collect_status(folder.parent) if r.slug == folder.name), None)
+    row = episode_status(folder)
     if row is None:
         raise RecapError(f"{folder.name} is not an episode folder")
     view = _view(row)

@@ -128,6 +128,7 @@ def test_review_click_a_bullet_edit_and_save(browser: Any, studio: str, output_r
     assert "index.new.md" in browser.find_element(By.CSS_SELECTOR, ".notice").text
 
 
+@pytest.mark.slow  # transcribes fresh audio with the real Whisper model
 def test_paste_a_file_and_watch_the_stages_complete(browser: Any, studio: str, llm: FakeOpenAI,
                                                     tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By

@@ -20,6 +20,9 @@ from tests.fake_openai import FakeOpenAI, Reply, fake_openai
 from tests.servers import FeedItem, StaticServer, write_feed
 from tests.test_faithful_e2e import respond
 
+# Each test transcribes fresh audio with the real Whisper model (30-60 s on two cores).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:

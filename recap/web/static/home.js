@@ -44,7 +44,7 @@
       if (event.type === "stage") {
         li.className = `stage ${event.status}`;
         li.querySelector(".status").textContent = event.detail ? `${event.status}: ${event.detail}` : event.status;
-        if (event.status !== "running") li.querySelector("progress").value = 1;
+        if (event.status !== "running") { li.querySelector("progress").value = 1; refreshEpisodes(); }
       } else if (event.total) {
         const bar = li.querySelector("progress");
         bar.value = Math.min(1, event.done / event.total);
@@ -162,5 +162,6 @@
     }
   }
 
-  setInterval(refreshEpisodes, 5000);
+  // The list is refreshed when a stage ends (not on a timer: each refresh fingerprints every
+  // episode's artifacts, as `recap status` does).
 })();
