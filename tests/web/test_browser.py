@@ -154,12 +154,25 @@ def test_paste_a_file_and_watch_the_stages_complete(browser: Any, studio: str, l
     assert browser.find_elements(By.CSS_SELECTOR, "#post li.bullet")
 
 
-def test_a_bad_link_is_one_clear_message_in_the_page(browser: Any, studio: str) -> None:
+def test_bad_input_is_one_clear_message_in_the_page(browser: Any, studio: str,
+                                                   tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(studio)
     browser.find_element(By.ID, "source").send_keys("/nowhere/episode.mp3")
     browser.find_element(By.ID, "start").click()
-    message = wait_until(lambda: browser.find_element(By.ID, "message").text, what="message")
-    assert "does not exist" in message and "Traceback" not in message
+    message = wait_until(lambda: "exist" in browser.find_element(By.ID, "message").text
+                         and browser.find_element(By.ID, "message").text, what="message")
+    assert message == "/nowhere/episode.mp3 does not exist (give a URL or a media file on this " \
+        "computer)"
     assert "error" in browser.find_element(By.ID, "message").get_attribute("class")
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a recording")
+    browser.get(studio)
+    browser.find_element(By.ID, "file").send_keys(str(text))
+    browser.find_element(By.ID, "start").click()
+    message = wait_until(lambda: "audio" in browser.find_element(By.ID, "message").text
+                         and browser.find_element(By.ID, "message").text, what="message")
+    assert message.startswith("notes.txt is not an audio or video file (accepted: mp3"), message
+    assert "Traceback" not in browser.page_source
