@@ -2,7 +2,8 @@
 `recap run` on a 10-minute episode takes at most (transcription time + one call's latency) x 1.1;
 the baseline is the sequential pipeline (`recap run --no-stream`) in the same invocation.
 
-The endpoint is a delay server on 127.0.0.1 (canned valid JSON for map, reduce and intro calls).
+The endpoint is a delay server on 127.0.0.1 (canned valid replies: plain-text notes for each
+extraction call, JSON for the speakers, rewrite, titles and intro calls).
 The LLM context is set to 2048 tokens (a config file), which makes chunks of about 300 tokens:
 several chunks in 10 minutes, as a one-hour episode has with a large-context model.
 
@@ -48,18 +49,18 @@ def run(mode: str, episode: common.Episode, server: common.DelayLLM, config: Pat
     folder = episode_folder(output)
     transcribe = stage(folder, "transcribe")
     transcribe_done = (folder / "transcript.json").stat().st_mtime  # written when it ends
-    maps = sorted(r.arrived for r in server.requests if r.kind == "map")
+    extracts = sorted(r.arrived for r in server.requests if r.kind == "extract")
     result = {
         "wall_s": wall, "cpu_s": cpu, "transcribe_s": transcribe["wall_seconds"],
-        "requests": {k: server.count(k) for k in ("map", "reduce", "intro", "repair")},
-        "first_map_after_start_s": maps[0] - started if maps else None,
-        "maps_before_transcript_done": sum(1 for t in maps if t < transcribe_done),
+        "requests": {k: server.count(k) for k in common.LLM_KINDS},
+        "first_extract_after_start_s": extracts[0] - started if extracts else None,
+        "extracts_before_transcript_done": sum(1 for t in extracts if t < transcribe_done),
         "tail_after_transcript_s": started + wall - transcribe_done,
     }
     print(f"  {mode:10s}: {wall:6.1f} s wall, transcription {result['transcribe_s']:.1f} s, "
-          f"{result['requests']['map']} map calls ({result['maps_before_transcript_done']} "
-          f"before transcription ended), {result['tail_after_transcript_s']:.1f} s after it",
-          flush=True)
+          f"{result['requests']['extract']} extraction calls "
+          f"({result['extracts_before_transcript_done']} before transcription ended), "
+          f"{result['tail_after_transcript_s']:.1f} s after it", flush=True)
     return result
 
 

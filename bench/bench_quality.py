@@ -101,9 +101,8 @@ def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
     return row
 
 
-def run_episode(entry: dict[str, Any], keep_cache: bool) -> dict[str, Any]:
+def run_episode(entry: dict[str, Any], keep_cache: bool, out: Path) -> dict[str, Any]:
     audio = (EPISODES / entry["audio"]).resolve()
-    out = WORK
     recap("run", str(audio), "-o", str(out), "--stop-after", "chunk")
     episode = locate_episode(str(audio), out)
     if episode is None:
@@ -147,6 +146,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("tune", "heldout", "read", "all"), default="all")
     parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
+    parser.add_argument("--work", type=Path, default=WORK,
+                        help=f"where the episode folders are kept (default {WORK})")
     parser.add_argument("--keep-cache", action="store_true",
                         help="reuse cached LLM replies (quality only; times are then meaningless)")
     args = parser.parse_args()
@@ -156,7 +157,7 @@ def main() -> None:
               and (not args.only or e["name"] in args.only)]
     rows = []
     for entry in chosen:
-        row = run_episode(entry, args.keep_cache)
+        row = run_episode(entry, args.keep_cache, args.work.resolve())
         rows.append(row)
         print(" | ".join(f"{c}={row.get(c)}" for c in COLUMNS), flush=True)
     summary = {split: totals([r for r in rows if r["split"] == split])

@@ -186,8 +186,14 @@ def wer(reference: str, hypothesis: str) -> float:
 
 # ---------------------------------------------------------------- a delay LLM server
 
-_SEGMENT_LINE = re.compile(r"^\(S(\d+)\) (.*)$", re.MULTILINE)
-_TOPIC_LINE = re.compile(r"^T(\d+) ", re.MULTILINE)
+_EXCERPT = re.compile(r"^Excerpt: (.*)$", re.MULTILINE)
+_SECTION = re.compile(r"^Section (\d+):$", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
+_JSON_KINDS = (("speakers", "guests"), ("rewrite", "notes"), ("titles", "titles"),
+               ("intro", "summary"))
+LLM_KINDS = ("speakers", "extract", "rewrite", "titles", "intro")
+"""The notes stage's calls, in the order they are made."""
+_TIMESTAMP = re.compile(r"^\[\d+:\d{2}:\d{2}\] ?")
 
 
 @dataclass
@@ -201,18 +207,15 @@ class Request:
 
 
 def _kind(body: dict[str, Any]) -> str:
-    """map | reduce | intro | repair, from the reply schema or, failing that, the prompt."""
+    """extract | speakers | rewrite | titles | intro, from the reply schema (extraction is the
+    one plain-text call: it has none)."""
     fmt = body.get("response_format") or {}
     schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
     keys = set(schema.get("properties") or {})
-    for kind, key in (("map", "topics"), ("reduce", "sections"), ("intro", "summary"),
-                      ("repair", "text")):
+    for kind, key in _JSON_KINDS:
         if key in keys:
             return kind
-    user = _user(body)
-    if _SEGMENT_LINE.search(user):
-        return "map"
-    return "reduce" if _TOPIC_LINE.search(user) else "intro"
+    return "extract" if _EXCERPT.search(_user(body)) else "unknown"
 
 
 def _user(body: dict[str, Any]) -> str:
@@ -220,25 +223,54 @@ def _user(body: dict[str, Any]) -> str:
                  if m.get("role") == "user"), "")
 
 
-def canned_reply(kind: str, user: str) -> dict[str, Any]:
-    """A valid reply of each kind, built from the request (map bullets quote their segments)."""
-    if kind == "map":
-        lines = _SEGMENT_LINE.findall(user) or [("0", "Nothing.")]
-        bullets = [{"text": words, "segments": [int(sid)]} for sid, words in lines[:8]]
-        return {"topics": [{"title": f"Part from S{lines[0][0]}", "bullets": bullets}]}
-    if kind == "reduce":
-        ids = [int(i) for i in _TOPIC_LINE.findall(user)]
-        pairs = [ids[i : i + 2] for i in range(0, len(ids), 2)]
-        return {"sections": [{"title": f"Section of T{p[0]}", "topics": p} for p in pairs]}
-    if kind == "repair":
-        return {"text": ""}
-    return {"summary": "A benchmark episode.", "intro": "Speech stitched together for a benchmark.",
-            "keywords": ["benchmark"], "speakers": []}
+def excerpt(user: str) -> str:
+    """The transcript an extraction request shows (its `Excerpt:` line)."""
+    found = _EXCERPT.findall(user)
+    return found[-1] if found else ""
+
+
+def chunk_plain_text(chunk: dict[str, Any]) -> str:
+    """A chunks.json chunk's text as extraction excerpts quote it: no timestamps, one line."""
+    return " ".join(" ".join(_TIMESTAMP.sub("", line).split())
+                    for line in chunk["text"].splitlines() if line.strip())
+
+
+_THIRD_PERSON = [(r"\bI am\b", "the speaker is"), (r"\bI\b", "the speaker"), (r"\b[Ww]e\b", "they"),
+                 (r"\b(?:me|us)\b", "them"), (r"\b(?:[Mm]y|[Oo]ur)\b", "their"),
+                 (r"\b(?:mine|ours)\b", "theirs")]
+
+
+def _third_person(note: str) -> str:
+    for pattern, replacement in _THIRD_PERSON:
+        note = re.sub(pattern, replacement, note)
+    return note[:1].upper() + note[1:]
+
+
+def canned_reply(kind: str, user: str) -> str:
+    """A valid reply of each kind, built from the request: the message content to send.
+
+    Extraction answers in plain text, a "- " line per sentence of the excerpt (quoted, so the
+    notes are grounded); the other calls answer JSON of their shape.
+    """
+    if kind == "extract":
+        sentences = re.split(r"(?<=[.!?])\s+", excerpt(user))
+        notes = [s for s in sentences if len(s.split()) >= 4 and not s.endswith("?")][:8]
+        return "\n".join(f"- {n}" for n in notes) or "- Nothing of note."
+    if kind == "speakers":
+        return json.dumps({"show": "", "host": "", "guests": []})
+    if kind == "rewrite":
+        return json.dumps({"notes": [_third_person(text) for _, text in _NUMBERED.findall(user)]})
+    if kind == "titles":
+        return json.dumps({"titles": [f"Section {n} of the benchmark"
+                                      for n in _SECTION.findall(user)]})
+    return json.dumps({"summary": "A benchmark episode.",
+                       "intro": "Speech stitched together for a benchmark.",
+                       "keywords": ["benchmark"]})
 
 
 class DelayLLM:
-    """An OpenAI-compatible endpoint on 127.0.0.1 that answers every chat completion with valid
-    canned JSON after `delay` seconds, and records each request's arrival time and kind."""
+    """An OpenAI-compatible endpoint on 127.0.0.1 that answers every chat completion with a
+    valid canned reply after `delay` seconds, and records each request's arrival time and kind."""
 
     def __init__(self, delay: float):
         self.delay = delay
@@ -280,7 +312,7 @@ class DelayLLM:
                 with server._lock:
                     server.requests.append(Request(kind, time.time(), user))
                 time.sleep(server.delay)
-                content = json.dumps(canned_reply(kind, user))
+                content = canned_reply(kind, user)
                 self._send({"id": "bench", "object": "chat.completion",
                             "created": int(time.time()), "model": body.get("model", "fake"),
                             "choices": [{"index": 0, "finish_reason": "stop",

@@ -54,7 +54,8 @@ def record_notes_speed(model: str, threads: int, audio_seconds: float, notes_sec
         return  # a clip this short is mostly start-up: it would mislead the plan
     known = read(cache_dir)
     key = notes_key(model, threads)
-    old = known.get(key) if isinstance(known.get(key), dict) else {}
+    found = known.get(key)
+    old: dict[str, Any] = found if isinstance(found, dict) else {}
     runs = int(old.get("runs") or 0)
     ratio = notes_seconds / audio_seconds
     mean = (float(old.get("notes_x_audio") or 0) * runs + ratio) / (runs + 1)

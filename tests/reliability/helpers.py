@@ -104,7 +104,7 @@ def fast_retries(folder: Path, **extra: Any) -> dict[str, str]:
 
 
 def fake_model(server: FakeOpenAI) -> Model:
-    """Valid map/reduce/intro replies built from each request (see tests/test_notes.py)."""
+    """Valid replies to every notes call, built from each request (see tests/test_notes.py)."""
     return Model(server)
 
 

@@ -8,6 +8,7 @@ import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from tests.reliability.helpers import (
     stage_status,
 )
 from tests.servers import free_port
-from tests.test_notes import kind_of
+from tests.test_notes import excerpt
 
 RETRIES = 2  # fast_retries()
 
@@ -73,10 +74,12 @@ def test_rate_limit_is_retried_then_succeeds(episode: Path, env: dict[str, str])
         assert proc.returncode == 0, proc.stderr
         # The 429 and its retry carried the same request; every call then succeeded once.
         assert server.completions[0] == server.completions[1]
-        assert len(server.completions) == model.count("map") + model.count("reduce") \
-            + model.count("intro") + model.count("repair")
+        asked = len(server.completions)
+        assert model.count("extract") >= 1 and model.count("intro") == 1
     assert "HTTP 429" in proc.stderr and "retry 1 of 2" in proc.stderr
-    assert json.loads((episode / "notes.json").read_text())["topics"]
+    notes = json.loads((episode / "notes.json").read_text())
+    assert notes["topics"]
+    assert asked == sum(notes["checks"]["calls"].values()) + 1  # only the 429 was asked twice
     assert stage_status(episode, "notes") == "done"
 
 
@@ -122,32 +125,74 @@ def test_connection_refused(episode: Path, env: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(("reply", "needle"), [
-    (text("Sure! Here are your notes: bees, honey."), "not valid JSON"),
-    (ok({"headline": "bees"}), "'topics' is a required property"),
+    (text(""), "empty reply"),
     (Reply(content=None, refusal="I can't help with that."), "the model refused"),
-], ids=["not-json", "fails-schema", "refusal"])
-def test_unusable_replies_fail_the_stage_with_the_reason(episode: Path, env: dict[str, str],
-                                                         reply: Reply, needle: str) -> None:
+    (text("Sure! Here are your notes: bees, honey."), "no usable notes for this episode"),
+], ids=["empty", "refusal", "no-notes"])
+def test_unusable_extraction_replies_fail_the_stage_with_the_reason(
+        episode: Path, env: dict[str, str], reply: Reply, needle: str) -> None:
     with fake_openai() as server:
-        server.responder = lambda request: reply
+        model = fake_model(server)
+        model.replies["extract"] = lambda request: reply
         before = snapshot(episode)
         proc = recap("notes", str(episode), *llm_args(server), env=env)
-        # One call and, for a reply that does not parse, one more asking for a fix: no loop.
-        assert len(server.completions) <= 2
+        # One call per window, none asked again: no loop. Nothing after extraction is asked.
+        windows = model.count("extract")
+        assert windows >= 1 and model.count("speakers") == 1
+        assert len(server.completions) == windows + 1
     assert_failed_cleanly(proc, episode, before, "no usable notes", needle)
+
+
+@pytest.mark.parametrize(("reply", "needle"), [
+    (text("Sure! Here are your notes: bees, honey."), "not valid JSON"),
+    (ok({"headline": "bees"}), "'summary' is a required property"),
+], ids=["not-json", "fails-schema"])
+def test_unusable_json_replies_fall_back_without_a_loop(episode: Path, env: dict[str, str],
+                                                        reply: Reply, needle: str) -> None:
+    """The speakers, titles and intro calls: a reply that cannot be used is asked to be fixed
+    once, then the stage goes on without it (no names, titles and intro made from the notes)."""
+    with fake_openai() as server:
+        model = fake_model(server)
+        for kind in ("speakers", "rewrite", "titles", "intro"):
+            model.replies[kind] = lambda request: reply
+        proc = recap("notes", str(episode), *llm_args(server), env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert model.count("speakers") == 2  # the reply, then one request for a fix
+        assert model.count("intro") == 2
+        assert model.count("titles") == 4  # the titles are asked twice, each fixed once
+    notes = json.loads((episode / "notes.json").read_text())
+    checks = notes["checks"]
+    assert notes["topics"] and all(t["title"] for t in notes["topics"])
+    assert checks["reduce"] == "fallback" and checks["title_fallbacks"] == len(notes["topics"])
+    assert checks["intro_fallback"] is True and needle in checks["intro_failed"]
+    assert notes["intro"] and notes["speakers"] == []
+    assert stage_status(episode, "notes") == "done"
+    assert_nothing_half_written(episode)
 
 
 def test_reply_cut_at_the_token_limit_is_split_and_retried(episode: Path,
                                                            env: dict[str, str]) -> None:
     with fake_openai() as server:
         model = fake_model(server)
-        server.script(Reply(content='{"topics": [{"title": "Ask not', finish_reason="length"))
+        answer = model.replies["extract"]
+        cut: list[str] = []
+
+        def truncate_first(request: dict[str, Any]) -> Reply:
+            if not cut:
+                cut.append(excerpt(request))
+                return text("- And so Kennedy asked his fellow Americans", finish_reason="length")
+            return answer(request)
+
+        model.replies["extract"] = truncate_first
         proc = recap("notes", str(episode), *llm_args(server), env=env)
         assert proc.returncode == 0, proc.stderr
-        assert model.count("map") == 3  # the cut reply, then each half of the chunk
-        assert kind_of(server.completions[0]) == "map"
+        shown = [excerpt(r) for r in model.requests("extract")]
+    # The cut reply, then each half of the window (jfk.wav: one window of two segments).
+    assert len(shown) == 3 and shown[0] == cut[0]
+    assert shown[1] in cut[0] and shown[2] in cut[0] and shown[1] != shown[2]
     notes = json.loads((episode / "notes.json").read_text())
-    assert notes["checks"]["splits"] == 1
+    assert notes["checks"]["windows"] == 1 and notes["checks"]["failed_windows"] == 0
+    assert notes["checks"]["calls"]["extract"] == 3
     bullets = [b for topic in notes["topics"] for b in topic["bullets"]]
     assert {i for b in bullets for i in b["segment_ids"]} == {0, 1}  # both halves made it
 

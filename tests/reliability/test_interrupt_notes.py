@@ -76,11 +76,12 @@ def test_interrupted_notes_keep_finished_replies_and_resume(
               for name in ("info.json", "transcript.json", "chunks.json")}
     with fake_openai() as server:
         fake_model(server)
-        # The first map call is answered; the second waits far longer than the test allows,
-        # so recap is interrupted while a worker thread is blocked on an LLM reply.
-        delay_after(server, answered=1, seconds=600)
+        # The speakers call and the first extraction call are answered; the next extraction
+        # call waits far longer than the test allows, so recap is interrupted while a worker
+        # thread is blocked on an LLM reply.
+        delay_after(server, answered=2, seconds=600)
         proc = start_recap("notes", str(episode), *llm_args(server), "--llm-jobs", "1", env=env)
-        wait_until(lambda: len(server.completions) >= 2, proc, what="the second LLM call")
+        wait_until(lambda: len(server.completions) >= 3, proc, what="the third LLM call")
         outcome = interrupt(proc, sig)
         assert_error(outcome, "interrupted", "next run resumes", code=130)
         assert not (episode / "notes.json").exists()
@@ -88,18 +89,24 @@ def test_interrupted_notes_keep_finished_replies_and_resume(
         assert {name: (episode / name).read_bytes() for name in before} == before
         assert_nothing_half_written(episode)
         cached = list((episode / ".cache" / "llm").glob("*.json"))
-        assert len(cached) == 1  # the answered map call, complete
-        first_map = server.completions[0]
+        assert len(cached) == 2  # the answered speakers and extraction calls, complete
+        assert [kind_of(r) for r in server.completions[:3]] == ["speakers", "extract", "extract"]
+        first_extract = server.completions[1]
 
         fake_model(server)  # answers at once from now on
         asked_before = len(server.completions)
         resumed = recap("notes", str(episode), *llm_args(server), env=env)
         assert resumed.returncode == 0, resumed.stderr
         again = server.completions[asked_before:]
-    maps = [r for r in again if kind_of(r) == "map"]
-    assert len(maps) == chunks - 1  # the cached reply was reused, not asked again
-    assert first_map["messages"] not in [r["messages"] for r in maps]
-    assert json.loads((episode / "notes.json").read_text())["topics"]
+    notes = json.loads((episode / "notes.json").read_text())
+    windows = notes["checks"]["windows"]
+    assert windows >= chunks
+    # The cached replies were reused, not asked again; every other window was asked once.
+    assert [kind_of(r) for r in again].count("speakers") == 0
+    extracts = [r for r in again if kind_of(r) == "extract"]
+    assert len(extracts) == windows - 1
+    assert first_extract["messages"] not in [r["messages"] for r in extracts]
+    assert notes["topics"]
     assert stage_status(episode, "notes") == "done"
     assert_nothing_half_written(episode)
 
