@@ -1,10 +1,12 @@
-"""Shared fixtures: paths to bundled audio, a CLI runner through the real `recap` command."""
+"""Shared fixtures: a clean environment for every test, paths to bundled audio, a CLI runner
+through the real `recap` command."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,67 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "samples" / "city-bees.mp3"
 
+# ---------------------------------------------------------------- a clean environment
+#
+# Nothing of the developer's shell, home or working directory may reach a test: not their API
+# keys or endpoints (a test would send the sample to a paid API), not their recap settings
+# (RECAP_CONFIG, ./recap.toml, ~/.config/recap/config.toml, RECAP_*), not the settings other
+# tools read from the environment (llama.cpp server options, Hugo, Jekyll, XDG folders).
+
+DROPPED_PREFIXES = ("OPENAI_", "RECAP_", "AZURE_OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_API_",
+                    "MISTRAL_", "GROQ_", "COHERE_", "TOGETHER_", "DEEPSEEK_", "OLLAMA_",
+                    "LLAMA_", "LITELLM_", "HF_", "HUGGING_FACE_", "HUGO_", "JEKYLL_", "XDG_")
+DROPPED_SUFFIXES = ("_API_KEY", "_API_TOKEN", "_ACCESS_TOKEN", "_SECRET_KEY", "_BASE_URL",
+                    "_API_BASE")
+PROXY_NAMES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+# Port 9 (discard) refuses connections: a request for any host but this machine goes to the
+# proxy here and fails, instead of leaving it (the HTTP clients recap uses, httpx for openai
+# and yt-dlp, honour these variables).
+DEAD_PROXY = "http://127.0.0.1:9"
+LOCAL_HOSTS = "127.0.0.1,localhost"
+
+# Where the embedded Qwen model is joined from its packages (1.1 GB, checksum-verified): kept
+# across tests and runs, as `make demo` keeps it, rather than joined again in every home.
+MODEL_CACHE = Path(os.environ.get("RECAP_CACHE") or Path.home() / ".cache" / "recap")
+
+
+def leaks(name: str) -> bool:
+    """True for an environment variable that must not reach a test."""
+    upper = name.upper()
+    return (upper.startswith(DROPPED_PREFIXES) or upper.endswith(DROPPED_SUFFIXES)
+            or upper in (*PROXY_NAMES, "NO_PROXY"))
+
+
+def isolate(patch: pytest.MonkeyPatch, home: Path, cwd: Path) -> None:
+    """Drop what leaks, then give `home` and `cwd` as the home and working directory."""
+    for name in [name for name in os.environ if leaks(name)]:
+        patch.delenv(name)
+    patch.setenv("HOME", str(home))
+    patch.setenv("RECAP_CACHE", str(MODEL_CACHE))
+    for name in PROXY_NAMES:
+        patch.setenv(name, DEAD_PROXY)
+        patch.setenv(name.lower(), DEAD_PROXY)
+    patch.setenv("NO_PROXY", LOCAL_HOSTS)
+    patch.setenv("no_proxy", LOCAL_HOSTS)
+    patch.chdir(cwd)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same for session fixtures (prepared episode folders), which run before any test's."""
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, tmp_path_factory.mktemp("session-home"), tmp_path_factory.mktemp("session-cwd"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch,
+                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test: no keys, no recap settings, an empty home and an empty working directory."""
+    isolate(monkeypatch, tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("cwd"))
+
+
+# ---------------------------------------------------------------- bundled data, the CLI
 
 @pytest.fixture
 def sample_mp3() -> Path:

@@ -20,7 +20,6 @@ from recap.llm import EmbeddedServer, LLMSettings, assemble_model, open_llm
 from recap.llm import embedded as embedded_module
 from tests.llm.conftest import requires_llama
 
-ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = {"type": "object", "properties": {"topic": {"type": "string"}}, "required": ["topic"]}
 
 
@@ -266,7 +265,7 @@ with open_llm(LLMSettings(embedded_model="smollm2-135m")) as llm:
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_no_orphan_when_recap_is_killed(signum: int) -> None:
     holder = subprocess.Popen([sys.executable, "-c", _HOLDER], stdout=subprocess.PIPE,
-                              text=True, cwd=ROOT)
+                              text=True)
     server_pid = 0
     try:
         line = holder.stdout.readline()  # type: ignore[union-attr]
