@@ -75,6 +75,47 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch,
     isolate(monkeypatch, tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("cwd"))
 
 
+# ---------------------------------------------------------------- no silent skips in CI
+#
+# Every skip in this suite means something is missing: the hugo or jekyll binary, Dask,
+# llama-cpp-python, a model package, a tmpfs mount. On a developer's machine that may be so
+# (the reasons are printed: -ra). In CI it would let the run pass while testing nothing, so
+# under CI=true a skip is a failure that names what is missing.
+
+def in_ci() -> bool:
+    """True when $CI says this is a CI run (CI=true, CI=1, ...)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _ci_failure(reason: str) -> str:
+    return (f"CI={os.environ.get('CI')}: this would be skipped ({reason}); CI must install "
+            "what every test needs (.ci/run: make test, the hugo and jekyll packages)")
+
+
+def _skip_reason(longrepr: object) -> str:
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if report.skipped and not hasattr(report, "wasxfail") and in_ci():
+        report.outcome = "failed"
+        report.longrepr = _ci_failure(_skip_reason(report.longrepr))
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport:
+    report: pytest.CollectReport = yield  # a module-level importorskip skips its whole file
+    if report.skipped and in_ci():
+        report.outcome = "failed"
+        report.longrepr = _ci_failure(_skip_reason(report.longrepr))
+    return report
+
+
 # ---------------------------------------------------------------- bundled data, the CLI
 
 @pytest.fixture

@@ -146,3 +146,58 @@ def test_a_bare_api_key_sends_nothing_off_this_machine(tmp_path: Path) -> None:
     assert not (folder / "notes.json").exists()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["stages"]["notes"]["status"] == "failed"
+
+
+# ---------------------------------------------------------------- no silent skips in CI
+
+SKIPPING_TESTS = {
+    "test_needs_a_binary.py": ("import pytest\n\n"
+                               "def test_needs_a_binary():\n"
+                               "    pytest.skip('frobnicate is not installed')\n\n"
+                               "def test_runs():\n"
+                               "    pass\n"),
+    "test_needs_a_module.py": ("import pytest\n\n"
+                               "pytest.importorskip('no_such_module_for_recap_tests')\n\n"
+                               "def test_uses_it():\n"
+                               "    pass\n"),
+}
+
+
+def _run_skipping_tests(folder: Path, ci: str | None,
+                        *names: str) -> subprocess.CompletedProcess[str]:
+    folder.mkdir(exist_ok=True)
+    for name in names or SKIPPING_TESTS:
+        (folder / name).write_text(SKIPPING_TESTS[name])
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PYTHONPATH"] = str(ROOT)
+    if ci is not None:
+        env["CI"] = ci
+    # This suite's conftest as a plugin, on test files outside the suite.
+    return subprocess.run([sys.executable, "-m", "pytest", "-ra", "-p", "tests.conftest",
+                           "-p", "no:cacheprovider", "--rootdir", str(folder),
+                           "--basetemp", str(folder / "tmp"), str(folder)],
+                          capture_output=True, text=True, env=env, cwd=folder, timeout=120)
+
+
+def test_under_ci_a_skip_for_something_missing_fails_the_run(tmp_path: Path) -> None:
+    proc = _run_skipping_tests(tmp_path, "true", "test_needs_a_binary.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED test_needs_a_binary.py::test_needs_a_binary - CI=true: this would be skipped " \
+           "(frobnicate is not installed)" in proc.stdout, proc.stdout
+    assert "1 failed, 1 passed" in proc.stdout, proc.stdout
+
+
+def test_under_ci_a_file_that_cannot_import_what_it_tests_stops_the_run(tmp_path: Path) -> None:
+    proc = _run_skipping_tests(tmp_path / "ci", "1")  # importorskip at the top of a file
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "ERROR test_needs_a_module.py - CI=1: this would be skipped (could not import " \
+           "'no_such_module_for_recap_tests'" in proc.stdout, proc.stdout
+
+
+def test_outside_ci_it_skips_with_the_reason_printed(tmp_path: Path) -> None:
+    proc = _run_skipping_tests(tmp_path, "false")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "SKIPPED [1] test_needs_a_binary.py:4: frobnicate is not installed" in out, out
+    assert "could not import 'no_such_module_for_recap_tests'" in out, out
+    assert "1 passed, 2 skipped" in out, out
