@@ -116,6 +116,21 @@ def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectRep
     return report
 
 
+# ---------------------------------------------------------------- time limits
+#
+# Every test has pytest-timeout's limit from pyproject.toml (300 s); a slow test that needs
+# more names it with @pytest.mark.timeout(N). A slow test on a real model that names none gets
+# this one: the embedded 1.5B model takes minutes on 2 cores, but never 20.
+REAL_MODEL_TIMEOUT = 1200
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (item.get_closest_marker("slow") and item.get_closest_marker("llm")
+                and not item.get_closest_marker("timeout")):
+            item.add_marker(pytest.mark.timeout(REAL_MODEL_TIMEOUT))
+
+
 # ---------------------------------------------------------------- bundled data, the CLI
 
 @pytest.fixture

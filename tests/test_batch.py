@@ -300,6 +300,7 @@ def test_executor_registry_names_the_choices() -> None:
 # ---------------------------------------------------------------- interruption
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # transcribes 11 s + 90 s + 117 s of audio, part of it twice
 def test_interrupted_batch_resumes(site: StaticServer, tmp_path: Path) -> None:
     cut_clip(SAMPLE, site.root / "long.mp3", 0, 90)
     url = _feed(site, [FeedItem("First", "jfk.wav", mime="audio/wav"),
@@ -346,6 +347,7 @@ def test_interrupted_batch_resumes(site: StaticServer, tmp_path: Path) -> None:
 
 @pytest.mark.llm
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two episodes through SmolLM2 on the CPU
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                     reason="needs llama-cpp-python (the .venv)")
 def test_full_pipeline_on_a_two_episode_feed(site: StaticServer, tmp_path: Path) -> None:

@@ -59,6 +59,7 @@ def site(tmp_path: Path):
 # ---------------------------------------------------------------- API keys
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # six recap commands, one batch, a transcription
 def test_the_api_key_is_never_written_or_printed(site: StaticServer, tmp_path: Path) -> None:
     url = f"{site.url}/{page(site.root, 'episode.html', 'Key check')}"
     out = tmp_path / "out"
