@@ -363,7 +363,7 @@ class _HeldExecutor(LocalExecutor):
 
     def transcribe(self, job: TranscriptionJob) -> Transcript:
         self.started.set()
-        self.cancelled.wait(60)
+        self.cancelled.wait(300)
         raise WorkerError("the transcription pool was shut down")
 
     def cancel(self) -> None:
@@ -380,7 +380,7 @@ def test_an_interrupted_batch_says_where_each_episode_stopped(site: StaticServer
     executor = _HeldExecutor()
 
     def interrupt_when_the_second_waits() -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:  # First transcribing, Second fetched and queued
             if executor.started.is_set() and _entry(out, "Second").get("stages", {}).get("fetch"):
                 break
@@ -388,8 +388,9 @@ def test_an_interrupted_batch_says_where_each_episode_stopped(site: StaticServer
         _thread.interrupt_main()  # what Ctrl-C does to the batch's thread
 
     threading.Thread(target=interrupt_when_the_second_waits, daemon=True).start()
+    # One download at a time: First is fetched, then takes the slot, before Second is fetched.
     with executor, pytest.raises(KeyboardInterrupt):
-        batch.run_batch(listing.source, listing.entries, out, batch.BatchOptions(),
+        batch.run_batch(listing.source, listing.entries, out, batch.BatchOptions(download_jobs=1),
                         RunOptions(stop_after="transcribe"), executor)
     entries = _by_title(_batch_json(out))
     assert [(entries[t]["status"], entries[t]["stage"], entries[t]["error"])
