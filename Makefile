@@ -20,9 +20,10 @@ demo: $(VENV)/.llm
 	@echo; echo "---- first lines of the post ----"; \
 	 head -n 40 "$$(ls -d $(OUT)/*/post/index.md | head -n 1)"
 
-# 2. The tests: everything, slow ones included (real llama.cpp server, 1.5B model, hugo).
+# 2. The tests: everything, slow ones included (real llama.cpp server, 1.5B model, hugo), with
+#    line coverage of recap/ (the `recap` subprocesses the tests run included) printed at the end.
 test: $(VENV)/.llm
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --cov=recap --cov-report=term $(PYTEST_ARGS)
 
 # Fast path: no llama.cpp build, no 1.1 GB model.
 test-fast: $(VENV)/.core

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("recap.batch")
 
 BATCH_FILE = "batch.json"
+# The first stage each kind of slot runs (what an entry queued for that slot waits to begin).
+_FIRST_STAGE = {"download": "fetch", "transcribe": "transcribe", "llm": "chunk"}
 MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".opus", ".oga", ".wav", ".flac", ".wma",
                   ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi")
 
@@ -623,8 +625,11 @@ class EntryRecord:
     status: str = "pending"
     """pending | running | done | skipped (all up to date) | failed | interrupted."""
     stage: str | None = None
-    """The stage running now, or the one that failed."""
+    """The stage running now, or the one that failed or was interrupted (or was next)."""
     error: str | None = None
+    """Why it failed; for an interrupted entry, where it stopped ("interrupted during
+    transcribe": the manifest records that stage as interrupted; "interrupted before transcribe
+    began": it was waiting for a slot, and the manifest has no record of it)."""
     stages: dict[str, str] = field(default_factory=dict)
     """stage -> done | skipped | edited | failed."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -668,12 +673,14 @@ class BatchReporter:
 
 
 class _EntryReporter(Reporter):
-    """Turns one episode's stage callbacks into batch callbacks."""
+    """Turns one episode's stage callbacks into batch callbacks (and a batch.json update)."""
 
-    def __init__(self, record: EntryRecord, batch: BatchReporter, lock: threading.Lock) -> None:
+    def __init__(self, record: EntryRecord, batch: BatchReporter, lock: threading.Lock,
+                 changed: Callable[[], None]) -> None:
         self.record = record
         self.batch = batch
         self._lock = lock
+        self._changed = changed
         self._started: dict[str, float] = {}
 
     def stage_started(self, stage: str, total: float | None = None, detail: str = "") -> None:
@@ -681,6 +688,7 @@ class _EntryReporter(Reporter):
             self._started.setdefault(stage, time.monotonic())
             self.record.stage = stage
         self.batch.entry_changed(self.record)
+        self._changed()
 
     def advance(self, stage: str, done: float, total: float | None = None) -> None:
         self.batch.entry_progress(self.record, stage, done, total)
@@ -692,6 +700,7 @@ class _EntryReporter(Reporter):
                 self.record.timings[stage] = round(time.monotonic() - began, 3)
             self.record.stages[stage] = status
         self.batch.entry_changed(self.record)
+        self._changed()
 
     def message(self, text: str) -> None:
         self.batch.message(f"{self.record.title or self.record.url}: {text}")
@@ -795,6 +804,8 @@ class _Batch:
         self._active = 0
         self._idle = threading.Condition()
         self._remaining = len(self.entries)
+        self._next_stage: dict[int, str] = {}
+        """Entry index -> the first stage of the step it is queued for."""
         self._all_done = threading.Event()
         self._stopping = threading.Event()
         slots = self.transcribe_slots = max(1, executor.slots)
@@ -842,8 +853,9 @@ class _Batch:
             self._entry_finished(record, None)
             return
         lane, step = self.steps[index]
-        if index:
-            with self._record_lock:
+        with self._record_lock:
+            self._next_stage[record.index] = _FIRST_STAGE[lane]
+            if index:
                 record.stage = None  # queued for the next kind of slot
         self.lanes[lane].put(lambda: self._run_step(record, entry, index, step, carry))
 
@@ -926,9 +938,22 @@ class _Batch:
             self._idle.wait_for(lambda: self._active == 0, timeout=grace)
         with self._record_lock:
             for record in self.records:
-                if record.status == "running":
-                    record.status = "interrupted"
+                if record.status != "running":
+                    continue
+                record.status = "interrupted"
+                if record.stage is not None and record.stage not in record.stages:
+                    record.error = f"interrupted during {record.stage}"
+                else:  # between stages: waiting for a download, transcription or LLM slot
+                    record.stage = self._next_stage.get(record.index, record.stage)
+                    record.error = f"interrupted before {record.stage} began"
         with contextlib.suppress(RecapError):
+            self._save()
+
+    def _stage_changed(self) -> None:
+        """Keep batch.json current while the batch runs (which stage each entry is in)."""
+        if self._stopping.is_set():
+            return  # the interrupt handler writes the last word
+        with contextlib.suppress(RecapError):  # a progress note; the final save reports errors
             self._save()
 
     def _finish(self) -> BatchResult:
@@ -970,7 +995,7 @@ class _Batch:
         }
 
     def _reporter_for(self, record: EntryRecord) -> _EntryReporter:
-        return _EntryReporter(record, self.reporter, self._record_lock)
+        return _EntryReporter(record, self.reporter, self._record_lock, self._stage_changed)
 
     # ---------------------------------------------------------- the steps
 

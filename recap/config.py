@@ -50,6 +50,10 @@ class Config:
         if path is not None:
             try:
                 values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"cannot read config file {path}: not UTF-8 text "
+                                  f"(byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+                                  ) from None
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"cannot read config file {path}: {exc}") from None
             values = {k.replace("-", "_"): v for k, v in values.items()}

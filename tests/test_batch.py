@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import datetime as dt
 import importlib.util
 import json
@@ -9,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,11 +76,12 @@ def _by_title(data: dict) -> dict[str, dict]:
     return {e["title"]: e for e in data["entries"]}
 
 
-def _finished(root: Path, title: str) -> bool:
+def _entry(root: Path, title: str) -> dict:
+    """The entry's line in batch.json now ({} before the file or the entry is there)."""
     try:
-        return _by_title(_batch_json(root))[title]["status"] == "done"
-    except (OSError, ValueError, KeyError):
-        return False
+        return _by_title(_batch_json(root)).get(title, {})
+    except (OSError, ValueError):
+        return {}
 
 
 # ---------------------------------------------------------------- listing and selection
@@ -300,32 +303,39 @@ def test_executor_registry_names_the_choices() -> None:
 # ---------------------------------------------------------------- interruption
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # transcribes 11 s + 90 s + 117 s of audio, part of it twice
 def test_interrupted_batch_resumes(site: StaticServer, tmp_path: Path) -> None:
     cut_clip(SAMPLE, site.root / "long.mp3", 0, 90)
     url = _feed(site, [FeedItem("First", "jfk.wav", mime="audio/wav"),
                        FeedItem("Second", "long.mp3"), FeedItem("Third", "bees.mp3")])
     out = tmp_path / "out"
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    env.pop("RECAP_DEBUG", None)
+    env = {k: v for k, v in os.environ.items() if k != "RECAP_DEBUG"}
     proc = subprocess.Popen([sys.executable, "-m", "recap", "batch", url, "-o", str(out),
                              "--stop-after", "transcribe", "--download-jobs", "1"],
                             env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 120
-        while not _finished(out, "First") and proc.poll() is None:
-            assert time.monotonic() < deadline, "the first episode never finished"
-            time.sleep(0.1)
-        proc.send_signal(signal.SIGTERM)  # while the long episode transcribes
+        # The state to interrupt: the first episode done, the second one transcribing (batch.json
+        # names the stage each running entry is in), not a moment that usually comes after it.
+        deadline = time.monotonic() + 300
+        while not (_entry(out, "First").get("status") == "done"
+                   and _entry(out, "Second").get("stage") == "transcribe"):
+            assert proc.poll() is None, f"recap exited ({proc.returncode}) too soon"
+            assert time.monotonic() < deadline, f"never transcribing the second: {_entry(out, 'Second')}"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
-    statuses = {e["title"]: e["status"] for e in _batch_json(out)["entries"]}
-    assert statuses["First"] == "done"
-    assert statuses["Second"] == "interrupted"
+    entries = _by_title(_batch_json(out))
+    assert entries["First"]["status"] == "done"
+    # batch.json says where the second stopped, and its manifest agrees.
+    assert (entries["Second"]["status"], entries["Second"]["stage"], entries["Second"]["error"]) \
+        == ("interrupted", "transcribe", "interrupted during transcribe")
+    assert entries["Third"]["status"] in ("pending", "interrupted"), entries["Third"]
     for artifact in out.rglob("*.json"):  # every artifact is complete: none half-written
         json.loads(artifact.read_text(encoding="utf-8"))
     interrupted = Episode(out / "second").stage_record("transcribe")
@@ -342,10 +352,62 @@ def test_interrupted_batch_resumes(site: StaticServer, tmp_path: Path) -> None:
     assert not list(out.rglob(".*.tmp-*"))
 
 
+class _HeldExecutor(LocalExecutor):
+    """One transcription slot whose job never finishes until the batch cancels it (a fault:
+    a long transcription), so the next episode waits for the slot as long as the test likes."""
+
+    def __init__(self) -> None:
+        super().__init__(jobs=1)
+        self.started = threading.Event()
+        self.cancelled = threading.Event()
+
+    def transcribe(self, job: TranscriptionJob) -> Transcript:
+        self.started.set()
+        self.cancelled.wait(300)
+        raise WorkerError("the transcription pool was shut down")
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        super().cancel()
+
+
+def test_an_interrupted_batch_says_where_each_episode_stopped(site: StaticServer,
+                                                              tmp_path: Path) -> None:
+    url = _feed(site, [FeedItem("First", "jfk.wav", mime="audio/wav"),
+                       FeedItem("Second", "bees.mp3")])
+    listing = batch.expand(url)
+    out = tmp_path / "out"
+    executor = _HeldExecutor()
+
+    def interrupt_when_the_second_waits() -> None:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:  # First transcribing, Second fetched and queued
+            if executor.started.is_set() and _entry(out, "Second").get("stages", {}).get("fetch"):
+                break
+            time.sleep(0.02)
+        _thread.interrupt_main()  # what Ctrl-C does to the batch's thread
+
+    threading.Thread(target=interrupt_when_the_second_waits, daemon=True).start()
+    # One download at a time: First is fetched, then takes the slot, before Second is fetched.
+    with executor, pytest.raises(KeyboardInterrupt):
+        batch.run_batch(listing.source, listing.entries, out, batch.BatchOptions(download_jobs=1),
+                        RunOptions(stop_after="transcribe"), executor)
+    entries = _by_title(_batch_json(out))
+    assert [(entries[t]["status"], entries[t]["stage"], entries[t]["error"])
+            for t in ("First", "Second")] == [
+        ("interrupted", "transcribe", "interrupted during transcribe"),
+        ("interrupted", "transcribe", "interrupted before transcribe began")]
+    # And each manifest agrees: the stage that ran is marked, the one that never began is absent.
+    first = Episode(out / entries["First"]["folder"]).stage_record("transcribe")
+    assert first is not None and first.status == "interrupted"
+    assert Episode(out / entries["Second"]["folder"]).stage_record("transcribe") is None
+
+
 # ---------------------------------------------------------------- the whole pipeline
 
 @pytest.mark.llm
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two episodes through SmolLM2 on the CPU
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                     reason="needs llama-cpp-python (the .venv)")
 def test_full_pipeline_on_a_two_episode_feed(site: StaticServer, tmp_path: Path) -> None:

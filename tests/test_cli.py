@@ -72,8 +72,17 @@ def test_stage_commands_need_an_episode_folder(tmp_path: Path) -> None:
 def test_unknown_choices_name_the_valid_ones(tmp_path: Path) -> None:
     proc = run_recap("run", str(DATA / "jfk.wav"), "-o", str(tmp_path), "--stop-after", "bake")
     assert_one_line_error(proc, "unknown stage 'bake'", "fetch, transcribe")
-    proc = run_recap("transcribe", str(tmp_path), "--device", "tpu")
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    # --device is read before any work: by `run`, and by `transcribe` on a fetched episode.
+    out = tmp_path / "device"
+    proc = run_recap("run", str(DATA / "jfk.wav"), "-o", str(out), "--device", "tpu")
+    assert_one_line_error(proc, "unknown device 'tpu'; expected one of: cpu, cuda, auto")
+    assert not out.exists()
+    fetched = run_recap("fetch", str(DATA / "jfk.wav"), "-o", str(out), check=True)
+    folder = Path(fetched.stdout.strip().splitlines()[-1])
+    proc = run_recap("transcribe", str(folder), "--device", "tpu")
+    assert_one_line_error(proc, "unknown device 'tpu'; expected one of: cpu, cuda, auto")
+    assert not (folder / "transcript.json").exists()
+    assert "transcribe" not in json.loads((folder / "manifest.json").read_text())["stages"]
 
 
 def test_fetch_transcribe_and_skip(tmp_path: Path) -> None:

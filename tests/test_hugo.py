@@ -39,9 +39,7 @@ def hugo_binary() -> str:
     found = shutil.which("hugo")
     if found:
         return found
-    if os.environ.get("CI"):
-        pytest.fail("hugo is not installed (CI must have it: .ci/run installs the Debian package)")
-    pytest.skip("hugo is not installed (apt-get install hugo)")
+    pytest.skip("hugo is not installed (apt-get install hugo)")  # a failure under CI: conftest
 
 
 def build_site(tmp_path: Path, bundles: dict[str, Path], drafts: bool = True) -> Path:

@@ -14,6 +14,10 @@ import pytest
 
 from tests.conftest import SAMPLE, run_recap
 
+# Each test transcribes the 117 s sample, the interrupted ones twice (~15-20 s a test on 2
+# idle cores, ~50 s on a busy machine).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "RECAP_DEBUG"}

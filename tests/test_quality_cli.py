@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -99,18 +100,68 @@ def make_episode(root: Path, *, post: bool = True, hand_edit: bool = True,
 
 # ---------------------------------------------------------------- recap check
 
+# What a model drafted for the sample, and what the transcript says of each draft.
+DRAFT = [
+    ("Priya keeps 40 hives on rooftops across Rotterdam.", "verified"),
+    ("She started in 2015 with two hives on a library roof.", "verified"),
+    ("City hives produced about 22 kg of honey each; farmland hives 15 kg.", "verified"),
+    ("A 500 g jar sells for €12.", "repaired"),  # the transcript says 11 euros
+    ("Hives make 99 kg of honey.", "dropped"),  # said nowhere
+]
+REPAIRS = {"A 500 g jar sells for €12.": "A 500 g jar sells for €11."}
+
+
+def checked_episode(root: Path) -> Path:
+    """The sample's folder whose notes statistics and post come from recap's own code: the
+    checker the notes stage runs (verify_bullets, with a repair step that fixes one figure)
+    and the real `recap write`; then a hand edit adds INVENTED to notes.json."""
+    from recap.faithful import known_names, verify_bullets
+
+    folder = make_episode(root, post=False, hand_edit=False, checks=False)
+    transcript = Transcript.load(folder / "transcript.json")
+    source = " ".join(s.text for s in transcript.segments)
+    info = Info.load(folder / "info.json", "")
+    drafts = [Bullet(text, 0.0, 117.0, []) for text, _ in DRAFT]
+    kept, stats = verify_bullets(drafts, source, known_names(info), lambda bullet, problem: (
+        Bullet(REPAIRS[bullet.text], bullet.start, bullet.end, []) if bullet.text in REPAIRS
+        else None))
+    notes = Notes(topics=[Topic("Bees in the city", kept[:3]), Topic("Money", kept[3:])])
+    (folder / "notes.json").write_text(notes.to_json(), encoding="utf-8")
+    manifest = Episode(folder).read_manifest()
+    manifest.stages["notes"] = StageRecord(status="done", stats={**stats, "topics": 2})
+    Episode(folder).write_manifest(manifest)
+    written = run_recap("write", str(folder))
+    assert written.returncode == 0, written.stderr
+    notes.topics[0].bullets.append(Bullet(INVENTED, 27.0, 43.0, [6]))
+    (folder / "notes.json").write_text(notes.to_json(), encoding="utf-8")
+    return folder
+
+
+def _saving_sentence(post: Path) -> tuple[int, int, int]:
+    """(reading, episode minutes, saving) as the post itself states them."""
+    found = re.search(r"(\d+) minutes? reading instead of (\d+) minutes?, an? `?(\d+)x`? saving",
+                      post.read_text(encoding="utf-8"))
+    assert found, post.read_text(encoding="utf-8")[:600]
+    return tuple(int(n) for n in found.groups())  # type: ignore[return-value]
+
+
 def test_check_prints_the_quality_report(app: typer.Typer, tmp_path: Path) -> None:
-    folder = make_episode(tmp_path)
+    folder = checked_episode(tmp_path)
     code, out = invoke(app, "check", str(folder))
     assert code == 0, out
     assert out.splitlines()[0] == TITLE
     assert "topics            2" in out
-    assert "bullets           5" in out
-    assert "figures verified  8 of 9 (notes stage)" in out
+    assert "bullets           5" in out  # four kept + the hand edit
+    _, report = invoke(app, "check", str(folder), "--json")
+    figures = json.loads(report)
+    assert f"figures verified  {figures['figures_verified']} of {figures['figures_checked']} " \
+           "(notes stage)" in out
     assert "repaired          1" in out
     assert "dropped           1" in out
     assert "% of source figures" in out
-    assert "reading time      1 min instead of 2 min, a 2x saving" in out
+    reading, episode, saving = _saving_sentence(folder / "post" / "index.md")
+    assert episode == 2  # 117 s
+    assert f"reading time      {reading} min instead of {episode} min, a {saving}x saving" in out
     # the hand-edited bullet is caught at check time
     assert "1 of 5 bullets not supported by the transcript" in out
     assert INVENTED in out
@@ -119,15 +170,20 @@ def test_check_prints_the_quality_report(app: typer.Typer, tmp_path: Path) -> No
 
 
 def test_check_json(app: typer.Typer, tmp_path: Path) -> None:
-    folder = make_episode(tmp_path)
+    folder = checked_episode(tmp_path)
     code, out = invoke(app, "check", str(folder), "--json")
     assert code == 0
     report = json.loads(out)
     assert (report["topics"], report["bullets"]) == (2, 5)
-    assert (report["figures_checked"], report["figures_verified"]) == (9, 8)
-    assert (report["repaired"], report["dropped"]) == (1, 1)
-    assert report["dropped_bullets"] == ["Hives make 99 kg of honey."]
-    assert (report["reading_minutes"], report["episode_minutes"], report["saving"]) == (1, 2, 2)
+    # What the checker found in the draft, bullet by bullet (DRAFT says which is which).
+    assert (report["checked"], report["verified"], report["repaired"], report["dropped"]) == \
+        (5, 3, 1, 1)
+    assert report["dropped_bullets"] == [t for t, outcome in DRAFT if outcome == "dropped"]
+    assert report["figures_checked"] - report["figures_verified"] == 2  # €12 and 99 kg
+    reading, episode, saving = _saving_sentence(folder / "post" / "index.md")
+    assert (report["reading_minutes"], report["episode_minutes"], report["saving"]) == \
+        (reading, episode, saving)
+    assert episode == 2 and saving == episode // reading
     assert report["post"] == str(folder / "post" / "index.md")
     cov = report["coverage"]
     assert len(cov["chunks"]) == 3 and 0 < cov["figure_coverage"] < 1

@@ -20,7 +20,6 @@ from recap.llm import EmbeddedServer, LLMSettings, assemble_model, open_llm
 from recap.llm import embedded as embedded_module
 from tests.llm.conftest import requires_llama
 
-ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = {"type": "object", "properties": {"topic": {"type": "string"}}, "required": ["topic"]}
 
 
@@ -105,14 +104,23 @@ def test_smollm2_is_found_without_importing_its_package() -> None:
 
 # ---------------------------------------------------------------- the server process
 
-def test_command_binds_loopback_and_uses_every_core(tmp_path: Path) -> None:
+def test_command_binds_loopback_and_leaves_a_core_free(tmp_path: Path, monkeypatch) -> None:
+    # Seven usable cores (whatever this machine has): six llama.cpp threads.
+    monkeypatch.setattr(embedded_module.os, "sched_getaffinity", lambda pid: set(range(7)))
+
+    def option(argv: list[str], name: str) -> str:
+        return argv[argv.index(name) + 1]
+
     server = EmbeddedServer(tmp_path / "m.gguf", context_tokens=4096, model_alias="m")
     argv = server.command(12345)
     assert argv[:3] == [sys.executable, "-m", "llama_cpp.server"]
-    assert argv[argv.index("--host") + 1] == "127.0.0.1"
-    assert argv[argv.index("--n_ctx") + 1] == "4096"
-    assert argv[argv.index("--n_threads") + 1] == str(embedded_module.cpu_threads())
-    assert argv[argv.index("--n_threads_batch") + 1] == str(embedded_module.cpu_threads())
+    assert (option(argv, "--host"), option(argv, "--port")) == ("127.0.0.1", "12345")
+    assert option(argv, "--n_ctx") == "4096"
+    assert (option(argv, "--n_threads"), option(argv, "--n_threads_batch")) == ("6", "6")
+    monkeypatch.setenv("RECAP_LLM_THREADS", "3")  # the user's choice wins
+    assert option(server.command(12345), "--n_threads") == "3"
+    pinned = EmbeddedServer(tmp_path / "m.gguf", context_tokens=4096, threads=2)
+    assert option(pinned.command(12345), "--n_threads_batch") == "2"  # and the caller's
 
 
 def test_server_environment_has_no_keys_and_no_server_settings() -> None:
@@ -266,7 +274,7 @@ with open_llm(LLMSettings(embedded_model="smollm2-135m")) as llm:
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_no_orphan_when_recap_is_killed(signum: int) -> None:
     holder = subprocess.Popen([sys.executable, "-c", _HOLDER], stdout=subprocess.PIPE,
-                              text=True, cwd=ROOT)
+                              text=True)
     server_pid = 0
     try:
         line = holder.stdout.readline()  # type: ignore[union-attr]

@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.test_notes import Model
 
@@ -31,18 +30,18 @@ def recap(*args: str, env: dict[str, str] | None = None, debug: bool = False,
           timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run `python -m recap` (RECAP_DEBUG only when `debug`)."""
     return subprocess.run([sys.executable, "-m", "recap", *args], capture_output=True, text=True,
-                          env=recap_env(env, debug), cwd=ROOT, timeout=timeout)
+                          env=recap_env(env, debug), timeout=timeout)
 
 
 def start_recap(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """Start `python -m recap` in the background (for interruption tests)."""
     return subprocess.Popen([sys.executable, "-m", "recap", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=recap_env(env), cwd=ROOT)
+                            stderr=subprocess.PIPE, text=True, env=recap_env(env))
 
 
 def recap_env(extra: dict[str, str] | None = None, debug: bool = False) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("RECAP_DEBUG", "OPENAI_API_KEY", "OPENAI_BASE_URL", "RECAP_CONFIG")}
+    """The test's environment (already clean: tests/conftest.py) plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k != "RECAP_DEBUG"}
     env.update(extra or {})
     if debug:
         env["RECAP_DEBUG"] = "1"

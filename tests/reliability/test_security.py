@@ -25,7 +25,7 @@ from tests.reliability.helpers import (
     llm_args,
     recap,
 )
-from tests.servers import StaticServer
+from tests.servers import FeedItem, StaticServer, write_feed
 
 NOTES = {
     "topics": [{"title": "<img src=x onerror=alert(1)> Ask not", "bullets": [
@@ -59,6 +59,7 @@ def site(tmp_path: Path):
 # ---------------------------------------------------------------- API keys
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # six recap commands, one batch, a transcription
 def test_the_api_key_is_never_written_or_printed(site: StaticServer, tmp_path: Path) -> None:
     url = f"{site.url}/{page(site.root, 'episode.html', 'Key check')}"
     out = tmp_path / "out"
@@ -148,14 +149,38 @@ def test_a_page_pointing_at_a_local_file_is_not_followed(site: StaticServer, tmp
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
 
 
-def test_ytdlp_options_have_no_hooks_from_input(tmp_path: Path) -> None:
-    hostile = {"title": "x; rm -rf /", "exec": "touch /tmp/pwned", "postprocessors": [{}],
-               "outtmpl": "/etc/%(title)s", "transparent": True}
-    options = ydl_options(tmp_path, FetchOptions(entry=hostile), None)
-    plain = ydl_options(tmp_path, FetchOptions(), None)
-    callables = ("logger", "progress_hooks")  # new objects per call
-    assert {k: v for k, v in options.items() if k not in callables} == \
-        {k: v for k, v in plain.items() if k not in callables}  # metadata changes nothing
+def test_hostile_feed_metadata_is_only_ever_text(site: StaticServer, tmp_path: Path) -> None:
+    """A feed's titles and descriptions reach yt-dlp's neighbourhood as text: no output
+    template expands them, no shell runs them, no path in them is followed."""
+    marker = tmp_path / "pwned"
+    hostile = [f"../../%(title)s/%(id)s $(touch {marker}); touch {marker}",
+               f"/etc/cron.d/x `touch {marker}` %(uploader)s"]
+    shutil.copy(site.root / "jfk.wav", site.root / "jfk2.wav")  # two enclosures, two episodes
+    feed = write_feed(site.root / "feed.xml", site.url,
+                      [FeedItem(title, name, mime="audio/wav", description=title)
+                       for title, name in zip(hostile, ("jfk.wav", "jfk2.wav"), strict=True)])
+    out = tmp_path / "feeds" / "out"
+    proc = recap("batch", feed, "-o", str(out), "--stop-after", "fetch")
+    assert proc.returncode == 0, proc.stderr
+    assert not marker.exists()
+    everything = [p for p in tmp_path.rglob("*") if p.is_file()]
+    outside = [p for p in everything if not (p.is_relative_to(out) or p.is_relative_to(site.root))]
+    assert outside == []
+    folders = sorted(p for p in out.iterdir() if p.is_dir())
+    assert len(folders) == 2
+    titles = []
+    for folder in folders:
+        assert folder.name.strip("-.") == folder.name and "%" not in folder.name, folder.name
+        assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == \
+            ["audio.wav", "info.json", "manifest.json"]
+        info = json.loads((folder / "info.json").read_text())
+        titles.append(info["title"])
+        assert info["description"] == info["title"]
+    assert sorted(titles) == sorted(hostile)  # kept verbatim, as text
+
+
+def test_ytdlp_options_take_nothing_from_input(tmp_path: Path) -> None:
+    options = ydl_options(tmp_path, FetchOptions(), None)
     assert options["enable_file_urls"] is False
     assert options["restrictfilenames"] is True and options["noplaylist"] is True
     for key in ("postprocessors", "exec_cmd", "exec", "external_downloader",
