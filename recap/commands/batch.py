@@ -14,6 +14,8 @@ import typer
 from recap.batch import BatchReporter
 from recap.cli import (
     ComputeOpt,
+    CookiesBrowserOpt,
+    CookiesOpt,
     DeviceOpt,
     DraftOpt,
     EmbeddedModel,
@@ -31,6 +33,7 @@ from recap.cli import (
     VadOpt,
     WhisperModel,
     WpmOpt,
+    fetch_options,
 )
 from recap.errors import ConfigError, RecapError, unknown_choice
 
@@ -74,6 +77,8 @@ def batch(
         "--stop-after", help="Last stage to run: fetch, transcribe, chunk, notes, write.")
     ] = "write",
     force: ForceOpt = False,
+    cookies: CookiesOpt = None,
+    cookies_from_browser: CookiesBrowserOpt = None,
     whisper_model: WhisperModel = None,
     language: LanguageOpt = None,
     vad: VadOpt = True,
@@ -123,12 +128,14 @@ def batch(
         stop_after, force, whisper_model, language, vad, fast, device, compute_type,
         llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
         prompts, fmt, template, wpm, draft)
+    run_options.fetch = fetch_options(cookies, cookies_from_browser)
 
     from rich.console import Console
 
     err = Console(stderr=True)
     with err.status("listing entries...", spinner="dots") if err.is_terminal else _Quiet():
-        listing = batch_lib.expand(source, None if (since or match) else limit)
+        listing = batch_lib.expand(source, None if (since or match) else limit,
+                                   run_options.fetch.cookies)
     selection = batch_lib.select(listing.entries, limit, since_date, match)
     if dry_run:
         _print_plan(listing, selection, output, run_options)
