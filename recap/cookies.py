@@ -59,7 +59,7 @@ def resolve(file: str | Path | None, browser: str | None) -> Cookies | None:
 
 def check_cookie_file(path: Path) -> Path:
     """`path`, absolute, once it is known to be a readable Netscape cookie file with cookies."""
-    path = Path(path).expanduser()
+    path = Path(path).expanduser().absolute()
     if not path.exists():
         raise ConfigError(f"cookies file {path} does not exist")
     if not path.is_file():
@@ -117,6 +117,5 @@ def parse_browser(spec: str) -> tuple[str, str | None, str | None, str | None]:
     if keyring is not None:
         keyring = keyring.strip().upper()
         if keyring not in SUPPORTED_KEYRINGS:
-            raise ConfigError(f"unknown keyring {keyring!r} for cookies; expected one of: "
-                              f"{', '.join(sorted(SUPPORTED_KEYRINGS))}")
+            raise unknown_choice("keyring for cookies", keyring, sorted(SUPPORTED_KEYRINGS))
     return name, profile, keyring, container
