@@ -229,7 +229,7 @@ def _expand_url(url: str, limit: int | None, depth: int = 0,
         with yt_dlp.YoutubeDL(opts) as ydl:
             raw = ydl.sanitize_info(ydl.extract_info(url, download=False))
     except yt_dlp.utils.YoutubeDLError as exc:
-        raise FetchError(clean_ytdlp_error(str(exc), url)) from None
+        raise FetchError(clean_ytdlp_error(str(exc), url, cookies is not None)) from None
     if not raw:
         raise FetchError(f"nothing to list at {url}")
     if raw.get("_type") != "playlist" and raw.get("entries") is None:

@@ -243,10 +243,8 @@ def _fetch_url(
             with yt_dlp.YoutubeDL(opts) as ydl:
                 raw = ydl.extract_info(url, download=True)
                 raw = ydl.sanitize_info(raw)
-        except yt_dlp.utils.DownloadError as exc:
-            raise FetchError(clean_ytdlp_error(str(exc), url)) from None
-        except yt_dlp.utils.YoutubeDLError as exc:
-            raise FetchError(clean_ytdlp_error(str(exc), url)) from None
+        except yt_dlp.utils.YoutubeDLError as exc:  # DownloadError included
+            raise FetchError(clean_ytdlp_error(str(exc), url, options.cookies is not None)) from None
         if not raw:
             raise FetchError(f"no media found at {url}")
         if raw.get("_type") == "playlist" or raw.get("entries") is not None:
@@ -376,11 +374,11 @@ def _iso_date(value: str | None) -> str | None:
     return None
 
 
-def clean_ytdlp_error(message: str, url: str) -> str:
+def clean_ytdlp_error(message: str, url: str, cookies_given: bool = False) -> str:
     """One readable line from a yt-dlp error: what a refusal means and what to do when it is
     one we know (see `recap.youtube.advice`), else yt-dlp's first line."""
     text = _ANSI.sub("", message).strip()
-    advice = youtube.advice(text)
+    advice = youtube.advice(text, cookies_given)
     if advice:
         return f"cannot fetch {url}: {advice}"
     text = re.sub(r"^ERROR:\s*", "", text)

@@ -100,16 +100,21 @@ _ADVICE: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def advice(message: str) -> str | None:
+def advice(message: str, cookies_given: bool = False) -> str | None:
     """What a yt-dlp error means and what to do, in one line; None when it is not one we know.
 
     Args:
         message: yt-dlp's error text, as in its DownloadError (prefixes and hints included).
+        cookies_given: cookies went with the request, so "pass cookies" would not help.
     """
     text = message.replace("\u2019", "'").replace("\u2018", "'")
     low = text.lower()
     for words, line in _ADVICE:
         if any(word in low for word in words):
+            if cookies_given and COOKIES_HINT in line:
+                line = (line.split("; ", 1)[0] + "; the cookies given did not get past it: export "
+                        "fresh ones from a browser signed in to the right account (they expire, "
+                        "and YouTube rotates them)")
             return line.format(detail=_detail(text), countries=_countries(text))
     return None
 

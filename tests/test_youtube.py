@@ -216,6 +216,22 @@ def test_each_refusal_is_one_line_of_advice(site, tmp_path: Path, vid: str) -> N
     assert not list((tmp_path / "out").glob("*/info.json"))
 
 
+def test_a_refusal_despite_cookies_asks_for_fresh_ones(site, tmp_path: Path) -> None:
+    status, _ = REFUSALS["botCheck001"]
+    env = recorded(tmp_path, site.url, {"botCheck001": {"refusal": status}})
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n"
+                       ".youtube.com\tTRUE\t/\tTRUE\t2145916800\tSID\texpired\n")
+    proc = run_recap("fetch", "https://youtu.be/botCheck001", "-o", str(tmp_path / "out"),
+                     "--cookies", str(cookies), env=env)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "recap: error: cannot fetch https://www.youtube.com/watch?v=botCheck001: YouTube asks to "
+        "sign in to confirm this is not a bot; the cookies given did not get past it: export "
+        "fresh ones from a browser signed in to the right account (they expire, and YouTube "
+        "rotates them)")
+
+
 def test_advice_is_none_for_other_errors() -> None:
     assert advice("ERROR: [generic] Unable to download webpage: HTTP Error 500") is None
     assert advice("ERROR: Unsupported URL: https://example.com/catalog in the shop") is None
