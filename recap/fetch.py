@@ -69,8 +69,8 @@ def check_source(source: str) -> str:
         raise InputError("empty source: give a URL or a path to an audio/video file")
     if "\x00" in source:
         raise InputError("invalid source: contains a NUL character")
-    if not is_url(source) and youtube.with_scheme(source) and not Path(source).exists():
-        source = f"https://{source}"
+    if not is_url(source) and not Path(source).exists():
+        source = youtube.with_scheme(source) or source
     if is_url(source):
         parsed = urlparse(source)
         scheme = parsed.scheme.lower()

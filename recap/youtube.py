@@ -29,12 +29,12 @@ def video_id(url: str) -> str | None:
         return None
     host = (parsed.hostname or "").lower()
     parts = [p for p in parsed.path.split("/") if p]
-    candidate = None
+    candidate = ""
     if host in _SHORT_HOSTS:
-        candidate = parts[0] if parts else None
+        candidate = parts[0] if parts else ""
     elif host in _HOSTS:
         if parts == ["watch"]:
-            candidate = (parse_qs(parsed.query).get("v") or [None])[0]
+            candidate = (parse_qs(parsed.query).get("v") or [""])[0]
         elif len(parts) >= 2 and parts[0] in _PATH_PREFIXES:
             candidate = parts[1]
     return candidate if candidate and _ID.fullmatch(candidate) else None
