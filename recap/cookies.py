@@ -53,8 +53,8 @@ def resolve(file: str | Path | None, browser: str | None) -> Cookies | None:
     """
     if not file and not browser:
         return None
-    return Cookies(file=check_cookie_file(Path(file)) if file else None,
-                   browser=parse_browser(browser) if browser else None)
+    return Cookies(file=check_cookie_file(Path(str(file))) if file else None,
+                   browser=parse_browser(str(browser)) if browser else None)
 
 
 def check_cookie_file(path: Path) -> Path:
