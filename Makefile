@@ -43,7 +43,7 @@ $(VENV)/.core: pyproject.toml
 	  { echo "recap needs Python >= 3.11 (set PYTHON=python3.11)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip wheel
-	$(PIP) install -e '.[dev,models,tiktoken,dask]'
+	$(PIP) install -e '.[dev,models,tiktoken,dask,web]'
 	touch $@
 
 # llama-cpp-python compiles llama.cpp the first time (~11 min on 2 cores; pip caches the wheel).

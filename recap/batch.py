@@ -76,12 +76,21 @@ class Entry:
     uploader: str = ""
     transparent: bool = False
     """The listing's metadata beats the media's own (a feed's enclosure is a bare file)."""
+    webpage_url: str = ""
+    """The episode's page as the feed names it (its `<link>`, else the enclosure URL as
+    published, never where a tracking redirect ends)."""
+    thumbnail: str | None = None
+    episode_number: int | None = None
+    transcripts: list[dict[str, Any]] = field(default_factory=list)
+    """A feed's `<podcast:transcript>`s: {url, mime, language, rel}."""
 
     def metadata(self) -> dict[str, Any]:
         """What fetch merges into info.json (recap.fetch.apply_entry_metadata)."""
         return {"title": self.title, "upload_date": self.upload_date,
                 "description": self.description, "uploader": self.uploader,
-                "duration": self.duration, "transparent": self.transparent}
+                "duration": self.duration, "transparent": self.transparent,
+                "webpage_url": self.webpage_url, "thumbnail": self.thumbnail,
+                "episode_number": self.episode_number, "transcripts": list(self.transcripts)}
 
 
 @dataclass
@@ -211,6 +220,14 @@ def _expand_url(url: str, limit: int | None, depth: int = 0,
     import yt_dlp
 
     from recap.fetch import clean_ytdlp_error
+    from recap.sources import feeds
+
+    if not feeds.is_site_url(url):
+        feed = feeds.read_feed(url, cookies=cookies)
+        if feed is not None:
+            listed = [_entry_from_feed(feed, episode) for episode in feed.episodes]
+            listed = [e for e in listed if e.source]
+            return feed.title or url, listed[:limit] if limit else listed
 
     opts: dict[str, Any] = {
         "extract_flat": "in_playlist",
@@ -250,6 +267,26 @@ def _expand_url(url: str, limit: int | None, depth: int = 0,
         if entry.source:
             entries.append(entry)
     return str(raw.get("title") or url), entries
+
+
+def _entry_from_feed(feed: Any, episode: Any) -> Entry:
+    """An entry for one episode of a feed read by `recap.sources.feeds`."""
+    from dataclasses import asdict as as_dict
+
+    return Entry(
+        source=episode.enclosure or episode.link,
+        title=episode.title,
+        id=episode.guid,
+        upload_date=episode.published,
+        duration=episode.duration,
+        description=episode.description,
+        uploader=episode.author or feed.author or feed.title,
+        transparent=True,
+        webpage_url=episode.link or episode.enclosure,
+        thumbnail=episode.image,
+        episode_number=episode.episode_number,
+        transcripts=[as_dict(t) for t in episode.transcripts],
+    )
 
 
 def _entry_from(item: dict[str, Any], fallback: str) -> Entry:
@@ -410,6 +447,12 @@ class Plan:
     completion_tokens: int
     cost_usd: float | None
     """None when the model's price is unknown (or it runs locally)."""
+    notes_seconds: float | None = None
+    """Estimated notes time with the embedded model (None for a remote endpoint)."""
+    notes_x_audio: float | None = None
+    """Notes seconds per audio second the estimate uses."""
+    notes_measured: bool = False
+    """Whether that ratio was measured on this machine (else a documented default)."""
 
     @property
     def transcribe_wall_seconds(self) -> float | None:
@@ -478,8 +521,9 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
         total += duration
         first = STAGES.index(todo.split()[-1]) if todo.startswith("from") else (
             0 if todo == "new" else len(STAGES))
-        if first <= STAGES.index("transcribe") <= last:
-            todo_transcribe += duration
+        published = bool(entry.transcripts) and run_options.transcribe.transcript != "whisper"
+        if first <= STAGES.index("transcribe") <= last and not published:
+            todo_transcribe += duration  # a feed's own transcript needs no Whisper time
         if first <= STAGES.index("notes") <= last:
             todo_llm.append(duration)
     prompt = completion = 0
@@ -491,8 +535,19 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
         prompt = sum(p for p, _ in per_item)
         completion = sum(c for _, c in per_item)
         model, cost = _llm_cost(run_options.llm, prompt, completion)
-    return Plan(source, items, list(selection.notes), total, unknown, todo_transcribe, speed,
+    plan = Plan(source, items, list(selection.notes), total, unknown, todo_transcribe, speed,
                 model, prompt, completion, cost)
+    settings = run_options.llm
+    if todo_llm and settings is not None and getattr(settings, "embedded", False):
+        from recap.llm.embedded import cpu_threads
+        from recap.speeds import DEFAULT_NOTES_X_AUDIO, notes_speed
+
+        threads = settings.threads or cpu_threads()
+        measured = notes_speed(settings.model_name(), threads)
+        plan.notes_x_audio = measured or DEFAULT_NOTES_X_AUDIO
+        plan.notes_measured = measured is not None
+        plan.notes_seconds = sum(todo_llm) * plan.notes_x_audio
+    return plan
 
 
 def _llm_cost(settings: Any, prompt: int, completion: int) -> tuple[str | None, float | None]:
@@ -513,12 +568,6 @@ def _llm_cost(settings: Any, prompt: int, completion: int) -> tuple[str | None, 
 
 # ---------------------------------------------------------------- measured speed
 
-def default_cache_dir() -> Path:
-    """~/.cache/recap (or $XDG_CACHE_HOME/recap)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "recap"
-
-
 def speed_clip() -> Path:
     """The bundled speech clip the speed is measured on (11 s, public domain)."""
     return Path(__file__).resolve().parent / "data" / "speed-clip.mp3"
@@ -536,6 +585,8 @@ def measure_speed(options: Any, cache_dir: Path | None = None, clip: Path | None
     from recap.transcribe import iter_segments, load_model
 
     clip = clip or speed_clip()
+    from recap.speeds import default_cache_dir
+
     cache = (cache_dir or default_cache_dir()) / "speed.json"
     key = fingerprint_text(json.dumps(options.params(), sort_keys=True), options.device,
                            str(options.cpu_threads), platform.node(), platform.machine(),
@@ -950,7 +1001,7 @@ class _Batch:
         from recap import pipeline
         from recap.executors import TranscriptionJob
         from recap.models import Info
-        from recap.transcribe import save_transcript
+        from recap.transcribe import existing_transcript, save_transcript
 
         reporter = self._reporter_for(record)
         options = self.run_options
@@ -965,8 +1016,11 @@ class _Batch:
             job = TranscriptionJob(label=episode.slug, options=options.transcribe,
                                    audio_path=audio, suffix=audio.suffix, duration=info.duration)
             with pipeline.recording(episode, "transcribe", params, reporter) as stats:
+                # A transcript the source already has is read here; no worker slot is needed.
+                transcript = existing_transcript(episode, options.transcribe)
                 try:
-                    transcript = self.executor.transcribe(job)
+                    if transcript is None:
+                        transcript = self.executor.transcribe(job)
                 except RecapError:
                     if self._stopping.is_set():  # the executor was cancelled by Ctrl-C
                         raise KeyboardInterrupt from None
@@ -975,7 +1029,9 @@ class _Batch:
                     raise KeyboardInterrupt  # never write after the batch was interrupted
                 save_transcript(episode, transcript)
                 stats.update(segments=len(transcript.segments), language=transcript.language,
-                             executor=self.executor.name,
+                             origin=transcript.origin,
+                             executor=self.executor.name if transcript.origin == "whisper"
+                             else None,
                              summary=f"{len(transcript.segments)} segments")
         return episode
 

@@ -32,8 +32,16 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Rerun even if up to dat
 
 # ---------------------------------------------------------------- shared option groups
 
+def transcript_mode(value: str | None) -> str:
+    """--transcript resolved (flag > config file > environment > default) and checked."""
+    from recap.captions import check_mode
+    from recap.config import Config
+
+    return check_mode(str(Config.load().resolve("transcript", value, "auto")))
+
+
 def whisper_options(model: str | None, language: str | None, vad: bool, fast: bool,
-                    device: str, compute_type: str) -> Any:
+                    device: str, compute_type: str, transcript: str | None = None) -> Any:
     from recap.config import Config
     from recap.transcribe import COMPUTE_TYPES, DEFAULT_MODEL, TranscribeOptions
 
@@ -46,6 +54,7 @@ def whisper_options(model: str | None, language: str | None, vad: bool, fast: bo
         model=cfg.resolve("whisper_model", model, DEFAULT_MODEL),
         language=cfg.resolve("language", language, None),
         vad=vad, fast=fast, device=device, compute_type=compute_type,
+        transcript=transcript_mode(transcript),
     )
 
 
@@ -127,6 +136,9 @@ WhisperModel = Annotated[str | None, typer.Option(
 LanguageOpt = Annotated[str | None, typer.Option("--language", help="Spoken language code.")]
 VadOpt = Annotated[bool, typer.Option("--vad/--no-vad", help="Skip non-speech (Silero VAD).")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="Batched transcription (3-4x faster).")]
+TranscriptOpt = Annotated[str | None, typer.Option(
+    "--transcript", help="auto: use the transcript a feed or the uploader already has, else "
+    "Whisper (default); captions: also a site's automatic captions; whisper: always Whisper.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")]
 ComputeOpt = Annotated[str, typer.Option("--compute-type", help="CTranslate2 compute type.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="hugo, jekyll or markdown.")]
@@ -150,6 +162,7 @@ def run(
     fast: FastOpt = False,
     device: DeviceOpt = "cpu",
     compute_type: ComputeOpt = "int8",
+    transcript: TranscriptOpt = None,
     llm_base_url: LLMBaseUrl = None,
     llm_model: LLMModel = None,
     llm_jobs: LLMJobs = None,
@@ -180,13 +193,18 @@ def run(
                             embedded_model)
     options = pipeline.RunOptions(
         fetch=fetch_opts,
-        transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type),
+        transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type,
+                                   transcript),
         chunk=chunk_options(settings),
         notes=notes_options(prompts, settings),
         # --force reruns stages but never silently replaces a hand-edited post.
         write=write_options(fmt, template, wpm, False, draft),
         llm=settings, force=force, stop_after=stop_after, stream=stream,
     )
+    if settings.embedded and options.streaming():
+        from recap.llm.embedded import cpu_threads
+
+        settings.threads = cpu_threads(reserve=1)  # Whisper runs beside the server
     from recap.ui import ConsoleReporter
 
     with ConsoleReporter() as reporter:
@@ -225,14 +243,17 @@ def transcribe(
     fast: FastOpt = False,
     device: DeviceOpt = "cpu",
     compute_type: ComputeOpt = "int8",
+    transcript: TranscriptOpt = None,
 ) -> None:
-    """Transcribe the episode's audio with faster-whisper (transcript.json/.srt/.txt)."""
+    """Transcribe the episode's audio with faster-whisper, or read the transcript the source
+    already has (transcript.json/.srt/.txt)."""
     from recap import pipeline
     from recap.episode import Episode
     from recap.ui import ConsoleReporter
 
     ep = Episode.open(episode)
-    options = whisper_options(whisper_model, language, vad, fast, device, compute_type)
+    options = whisper_options(whisper_model, language, vad, fast, device, compute_type,
+                              transcript)
     with ep.lock(), ConsoleReporter() as reporter:
         pipeline.run_stage(ep, "transcribe", pipeline.RunOptions(transcribe=options, force=force),
                            reporter)

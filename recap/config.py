@@ -20,6 +20,7 @@ ENVIRONMENT = {
     "prompts": "RECAP_PROMPTS",
     "cookies": "RECAP_COOKIES",
     "cookies_from_browser": "RECAP_COOKIES_FROM_BROWSER",
+    "transcript": "RECAP_TRANSCRIPT",
 }
 
 

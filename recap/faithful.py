@@ -262,6 +262,13 @@ def check_bullet(text: str, source_text: str,
     return problem if problem else None
 
 
+def count_support(text: str, source_text: str,
+                  known_names: Iterable[str] = ()) -> tuple[int, int, int, int]:
+    """(figures, figures found, names, names found) of a bullet against its source."""
+    found = _Source(source_text, known_names).inspect(text)
+    return found.figures, found.figures_found, found.names, found.names_found
+
+
 RepairFn = Callable[[Bullet, BulletProblem], Bullet | None]
 
 
@@ -465,7 +472,7 @@ def quality_report(folder: Path) -> dict[str, Any]:
     checks = _find_checks(notes_record.stats if notes_record else {}) or _find_checks(notes.checks)
     write_stats = write_record.stats if write_record else {}
 
-    names = known_names(info)
+    names = [*known_names(info), *notes.speakers]  # speakers: grounded in the opening
     unsupported = []
     figures = figures_found = bullets = 0
     for topic in notes.topics:

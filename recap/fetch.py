@@ -18,8 +18,10 @@ from urllib.parse import unquote, urlparse
 from recap import media, youtube
 from recap.cookies import Cookies
 from recap.episode import Episode, atomic_move, atomic_write_text, unique_episode_dir
-from recap.errors import FetchError, InputError, MediaError, OutputError
+from recap.errors import FetchError, InputError, MediaError, OutputError, RecapError
 from recap.models import Chapter, Info
+from recap.sources import extras
+from recap.sources.htmltext import html_to_text
 
 log = logging.getLogger("recap.fetch")
 
@@ -208,6 +210,8 @@ def ydl_options(tmp: Path, options: FetchOptions, progress: ProgressFn | None) -
         "format": "bestaudio/best" if options.audio_only else "best",
         "outtmpl": {"default": str(tmp / "audio.%(ext)s"), "thumbnail": str(tmp / "hero.%(ext)s")},
         "noplaylist": True,
+        # A feed or playlist is listed, never downloaded: `recap run FEED` says to use batch.
+        "extract_flat": "in_playlist",
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
@@ -244,6 +248,8 @@ def _fetch_url(
                 raw = ydl.extract_info(url, download=True)
                 raw = ydl.sanitize_info(raw)
         except yt_dlp.utils.YoutubeDLError as exc:  # DownloadError included
+            if "unsupported url" in str(exc).lower():
+                _refuse_a_feed(url, options.cookies)  # an Atom feed, which yt-dlp does not read
             raise FetchError(clean_ytdlp_error(str(exc), url, options.cookies is not None)) from None
         if not raw:
             raise FetchError(f"no media found at {url}")
@@ -265,9 +271,13 @@ def _fetch_url(
         if not info.duration:
             info.duration = round(probed.duration, 3)
         info = apply_entry_metadata(info, options.entry)
+        info.transcripts = extras.save_transcripts(opts, raw, options.entry, tmp)
+        if not list(tmp.glob("hero.*")):
+            extras.save_thumbnail(opts, (options.entry or {}).get("thumbnail"), tmp)
         folder = episode_dir or unique_episode_dir(output_root, info.title, url)
         folder.mkdir(parents=True, exist_ok=True)
         episode = Episode(folder)
+        extras.install(tmp, folder)
         hero = _thumbnail_to_jpeg(tmp)
         if hero is not None:
             atomic_move(hero, episode.hero_path)
@@ -293,13 +303,29 @@ def apply_entry_metadata(info: Info, entry: dict[str, Any] | None) -> Info:
     if not entry:
         return info
     override = bool(entry.get("transparent"))
-    for name in ("title", "description", "upload_date", "uploader"):
+    for name in ("title", "description", "upload_date", "uploader", "webpage_url", "thumbnail"):
         value = entry.get(name)
         if value and (override or not getattr(info, name)):
             setattr(info, name, str(value))
     if not info.duration and entry.get("duration"):
         info.duration = float(entry["duration"])
+    if entry.get("episode_number") is not None:
+        info.episode_number = int(entry["episode_number"])
+    info.description = html_to_text(info.description)  # a feed's HTML never reaches the post
     return info
+
+
+def _refuse_a_feed(url: str, cookies: Cookies | None) -> None:
+    """InputError when `url` is a feed (yt-dlp does not read Atom); nothing is downloaded."""
+    from recap.sources.feeds import read_feed
+
+    try:
+        feed = read_feed(url, cookies=cookies)
+    except RecapError:
+        return
+    if feed is not None:
+        raise InputError(f"{url} is a {feed.kind.upper()} feed of {len(feed.episodes)} entries; "
+                         "use `recap batch`")
 
 
 def _thumbnail_to_jpeg(tmp: Path) -> Path | None:

@@ -62,7 +62,7 @@ def probe(path: Path) -> Probe:
     err = proc.stderr
     has_audio = bool(re.search(r"Stream #\S+.*: Audio:", err))
     if "Invalid data found" in err or not has_audio:
-        raise MediaError(f"{path} is not an audio or video file ffmpeg can read")
+        raise MediaError(f"{path} {_what_it_is_instead(err)}")
     match = _DURATION.search(err)
     duration = 0.0
     if match:
@@ -72,6 +72,21 @@ def probe(path: Path) -> Probe:
     lower = {k.lower(): v.strip() for k, v in tags.items()}
     return Probe(duration, has_audio, lower.get("title", ""), lower.get("artist", ""),
                  lower.get("date", ""))
+
+
+_IMAGE_CODECS = ("png", "mjpeg", "jpeg", "gif", "bmp", "webp", "tiff", "jpegls", "qoi")
+
+
+def _what_it_is_instead(ffmpeg_output: str) -> str:
+    """Why a file that ffmpeg opened has no audio: an image, a silent video, or not media."""
+    video = re.search(r"Stream #\S+.*: Video: (\w+)", ffmpeg_output)
+    container = re.search(r"^Input #0, ([\w,]+), from", ffmpeg_output, flags=re.M)
+    if video and "Invalid data found" not in ffmpeg_output:
+        kind = container.group(1) if container else ""
+        if video.group(1) in _IMAGE_CODECS or kind.endswith("_pipe") or kind == "image2":
+            return f"is an image ({video.group(1)}), not audio or video"
+        return "is a video without an audio stream: there is nothing to transcribe"
+    return "is not an audio or video file ffmpeg can read"
 
 
 def decode_stream(path: Path, block_seconds: float = 30.0) -> Iterator[np.ndarray]:

@@ -61,6 +61,27 @@ class Chapter(Artifact):
 
 
 @dataclass
+class TranscriptSource(Artifact):
+    """A transcript the source already has, saved by the fetch stage under `transcripts/`."""
+
+    origin: str
+    """feed (a podcast feed's `<podcast:transcript>`), subtitles (the uploader's) or
+    auto-captions (made by the site)."""
+    file: str
+    """Path inside the episode folder."""
+    format: str
+    """srt, vtt, json, html or txt."""
+    language: str | None = None
+    url: str = ""
+    """Where it was downloaded from."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TranscriptSource:
+        return cls(str(data["origin"]), str(data["file"]), str(data["format"]),
+                   data.get("language"), str(data.get("url") or ""))
+
+
+@dataclass
 class Info(Artifact):
     """Normalised metadata of an episode (info.json)."""
 
@@ -76,6 +97,10 @@ class Info(Artifact):
     thumbnail: str | None = None
     extractor: str = ""
     id: str = ""
+    transcripts: list[TranscriptSource] = field(default_factory=list)
+    """Existing transcripts saved beside the audio (a feed's, subtitles, captions)."""
+    episode_number: int | None = None
+    """A feed's `itunes:episode`."""
 
     @property
     def seekable(self) -> bool:
@@ -97,6 +122,8 @@ class Info(Artifact):
             thumbnail=data.get("thumbnail"),
             extractor=str(data.get("extractor") or ""),
             id=str(data.get("id") or ""),
+            transcripts=[TranscriptSource.from_dict(t) for t in data.get("transcripts") or []],
+            episode_number=data.get("episode_number"),
         )
 
 
@@ -122,6 +149,10 @@ class Transcript(Artifact):
     duration: float
     model: str
     segments: list[Segment]
+    origin: str = "whisper"
+    """whisper, feed, subtitles or auto-captions (see recap.captions)."""
+    source: str = ""
+    """The existing transcript's file in the episode folder, when not transcribed here."""
 
     @property
     def text(self) -> str:
@@ -133,7 +164,8 @@ class Transcript(Artifact):
             Segment.from_dict({**s, "id": s.get("id", i)})
             for i, s in enumerate(data["segments"])
         ]
-        return cls(str(data["language"]), float(data["duration"]), str(data["model"]), segments)
+        return cls(str(data["language"]), float(data["duration"]), str(data["model"]), segments,
+                   str(data.get("origin") or "whisper"), str(data.get("source") or ""))
 
 
 @dataclass

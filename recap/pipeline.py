@@ -15,7 +15,7 @@ from recap.chunk import ChunkOptions, ChunkPacker
 from recap.episode import STAGES, Episode, StageRecord, find_episode_dir, fingerprint_files, now_iso
 from recap.errors import RecapError
 from recap.fetch import FetchOptions, is_url, normalise_source
-from recap.models import Chunk, Chunks, Info, Segment
+from recap.models import Chunk, Chunks, Info, Segment, Transcript
 from recap.progress import Reporter
 from recap.transcribe import TranscribeOptions
 
@@ -49,10 +49,11 @@ def stage_inputs(episode: Episode, stage: str, extra: Any = None) -> list[Path]:
     if stage == "fetch":
         return []
     if stage == "transcribe":
+        existing = sorted((root / "transcripts").glob("*"))  # saved by fetch (recap.captions)
         try:
-            return [episode.audio_path()]
+            return [episode.audio_path(), *existing]
         except RecapError:
-            return [root / "audio"]
+            return [root / "audio", *existing]
     if stage == "chunk":
         return [episode.transcript_path, episode.info_path]
     if stage == "notes":
@@ -344,7 +345,12 @@ def _run_transcribe(episode: Episode, options: RunOptions, reporter: Reporter,
     with recording(episode, "transcribe", params["transcribe"], reporter) as stats:
         transcript = stage.transcribe(episode, options.transcribe, _transcribe_progress(reporter))
         stats.update(segments=len(transcript.segments), language=transcript.language,
-                     summary=f"{len(transcript.segments)} segments")
+                     origin=transcript.origin, summary=_transcribe_summary(transcript))
+
+
+def _transcribe_summary(transcript: Transcript) -> str:
+    where = "" if transcript.origin == "whisper" else f" (from the {transcript.origin})"
+    return f"{len(transcript.segments)} segments{where}"
 
 
 def _run_chunk(episode: Episode, options: RunOptions, reporter: Reporter,
@@ -360,10 +366,30 @@ def _run_notes(episode: Episode, options: RunOptions, reporter: Reporter, llm: A
                params: StageParams) -> None:
     from recap import notes as stage
 
+    started = time.monotonic()
     with recording(episode, "notes", params["notes"], reporter) as stats:
         result = stage.notes(episode, options.notes, llm, reporter)
         stats.update(result.checks)
         stats["summary"] = f"{len(result.topics)} topics"
+    _record_notes_speed(episode, options, result.checks, time.monotonic() - started)
+
+
+def _record_notes_speed(episode: Episode, options: RunOptions, checks: dict[str, Any],
+                        seconds: float) -> None:
+    """Keep the embedded model's notes speed for `recap batch --dry-run` (only from runs that
+    asked the model everything: cached replies would flatter it)."""
+    settings = options.llm
+    usage = checks.get("usage") or {}
+    if settings is None or not settings.embedded or usage.get("cache_hits") or not usage.get(
+            "requests"):
+        return
+    from recap.llm.embedded import cpu_threads
+    from recap.speeds import record_notes_speed
+
+    with contextlib.suppress(RecapError):
+        duration = Info.load(episode.info_path).duration
+        record_notes_speed(settings.model_name(), settings.threads or cpu_threads(), duration,
+                           seconds)
 
 
 def _run_write(episode: Episode, options: RunOptions, reporter: Reporter,
@@ -403,7 +429,7 @@ def _stream_transcribe_to_notes(episode: Episode, options: RunOptions, reporter:
             transcript = transcribe_stage.transcribe(
                 episode, options.transcribe, _transcribe_progress(reporter), on_segment)
             stats.update(segments=len(transcript.segments), language=transcript.language,
-                         summary=f"{len(transcript.segments)} segments")
+                         origin=transcript.origin, summary=_transcribe_summary(transcript))
         with recording(episode, "chunk", params["chunk"], reporter) as stats:
             for done in packer.finish():
                 chunks.append(done)

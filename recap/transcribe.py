@@ -56,12 +56,19 @@ class TranscribeOptions:
     """In fast mode, segments longer than this are split at word boundaries."""
     cpu_threads: int = 0
     """CTranslate2 threads (0: its default)."""
+    transcript: str = "auto"
+    """Where the transcript comes from: `auto` uses one the source already has (a feed's
+    `<podcast:transcript>`, the uploader's subtitles) and runs Whisper otherwise; `captions`
+    also accepts a site's automatic captions; `whisper` always transcribes locally."""
 
     def params(self) -> dict[str, Any]:
         """The options that change the transcript (recorded in the manifest)."""
-        return {"model": self.model, "language": self.language, "vad": self.vad,
-                "compute_type": self.compute_type, "beam_size": self.beam_size,
-                "fast": self.fast, "window_seconds": self.window_seconds}
+        params = {"model": self.model, "language": self.language, "vad": self.vad,
+                  "compute_type": self.compute_type, "beam_size": self.beam_size,
+                  "fast": self.fast, "window_seconds": self.window_seconds}
+        if self.transcript != "auto":  # absent for the default: older manifests stay current
+            params["transcript"] = self.transcript
+        return params
 
 
 def resolve_model_path(name: str) -> str:
@@ -307,6 +314,15 @@ def transcribe(
         The transcript.
     """
     options = options or TranscribeOptions()
+    existing = existing_transcript(episode, options)
+    if existing is not None:
+        for segment in existing.segments:
+            if on_segment:
+                on_segment(segment)
+        if progress:
+            progress(existing.duration, existing.duration)
+        save_transcript(episode, existing)
+        return existing
     info = Info.load(episode.info_path, "recap fetch SOURCE")
     audio = episode.audio_path()
     lang: dict[str, str] = {}
@@ -323,6 +339,30 @@ def transcribe(
                             "it may be silence or music; nothing to summarise")
     save_transcript(episode, transcript)
     return transcript
+
+
+def existing_transcript(episode: Episode, options: TranscribeOptions) -> Transcript | None:
+    """The transcript the source already has (saved by fetch) when `options.transcript` allows
+    one, else None (Whisper runs). An unreadable file is logged and Whisper runs instead."""
+    from recap import captions
+    from recap.errors import ArtifactError
+
+    captions.check_mode(options.transcript)
+    if options.transcript == "whisper":
+        return None
+    info = Info.load(episode.info_path, "recap fetch SOURCE")
+    chosen = captions.choose(info.transcripts, options.transcript, options.language)
+    if chosen is None:
+        return None
+    try:
+        segments = captions.load(episode.root / chosen.file, chosen.format, info.duration)
+    except ArtifactError as exc:
+        log.warning("%s; transcribing with Whisper instead", exc)
+        return None
+    duration = info.duration or max(s.end for s in segments)
+    language = chosen.language or options.language or "en"
+    return Transcript(language.split("-")[0], duration, f"{chosen.origin}:{chosen.format}",
+                      segments, chosen.origin, chosen.file)
 
 
 def save_transcript(episode: Episode, transcript: Transcript) -> None:

@@ -48,6 +48,8 @@ log = logging.getLogger("recap.write")
 
 FORMATS = ("hugo", "jekyll", "markdown")
 DEFAULT_CATEGORIES = ("Podcast Recap",)
+JEKYLL_PERMALINK = "/:slugified_categories/:year/:month/:day/:title:output_ext"
+"""Jekyll's default (`date`) permalink with slugified categories: /podcast-recap/2024/05/14/slug.html."""
 
 
 @dataclass
@@ -589,6 +591,9 @@ def front_matter_for(fmt: str, info: Info, notes: Notes, options: WriteOptions, 
         meta = {"layout": "post", "title": info.title, "date": date, "slug": slug,
                 "description": _description(info, notes),
                 "categories": list(options.categories), "tags": keywords}
+        # Jekyll's default permalink puts the categories in the path as they are written, so
+        # "Podcast Recap" would give the reader a URL with a space; the same shape, slugified.
+        meta["permalink"] = JEKYLL_PERMALINK
         if options.draft:
             meta["published"] = False
         if hero:
@@ -743,3 +748,67 @@ def _copy_if_changed(source: Path, target: Path) -> None:
     if target.is_file() and target.read_bytes() == data:
         return
     atomic_write_bytes(target, data)
+
+
+# ---------------------------------------------------------------- the post as a file
+
+@dataclass
+class PostFile:
+    """The episode's post as recap last wrote it (or as someone edited it since)."""
+
+    path: Path
+    """The post itself (post/index.md for Hugo)."""
+    text: str
+    pending: Path | None
+    """recap's newer version, written beside a hand-edited post (index.new.md), if any."""
+
+
+def read_post(episode: Episode) -> PostFile | None:
+    """The post named by the manifest's last write, or None before the first `recap write`."""
+    record = episode.stage_record("write")
+    if record is None or record.status != "done":
+        return None
+    main = record.stats.get("main") or record.stats.get("post")
+    if not main:
+        return None
+    path = episode.root / str(main)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    written = record.stats.get("post")
+    pending = episode.root / str(written) if written and written != main else None
+    return PostFile(path, text, pending if pending is not None and pending.is_file() else None)
+
+
+def save_post(episode: Episode, text: str) -> Path:
+    """Replace the post with a hand-edited version, atomically.
+
+    The manifest keeps the fingerprint of what recap wrote, so the post now reads as `edited`:
+    a later `recap write` keeps it and writes its own version beside it (index.new.md), exactly
+    as when the file is edited in an editor.
+    """
+    if "\x00" in text:
+        raise ArtifactError("the edited post contains a NUL character")
+    with episode.lock():
+        post = read_post(episode)
+        if post is None:
+            raise ArtifactError(f"{episode.root} has no post yet; run `recap write {episode.root}` "
+                                "first")
+        atomic_write_text(post.path, text.replace("\r\n", "\n"))
+    return post.path
+
+
+def bundle_files(episode: Episode) -> list[tuple[str, Path]]:
+    """(name in the bundle, file) for the page bundle: the post and its featured image."""
+    post = read_post(episode)
+    if post is None:
+        raise ArtifactError(f"{episode.root} has no post yet; run `recap write {episode.root}` first")
+    files = [(post.path.name, post.path)]
+    hero = post.path.parent / "hero.jpg"
+    hero = hero if hero.is_file() else episode.hero_path
+    if hero.is_file():
+        files.append(("hero.jpg", hero))
+    return files

@@ -29,9 +29,12 @@ def test_every_bundled_prompt_loads_and_uses_only_supplied_variables(name: str) 
     assert "<!--" not in system + user  # the file's own documentation is not sent
 
 
-def test_map_prompt_shows_the_segments_and_asks_for_their_ids() -> None:
-    prompt = load_prompt("map", None, PROMPT_VARIABLES["map"])
-    assert {"segments", "max_bullets"} <= prompt.variables
+def test_extract_prompt_puts_the_excerpt_last_for_prefix_reuse() -> None:
+    prompt = load_prompt("extract", None, PROMPT_VARIABLES["extract"])
+    assert {"excerpt", "speakers"} <= prompt.variables
+    assert "{" not in prompt.system  # the fixed part: the same for every window
+    system, user = prompt.render(title="T", speakers="S", excerpt="<the excerpt>")
+    assert user.rstrip().endswith("Notes:") and user.index("<the excerpt>") > user.index("S")
 
 
 def test_render_fills_variables_and_leaves_json_examples_alone() -> None:
@@ -54,21 +57,21 @@ def test_a_missing_variable_is_a_named_error() -> None:
 
 
 def test_a_prompt_using_an_unknown_variable_fails_at_load(tmp_path: Path) -> None:
-    (tmp_path / "map.md").write_text("# system\ns\n# user\n{segments} {mood}\n")
-    with pytest.raises(ConfigError, match="map.md uses unknown variable 'mood'"):
-        load_prompt("map", tmp_path, PROMPT_VARIABLES["map"])
+    (tmp_path / "extract.md").write_text("# system\ns\n# user\n{excerpt} {mood}\n")
+    with pytest.raises(ConfigError, match="extract.md uses unknown variable 'mood'"):
+        load_prompt("extract", tmp_path, PROMPT_VARIABLES["extract"])
 
 
 def test_a_missing_prompt_file_names_the_file(tmp_path: Path) -> None:
-    for name in ("map", "reduce", "intro"):
+    for name in ("speakers", "extract", "rewrite", "intro"):
         shutil.copy(bundled_prompts_dir() / f"{name}.md", tmp_path)
-    with pytest.raises(ConfigError, match=r"prompt file .*repair\.md is missing"):
+    with pytest.raises(ConfigError, match=r"prompt file .*titles\.md is missing"):
         load_prompts(tmp_path, PROMPT_VARIABLES)
 
 
 def test_a_missing_prompts_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="prompts folder .*nowhere does not exist"):
-        load_prompt("map", tmp_path / "nowhere")
+        load_prompt("extract", tmp_path / "nowhere")
 
 
 def test_a_prompt_without_a_user_section_is_a_clear_error() -> None:
@@ -79,7 +82,7 @@ def test_a_prompt_without_a_user_section_is_a_clear_error() -> None:
 def test_notes_options_create_fails_early_on_a_bad_prompts_folder(tmp_path: Path) -> None:
     from recap.llm import LLMSettings
 
-    with pytest.raises(ConfigError, match="map.md is missing"):
+    with pytest.raises(ConfigError, match="speakers.md is missing"):
         NotesOptions.create(tmp_path, LLMSettings(base_url="http://127.0.0.1:9/v1"))
 
 
@@ -92,8 +95,8 @@ def test_a_changed_prompt_changes_the_notes_params(tmp_path: Path) -> None:
     bundled = NotesOptions.create(None, settings).params()
     copied = NotesOptions.create(tmp_path, settings).params()
     assert copied == bundled  # same text, same params: the folder itself does not matter
-    (tmp_path / "reduce.md").write_text((tmp_path / "reduce.md").read_text() + "\nBe brief.\n")
+    (tmp_path / "titles.md").write_text((tmp_path / "titles.md").read_text() + "\nBe brief.\n")
     edited = NotesOptions.create(tmp_path, settings).params()
-    assert edited["prompts"]["reduce"] != bundled["prompts"]["reduce"]
-    assert edited["prompts"]["map"] == bundled["prompts"]["map"]
+    assert edited["prompts"]["titles"] != bundled["prompts"]["titles"]
+    assert edited["prompts"]["extract"] == bundled["prompts"]["extract"]
     assert edited["model"] == "m" and "api_key" not in edited

@@ -6,7 +6,6 @@ A real pipeline run (faster-whisper on real speech) against an OpenAI-compatible
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from pathlib import Path
@@ -21,30 +20,24 @@ from recap.models import Chunks, Notes
 from recap.notes import NotesOptions
 from recap.progress import Reporter
 from recap.transcribe import TranscribeOptions
-from tests.fake_openai import Reply, fake_openai, ok
+from tests.fake_openai import Reply, fake_openai
+from tests.test_notes import (
+    extract_reply,
+    intro_reply,
+    kind_of,
+    rewrite_reply,
+    speakers_reply,
+    titles_reply,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-_SEGMENT_LINE = re.compile(r"^\(S(\d+)\) (.*)$", re.MULTILINE)
-_TOPIC_LINE = re.compile(r"^T(\d+) ", re.MULTILINE)
 
 
 def answer(request: dict[str, Any]) -> Reply:
-    """A valid reply for map, reduce and intro calls (map bullets quote their segments)."""
-    fmt = request.get("response_format") or {}
-    schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
-    keys = set(schema.get("properties") or {})
-    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
-    if "topics" in keys:
-        lines = _SEGMENT_LINE.findall(user)
-        return ok({"topics": [{"title": f"Part from S{lines[0][0]}", "bullets": [
-            {"text": text, "segments": [int(sid)]} for sid, text in lines]}]})
-    if "sections" in keys:
-        ids = [int(i) for i in _TOPIC_LINE.findall(user)]
-        return ok({"sections": [{"title": "All of it", "topics": ids}]})
-    if "summary" in keys:
-        return ok({"summary": "Bees.", "intro": "City bees.", "keywords": ["bees"],
-                   "speakers": []})
-    return ok({"text": ""})
+    """A valid reply for every kind of notes call (the paraphrasing fake of test_notes)."""
+    replies = {"extract": extract_reply, "speakers": speakers_reply, "rewrite": rewrite_reply,
+               "titles": titles_reply, "intro": intro_reply}
+    return replies[kind_of(request)](request)
 
 
 class Clock(Reporter):
@@ -60,7 +53,7 @@ class Clock(Reporter):
                 self.transcribe_progress.append(time.time())
 
 
-def test_first_map_request_arrives_before_transcription_ends(tmp_path: Path) -> None:
+def test_first_extraction_request_arrives_before_transcription_ends(tmp_path: Path) -> None:
     # 55 s of real speech: the start of the sample episode.
     audio = media.decode_all(ROOT / "samples" / "city-bees.mp3")[: 55 * media.SAMPLE_RATE]
     source = tmp_path / "bees-55s.wav"
@@ -74,7 +67,7 @@ def test_first_map_request_arrives_before_transcription_ends(tmp_path: Path) -> 
     arrivals: list[float] = []
 
     def recording(request: dict[str, Any]) -> Reply:
-        if "topics" in str(request.get("response_format")):
+        if kind_of(request) == "extract":
             arrivals.append(time.time())
         return answer(request)
 
@@ -96,7 +89,7 @@ def test_first_map_request_arrives_before_transcription_ends(tmp_path: Path) -> 
     assert len(chunks) >= 2
     assert len(arrivals) >= len(chunks)
     transcript_written = episode.transcript_path.stat().st_mtime
-    # The overlap: a map call was asked (and so a chunk was complete) while whisper was still
+    # The overlap: an extraction call was asked (and so a chunk was complete) while whisper was still
     # reporting progress, well before the transcript was written.
     assert min(arrivals) < transcript_written
     assert min(arrivals) < clock.transcribe_progress[-1]

@@ -7,7 +7,8 @@ import typer
 
 def register_all(app: typer.Typer) -> None:
     """Add every extension command to `app`."""
-    from recap.commands import batch, quality
+    from recap.commands import batch, quality, studio
 
     batch.register(app)
     quality.register(app)
+    studio.register(app)

@@ -30,6 +30,7 @@ from recap.cli import (
     OutputOpt,
     PromptsOpt,
     TemplateOpt,
+    TranscriptOpt,
     VadOpt,
     WhisperModel,
     WpmOpt,
@@ -85,6 +86,7 @@ def batch(
     fast: FastOpt = False,
     device: DeviceOpt = "cpu",
     compute_type: ComputeOpt = "int8",
+    transcript: TranscriptOpt = None,
     llm_base_url: LLMBaseUrl = None,
     llm_model: LLMModel = None,
     llm_timeout: LLMTimeout = None,
@@ -129,6 +131,12 @@ def batch(
         llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
         prompts, fmt, template, wpm, draft)
     run_options.fetch = fetch_options(cookies, cookies_from_browser)
+    from dataclasses import replace
+
+    from recap import cli
+
+    run_options.transcribe = replace(run_options.transcribe,
+                                     transcript=cli.transcript_mode(transcript))
 
     from rich.console import Console
 
@@ -169,6 +177,10 @@ def _run_options(stop_after: str, force: bool, whisper_model: str | None, langua
     if last >= STAGES.index("chunk"):
         settings = cli.llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout,
                                     llm_structured, embedded_model)
+        if settings.embedded:  # a batch transcribes the next episode beside the server
+            from recap.llm.embedded import cpu_threads
+
+            settings.threads = cpu_threads(reserve=1)
         options.llm = settings
         options.chunk = cli.chunk_options(settings)
         if last >= STAGES.index("notes"):
@@ -244,6 +256,11 @@ def _print_plan(listing: Any, selection: Any, output: Path, run_options: Any) ->
         else:
             lines.append("transcription: nothing to transcribe" if not plan.unknown_durations
                          else "transcription: unknown (no known durations)")
+    if plan.notes_seconds is not None:
+        where = ("measured on this machine" if plan.notes_measured
+                 else "not measured here yet: recap records it after its first notes run")
+        lines.append(f"notes: about {_clock(plan.notes_seconds)} with the embedded model "
+                     f"({plan.notes_x_audio:.2f}x the audio, {where})")
     if plan.llm_model is not None or plan.prompt_tokens:
         tokens = (f"LLM: about {plan.prompt_tokens:,} prompt + {plan.completion_tokens:,} "
                   f"completion tokens")

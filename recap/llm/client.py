@@ -164,6 +164,33 @@ class LLMClient:
             cache.put(key, reply, model=self.model)
         return reply
 
+    def complete_text(self, *, system: str, user: str, max_tokens: int, temperature: float = 0.2,
+                      cache: ReplyCache | None = None, stop: list[str] | None = None) -> str:
+        """One chat completion answered in plain text (no structured output).
+
+        Cheaper than JSON for a small model (no keys or quotes to generate) and, with fixed
+        instructions first and the varying text last, it lets llama.cpp reuse the prompt prefix.
+
+        Raises:
+            LLMTruncated: the reply was cut off at `max_tokens`, or the prompt does not fit.
+            LLMReplyError: the reply is a refusal or empty.
+            LLMAuthError, LLMError, EmbeddedServerError: as for `complete_json`.
+        """
+        key = None
+        if cache is not None:
+            key = ReplyCache.key(model=self.model, base_url=self.settings.endpoint_label(),
+                                 system=system, user=user, schema={"text": stop or []},
+                                 max_tokens=max_tokens, temperature=temperature)
+            hit = cache.get(key)
+            if hit is not None and isinstance(hit.get("text"), str):
+                self.usage.add(cache_hits=1)
+                return str(hit["text"])
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        text = self._chat(messages, None, max_tokens, temperature, stop=stop)
+        if cache is not None and key is not None:
+            cache.put(key, {"text": text}, model=self.model)
+        return text
+
     def close(self) -> None:
         """Stop the embedded server (if started) and refuse further calls."""
         self._closed.set()
@@ -195,6 +222,7 @@ class LLMClient:
             try:
                 path = assemble_model(self.settings.embedded_model)
                 self._server = EmbeddedServer(path, context_tokens=self.settings.context_window(),
+                                              threads=self.settings.threads,
                                               model_alias=self.model)
                 if self._closed.is_set():
                     raise LLMError("the LLM client is closed")
@@ -214,8 +242,8 @@ class LLMClient:
         if self._server is not None and not self._closed.is_set():
             self._server.check_alive()
 
-    def _chat(self, messages: list[dict[str, str]], schema: dict[str, Any], max_tokens: int,
-              temperature: float) -> str:
+    def _chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None, max_tokens: int,
+              temperature: float, stop: list[str] | None = None) -> str:
         import openai
 
         attempt = 0
@@ -225,9 +253,11 @@ class LLMClient:
             mode, token_param = self._mode, self._token_param
             request: dict[str, Any] = {"model": self.model, "messages": messages,
                                        "temperature": temperature, token_param: max_tokens}
-            response_format = _response_format(mode, schema)
+            response_format = _response_format(mode, schema) if schema is not None else None
             if response_format is not None:
                 request["response_format"] = response_format
+            if stop:
+                request["stop"] = stop
             self.usage.add(requests=1)
             retry_after: float | None = None
             try:

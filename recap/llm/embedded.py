@@ -172,12 +172,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cpu_threads() -> int:
-    """Threads for llama.cpp: $RECAP_LLM_THREADS, else one less than the usable cores.
+def cpu_threads(reserve: int = 0) -> int:
+    """Threads for llama.cpp: $RECAP_LLM_THREADS, else the usable cores less `reserve`.
 
     llama.cpp's threads wait for each other at every step: when one of them shares its core with
     another busy process (Whisper, a test, the OS), the whole step waits. Measured here on 2 cores
-    with one other busy process: 1 thread generated 7 tokens/s, 2 threads 0.3 tokens/s.
+    with one other busy process: 1 thread generated 7 tokens/s, 2 threads 0.3 tokens/s; with the
+    machine otherwise idle, 2 threads made notes 1.5x faster than 1. So notes alone get every
+    core, and a caller that runs Whisper beside the server reserves one.
     """
     explicit = os.environ.get("RECAP_LLM_THREADS", "").strip()
     if explicit.isdigit() and int(explicit) > 0:
@@ -186,7 +188,7 @@ def cpu_threads() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    return max(1, cores - reserve)
 
 
 # The server reads settings from any environment variable named like one of its options

@@ -73,6 +73,9 @@ class LLMSettings:
     """First backoff delay in seconds (doubles each retry, with jitter)."""
     retry_delay_cap: float = 30.0
     """Longest single backoff wait in seconds, Retry-After included."""
+    threads: int | None = None
+    """llama.cpp threads of the embedded server; None: $RECAP_LLM_THREADS, else every usable
+    core (callers that run Whisper beside it leave one core free, see `embedded.cpu_threads`)."""
 
     @classmethod
     def resolve(cls, config: Config, *, base_url: str | None = None, model: str | None = None,

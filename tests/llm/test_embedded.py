@@ -296,11 +296,12 @@ def test_the_real_qwen_model_assembles_with_the_published_checksum() -> None:
     assert assemble_model("qwen2.5-coder-1.5b") == path
 
 
-def test_llama_threads_leave_a_core_free_unless_told(monkeypatch) -> None:
+def test_llama_threads_use_every_core_or_leave_one_to_whisper(monkeypatch) -> None:
     monkeypatch.delenv("RECAP_LLM_THREADS", raising=False)
     monkeypatch.setattr(embedded_module.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    assert embedded_module.cpu_threads() == 3
+    assert embedded_module.cpu_threads() == 4
+    assert embedded_module.cpu_threads(reserve=1) == 3
     monkeypatch.setattr(embedded_module.os, "sched_getaffinity", lambda pid: {0})
-    assert embedded_module.cpu_threads() == 1
+    assert embedded_module.cpu_threads(reserve=1) == 1
     monkeypatch.setenv("RECAP_LLM_THREADS", "6")
     assert embedded_module.cpu_threads() == 6

@@ -1,0 +1,173 @@
+"""Notes quality and speed on the evaluation set (bench/episodes), with the embedded model.
+
+    python bench/bench_quality.py                 # every episode with facts, both splits
+    python bench/bench_quality.py --split heldout # only the held-out split
+    python bench/bench_quality.py --only night-train --keep-cache
+
+Each episode is run with the real CLI into bench/_work/quality/<name>/ (transcription is done
+once and kept); the notes stage's reply cache is cleared first (unless --keep-cache), so its time
+is the time a user waits. Per episode and per split it prints: fact coverage, invented figures
+(bullet figures its cited segments do not hold), unsupported bullets (content words mostly not
+in the cited segments, or a reversed comparison), first-person bullets, bullets with a question
+mark, intro or description sentences copying 8+ transcript words, section-title fallbacks, the
+largest section's share of the bullets, notes seconds per audio second and the post's reading
+time. Results go to bench/results/quality.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from recap.episode import Episode  # noqa: E402
+from recap.faithful import evaluate, quality_report  # noqa: E402
+from recap.models import Info, Notes, Transcript  # noqa: E402
+from recap.notes.intro import COPY_LIMIT  # noqa: E402
+from recap.notes.verify import MIN_SUPPORT, cite, reversed_comparison  # noqa: E402
+from recap.notes.windows import Line  # noqa: E402
+from recap.notes.words import first_person, longest_copied_run, sentences, stem, words  # noqa: E402
+from recap.pipeline import locate_episode  # noqa: E402
+
+EPISODES = ROOT / "bench" / "episodes"
+WORK = ROOT / "bench" / "_work" / "quality"
+RESULTS = ROOT / "bench" / "results"
+
+
+def recap(*args: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "recap", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"recap {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
+    """The quality figures of one episode folder with notes and a post."""
+    episode = Episode.open(folder)
+    notes = Notes.load(episode.notes_path)
+    transcript = Transcript.load(episode.transcript_path)
+    info = Info.load(episode.info_path)
+    segments = {s.id: s for s in transcript.segments}
+    free = frozenset(stem(w) for n in notes.speakers for w in words(n))
+    bullets = [b for t in notes.topics for b in t.bullets]
+    unsupported, first, questions = [], [], []
+    for bullet in bullets:
+        cited = [Line(i, segments[i].start, segments[i].end, segments[i].text)
+                 for i in bullet.segment_ids if i in segments]
+        _, support = cite(bullet.text, cited, free)
+        source = " ".join(ln.text for ln in cited)
+        if support < MIN_SUPPORT or reversed_comparison(bullet.text, source):
+            unsupported.append(bullet.text)
+        if first_person(bullet.text):
+            first.append(bullet.text)
+        if "?" in bullet.text:
+            questions.append(bullet.text)
+    source_words = words(transcript.text)
+    copied = [s for s in sentences(notes.intro) + sentences(notes.summary)
+              if longest_copied_run(s, source_words) >= COPY_LIMIT]
+    report = quality_report(folder)
+    recheck = report["recheck"]
+    manifest = episode.read_manifest()
+    notes_record = manifest.stages["notes"]
+    write_stats = manifest.stages["write"].stats
+    sizes = [len(t.bullets) for t in notes.topics]
+    row: dict[str, Any] = {
+        "bullets": len(bullets), "sections": len(notes.topics),
+        "invented_figures": recheck["figures"] - recheck["figures_supported"],
+        "unsupported": len(unsupported),
+        "unsupported_share": round(len(unsupported) / max(1, len(bullets)), 3),
+        "first_person": len(first), "questions": len(questions), "copied_intro": len(copied),
+        "reduce_fallbacks": int(notes.checks.get("reduce_fallbacks") or 0),
+        "largest_section": round(max(sizes, default=0) / max(1, len(bullets)), 3),
+        "notes_seconds": round(notes_record.wall_seconds, 1),
+        "audio_seconds": round(info.duration, 1),
+        "notes_x_audio": round(notes_record.wall_seconds / max(1.0, info.duration), 3),
+        "reading_minutes": write_stats.get("reading_minutes"),
+        "requests": (notes.checks.get("usage") or {}).get("requests"),
+        "examples": {"unsupported": unsupported[:5], "first_person": first[:5],
+                     "questions": questions[:5], "copied_intro": copied[:3]},
+    }
+    if facts is not None:
+        scored = evaluate(folder, facts)
+        row.update(facts=scored["total"], found=scored["found"], coverage=round(scored["score"], 3),
+                   missed=[f["id"] for f in scored["facts"] if not f["found"]])
+    return row
+
+
+def run_episode(entry: dict[str, Any], keep_cache: bool) -> dict[str, Any]:
+    audio = (EPISODES / entry["audio"]).resolve()
+    out = WORK
+    recap("run", str(audio), "-o", str(out), "--stop-after", "chunk")
+    episode = locate_episode(str(audio), out)
+    if episode is None:
+        raise SystemExit(f"no episode folder for {audio} in {out}")
+    if not keep_cache:
+        shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+    started = time.monotonic()
+    recap("notes", str(episode.root), "--force")
+    recap("write", str(episode.root), "--force")
+    facts = (EPISODES / entry["facts"]).resolve() if entry.get("facts") else None
+    row = measure(episode.root, facts)
+    row.update(name=entry["name"], split=entry["split"], folder=str(episode.root),
+               wall_seconds=round(time.monotonic() - started, 1))
+    return row
+
+
+def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    with_facts = [r for r in rows if "facts" in r]
+    bullets = sum(r["bullets"] for r in rows) or 1
+    audio = sum(r["audio_seconds"] for r in rows) or 1
+    return {
+        "episodes": len(rows),
+        "coverage": round(sum(r["found"] for r in with_facts)
+                          / max(1, sum(r["facts"] for r in with_facts)), 3),
+        "invented_figures": sum(r["invented_figures"] for r in rows),
+        "unsupported_share": round(sum(r["unsupported"] for r in rows) / bullets, 3),
+        "first_person": sum(r["first_person"] for r in rows),
+        "questions": sum(r["questions"] for r in rows),
+        "copied_intro": sum(r["copied_intro"] for r in rows),
+        "reduce_fallbacks": sum(r["reduce_fallbacks"] for r in rows),
+        "notes_x_audio": round(sum(r["notes_seconds"] for r in rows) / audio, 3),
+    }
+
+
+COLUMNS = ("name", "split", "coverage", "found", "facts", "bullets", "sections", "invented_figures",
+           "unsupported", "first_person", "questions", "copied_intro", "reduce_fallbacks",
+           "largest_section", "notes_x_audio", "audio_seconds", "reading_minutes")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=("tune", "heldout", "read", "all"), default="all")
+    parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="reuse cached LLM replies (quality only; times are then meaningless)")
+    args = parser.parse_args()
+    entries = json.loads((EPISODES / "eval_set.json").read_text())
+    chosen = [e for e in entries if (args.split == "all" and e["split"] != "read"
+                                     or e["split"] == args.split)
+              and (not args.only or e["name"] in args.only)]
+    rows = []
+    for entry in chosen:
+        row = run_episode(entry, args.keep_cache)
+        rows.append(row)
+        print(" | ".join(f"{c}={row.get(c)}" for c in COLUMNS), flush=True)
+    summary = {split: totals([r for r in rows if r["split"] == split])
+               for split in sorted({r["split"] for r in rows})}
+    summary["all"] = totals(rows)
+    for split, figures in summary.items():
+        print(f"[{split}] " + " ".join(f"{k}={v}" for k, v in figures.items()))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "quality.json").write_text(json.dumps({"episodes": rows, "totals": summary},
+                                                     indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

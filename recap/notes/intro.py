@@ -1,0 +1,192 @@
+"""Who speaks (from the episode's opening) and the post's opening (summary, intro, keywords).
+
+The speakers call comes first: every extraction call is told who the host and guests are, so the
+model can name them instead of writing "I" and "we". The intro comes last and sees the notes,
+never the transcript, so it is written in the blogger's voice rather than copied from the opening.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from recap.errors import LLMReplyError
+from recap.models import Info
+from recap.notes.ask import Asker
+from recap.notes.words import (
+    first_person,
+    longest_copied_run,
+    one_line,
+    sentences,
+    unique_strings,
+    words,
+)
+
+log = logging.getLogger("recap.notes")
+
+OPENING_WORDS = 260
+"""Transcript words shown to the speakers call: the opening, where people are introduced."""
+COPY_LIMIT = 8
+"""A run of this many words taken from the transcript makes an intro sentence a copy."""
+
+SPEAKERS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "show": {"type": "string"},
+        "host": {"type": "string"},
+        "guests": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "role": {"type": "string"}},
+            "required": ["name", "role"]}},
+    },
+    "required": ["show", "host", "guests"],
+}
+
+INTRO_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "intro": {"type": "string"},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["summary", "intro", "keywords"],
+}
+
+
+@dataclass
+class Speakers:
+    """The people the episode's opening names."""
+
+    show: str = ""
+    host: str = ""
+    guests: list[tuple[str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for a prompt: 'host A; guest B (role)'."""
+        parts = [f"host {self.host}"] if self.host else []
+        for name, role in self.guests:
+            parts.append(f"guest {name}" + (f" ({role})" if role else ""))
+        return "; ".join(parts) or "not named"
+
+    def names(self) -> list[str]:
+        return [n for n in [self.host, *(g for g, _ in self.guests)] if n]
+
+
+def searchable(text: str) -> str:
+    """Lowercase words separated by single spaces, for 'does this name occur' tests."""
+    return " " + " ".join(re.findall(r"[\w']+", text.lower())) + " "
+
+
+def opening_text(text: str, limit: int = OPENING_WORDS) -> str:
+    return " ".join(text.split()[:limit])
+
+
+def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
+    """Host, guests and show from the opening; a name or role the text does not hold is dropped."""
+    values: dict[str, object] = {
+        "title": info.title, "uploader": info.uploader or "unknown",
+        "description": " ".join(info.description.split()[:80]) or "none",
+        "opening": opening or "none",
+    }
+    try:
+        reply = asker.json("speakers", values, SPEAKERS_SCHEMA,
+                           asker.options.speakers_max_tokens)
+    except LLMReplyError as exc:
+        log.warning("speakers call failed (%s); notes will not name the speakers", exc)
+        return Speakers()
+    heard = searchable(" ".join([opening, info.title, info.uploader, info.description]))
+
+    def grounded(value: object, limit: int = 6) -> str:
+        text = one_line(value).strip(".,;:")
+        if not text or len(text.split()) > limit:
+            return ""
+        return text if searchable(text) in heard else ""
+
+    def grounded_role(value: object) -> str:
+        text = one_line(value).strip(".,;:")
+        if not text or len(text.split()) > 10:
+            return ""
+        content = [w for w in words(text) if len(w) > 3]
+        return text if content and all(f" {w} " in heard for w in content) else ""
+
+    guests: list[tuple[str, str]] = []
+    for item in reply.get("guests") or []:
+        if isinstance(item, dict):
+            name = grounded(item.get("name"))
+            if name and name.lower() not in {g.lower() for g, _ in guests}:
+                guests.append((name, grounded_role(item.get("role"))))
+    host = grounded(reply.get("host"))
+    guests = [(g, r) for g, r in guests if g.lower() != host.lower()]
+    return Speakers(show=grounded(reply.get("show"), 8), host=host, guests=guests[:4])
+
+
+def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: list[str],
+                highlights: list[str], transcript_text: str, duration: str,
+                names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Summary, intro and keywords (Notes fields), and the checks made on them.
+
+    A sentence that copies the transcript (a run of `COPY_LIMIT` words), speaks in the first
+    person, or holds a name or figure neither the transcript nor the metadata has is dropped;
+    when nothing is left, a plain intro is composed from the speakers and the section titles.
+    """
+    from recap.faithful import check_bullet
+
+    values: dict[str, object] = {
+        "title": info.title, "uploader": info.uploader or "unknown", "duration": duration,
+        "description": " ".join(info.description.split()[:80]) or "none",
+        "speakers": speakers.describe(),
+        "sections": "\n".join(f"- {t}" for t in section_titles) or "none",
+        "highlights": "\n".join(f"- {h}" for h in highlights) or "none",
+    }
+    checks: dict[str, Any] = {"intro_sentences_dropped": 0, "intro_fallback": False}
+    try:
+        reply = asker.json("intro", values, INTRO_SCHEMA, asker.options.intro_max_tokens)
+    except LLMReplyError as exc:
+        log.warning("intro call failed: %s", exc)
+        reply, checks["intro_failed"] = {}, str(exc)
+    source_words = words(transcript_text)
+    allowed = [*names, *speakers.names()]
+
+    def keep(text: str, limit: int) -> str:
+        kept = []
+        for sentence in sentences(one_line(text)):
+            copied = longest_copied_run(sentence, source_words)
+            if (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
+                    or len(words(sentence)) < 5 or "?" in sentence or first_person(sentence)
+                    or check_bullet(sentence, transcript_text, allowed) is not None):
+                checks["intro_sentences_dropped"] += 1
+                continue
+            kept.append(sentence)
+        return " ".join(kept[:limit])
+
+    summary = keep(str(reply.get("summary") or ""), 2)
+    intro = keep(str(reply.get("intro") or ""), 3)
+    if not intro:
+        intro = plain_intro(info, speakers, section_titles)
+        checks["intro_fallback"] = True
+    if not summary:
+        summary = sentences(intro)[0] if intro else ""
+    keywords = unique_strings(reply.get("keywords"), 10)
+    keywords = [k for k in keywords if searchable(k).strip() and searchable(k) in searchable(
+        " ".join([transcript_text, *names, *section_titles]))]
+    return {"summary": summary, "intro": intro, "keywords": keywords,
+            "speakers": speakers.names()}, checks
+
+
+def plain_intro(info: Info, speakers: Speakers, section_titles: list[str]) -> str:
+    """An intro composed without the model: who talks, about what."""
+    show = speakers.show or info.uploader or "this episode"
+    who = ""
+    if speakers.guests:
+        name, role = speakers.guests[0]
+        who = f" {speakers.host or 'the host'} talks with {name}" + (f", {role}," if role else "")
+    subjects = [t.lower() if t[:1].isupper() and t[1:2].islower() else t for t in section_titles]
+    if len(subjects) > 1:
+        about = ", ".join(subjects[:-1]) + " and " + subjects[-1]
+    else:
+        about = subjects[0] if subjects else "the episode's subjects"
+    if who:
+        return f"In {show},{who} about {about}."
+    return f"{info.title} covers {about}."

@@ -1,0 +1,88 @@
+"""The notes stage's options: prompts, budgets and checks, with a docstring per field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recap.prompts import Prompt, load_prompts
+
+if TYPE_CHECKING:
+    from recap.llm import LLMSettings
+
+# The variables recap supplies to each prompt file; a user's prompt may use any of them.
+PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
+    "speakers": ("title", "uploader", "description", "opening"),
+    "extract": ("title", "speakers", "excerpt"),
+    "rewrite": ("speakers", "notes", "count"),
+    "titles": ("title", "sections", "count"),
+    "intro": ("title", "uploader", "duration", "description", "speakers", "sections",
+              "highlights"),
+}
+
+
+@dataclass
+class NotesOptions:
+    """How to turn chunks into notes."""
+
+    prompts_dir: Path | None
+    """A folder with the user's own copies of the prompt files; None for the bundled prompts."""
+    llm: LLMSettings
+    """The endpoint and model."""
+    temperature: float = 0.1
+    """Sampling temperature for every call."""
+    window_words: int = 150
+    """Transcript words per extraction call: a small model notes far more of a short window."""
+    window_overlap: int = 1
+    """Segments each window repeats from the one before, so no fact is cut at an edge."""
+    extract_max_tokens: int = 400
+    """Reply budget of one extraction call (the notes of one window)."""
+    speakers_max_tokens: int = 160
+    """Reply budget of the speakers call."""
+    rewrite_max_tokens: int = 900
+    """Reply budget of the rewrite pass (all notes that need it, in one call)."""
+    titles_max_tokens: int = 200
+    """Reply budget of the section-titles call."""
+    intro_max_tokens: int = 500
+    """Reply budget of the intro call (summary, intro, keywords)."""
+    verify: bool = True
+    """Check every note against its transcript lines and drop or rewrite what fails."""
+    duplicate_similarity: float = 0.6
+    """Content-word overlap above which two notes say the same thing."""
+    max_split_depth: int = 3
+    """How often a window whose reply hit the token limit is halved again."""
+    prompts: dict[str, Prompt] = field(default_factory=dict, repr=False)
+    """The loaded prompt files, by name (filled by `create` or on first use)."""
+
+    @classmethod
+    def create(cls, prompts_dir: Path | None, llm: LLMSettings) -> NotesOptions:
+        """Options with the prompts loaded now, so a bad prompts folder fails before any work."""
+        options = cls(prompts_dir=prompts_dir, llm=llm)
+        options.load_prompts()
+        return options
+
+    def load_prompts(self) -> dict[str, Prompt]:
+        """The prompt files, read once."""
+        if not self.prompts:
+            self.prompts = load_prompts(self.prompts_dir, PROMPT_VARIABLES)
+        return self.prompts
+
+    def params(self) -> dict[str, Any]:
+        """Everything the notes depend on; a changed prompt or model marks them stale."""
+        prompts = self.load_prompts()
+        return {
+            **self.llm.params(),
+            "prompts": {name: prompt.sha256 for name, prompt in sorted(prompts.items())},
+            "temperature": self.temperature,
+            "window_words": self.window_words,
+            "window_overlap": self.window_overlap,
+            "extract_max_tokens": self.extract_max_tokens,
+            "speakers_max_tokens": self.speakers_max_tokens,
+            "rewrite_max_tokens": self.rewrite_max_tokens,
+            "titles_max_tokens": self.titles_max_tokens,
+            "intro_max_tokens": self.intro_max_tokens,
+            "verify": self.verify,
+            "duplicate_similarity": self.duplicate_similarity,
+            "max_split_depth": self.max_split_depth,
+        }

@@ -1,0 +1,209 @@
+"""Sections: the notes cut where the episode changes subject, then titled by the model.
+
+Subjects in a podcast run in stretches, so sections are consecutive runs of notes. The cuts go
+where the words change most (cosine of the tf-idf bags of the notes and their cited lines, three
+notes on either side of each boundary), under size limits: no section over a third of the notes once there are
+three or more. The model only names the sections it is shown; when it cannot, the section is
+titled from its most distinctive words and the fallback is counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from typing import Any
+
+from recap.errors import LLMReplyError
+from recap.notes.ask import Asker
+from recap.notes.verify import Candidate
+from recap.notes.words import STOPWORDS, clean_title, content_stems, words
+
+log = logging.getLogger("recap.notes")
+
+_GENERIC_TITLES = frozenset(
+    "introduction intro conclusion conclusions discussion overview summary notes section "
+    "miscellaneous other topics key points highlights background closing".split())
+
+
+def section_count(notes: int) -> int:
+    """About eight notes a section, 1 to 8 sections, at least 3 once there are 9 notes."""
+    if notes < 6:
+        return 1
+    count = max(2, min(8, round(notes / 8)))
+    return max(count, 3) if notes >= 9 else count
+
+
+def split_sections(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
+    """Consecutive runs of `candidates` (in time order), cut at the strongest changes of subject."""
+    if count <= 1 or len(candidates) < 2:
+        return [candidates] if candidates else []
+    units = [[c] for c in candidates]
+    bags = _weighted_bags([" ".join([c.text, c.source()]) for c in candidates])
+    reach = 3  # notes compared on each side of a boundary
+    gap_cost = [_cosine(_merge(bags[max(0, i + 1 - reach): i + 1]),
+                        _merge(bags[i + 1: i + 1 + reach])) for i in range(len(units) - 1)]
+    sizes = [len(u) for u in units]
+    cuts = _choose_cuts(sizes, gap_cost, count, len(units))
+    sections: list[list[Candidate]] = []
+    start = 0
+    for cut in [*cuts, len(units) - 1]:
+        sections.append([c for u in units[start: cut + 1] for c in u])
+        start = cut + 1
+    return [section for section in sections if section]
+
+
+def _choose_cuts(sizes: list[int], gap_cost: list[float], count: int, units: int) -> list[int]:
+    """Cuts for `count` sections or up to three more, whichever cuts where the words change
+    most on average: an extra section is worth it when it lets a cut fall on a change of
+    subject that the size limits would otherwise keep inside a section."""
+    total = sum(sizes)
+    best: tuple[float, list[int]] | None = None
+    for k in range(count, min(count + 3, units) + 1):
+        largest = math.ceil(total / 3) if k >= 3 else total
+        found = _best_cuts(sizes, gap_cost, k, min(2, total // k), largest)
+        if found is None:
+            continue
+        score = sum(gap_cost[c] for c in found) / max(1, len(found)) + 0.03 * (k - count)
+        if best is None or score < best[0]:
+            best = (score, found)
+    if best is None:
+        return _best_cuts(sizes, gap_cost, count, 1, total) or []
+    return best[1]
+
+
+def _best_cuts(sizes: list[int], cost: list[float], count: int, smallest: int,
+               largest: int) -> list[int] | None:
+    """The `count - 1` unit boundaries of least total similarity with every section's size in
+    [smallest, largest] (dynamic programming), or None when no split fits."""
+    n = len(sizes)
+    prefix = [0]
+    for size in sizes:
+        prefix.append(prefix[-1] + size)
+    inf = float("inf")
+    # best[k][j]: least cost of splitting units[0:j] into k sections; the last cut before j.
+    best = [[inf] * (n + 1) for _ in range(count + 1)]
+    back = [[-1] * (n + 1) for _ in range(count + 1)]
+    best[0][0] = 0.0
+    for k in range(1, count + 1):
+        for j in range(1, n + 1):
+            for i in range(k - 1, j):
+                if best[k - 1][i] == inf:
+                    continue
+                size = prefix[j] - prefix[i]
+                if not smallest <= size <= largest:
+                    continue
+                value = best[k - 1][i] + (cost[i - 1] if i > 0 else 0.0)
+                if value < best[k][j]:
+                    best[k][j], back[k][j] = value, i
+    if best[count][n] == inf:
+        return None
+    cuts, j = [], n
+    for k in range(count, 0, -1):
+        i = back[k][j]
+        if i > 0:
+            cuts.append(i - 1)
+        j = i
+    return sorted(cuts)
+
+
+def _weighted_bags(texts: list[str]) -> list[dict[str, float]]:
+    counts = [Counter(s for s in (content_stems(t)) if not s.isdigit()) for t in texts]
+    frequency: Counter[str] = Counter()
+    for bag in counts:
+        frequency.update(bag.keys())
+    n = len(texts)
+    return [{w: c * math.log((1 + n) / (1 + frequency[w])) for w, c in bag.items()}
+            for bag in counts]
+
+
+def _merge(bags: list[dict[str, float]]) -> dict[str, float]:
+    merged: dict[str, float] = {}
+    for bag in bags:
+        for word, weight in bag.items():
+            merged[word] = merged.get(word, 0.0) + weight
+    return merged
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(w * b.get(k, 0.0) for k, w in a.items())
+    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def titles_schema(count: int) -> dict[str, Any]:
+    return {"type": "object",
+            "properties": {"titles": {"type": "array", "items": {"type": "string"},
+                                      "minItems": count, "maxItems": count}},
+            "required": ["titles"]}
+
+
+def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
+                   per_section: int = 4) -> tuple[list[str], dict[str, Any]]:
+    """A title for each section, and the stats: calls, fallbacks (titles made without the
+    model). A reply that cannot be used is asked again with fewer notes shown before falling
+    back."""
+    stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0}
+    titles: list[str] = [""] * len(sections)
+    for shown in (per_section, 2):
+        values: dict[str, object] = {
+            "title": title, "count": len(sections),
+            "sections": "\n\n".join(
+                f"Section {i}:\n" + "\n".join(f"- {_short(c.text)}" for c in _pick(s, shown))
+                for i, s in enumerate(sections, 1)),
+        }
+        stats["title_calls"] += 1
+        try:
+            reply = asker.json("titles", values, titles_schema(len(sections)),
+                               asker.options.titles_max_tokens)
+        except LLMReplyError as exc:
+            log.warning("section titles call failed (%s)", exc)
+            continue
+        proposed = [clean_title(t) for t in reply.get("titles") or []]
+        if len(proposed) != len(sections):
+            continue
+        titles = [t if _usable(t, titles[:i] + proposed[:i]) else "" for i, t in
+                  enumerate(proposed)]
+        if all(titles):
+            break
+    for i, section in enumerate(sections):
+        if not titles[i]:
+            titles[i] = fallback_title(section, sections)
+            stats["title_fallbacks"] += 1
+    return titles, stats
+
+
+def _pick(section: list[Candidate], count: int) -> list[Candidate]:
+    """The notes that show a section's subject best: spread over it, figures first."""
+    if len(section) <= count:
+        return section
+    step = len(section) / count
+    return [section[int(i * step)] for i in range(count)]
+
+
+def _short(text: str, limit: int = 24) -> str:
+    parts = text.split()
+    return " ".join(parts[:limit]) + (" …" if len(parts) > limit else "")
+
+
+def _usable(title: str, earlier: list[str]) -> bool:
+    plain = set(words(title)) - STOPWORDS
+    if not title or len(title.split()) > 8 or not plain or plain <= _GENERIC_TITLES:
+        return False
+    return title.lower() not in {t.lower() for t in earlier if t}
+
+
+def fallback_title(section: list[Candidate], sections: list[list[Candidate]]) -> str:
+    """The section's most distinctive capitalised words or content words, joined."""
+    texts = [" ".join(c.text for c in s) for s in sections]
+    mine = " ".join(c.text for c in section)
+    capitalised = Counter(w for w in (t.strip(".,;:!?'\"()") for t in mine.split()[1:])
+                          if w[:1].isupper() and w.lower() not in STOPWORDS and len(w) > 2)
+    picked = [w for w, _ in capitalised.most_common(2)]
+    if len(picked) < 2:
+        frequency = Counter(w for t in texts for w in set(words(t)))
+        local = Counter(w for w in words(mine) if w not in STOPWORDS and len(w) > 3
+                        and not any(ch.isdigit() for ch in w))
+        ranked = sorted(local, key=lambda w: -local[w] / frequency[w])
+        picked += [w.capitalize() for w in ranked if w.capitalize() not in picked][: 2 - len(picked)]
+    return " and ".join(picked) or "Notes"

@@ -1,0 +1,163 @@
+"""Claim-level checks on one extracted note against the transcript lines it came from.
+
+Every note gets its citations (the lines holding its words and figures) and a list of problems.
+What each problem leads to is decided in `builder`: fixable ones (first person, a fragment) go to
+the rewrite pass, the rest are dropped. `recap check` later re-checks figures and names against
+the cited segments, so citations always include the lines holding a note's figures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from recap.notes.windows import Line, Window
+from recap.notes.words import content_stems, first_person, stem, words
+
+MIN_SUPPORT = 0.5
+"""Below this share of a note's content words found in the lines it cites, it is unsupported."""
+
+# Words a note may use that the transcript need not contain: reporting verbs and roles.
+_FREE = frozenset(stem(w) for w in (
+    "says say said explains explained notes noted adds added mentions mentioned describes "
+    "described discusses discussed talks talked shares shared highlights highlighted points "
+    "pointed believes believed argues argued according recalls recalled suggests suggested "
+    "states stated claims claimed estimates estimated reports reported warns warned calls called "
+    "host guest episode podcast listeners listener team company organisation organization "
+    "interview speaker also").split())
+_META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker)\b",
+                   re.IGNORECASE)
+_UP = frozenset("increase increased increases increasing rise rises rose risen rising grew grow grows "
+                "growing growth higher more up doubled tripled gained gain jumped climbed expanded "
+                "raised boosted surged".split())
+_DOWN = frozenset("decrease decreased decreases decreasing fall falls fell fallen falling drop "
+                  "dropped drops dropping declined decline declines lower less fewer down cut "
+                  "cuts halved shrank shrunk reduced reduce reduces lost slashed".split())
+# A note opening with these continues a sentence it does not hold: a fragment.
+_CONJUNCTION_START = re.compile(r"^(?:than|or|nor|which|whom|whose|of|because|although)\b",
+                                re.IGNORECASE)
+# Spoken openers that add nothing to a written note; `tidy` removes them.
+_OPENER = re.compile(r"^(?:(?:and|but|so|well|now|yeah|yes|oh|um|uh|okay|ok|right|also)\b[,]?\s+)+",
+                     re.IGNORECASE)
+
+
+@dataclass
+class Candidate:
+    """A note from one window, with what the checks found."""
+
+    text: str
+    window: Window
+    segment_ids: list[int] = field(default_factory=list)
+    support: float = 1.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> float:
+        cited = [ln for ln in self.window.lines if ln.id in self.segment_ids]
+        return min((ln.start for ln in cited), default=self.window.start)
+
+    @property
+    def end(self) -> float:
+        cited = [ln for ln in self.window.lines if ln.id in self.segment_ids]
+        return max((ln.end for ln in cited), default=self.window.end)
+
+    def source(self) -> str:
+        return " ".join(ln.text for ln in self.window.lines if ln.id in self.segment_ids)
+
+
+def _claim_stems(text: str, free: frozenset[str]) -> set[str]:
+    from recap.numbers import is_number_word
+
+    return {s for s in content_stems(text)
+            if s not in free and not any(c.isdigit() for c in s) and not is_number_word(s)}
+
+
+def cite(text: str, lines: tuple[Line, ...] | list[Line], free: frozenset[str] = frozenset(),
+         limit: int = 3) -> tuple[list[int], float]:
+    """The lines a note rests on (greedy: the fewest lines holding most of its content words and
+    all of its figures found in the window) and the share of its content words they hold."""
+    from recap.numbers import extract_figures, find_match
+
+    free = _FREE | free
+    wanted = _claim_stems(text, free)
+    figures = [f for f in extract_figures(text) if not f.soft]
+    line_stems = [content_stems(ln.text) for ln in lines]
+    line_figures = [extract_figures(ln.text, heard=True) for ln in lines]
+    chosen: list[int] = []
+    # Lines holding the note's figures come first: a figure is the most specific thing it says.
+    for figure in figures:
+        holders = [i for i, found in enumerate(line_figures) if find_match(figure, found)]
+        if holders and not any(i in chosen for i in holders):
+            best = max(holders, key=lambda i: len(wanted & line_stems[i]))
+            chosen.append(best)
+    covered: set[str] = set().union(*(line_stems[i] for i in chosen)) & wanted if chosen else set()
+    while len(chosen) < max(limit, len(chosen)) and len(chosen) < len(lines):
+        gains = [(len((wanted & line_stems[i]) - covered), i) for i in range(len(lines))
+                 if i not in chosen]
+        gain, best = max(gains, default=(0, -1))
+        if gain <= 0 or (chosen and len(chosen) >= limit):
+            break
+        chosen.append(best)
+        covered |= wanted & line_stems[best]
+    if not chosen:
+        chosen = list(range(len(lines)))
+    support = len(covered) / len(wanted) if wanted else 1.0
+    return sorted(lines[i].id for i in chosen), support
+
+
+def reversed_comparison(text: str, source: str) -> bool:
+    """True when the note says a thing went up where its source only says down, or vice versa."""
+    mine, theirs = set(words(text)), set(words(source))
+    up, down = bool(mine & _UP), bool(mine & _DOWN)
+    if up == down:
+        return False
+    source_up, source_down = bool(theirs & _UP), bool(theirs & _DOWN)
+    return (up and source_down and not source_up) or (down and source_up and not source_down)
+
+
+def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset()) -> None:
+    """Cite the candidate's lines and record its problems (codes, in `candidate.problems`)."""
+    from recap.faithful import check_bullet
+
+    text = candidate.text
+    candidate.segment_ids, candidate.support = cite(text, candidate.window.lines, free)
+    problems: list[str] = []
+    if "?" in text:
+        problems.append("question")
+    if _META.search(text):
+        problems.append("meta")
+    if len(words(text)) < 5:
+        problems.append("fragment")
+    elif text[:1].islower() or _CONJUNCTION_START.match(text):
+        problems.append("fragment")
+    if first_person(text):
+        problems.append("first_person")
+    if candidate.support < MIN_SUPPORT:
+        problems.append("unsupported")
+    found = check_bullet(text, candidate.window.text, names)
+    if found is not None:
+        if found.unsupported_figures:
+            problems.append("figures")
+        if found.unsupported_names:
+            problems.append("names")
+    if reversed_comparison(text, candidate.source()):
+        problems.append("reversed")
+    candidate.problems = problems
+
+
+FIXABLE = frozenset({"first_person", "fragment"})
+"""Problems the rewrite pass may fix; any other problem drops the note."""
+
+
+def tidy(text: str) -> str:
+    """Sentence case and a full stop, without a spoken opener ("So, ", "And "); the claim's own
+    words are never touched."""
+    text = text.strip().strip('"“”').strip()
+    bare = _OPENER.sub("", text)
+    if len(bare.split()) >= 4:
+        text = bare
+    if text and text[0].islower() and not _CONJUNCTION_START.match(text):
+        text = text[0].upper() + text[1:]
+    if text and text[-1] not in ".!?\"”)":
+        text += "."
+    return text

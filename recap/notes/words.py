@@ -1,0 +1,115 @@
+"""Word-level helpers the notes checks share: content words, crude stems, first person, copies."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    "a about above after again against all also am an and any are around as at be because been "
+    "before being below between both but by can could did do does doing down during each even "
+    "ever every few for from further get gets got had has have having he her here hers herself "
+    "him himself his how however i if in into is it its itself just last least less like made "
+    "make makes many may me might more most much must my myself near need needs new no nor not "
+    "now of off often on once one only or other our ours out over own per quite rather really "
+    "same says said say she should since so some still such than that the their theirs them "
+    "themselves then there these they this those though through to too under until up upon us "
+    "very was way we well were what when where whether which while who whom whose why will with "
+    "within without would yet you your yours yourself actually basically kind lot lots maybe "
+    "mean okay ok pretty right sort thing things think thought know yeah yes um uh".split()
+)
+
+# "I", "I'm"... are case-sensitive (the pronoun is always capitalised); the others are not, but
+# "US" (the country) is not "us".
+_FIRST_PERSON_I = re.compile(r"(?<![\w'’])I(?:['’](?:m|ve|d|ll))?(?![\w'’])")
+_FIRST_PERSON = re.compile(
+    r"(?<![\w'’])(?:me|my|mine|myself|we|we['’](?:re|ve|d|ll)|our|ours|ourselves)(?![\w'’])",
+    re.IGNORECASE)
+_US = re.compile(r"(?<![\w'’])us(?![\w'’])")
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words (numbers with their separators kept)."""
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match 'hives'/'hive', 'started'/'starts', 'funding'/'funded'."""
+    word = word.replace("'s", "").rstrip("'")
+    for suffix in ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed",
+                   "es", "ly", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the words that carry content (no function words)."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words without the commonest function words."""
+    return {w for w in words(text) if w not in STOPWORDS}
+
+
+def jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def first_person(text: str) -> list[str]:
+    """The first-person words of `text` outside quotes ("I", "we", "our"...)."""
+    bare = _QUOTED.sub(" ", text)
+    found = [m.group(0) for m in _FIRST_PERSON_I.finditer(bare)]
+    found += [m.group(0) for m in _FIRST_PERSON.finditer(bare)]
+    found += [m.group(0) for m in _US.finditer(bare)]
+    return found
+
+
+def longest_copied_run(text: str, source_words: list[str]) -> int:
+    """The longest run of consecutive words of `text` that also occurs in `source_words`."""
+    mine = words(text)
+    if not mine or not source_words:
+        return 0
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(source_words):
+        positions.setdefault(word, []).append(i)
+    best = 0
+    previous: dict[int, int] = {}
+    for word in mine:
+        current: dict[int, int] = {}
+        for j in positions.get(word, ()):
+            current[j] = previous.get(j - 1, 0) + 1
+            best = max(best, current[j])
+        previous = current
+    return best
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, split after . ! or ? followed by a space."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def one_line(value: object) -> str:
+    """Model text as one line without a list marker."""
+    text = " ".join(str(value or "").split())
+    return re.sub(r"^(?:[-*•]\s*|\d+[.)]\s+)", "", text).strip()
+
+
+def clean_title(value: object) -> str:
+    return one_line(value).strip("#*:\"' ").strip()
+
+
+def unique_strings(values: object, limit: int) -> list[str]:
+    out: dict[str, str] = {}
+    for value in values if isinstance(values, list) else []:
+        text = one_line(value).strip(".,;")
+        if text and text.lower() not in out:
+            out[text.lower()] = text
+    return list(out.values())[:limit]
+
+
+def clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"

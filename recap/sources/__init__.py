@@ -1,0 +1,1 @@
+"""Sources as they come: podcast feeds (RSS, Atom), HTML in their text, transcripts they carry."""
