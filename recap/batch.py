@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recap.cookies import Cookies
 from recap.episode import STAGES, Episode, atomic_write_json, find_episode_dir, now_iso, slugify
 from recap.errors import ConfigError, FetchError, InputError, RecapError
 from recap.progress import Reporter
@@ -103,21 +104,22 @@ class Listing:
     entries: list[Entry]
 
 
-def expand(source: str, limit: int | None = None) -> Listing:
+def expand(source: str, limit: int | None = None, cookies: Cookies | None = None) -> Listing:
     """List the entries of a playlist/channel/feed URL, a folder of media or a list file.
 
     URLs are listed with yt-dlp's flat extraction: no media is downloaded. A text file holds
     one source a line (URLs or paths; `#` comments and blank lines ignored), and each line is
     expanded in turn, so a line may itself be a feed. `limit` lets yt-dlp stop listing early.
+    `cookies` go with every listing request (a members-only or age-gated playlist needs them).
     """
-    from recap.fetch import is_url, normalise_source
+    from recap.fetch import check_source, is_url
 
     text = source.strip()
     if not text:
         raise InputError("empty source: give a playlist, channel or feed URL, or a file of sources")
     if is_url(text):
-        url = normalise_source(text)
-        title, entries = _expand_url(url, limit)
+        url = check_source(text)
+        title, entries = _expand_url(url, limit, cookies=cookies)
         return Listing(url, title, entries)
     path = Path(text).expanduser()
     if not path.exists():
@@ -125,7 +127,7 @@ def expand(source: str, limit: int | None = None) -> Listing:
     if path.is_dir():
         return Listing(str(path.resolve()), path.name, _expand_folder(path))
     if _is_text_file(path):
-        return Listing(str(path.resolve()), path.name, _expand_list_file(path))
+        return Listing(str(path.resolve()), path.name, _expand_list_file(path, cookies))
     if path.suffix.lower() in MEDIA_SUFFIXES:
         return Listing(str(path.resolve()), path.stem, [_local_entry(path)])
     raise InputError(f"{path} is neither a list of sources (text, one a line) nor a media file")
@@ -141,14 +143,14 @@ def read_source_lines(path: Path) -> list[str]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _expand_list_file(path: Path) -> list[Entry]:
-    from recap.fetch import is_url, normalise_source
+def _expand_list_file(path: Path, cookies: Cookies | None = None) -> list[Entry]:
+    from recap.fetch import check_source, is_url
 
     entries: list[Entry] = []
     for line in read_source_lines(path):
         if is_url(line):
             try:
-                entries.extend(_expand_url(normalise_source(line), None)[1])
+                entries.extend(_expand_url(check_source(line), None, cookies=cookies)[1])
             except RecapError as exc:
                 # Listed anyway: its fetch fails and the summary says why.
                 log.info("cannot list %s: %s", line, exc)
@@ -215,14 +217,15 @@ class _YtdlpLogger:
         log.debug("yt-dlp: %s", msg)
 
 
-def _expand_url(url: str, limit: int | None, depth: int = 0) -> tuple[str, list[Entry]]:
+def _expand_url(url: str, limit: int | None, depth: int = 0,
+                cookies: Cookies | None = None) -> tuple[str, list[Entry]]:
     import yt_dlp
 
     from recap.fetch import clean_ytdlp_error
     from recap.sources import feeds
 
     if not feeds.is_site_url(url):
-        feed = feeds.read_feed(url)
+        feed = feeds.read_feed(url, cookies=cookies)
         if feed is not None:
             listed = [_entry_from_feed(feed, episode) for episode in feed.episodes]
             listed = [e for e in listed if e.source]
@@ -237,6 +240,7 @@ def _expand_url(url: str, limit: int | None, depth: int = 0) -> tuple[str, list[
         "logger": _YtdlpLogger(),
         "enable_file_urls": False,
         "socket_timeout": 30,
+        **(cookies.ydl_options() if cookies else {}),
     }
     if limit:
         opts["playlistend"] = limit
@@ -244,7 +248,7 @@ def _expand_url(url: str, limit: int | None, depth: int = 0) -> tuple[str, list[
         with yt_dlp.YoutubeDL(opts) as ydl:
             raw = ydl.sanitize_info(ydl.extract_info(url, download=False))
     except yt_dlp.utils.YoutubeDLError as exc:
-        raise FetchError(clean_ytdlp_error(str(exc), url)) from None
+        raise FetchError(clean_ytdlp_error(str(exc), url, cookies is not None)) from None
     if not raw:
         raise FetchError(f"nothing to list at {url}")
     if raw.get("_type") != "playlist" and raw.get("entries") is None:
@@ -259,7 +263,7 @@ def _expand_url(url: str, limit: int | None, depth: int = 0) -> tuple[str, list[
             if item.get("entries") is not None:
                 entries.extend(_entry_from(e, url) for e in item["entries"] if e)
             elif item.get("url"):
-                entries.extend(_expand_url(str(item["url"]), limit, depth + 1)[1])
+                entries.extend(_expand_url(str(item["url"]), limit, depth + 1, cookies)[1])
             continue
         entry = _entry_from(item, url)
         if entry.source:

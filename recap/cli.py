@@ -58,6 +58,17 @@ def whisper_options(model: str | None, language: str | None, vad: bool, fast: bo
     )
 
 
+def fetch_options(cookies: Path | None, cookies_from_browser: str | None) -> Any:
+    from recap.config import Config
+    from recap.cookies import resolve
+    from recap.fetch import FetchOptions
+
+    cfg = Config.load()  # checked here, before anything is downloaded
+    return FetchOptions(cookies=resolve(
+        cfg.resolve("cookies", str(cookies) if cookies else None, None),
+        cfg.resolve("cookies_from_browser", cookies_from_browser, None)))
+
+
 def llm_settings(base_url: str | None, model: str | None, jobs: int | None,
                  timeout: float | None, structured: str | None,
                  embedded_model: str | None) -> Any:
@@ -112,8 +123,16 @@ EmbeddedModel = Annotated[str | None, typer.Option(
     "--embedded-model", help="Embedded model: qwen2.5-coder-1.5b (default), smollm2-135m, or a "
     ".gguf path.")]
 PromptsOpt = Annotated[Path | None, typer.Option("--prompts", help="Folder of prompt files.")]
+CookiesOpt = Annotated[Path | None, typer.Option(
+    "--cookies", metavar="FILE", help="A Netscape cookies.txt file to send with every request: "
+    "YouTube's bot check and age gate want a signed-in browser's cookies; or RECAP_COOKIES.")]
+CookiesBrowserOpt = Annotated[str | None, typer.Option(
+    "--cookies-from-browser", metavar="BROWSER",
+    help="Send the cookies of this browser on this machine (firefox, chrome, edge, safari, ...; "
+    "yt-dlp's BROWSER[+KEYRING][:PROFILE][::CONTAINER]), or RECAP_COOKIES_FROM_BROWSER.")]
 WhisperModel = Annotated[str | None, typer.Option(
-    "--whisper-model", help="faster-whisper model name or local directory (default tiny.en).")]
+    "--whisper-model", help="faster-whisper model name or local directory (default tiny.en, "
+    "English only; base: multilingual, offline with the whisper-base extra).")]
 LanguageOpt = Annotated[str | None, typer.Option("--language", help="Spoken language code.")]
 VadOpt = Annotated[bool, typer.Option("--vad/--no-vad", help="Skip non-speech (Silero VAD).")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="Batched transcription (3-4x faster).")]
@@ -135,6 +154,8 @@ def run(
     source: Annotated[str, typer.Argument(help="URL or local audio/video file.")],
     output: OutputOpt = Path("output"),
     force: ForceOpt = False,
+    cookies: CookiesOpt = None,
+    cookies_from_browser: CookiesBrowserOpt = None,
     whisper_model: WhisperModel = None,
     language: LanguageOpt = None,
     vad: VadOpt = True,
@@ -167,9 +188,11 @@ def run(
 
     if stop_after not in STAGES:
         raise unknown_choice("stage", stop_after, STAGES)
+    fetch_opts = fetch_options(cookies, cookies_from_browser)
     settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured,
                             embedded_model)
     options = pipeline.RunOptions(
+        fetch=fetch_opts,
         transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type,
                                    transcript),
         chunk=chunk_options(settings),
@@ -195,11 +218,14 @@ def fetch(
     source: Annotated[str, typer.Argument(help="URL or local audio/video file.")],
     output: OutputOpt = Path("output"),
     force: ForceOpt = False,
+    cookies: CookiesOpt = None,
+    cookies_from_browser: CookiesBrowserOpt = None,
 ) -> None:
     """Download audio and metadata into a new episode folder."""
     from recap import pipeline
 
-    options = pipeline.RunOptions(stop_after="fetch", force=force)
+    options = pipeline.RunOptions(stop_after="fetch", force=force,
+                                  fetch=fetch_options(cookies, cookies_from_browser))
     from recap.ui import ConsoleReporter
 
     with ConsoleReporter() as reporter:

@@ -18,6 +18,8 @@ ENVIRONMENT = {
     "whisper_model": "RECAP_WHISPER_MODEL",
     "cluster": "RECAP_CLUSTER",
     "prompts": "RECAP_PROMPTS",
+    "cookies": "RECAP_COOKIES",
+    "cookies_from_browser": "RECAP_COOKIES_FROM_BROWSER",
     "transcript": "RECAP_TRANSCRIPT",
 }
 

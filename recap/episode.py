@@ -18,6 +18,7 @@ from typing import Any
 
 from recap import __version__
 from recap.errors import ArtifactError, LockError, OutputError
+from recap.youtube import canonical_url
 
 STAGES = ("fetch", "transcribe", "chunk", "notes", "write")
 MAX_SLUG = 80
@@ -129,6 +130,13 @@ def find_episode_dir(root: Path, source: str) -> Path | None:
 
 
 def _folder_source(folder: Path) -> str | None:
+    """The source a folder was fetched from, as `fetch.normalise_source` gives it now (a folder
+    fetched from a youtu.be link before links were made canonical is found by its watch URL)."""
+    source = _recorded_source(folder)
+    return canonical_url(source) if source else None
+
+
+def _recorded_source(folder: Path) -> str | None:
     for name in ("info.json", "source.json"):
         try:
             return str(json.loads((folder / name).read_text(encoding="utf-8"))["source"])

