@@ -3,7 +3,7 @@
 the baseline is the sequential pipeline (`recap run --no-stream`) in the same invocation.
 
 The endpoint is a delay server on 127.0.0.1 (canned valid replies: plain-text notes for each
-extraction call, JSON for the speakers, rewrite, titles and intro calls).
+extraction call, JSON for the speakers, titles and intro calls).
 The LLM context is set to 2048 tokens (a config file), which makes chunks of about 300 tokens:
 several chunks in 10 minutes, as a one-hour episode has with a large-context model.
 

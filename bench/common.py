@@ -188,10 +188,9 @@ def wer(reference: str, hypothesis: str) -> float:
 
 _EXCERPT = re.compile(r"^Excerpt: (.*)$", re.MULTILINE)
 _SECTION = re.compile(r"^Section (\d+):$", re.MULTILINE)
-_NUMBERED = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
-_JSON_KINDS = (("speakers", "guests"), ("rewrite", "notes"), ("titles", "titles"),
+_JSON_KINDS = (("speakers", "guests"), ("titles", "titles"),
                ("intro", "summary"))
-LLM_KINDS = ("speakers", "extract", "rewrite", "titles", "intro")
+LLM_KINDS = ("speakers", "extract", "titles", "intro")
 """The notes stage's calls, in the order they are made."""
 _TIMESTAMP = re.compile(r"^\[\d+:\d{2}:\d{2}\] ?")
 
@@ -207,7 +206,7 @@ class Request:
 
 
 def _kind(body: dict[str, Any]) -> str:
-    """extract | speakers | rewrite | titles | intro, from the reply schema (extraction is the
+    """extract | speakers | titles | intro, from the reply schema (extraction is the
     one plain-text call: it has none)."""
     fmt = body.get("response_format") or {}
     schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
@@ -240,12 +239,6 @@ _THIRD_PERSON = [(r"\bI am\b", "the speaker is"), (r"\bI\b", "the speaker"), (r"
                  (r"\b(?:mine|ours)\b", "theirs")]
 
 
-def _third_person(note: str) -> str:
-    for pattern, replacement in _THIRD_PERSON:
-        note = re.sub(pattern, replacement, note)
-    return note[:1].upper() + note[1:]
-
-
 def canned_reply(kind: str, user: str) -> str:
     """A valid reply of each kind, built from the request: the message content to send.
 
@@ -258,8 +251,6 @@ def canned_reply(kind: str, user: str) -> str:
         return "\n".join(f"- {n}" for n in notes) or "- Nothing of note."
     if kind == "speakers":
         return json.dumps({"show": "", "host": "", "guests": []})
-    if kind == "rewrite":
-        return json.dumps({"notes": [_third_person(text) for _, text in _NUMBERED.findall(user)]})
     if kind == "titles":
         return json.dumps({"titles": [f"Section {n} of the benchmark"
                                       for n in _SECTION.findall(user)]})

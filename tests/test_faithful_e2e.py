@@ -3,7 +3,7 @@
 The episode folder holds Whisper tiny.en's real transcript of samples/city-bees.mp3. The real
 `recap chunk`, `recap notes` and `recap write` commands run against a fake OpenAI-compatible
 server on 127.0.0.1 whose extraction replies paraphrase each window faithfully and add invented
-notes and one in the first person; the rewrite call fixes that one, the others are dropped.
+notes and one in the first person; that one is put in the third person, the others dropped.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from tests.test_notes import (
     extract_reply,
     intro_reply,
     kind_of,
-    rewrite_reply,
     speakers_reply,
     titles_reply,
 )
@@ -39,13 +38,13 @@ INVENTED_HONEY = "Each city hive produced 95 kilograms of honey last year."
 INVENTED_COURSE = "The beekeeping course takes 12 evenings."
 INVENTED_NAME = "Hives in Amsterdam need no registration with the city."
 FIRST_PERSON = "We never place a hive closer than two meters to the edge of the roof."
-REWRITTEN = "The team never place a hive closer than two meters to the edge of the roof."
+REWRITTEN = "They never place a hive closer than two meters to the edge of the roof."
 
 
 def respond(request: dict[str, Any]) -> Reply:
     kind = kind_of(request)
     if kind != "extract":
-        return {"speakers": speakers_reply, "rewrite": rewrite_reply, "titles": titles_reply,
+        return {"speakers": speakers_reply, "titles": titles_reply,
                 "intro": intro_reply}[kind](request)
     reply = extract_reply(request)
     # Whisper heard the guest's surname as "pre-natter agent": name her as the transcript does.
@@ -86,7 +85,6 @@ def test_invented_figures_and_names_never_reach_the_post(server: FakeOpenAI,
     run_recap("notes", str(episode), *llm, env=env, check=True)
     run_recap("write", str(episode), env=env, check=True)
 
-    assert any(kind_of(r) == "rewrite" for r in server.completions)
     notes = Notes.load(episode / "notes.json")
     texts = [b.text for t in notes.topics for b in t.bullets]
     assert REWRITTEN in texts and FIRST_PERSON not in texts
@@ -108,7 +106,9 @@ def test_invented_figures_and_names_never_reach_the_post(server: FakeOpenAI,
     assert report["recheck"]["unsupported"] == []
     # every statement is paraphrased, so every figure and name of the transcript reaches the notes
     assert report["coverage"]["figure_coverage"] == 1.0
-    assert report["coverage"]["name_coverage"] >= 0.75, report["coverage"]
+    # ...but the show's name, said only in the welcome and the goodbye, which are not notes
+    missing = {n for c in report["coverage"]["chunks"] for n in c["missing_names"]}
+    assert missing <= {"field", "notes", "knows"}, missing
     assert report["reading_minutes"] is not None
 
     proc = run_recap("eval", str(episode), "--facts", str(DATA / "city-bees.facts.json"),
@@ -122,36 +122,39 @@ def test_invented_figures_and_names_never_reach_the_post(server: FakeOpenAI,
 
 @pytest.mark.slow
 @pytest.mark.llm
+@pytest.mark.timeout(1800)
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                     reason="llama-cpp-python is not installed (make setup-llm)")
 def test_embedded_model_on_the_sample_episode(tmp_path: Path) -> None:
-    """The whole pipeline with the embedded 1.5B model, scored against the sample's facts.
+    """The whole pipeline with the embedded 1.5B model on the sample, held to real bars.
 
-    The score depends on the model and the prompts, so it is printed (run with -s) rather than
-    held to a bar; the check does not: every bullet that reaches notes.json must be supported by
-    the transcript, and the manifest must record the checks.
+    The sample is part of the tuning split (bench/episodes/eval_set.json): the held-out figures
+    are in the README. Here the bars are the ones every post must meet: most expected facts,
+    no invented figure, no note in the first person or with a question, an intro that does
+    not copy the transcript, sections with titles.
     """
+    from recap.notes.words import first_person, longest_copied_run, words
+
     proc = run_recap("run", str(SAMPLE), "-o", str(tmp_path), check=True, timeout=1800)
     folder = tmp_path / "city-bees"
     assert Path(proc.stdout.strip().splitlines()[-1]).is_file()
 
     report = json.loads(run_recap("check", str(folder), "--json", check=True).stdout)
     assert report["recheck"]["unsupported"] == [], report["recheck"]["unsupported"]
-    assert report["bullets"] >= 1
+    assert report["recheck"]["figures"] == report["recheck"]["figures_supported"]
     assert report["checked"] == report["verified"] + report["repaired"] + report["dropped"]
     result = json.loads(run_recap("eval", str(folder), "--facts",
                                   str(DATA / "city-bees.facts.json"), "--json",
                                   check=True).stdout)
-    print(f"\nembedded model: {result['found']}/{result['total']} facts "
-          f"({result['score']:.0%}); figures verified {report['figures_verified']} of "
-          f"{report['figures_checked']}, repaired {report['repaired']}, dropped "
-          f"{report['dropped']}, coverage {report['coverage']['figure_coverage']}")
-    assert result["found"] >= 1, [f["id"] for f in result["facts"] if not f["found"]]
-    # Issue 3's bar for the embedded model: at least 3 topics, bullets with the episode's figures.
-    notes = json.loads((folder / "notes.json").read_text())
-    assert len(notes["topics"]) >= 3, [t["title"] for t in notes["topics"]]
-    from recap.numbers import extract_figures
-
-    bullets = " ".join(b["text"] for t in notes["topics"] for b in t["bullets"])
-    figures = {f.key for f in extract_figures(bullets) if not f.soft}
-    assert len(figures) >= 3, bullets
+    missed = [f["id"] for f in result["facts"] if not f["found"]]
+    print(f"\nembedded model: {result['found']}/{result['total']} facts; missed {missed}")
+    assert result["found"] >= 9, missed
+    notes = Notes.load(folder / "notes.json")
+    bullets = [b.text for t in notes.topics for b in t.bullets]
+    assert not [b for b in bullets if first_person(b)]
+    assert not [b for b in bullets if "?" in b]
+    assert len(notes.topics) >= 2 and all(t.title for t in notes.topics)
+    transcript = json.loads((folder / "transcript.json").read_text())
+    heard = words(" ".join(s["text"] for s in transcript["segments"]))
+    assert notes.intro and longest_copied_run(notes.intro, heard) < 8
+    assert notes.checks["reduce_fallbacks"] == 0

@@ -4,8 +4,8 @@ The fake endpoint (tests/fake_openai.py) plays a small model that paraphrases: f
 rewrites the excerpt's sentences in the third person ("Natarajan started…" for "I started…"), so
 its notes are faithful without quoting. Single tests give it the faults real small models have —
 a changed figure, a swapped name, a claim nobody made, a reversed comparison, a merged pair of
-claims from different parts, the first person, a pasted question, a repeated note — and check
-that each is caught and rewritten or dropped as documented.
+claims from different parts, the first person, a pasted question, talk about the show, a
+repeated note — and check that each is caught and put right or dropped as documented.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ _NUMBERED = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
 
 
 def kind_of(request: dict[str, Any]) -> str:
-    """extract | speakers | rewrite | titles | intro, from the request's shape."""
+    """extract | speakers | titles | intro, from the request's shape."""
     response_format = request.get("response_format") or {}
     schema = (response_format.get("json_schema") or {}).get("schema") or response_format.get(
         "schema") or {}
@@ -49,8 +49,7 @@ def kind_of(request: dict[str, Any]) -> str:
     if not keys:
         assert "Excerpt:" in user_text(request), "a plain-text request is an extraction"
         return "extract"
-    for kind, key in (("speakers", "guests"), ("rewrite", "notes"), ("titles", "titles"),
-                      ("intro", "summary")):
+    for kind, key in (("speakers", "guests"), ("titles", "titles"), ("intro", "summary")):
         if key in keys:
             return kind
     raise AssertionError(f"unexpected request schema {keys}")
@@ -89,11 +88,6 @@ def speakers_reply(request: dict[str, Any]) -> Reply:
                           {"name": "Jan Invented", "role": "mayor"}]})
 
 
-def rewrite_reply(request: dict[str, Any]) -> Reply:
-    listed = [t for _, t in _NUMBERED.findall(user_text(request))]
-    return ok({"notes": [paraphrase(t) for t in listed]})
-
-
 def titles_reply(request: dict[str, Any]) -> Reply:
     sections = _SECTION.findall(user_text(request))
     return ok({"titles": [f"Rooftop subject {n}" for n in sections]})
@@ -112,8 +106,8 @@ class Model:
     def __init__(self, server: FakeOpenAI):
         self.server = server
         self.replies: dict[str, Callable[[dict[str, Any]], Reply]] = {
-            "extract": extract_reply, "speakers": speakers_reply, "rewrite": rewrite_reply,
-            "titles": titles_reply, "intro": intro_reply}
+            "extract": extract_reply, "speakers": speakers_reply, "titles": titles_reply,
+            "intro": intro_reply}
         server.responder = lambda request: self.replies[kind_of(request)](request)
 
     def count(self, kind: str | None = None) -> int:
@@ -205,12 +199,13 @@ def assert_grounded(episode: Episode) -> None:
         assert 0 <= bullet.start <= bullet.end <= transcript.duration
 
 
-def inject(model: Model, fault: str, where: str) -> None:
-    """Add `fault` to the notes of the window whose excerpt holds `where`."""
+def inject(model: Model, fault: str, where: str, alone: bool = False) -> None:
+    """Add `fault` to the notes of the window whose excerpt holds `where` (`alone`: as its
+    only note, so that no faithful note of the same line competes with it)."""
     def faulty(request: dict[str, Any]) -> Reply:
         reply = extract_reply(request)
         if where in excerpt(request):
-            reply.content = f"{reply.content}\n- {fault}"
+            reply.content = f"- {fault}" if alone else f"{reply.content}\n- {fault}"
         return reply
 
     model.replies["extract"] = faulty
@@ -337,6 +332,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("Is a city actually a good place for bees?", "good place for bees", "question"),
     ("The excerpt discusses how wind affects the rooftop hives.", "Wind is the real problem",
      "meta"),
+    ("Priya Natarajan thanks the host for having her on the show.", "lovely to be here",
+     "show_talk"),
 ])
 def test_a_faulty_note_is_caught_and_dropped(model: Model, episode: Episode, fault: str,
                                              where: str, reason: str) -> None:
@@ -349,24 +346,26 @@ def test_a_faulty_note_is_caught_and_dropped(model: Model, episode: Episode, fau
     assert_grounded(episode)
 
 
-def test_a_first_person_note_is_rewritten_in_one_call(model: Model, episode: Episode) -> None:
-    fault = "We strap every hive down before the autumn storms."
-    inject(model, fault, "Wind is the real problem")
+def test_a_first_person_note_is_put_in_the_third_person_without_a_call(
+        model: Model, episode: Episode) -> None:
+    fault = "Um, we strap every hive down and I never place one near the edge of my roof."
+    inject(model, fault, "Wind is the real problem", alone=True)
     result = run_notes(episode, settings_for(model))
-    assert model.count("rewrite") == 1
-    assert fault in user_text(model.requests("rewrite")[0])
-    assert "The team strap every hive down before the autumn storms." in texts(result)
-    assert result.checks["repaired"] == 1
-    assert result.checks["repaired_bullets"][0]["before"] == fault
+    fixed = ("Natarajan's team strap every hive down and Natarajan never places one near the "
+             "edge of Natarajan's roof.")
+    assert fixed in texts(result)
+    before = "We strap every hive down and I never place one near the edge of my roof."
+    assert {"before": before, "after": fixed} in result.checks["repaired_bullets"]
+    assert not any(first_person(b.text) for b in all_bullets(result))
+    assert model.count() == model.count("extract") + 3, "no call was made to fix it"
 
 
-def test_a_rewrite_that_stays_in_the_first_person_is_dropped(model: Model,
-                                                             episode: Episode) -> None:
-    fault = "We strap every hive down before the autumn storms."
+def test_a_note_still_failing_after_the_rewrite_is_dropped(model: Model,
+                                                          episode: Episode) -> None:
+    fault = "We strap every hive down before the 9 autumn storms."  # no 9 in the transcript
     inject(model, fault, "Wind is the real problem")
-    model.replies["rewrite"] = lambda request: ok({"notes": [fault]})
     result = run_notes(episode, settings_for(model))
-    assert fault not in texts(result) and result.checks["repaired"] == 0
+    assert "autumn storms" not in texts(result)
     assert fault in result.checks["dropped_bullets"]
 
 

@@ -63,7 +63,7 @@ def test_a_prompt_using_an_unknown_variable_fails_at_load(tmp_path: Path) -> Non
 
 
 def test_a_missing_prompt_file_names_the_file(tmp_path: Path) -> None:
-    for name in ("speakers", "extract", "rewrite", "intro"):
+    for name in ("speakers", "extract", "intro"):
         shutil.copy(bundled_prompts_dir() / f"{name}.md", tmp_path)
     with pytest.raises(ConfigError, match=r"prompt file .*titles\.md is missing"):
         load_prompts(tmp_path, PROMPT_VARIABLES)

@@ -25,7 +25,6 @@ from tests.test_notes import (
     extract_reply,
     intro_reply,
     kind_of,
-    rewrite_reply,
     speakers_reply,
     titles_reply,
 )
@@ -35,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def answer(request: dict[str, Any]) -> Reply:
     """A valid reply for every kind of notes call (the paraphrasing fake of test_notes)."""
-    replies = {"extract": extract_reply, "speakers": speakers_reply, "rewrite": rewrite_reply,
-               "titles": titles_reply, "intro": intro_reply}
+    replies = {"extract": extract_reply, "speakers": speakers_reply, "titles": titles_reply,
+               "intro": intro_reply}
     return replies[kind_of(request)](request)
 
 

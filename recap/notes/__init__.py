@@ -6,7 +6,7 @@ The package is split by concern:
     extract.py   one plain-text extraction call per window
     verify.py    claim-level checks on each note; citations found in code
     dedupe.py    near-duplicates removed
-    rewrite.py   first-person notes and fragments rewritten in one call
+    rewrite.py   spoken first person turned into the third, fillers removed (in code)
     sections.py  cut where the subject changes; one call titles the sections
     intro.py     who speaks (first call) and the post's opening (last call)
     ask.py       the one way these talk to the model (prompt files, reply cache)

@@ -1,7 +1,7 @@
 """The notes stage's conductor: windows out to the model as chunks arrive, notes.json at the end.
 
-    extract (a call per window) -> check each note -> de-duplicate -> rewrite the fixable ones
-    (one call per ten) -> cut into sections -> title them (one call) -> intro (one call)
+    extract (a call per window) -> check each note -> de-duplicate -> first person turned into
+    the third in code -> cut into sections -> title them (one call) -> intro (one call)
 
 The speakers call runs first, on the episode's opening, so every extraction call can name people
 instead of writing "I" and "we". Calls run in a pool of `llm.settings.jobs` threads as soon as a
@@ -25,7 +25,7 @@ from recap.notes.dedupe import remove_duplicates
 from recap.notes.extract import extract
 from recap.notes.intro import Speakers, identify_speakers, opening_text, write_intro
 from recap.notes.options import NotesOptions
-from recap.notes.rewrite import rewrite
+from recap.notes.rewrite import clean_spoken, third_person
 from recap.notes.sections import section_count, split_sections, title_sections
 from recap.notes.verify import FIXABLE, Candidate, inspect, tidy
 from recap.notes.windows import Window, chunk_lines, make_windows
@@ -174,7 +174,7 @@ class NotesBuilder:
             return result
         names, free = self._names(speakers), _name_stems(speakers)
         for candidate in result.candidates:
-            candidate.text = tidy(candidate.text)
+            candidate.text = tidy(clean_spoken(candidate.text))
             if self.options.verify:
                 inspect(candidate, names, free)
             else:
@@ -213,18 +213,17 @@ class NotesBuilder:
         pending, removed = remove_duplicates(pending + broken, self.options.duplicate_similarity)
         stats.duplicates += removed
         fixable = [c for c in pending if c.problems]
+        person = speakers.guests[0][0].split()[-1] if speakers.guests else ""
+        for candidate in fixable:
+            before = candidate.text
+            candidate.text = tidy(third_person(before, person))
+            inspect(candidate, names, free)
+            if candidate.problems:
+                candidate.text = before
+                stats.drop(candidate, "not fixed")
+            else:
+                stats.repaired.append({"before": before, "after": candidate.text})
         if fixable:
-            rewritten = rewrite(asker, fixable, speakers.describe())
-            for candidate, text in zip(fixable, rewritten, strict=True):
-                before = candidate.text
-                if text:
-                    candidate.text = tidy(text)
-                    inspect(candidate, names, free)
-                if text and not candidate.problems:
-                    stats.repaired.append({"before": before, "after": candidate.text})
-                else:
-                    candidate.text = before
-                    stats.drop(candidate, "not fixed")
             pending = [c for c in pending if not c.problems]
             pending, removed = remove_duplicates(pending, self.options.duplicate_similarity)
             stats.duplicates += removed
@@ -233,7 +232,9 @@ class NotesBuilder:
             raise LLMReplyError("the LLM returned no usable notes for this episode")
 
         sections = split_sections(kept, section_count(len(kept)))
-        titles, title_stats = title_sections(asker, self._episode_info().title, sections)
+        speaker_words = frozenset(w for n in speakers.names() for w in words(n))
+        titles, title_stats = title_sections(asker, self._episode_info().title, sections,
+                                             speaker_words)
         topics = [Topic(title, [self._bullet(c, segments, duration) for c in section])
                   for title, section in zip(titles, sections, strict=True)]
         highlights = _highlights(sections)

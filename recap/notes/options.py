@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
     "speakers": ("title", "uploader", "description", "opening"),
     "extract": ("title", "speakers", "excerpt"),
-    "rewrite": ("speakers", "notes", "count"),
     "titles": ("title", "sections", "count"),
     "intro": ("title", "uploader", "duration", "description", "speakers", "sections",
               "highlights"),
@@ -40,8 +39,6 @@ class NotesOptions:
     """Reply budget of one extraction call (the notes of one window)."""
     speakers_max_tokens: int = 160
     """Reply budget of the speakers call."""
-    rewrite_max_tokens: int = 900
-    """Reply budget of the rewrite pass (all notes that need it, in one call)."""
     titles_max_tokens: int = 200
     """Reply budget of the section-titles call."""
     intro_max_tokens: int = 500
@@ -79,7 +76,6 @@ class NotesOptions:
             "window_overlap": self.window_overlap,
             "extract_max_tokens": self.extract_max_tokens,
             "speakers_max_tokens": self.speakers_max_tokens,
-            "rewrite_max_tokens": self.rewrite_max_tokens,
             "titles_max_tokens": self.titles_max_tokens,
             "intro_max_tokens": self.intro_max_tokens,
             "verify": self.verify,

@@ -17,7 +17,7 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.ask import Asker
 from recap.notes.verify import Candidate
-from recap.notes.words import STOPWORDS, clean_title, content_stems, words
+from recap.notes.words import STOPWORDS, clean_title, content_stems, stem, words
 
 log = logging.getLogger("recap.notes")
 
@@ -139,6 +139,7 @@ def titles_schema(count: int) -> dict[str, Any]:
 
 
 def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
+                   speakers: frozenset[str] = frozenset(),
                    per_section: int = 4) -> tuple[list[str], dict[str, Any]]:
     """A title for each section, and the stats: calls, fallbacks (titles made without the
     model). A reply that cannot be used is asked again with fewer notes shown before falling
@@ -149,7 +150,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         values: dict[str, object] = {
             "title": title, "count": len(sections),
             "sections": "\n\n".join(
-                f"Section {i}:\n" + "\n".join(f"- {_short(c.text)}" for c in _pick(s, shown))
+                f"Section {i}:\n" + "\n".join(f"- {_short(c.text, 16)}" for c in _pick(s, shown))
                 for i, s in enumerate(sections, 1)),
         }
         stats["title_calls"] += 1
@@ -168,7 +169,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             break
     for i, section in enumerate(sections):
         if not titles[i]:
-            titles[i] = fallback_title(section, sections)
+            titles[i] = fallback_title(section, sections, speakers)
             stats["title_fallbacks"] += 1
     return titles, stats
 
@@ -188,22 +189,28 @@ def _short(text: str, limit: int = 24) -> str:
 
 def _usable(title: str, earlier: list[str]) -> bool:
     plain = set(words(title)) - STOPWORDS
-    if not title or len(title.split()) > 8 or not plain or plain <= _GENERIC_TITLES:
+    if not title or len(title.split()) > 7 or not plain or plain <= _GENERIC_TITLES:
         return False
     return title.lower() not in {t.lower() for t in earlier if t}
 
 
-def fallback_title(section: list[Candidate], sections: list[list[Candidate]]) -> str:
-    """The section's most distinctive capitalised words or content words, joined."""
+def fallback_title(section: list[Candidate], sections: list[list[Candidate]],
+                   speakers: frozenset[str] = frozenset()) -> str:
+    """The section's most distinctive words (names first, then content words), joined:
+    "Grants, donations and weight". Speakers' names are left out: they are everywhere."""
     texts = [" ".join(c.text for c in s) for s in sections]
     mine = " ".join(c.text for c in section)
-    capitalised = Counter(w for w in (t.strip(".,;:!?'\"()") for t in mine.split()[1:])
-                          if w[:1].isupper() and w.lower() not in STOPWORDS and len(w) > 2)
-    picked = [w for w, _ in capitalised.most_common(2)]
-    if len(picked) < 2:
-        frequency = Counter(w for t in texts for w in set(words(t)))
-        local = Counter(w for w in words(mine) if w not in STOPWORDS and len(w) > 3
-                        and not any(ch.isdigit() for ch in w))
-        ranked = sorted(local, key=lambda w: -local[w] / frequency[w])
-        picked += [w.capitalize() for w in ranked if w.capitalize() not in picked][: 2 - len(picked)]
-    return " and ".join(picked) or "Notes"
+    frequency = Counter(w for t in texts for w in set(words(t)))
+    local = Counter(w for w in words(mine) if w not in STOPWORDS and len(w) > 3
+                    and w not in speakers and not any(ch.isdigit() for ch in w))
+    ranked = sorted(local, key=lambda w: (-local[w] / frequency[w], -local[w], w))
+    picked: list[str] = []
+    for word in ranked:
+        if all(stem(word) != stem(p) for p in picked):
+            picked.append(word)
+        if len(picked) == 3:
+            break
+    if not picked:
+        return "Notes"
+    picked[0] = picked[0].capitalize()
+    return picked[0] if len(picked) == 1 else ", ".join(picked[:-1]) + " and " + picked[-1]

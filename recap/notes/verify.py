@@ -27,6 +27,11 @@ _FREE = frozenset(stem(w) for w in (
     "interview speaker also").split())
 _META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker)\b",
                    re.IGNORECASE)
+# Notes about the show rather than its content: who hosts, thanks, welcomes, goodbyes.
+_SHOW_TALK = re.compile(
+    r"\b(?:(?:is|was) (?:the|a|our|their) (?:host|guest|co-host)|thank(?:s|ed|ing)?|"
+    r"welcome[sd]?|goodbye|(?:will|'ll) be back|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
+    r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening)\b", re.IGNORECASE)
 _UP = frozenset("increase increased increases increasing rise rises rose risen rising grew grow grows "
                 "growing growth higher more up doubled tripled gained gain jumped climbed expanded "
                 "raised boosted surged".split())
@@ -126,6 +131,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("question")
     if _META.search(text):
         problems.append("meta")
+    if _SHOW_TALK.search(text):
+        problems.append("show_talk")
     if len(words(text)) < 5:
         problems.append("fragment")
     elif text[:1].islower() or _CONJUNCTION_START.match(text):
@@ -145,8 +152,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     candidate.problems = problems
 
 
-FIXABLE = frozenset({"first_person", "fragment"})
-"""Problems the rewrite pass may fix; any other problem drops the note."""
+FIXABLE = frozenset({"first_person"})
+"""Problems the rewrite pass fixes; any other problem drops the note."""
 
 
 def tidy(text: str) -> str:

@@ -153,7 +153,7 @@ def test_unusable_json_replies_fall_back_without_a_loop(episode: Path, env: dict
     once, then the stage goes on without it (no names, titles and intro made from the notes)."""
     with fake_openai() as server:
         model = fake_model(server)
-        for kind in ("speakers", "rewrite", "titles", "intro"):
+        for kind in ("speakers", "titles", "intro"):
             model.replies[kind] = lambda request: reply
         proc = recap("notes", str(episode), *llm_args(server), env=env)
         assert proc.returncode == 0, proc.stderr
