@@ -104,8 +104,9 @@ def test_smollm2_is_found_without_importing_its_package() -> None:
 
 # ---------------------------------------------------------------- the server process
 
-def test_command_binds_loopback_and_leaves_a_core_free(tmp_path: Path, monkeypatch) -> None:
-    # Seven usable cores (whatever this machine has): six llama.cpp threads.
+def test_command_binds_loopback_and_uses_every_core(tmp_path: Path, monkeypatch) -> None:
+    # Seven usable cores (whatever this machine has): seven llama.cpp threads, since nothing
+    # else runs beside the server unless the caller says so (threads=, as batch does).
     monkeypatch.setattr(embedded_module.os, "sched_getaffinity", lambda pid: set(range(7)))
 
     def option(argv: list[str], name: str) -> str:
@@ -116,7 +117,7 @@ def test_command_binds_loopback_and_leaves_a_core_free(tmp_path: Path, monkeypat
     assert argv[:3] == [sys.executable, "-m", "llama_cpp.server"]
     assert (option(argv, "--host"), option(argv, "--port")) == ("127.0.0.1", "12345")
     assert option(argv, "--n_ctx") == "4096"
-    assert (option(argv, "--n_threads"), option(argv, "--n_threads_batch")) == ("6", "6")
+    assert (option(argv, "--n_threads"), option(argv, "--n_threads_batch")) == ("7", "7")
     monkeypatch.setenv("RECAP_LLM_THREADS", "3")  # the user's choice wins
     assert option(server.command(12345), "--n_threads") == "3"
     pinned = EmbeddedServer(tmp_path / "m.gguf", context_tokens=4096, threads=2)
