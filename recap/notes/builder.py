@@ -27,7 +27,7 @@ from recap.notes.intro import Speakers, identify_speakers, opening_text, write_i
 from recap.notes.options import NotesOptions
 from recap.notes.rewrite import clean_spoken, third_person
 from recap.notes.sections import section_count, split_sections, title_sections
-from recap.notes.verify import FIXABLE, Candidate, inspect, tidy
+from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window, chunk_lines, make_windows
 from recap.notes.words import clock, stem, words
 from recap.progress import Reporter
@@ -173,6 +173,8 @@ class NotesBuilder:
             result.error = str(exc)
             return result
         names, free = self._names(speakers), _name_stems(speakers)
+        result.candidates = [Candidate(part, window) for candidate in result.candidates
+                             for part in split_note(candidate.text)]
         for candidate in result.candidates:
             candidate.text = tidy(clean_spoken(candidate.text))
             if self.options.verify:

@@ -156,6 +156,21 @@ FIXABLE = frozenset({"first_person"})
 """Problems the rewrite pass fixes; any other problem drops the note."""
 
 
+def split_note(text: str, longest: int = 30) -> list[str]:
+    """A note as the model wrote it, made into notes: a pasted question is cut off (its answer
+    stays), and a pasted stretch of several sentences over `longest` words becomes one note per
+    sentence of five words or more."""
+    from recap.notes.words import sentences
+
+    parts = sentences(text)
+    kept = [p for p in parts if not p.rstrip().endswith("?")]
+    if not kept:
+        return [text]  # nothing but a question: the checks will drop it
+    if len(kept) > 1 and len(text.split()) > longest:
+        return [p for p in kept if len(p.split()) >= 5] or [" ".join(kept)]
+    return [" ".join(kept)]
+
+
 def tidy(text: str) -> str:
     """Sentence case and a full stop, without a spoken opener ("So, ", "And "); the claim's own
     words are never touched."""
