@@ -513,6 +513,7 @@ def test_the_intro_and_notes_are_shown_the_speakers_not_the_opening(model: Model
 # ---------------------------------------------------------------- a real llama.cpp server
 
 @pytest.mark.llm
+@pytest.mark.timeout(900)
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                     reason="llama-cpp-python is not installed (make setup-llm)")
 def test_whole_stage_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
@@ -521,6 +522,9 @@ def test_whole_stage_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
     settings = LLMSettings(embedded_model="smollm2-135m", jobs=1, timeout=300.0)
     options = NotesOptions.create(None, settings)
     options.verify = False  # what a 135M model writes fails any claim check; not tested here
+    # Few, short calls: this tests the protocol, and a 135M model writes until it is stopped.
+    options.window_words, options.extract_max_tokens = 300, 160
+    options.titles_max_tokens, options.intro_max_tokens = 120, 200
     with open_llm(settings) as llm:
         result = notes(episode, options, llm, Reporter())
         assert llm.structured_mode == "json_object"
