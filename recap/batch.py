@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recap.cookies import Cookies
-from recap.episode import STAGES, Episode, atomic_write_json, find_episode_dir, now_iso, slugify
+from recap.episode import (
+    STAGES,
+    Episode,
+    StageRecord,
+    atomic_write_json,
+    find_episode_dir,
+    now_iso,
+    slugify,
+)
 from recap.errors import ConfigError, FetchError, InputError, RecapError
 from recap.progress import Reporter
 
@@ -947,11 +955,24 @@ class _Batch:
                 record.status = "interrupted"
                 if record.stage is not None and record.stage not in record.stages:
                     record.error = f"interrupted during {record.stage}"
+                    self._manifest_agrees(record, record.stage)
                 else:  # between stages: waiting for a download, transcription or LLM slot
                     record.stage = self._next_stage.get(record.index, record.stage)
                     record.error = f"interrupted before {record.stage} began"
         with contextlib.suppress(RecapError):
             self._save()
+
+    def _manifest_agrees(self, record: EntryRecord, stage: str) -> None:
+        """A step still stopping after the grace period has not recorded its stage yet: record it
+        as interrupted for it, so the manifest says what batch.json says (the step, if it ever
+        records its own outcome, writes the same or a finished stage)."""
+        if not record.folder:
+            return
+        episode = Episode(self.root / record.folder)
+        with contextlib.suppress(RecapError, OSError, ValueError):
+            if episode.root.is_dir() and episode.stage_record(stage) is None:
+                episode.update_stage(stage, StageRecord(status="interrupted", error="interrupted",
+                                                        started_at=now_iso()))
 
     def _stage_changed(self) -> None:
         """Keep batch.json current while the batch runs (which stage each entry is in)."""

@@ -403,6 +403,41 @@ def test_an_interrupted_batch_says_where_each_episode_stopped(site: StaticServer
     assert Episode(out / entries["Second"]["folder"]).stage_record("transcribe") is None
 
 
+
+class _StuckExecutor(_HeldExecutor):
+    """A fault: a transcription that does not stop when cancelled (a worker slow to die)."""
+
+    def cancel(self) -> None:
+        LocalExecutor.cancel(self)  # the job ignores it, and outlives the batch's grace period
+
+    def transcribe(self, job: TranscriptionJob) -> Transcript:
+        self.started.set()
+        self.cancelled.wait(12)
+        raise WorkerError("the transcription pool was shut down")
+
+
+def test_a_step_slow_to_stop_still_leaves_a_manifest_that_agrees(site: StaticServer,
+                                                                 tmp_path: Path) -> None:
+    url = _feed(site, [FeedItem("First", "jfk.wav", mime="audio/wav")])
+    listing = batch.expand(url)
+    out = tmp_path / "out"
+    executor = _StuckExecutor()
+
+    def interrupt_when_transcribing() -> None:
+        executor.started.wait(240)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_when_transcribing, daemon=True).start()
+    with executor, pytest.raises(KeyboardInterrupt):
+        batch.run_batch(listing.source, listing.entries, out, batch.BatchOptions(download_jobs=1),
+                        RunOptions(stop_after="transcribe"), executor)
+    (entry,) = _batch_json(out)["entries"]
+    assert (entry["status"], entry["error"]) == ("interrupted", "interrupted during transcribe")
+    record = Episode(out / entry["folder"]).stage_record("transcribe")
+    assert record is not None and record.status == "interrupted"
+    assert not Episode(out / entry["folder"]).transcript_path.exists()
+
+
 # ---------------------------------------------------------------- the whole pipeline
 
 @pytest.mark.llm

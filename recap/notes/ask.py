@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from recap.errors import LLMReplyError
 
 if TYPE_CHECKING:
     from recap.llm import LLMClient, ReplyCache
@@ -22,6 +26,8 @@ class Asker:
     options: NotesOptions
     cache: ReplyCache | None
     calls: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    """Calls whose reply was unusable, by prompt (not cached: a rerun asks them again)."""
 
     def render(self, prompt: str, values: dict[str, object]) -> tuple[str, str]:
         return self.options.load_prompts()[prompt].render(**values)
@@ -31,18 +37,28 @@ class Asker:
         """A JSON reply valid against `schema` (LLMReplyError when the model cannot give one)."""
         system, user = self.render(prompt, values)
         self.calls[prompt] = self.calls.get(prompt, 0) + 1
-        return self.llm.complete_json(system=system, user=user, schema=schema,
-                                      max_tokens=max_tokens, temperature=self.options.temperature,
-                                      cache=self.cache)
+        with self._counting_failures(prompt):
+            return self.llm.complete_json(system=system, user=user, schema=schema,
+                                          max_tokens=max_tokens,
+                                          temperature=self.options.temperature, cache=self.cache)
 
     def text(self, prompt: str, values: dict[str, object], max_tokens: int,
              stop: list[str] | None = None) -> str:
         """A plain-text reply."""
         system, user = self.render(prompt, values)
         self.calls[prompt] = self.calls.get(prompt, 0) + 1
-        return self.llm.complete_text(system=system, user=user, max_tokens=max_tokens,
-                                      temperature=self.options.temperature, cache=self.cache,
-                                      stop=stop)
+        with self._counting_failures(prompt):
+            return self.llm.complete_text(system=system, user=user, max_tokens=max_tokens,
+                                          temperature=self.options.temperature, cache=self.cache,
+                                          stop=stop)
+
+    @contextlib.contextmanager
+    def _counting_failures(self, prompt: str) -> Iterator[None]:
+        try:
+            yield
+        except LLMReplyError:
+            self.failed[prompt] = self.failed.get(prompt, 0) + 1
+            raise
 
     def tokens(self, *texts: str) -> int:
         from recap.tokens import counter_for

@@ -253,6 +253,7 @@ class NotesBuilder:
             "reduce": "fallback" if title_stats["title_fallbacks"] else "llm",
             "reduce_fallbacks": title_stats["title_fallbacks"],
             "calls": dict(asker.calls),
+            "failed_calls": dict(asker.failed),
         }
         if self.options.verify:
             from recap.faithful import coverage

@@ -119,12 +119,12 @@ def test_a_feed_shows_its_plan_first_then_runs_as_a_batch(client: Any, output_ro
     shutil.copy(DATA / "jfk.wav", site / "two.wav")
     with StaticServer(site) as server:
         feed = write_feed(site / "feed.xml", server.url, [
-            FeedItem("First <b>episode</b>", "one.wav", "2024-05-01", 11, mime="audio/wav"),
+            FeedItem("First <b>episode</b> &amp; Q&A: 3 < 5", "one.wav", "2024-05-01", 11, mime="audio/wav"),
             FeedItem("Second episode", "two.wav", "2024-05-08", 11, mime="audio/wav")])
         answer = client.post("/api/runs", json={"source": feed})
         assert answer.status_code == 200, answer.text
         plan = answer.json()["plan"]
-        assert [e["title"] for e in plan["entries"]] == ["First <b>episode</b>", "Second episode"]
+        assert [e["title"] for e in plan["entries"]] == ["First episode & Q&A: 3 < 5", "Second episode"]
         assert [e["todo"] for e in plan["entries"]] == ["new", "new"]
         assert plan["audio_seconds"] == 22
         assert sorted(p.name for p in output_root.iterdir()) == ["jfk"]  # nothing started
@@ -136,6 +136,6 @@ def test_a_feed_shows_its_plan_first_then_runs_as_a_batch(client: Any, output_ro
     end = seen[-1]
     assert end["state"] == "done" and end["result"]["done"] == 2, end
     entries = [e for e in seen if e["type"] == "entry"]
-    assert {e["title"] for e in entries} == {"First <b>episode</b>", "Second episode"}
+    assert {e["title"] for e in entries} == {"First episode & Q&A: 3 < 5", "Second episode"}
     listed = {e["title"]: e for e in client.get("/api/episodes").json()}
     assert all(s["state"] == "done" for s in listed["Second episode"]["stages"])
