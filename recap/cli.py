@@ -82,14 +82,17 @@ def llm_settings(base_url: str | None, model: str | None, jobs: int | None,
                                embedded_model=embedded_model)
 
 
-def notes_options(prompts: Path | None, settings: Any) -> Any:
+def notes_options(prompts: Path | None, settings: Any, post_language: str | None = None) -> Any:
     from recap.config import Config
+    from recap.languages import normalise
     from recap.notes import NotesOptions
 
     cfg = Config.load()
     prompts_dir = cfg.resolve("prompts", str(prompts) if prompts else None, None)
-    return NotesOptions.create(prompts_dir=Path(prompts_dir) if prompts_dir else None,
-                               llm=settings)
+    options = NotesOptions.create(prompts_dir=Path(prompts_dir) if prompts_dir else None,
+                                  llm=settings)
+    options.language = normalise(cfg.resolve("post_language", post_language, None))
+    return options
 
 
 def chunk_options(settings: Any) -> Any:
@@ -134,6 +137,9 @@ WhisperModel = Annotated[str | None, typer.Option(
     "--whisper-model", help="faster-whisper model name or local directory (default tiny.en, "
     "English only; base: multilingual, offline with the whisper-base extra).")]
 LanguageOpt = Annotated[str | None, typer.Option("--language", help="Spoken language code.")]
+PostLanguageOpt = Annotated[str | None, typer.Option(
+    "--post-language", help="Language of the notes and post (en, de, es...); default: the "
+    "episode's own, as its transcript records it.")]
 VadOpt = Annotated[bool, typer.Option("--vad/--no-vad", help="Skip non-speech (Silero VAD).")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="Batched transcription (3-4x faster).")]
 TranscriptOpt = Annotated[str | None, typer.Option(
@@ -170,6 +176,7 @@ def run(
     llm_structured: LLMStructured = None,
     embedded_model: EmbeddedModel = None,
     prompts: PromptsOpt = None,
+    post_language: PostLanguageOpt = None,
     fmt: FormatOpt = "hugo",
     template: TemplateOpt = None,
     wpm: WpmOpt = 200,
@@ -196,7 +203,7 @@ def run(
         transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type,
                                    transcript),
         chunk=chunk_options(settings),
-        notes=notes_options(prompts, settings),
+        notes=notes_options(prompts, settings, post_language),
         # --force reruns stages but never silently replaces a hand-edited post.
         write=write_options(fmt, template, wpm, False, draft),
         llm=settings, force=force, stop_after=stop_after, stream=stream,
@@ -292,6 +299,7 @@ def notes(
     llm_structured: LLMStructured = None,
     embedded_model: EmbeddedModel = None,
     prompts: PromptsOpt = None,
+    post_language: PostLanguageOpt = None,
     explain: Annotated[bool, typer.Option(
         "--explain", help="Show, per bullet, the transcript text it rests on.")] = False,
 ) -> None:
@@ -310,7 +318,8 @@ def notes(
     settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured,
                             embedded_model)
     options = pipeline.RunOptions(chunk=chunk_options(settings),
-                                  notes=notes_options(prompts, settings), llm=settings,
+                                  notes=notes_options(prompts, settings, post_language),
+                                  llm=settings,
                                   force=force)
     with ep.lock(), ConsoleReporter() as reporter:
         pipeline.run_stage(ep, "notes", options, reporter, llm_factory=lambda: open_llm(settings))

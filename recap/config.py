@@ -21,6 +21,7 @@ ENVIRONMENT = {
     "cookies": "RECAP_COOKIES",
     "cookies_from_browser": "RECAP_COOKIES_FROM_BROWSER",
     "transcript": "RECAP_TRANSCRIPT",
+    "post_language": "RECAP_POST_LANGUAGE",
 }
 
 

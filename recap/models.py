@@ -253,6 +253,9 @@ class Notes(Artifact):
     intro: str = ""
     speakers: list[str] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
+    language: str = ""
+    """The language the notes are written in (ISO 639-1); empty in notes from before it was
+    recorded, read as English."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Notes:
@@ -263,4 +266,5 @@ class Notes(Artifact):
             intro=str(data.get("intro") or ""),
             speakers=[str(s) for s in data.get("speakers") or []],
             checks=dict(data.get("checks") or {}),
+            language=str(data.get("language") or ""),
         )

@@ -416,7 +416,11 @@ def _stream_transcribe_to_notes(episode: Episode, options: RunOptions, reporter:
     counter = counter_for(options.chunk.model)
     packer = ChunkPacker(options.chunk.budget, counter, info.chapters,
                          options.chunk.min_chapter_fill)
-    builder = notes_stage.NotesBuilder(episode, options.notes, llm, reporter)
+    # The language must be known before the first chunk goes out; when Whisper will detect it,
+    # English is assumed and the notes start again if the transcript says otherwise.
+    known = options.transcribe.language or ("en" if options.transcribe.model.endswith(".en")
+                                            else None)
+    builder = notes_stage.NotesBuilder(episode, options.notes, llm, reporter, language=known)
     chunks: list[Chunk] = []
 
     def on_segment(segment: Segment) -> None:

@@ -16,6 +16,10 @@ Template context:
         (the moment in a seekable source, else None) and `.timestamp` ("12:03").
     reading_minutes, episode_minutes, saving (int), saving_article ("a" | "an"),
     words_per_minute (int).
+    language (str): the post's language code (notes.language; "en" when unknown).
+    saving_line (str): "Here are my notes from this talk - 9 minutes reading instead of 169
+        minutes, an `18x` saving for you." in the post's language (recap/languages.py).
+    full_episode_line (str): "The full episode: [title](url), 169 minutes." (empty without a URL).
     source_url (str | None): the episode's http(s) URL. seekable (bool). names (list[str]).
     links (dict): `source` and `hero`.
     Filters: `md` (escape + bold names + backtick figures), `escape` (escape only),
@@ -41,6 +45,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from recap.episode import Episode, atomic_write_bytes, atomic_write_text, fingerprint_files, slugify
 from recap.errors import ArtifactError, ConfigError, OutputError, unknown_choice
+from recap.languages import capitalises_nouns, phrases
 from recap.models import Info, Notes
 from recap.progress import Reporter
 
@@ -261,6 +266,8 @@ def find_names(notes: Notes, info: Info) -> list[str]:
         speaker = " ".join(str(speaker).split())
         if speaker and not _GENERIC_SPEAKER.match(speaker) and re.search(r"[^\W\d_]", speaker):
             names.add(speaker)
+    if capitalises_nouns(notes.language or "en"):
+        return sorted(names)  # every German noun is capitalised: only known names are bold
     for keyword in notes.keywords:
         keyword = " ".join(keyword.split())
         if len(keyword) < 3 or not re.search(r"[A-Z]", keyword):
@@ -382,19 +389,32 @@ def _join_words(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def saving_line(language: str, reading: int, listen: int, saving: int) -> str:
+    """The sentence with the reading-time saving, in the post's language."""
+    say = phrases(language)
+    read = f"{reading} {say.minute if reading == 1 else say.minutes}"
+    if saving > 1:
+        return say.saving.format(reading=read, listen=listen, saving=saving,
+                                 article=indefinite_article(saving))
+    return say.reading_only.format(reading=read)
+
+
 def _intro_paragraphs(info: Info, notes: Notes, date: dt.date | None, minutes: int,
                       names: list[str]) -> list[str]:
     if notes.intro.strip():
         paragraphs = re.split(r"\n\s*\n", notes.intro.strip())
         return [emphasise(p, names) for p in paragraphs if p.strip()]
-    opening = f"“{' '.join(info.title.split())}” is a {minutes}-minute episode"
+    language = notes.language or "en"
+    say = phrases(language)
+    opening = say.episode.format(title=" ".join(info.title.split()), minutes=minutes)
     if info.uploader.strip():
-        opening += f" from {' '.join(info.uploader.split())}"
+        opening += say.by.format(uploader=" ".join(info.uploader.split()))
     # The date is written as a date, not marked as a figure.
-    published = f", published on {date.strftime('%B')} {date.day}, {date.year}" if date else ""
+    published = (f", published on {date.strftime('%B')} {date.day}, {date.year}"
+                 if date and language == "en" else f", {date.isoformat()}" if date else "")
     rest = "."
     speakers = _speakers(notes)
-    if speakers:
+    if speakers and language == "en":
         rest += f" It features {_join_words(speakers)}."
     if notes.summary.strip():
         rest += " " + notes.summary.strip()
@@ -418,6 +438,8 @@ def build_context(info: Info, notes: Notes, options: WriteOptions, layout: Layou
                   date: dt.date, date_known: bool, slug: str, hero: bool) -> dict[str, Any]:
     """Everything a template sees except the reading-time figures."""
     names = find_names(notes, info)
+    language = notes.language or "en"
+    say = phrases(language)
     source_url = safe_url(info.webpage_url) or safe_url(info.source)
     seekable = bool(source_url) and info.seekable
 
@@ -432,7 +454,7 @@ def build_context(info: Info, notes: Notes, options: WriteOptions, layout: Layou
         ]
         if not bullets:
             continue
-        title = escape_text(topic.title) or f"Part {number}"
+        title = escape_text(topic.title) or say.part.format(number=number)
         title = re.sub(r"#+$", lambda m: "\\" + "\\".join(m.group(0)), title)
         topics.append(TopicView(title, topic.start, seek(topic.start), bullets))
     minutes = episode_minutes(info.duration)
@@ -447,6 +469,10 @@ def build_context(info: Info, notes: Notes, options: WriteOptions, layout: Layou
         "format": options.format,
         "hero": hero_ref,
         "intro": _intro_paragraphs(info, notes, date if date_known else None, minutes, names),
+        "language": language,
+        "full_episode_line": say.full_episode.format(
+            link=f"[{escape_text(info.title)}]({source_url})", minutes=minutes)
+        if source_url else "",
         "topics": topics,
         "episode_minutes": minutes,
         "words_per_minute": options.words_per_minute,
@@ -645,6 +671,8 @@ def render_post(episode: Episode, options: WriteOptions,
     for _ in range(5):
         context.update(reading_minutes=read, saving=saving_factor(listen, read))
         context["saving_article"] = indefinite_article(context["saving"])
+        context["saving_line"] = saving_line(context["language"], read, listen,
+                                             context["saving"])
         body, extra = render_template(template, context)
         settled = reading_minutes(count_words(body), options.words_per_minute)
         if settled == read:

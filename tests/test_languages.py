@@ -99,3 +99,36 @@ def test_german_episode_is_transcribed_in_german(tmp_path: Path, model_cache: Pa
     assert {"guten", "morgen", "podcast", "bienen", "berlin", "warum", "land"} <= words, text
     record = json.loads((folder / "manifest.json").read_text())["stages"]["transcribe"]
     assert record["stats"]["language"] == "de" and record["params"]["model"] == "base"
+
+
+GERMAN_WORDS = frozenset("der die das und ist sind ein eine einen in im mit von den dem auf für zu "
+                         "über bei sich nicht auch wie es sie er wird werden hat haben".split())
+ENGLISH_WORDS = frozenset("the and is are a an of with for to on this that about it its they "
+                          "has have was were".split())
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+@pytest.mark.timeout(1200)  # Whisper base, then the embedded 1.5B model on two cores
+def test_german_episode_gets_a_german_post(tmp_path: Path) -> None:
+    """`recap run` of a German clip with --whisper-model base, offline: `language: de`, and a post
+    whose intro and headings are German, recap's own sentences too."""
+    clip = tmp_path / "bienen-in-der-stadt.wav"
+    subprocess.run([espeak_ng(), "-v", "de", "-s", "150", GERMAN, "-w", str(clip)], check=True)
+    out = tmp_path / "out"
+    proc = run_recap("run", str(clip), "-o", str(out), "--whisper-model", "base",
+                     "--format", "markdown", env={"HF_HUB_OFFLINE": "1"}, timeout=1100)
+    assert proc.returncode == 0, proc.stderr
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    assert json.loads((folder / "transcript.json").read_text())["language"] == "de"
+    notes = json.loads((folder / "notes.json").read_text())
+    assert notes["language"] == "de"
+    post = next((folder / "post").glob("*.md")).read_text(encoding="utf-8")
+    assert "Hier sind meine Notizen zu dieser Folge" in post and "Here are my notes" not in post
+    headings = re.findall(r"^## (.+)$", post, re.MULTILINE)
+    assert headings
+    written = " ".join([notes["intro"], *headings]).lower()
+    found = re.findall(r"\w+", written)
+    german = sum(w in GERMAN_WORDS for w in found)
+    english = sum(w in ENGLISH_WORDS for w in found)
+    assert german >= 3 and german > 2 * english, (notes["intro"], headings)

@@ -501,6 +501,22 @@ def test_the_intro_never_copies_the_transcript(model: Model, episode: Episode) -
     assert "Priya Natarajan" in result.intro
 
 
+def test_the_composed_intro_leaves_out_a_role_that_would_copy_the_opening(
+        model: Model, episode: Episode) -> None:
+    transcript = Transcript.load(episode.transcript_path)
+    model.replies["intro"] = lambda request: ok({"summary": transcript.segments[0].text,
+                                                 "intro": transcript.text, "keywords": []})
+    # The role is the opening's words, right after the name the composed intro also has.
+    model.replies["speakers"] = lambda request: ok({
+        "show": "Field Notes", "host": "",
+        "guests": [{"name": "Priya Natarajan", "role": "who keeps forty beehives on rooftops"}]})
+    result = run_notes(episode, settings_for(model))
+    source = words(transcript.text)
+    assert result.checks["intro_fallback"] is True and "Priya Natarajan" in result.intro
+    assert longest_copied_run(result.intro, source) < 8, result.intro
+    assert longest_copied_run(result.summary, source) < 8, result.summary
+
+
 def test_the_intro_and_notes_are_shown_the_speakers_not_the_opening(model: Model,
                                                                     episode: Episode) -> None:
     run_notes(episode, settings_for(model))

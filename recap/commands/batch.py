@@ -28,6 +28,7 @@ from recap.cli import (
     LLMStructured,
     LLMTimeout,
     OutputOpt,
+    PostLanguageOpt,
     PromptsOpt,
     TemplateOpt,
     TranscriptOpt,
@@ -93,6 +94,7 @@ def batch(
     llm_structured: LLMStructured = None,
     embedded_model: EmbeddedModel = None,
     prompts: PromptsOpt = None,
+    post_language: PostLanguageOpt = None,
     fmt: FormatOpt = "hugo",
     template: TemplateOpt = None,
     wpm: WpmOpt = 200,
@@ -129,7 +131,7 @@ def batch(
     run_options, llm_factory = _run_options(
         stop_after, force, whisper_model, language, vad, fast, device, compute_type,
         llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
-        prompts, fmt, template, wpm, draft)
+        prompts, fmt, template, wpm, draft, post_language)
     run_options.fetch = fetch_options(cookies, cookies_from_browser)
     from dataclasses import replace
 
@@ -165,7 +167,8 @@ def _run_options(stop_after: str, force: bool, whisper_model: str | None, langua
                  llm_base_url: str | None, llm_model: str | None, llm_jobs: int,
                  llm_timeout: float | None, llm_structured: str | None,
                  embedded_model: str | None, prompts: Path | None, fmt: str,
-                 template: Path | None, wpm: int, draft: bool) -> tuple[Any, Any]:
+                 template: Path | None, wpm: int, draft: bool,
+                 post_language: str | None = None) -> tuple[Any, Any]:
     from recap import cli, pipeline
     from recap.episode import STAGES
 
@@ -186,7 +189,7 @@ def _run_options(stop_after: str, force: bool, whisper_model: str | None, langua
         if last >= STAGES.index("notes"):
             from recap.llm import open_llm
 
-            options.notes = cli.notes_options(prompts, settings)
+            options.notes = cli.notes_options(prompts, settings, post_language)
             llm_factory = lambda: open_llm(settings)  # noqa: E731 - a factory, opened lazily
         if last >= STAGES.index("write"):
             options.write = cli.write_options(fmt, template, wpm, force, draft)

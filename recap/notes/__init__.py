@@ -54,7 +54,8 @@ def notes(episode: Episode, options: NotesOptions, llm: LLMClient,
         raise ArtifactError(
             f"{episode.chunks_path} holds no chunks; rebuild it with `recap chunk {episode.root}`"
         )
-    builder = NotesBuilder(episode, options, llm, reporter, total=len(chunks.chunks))
+    builder = NotesBuilder(episode, options, llm, reporter, total=len(chunks.chunks),
+                           language=transcript.language)
     try:
         for chunk in chunks.chunks:
             builder.submit(chunk)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from recap.errors import LLMReplyError
+from recap.languages import instruction
 
 if TYPE_CHECKING:
     from recap.llm import LLMClient, ReplyCache
@@ -26,11 +27,17 @@ class Asker:
     options: NotesOptions
     cache: ReplyCache | None
     calls: dict[str, int] = field(default_factory=dict)
+    language: str = "en"
+    """The language the notes are written in."""
+    source_language: str = "en"
+    """The transcript's language."""
     failed: dict[str, int] = field(default_factory=dict)
     """Calls whose reply was unusable, by prompt (not cached: a rerun asks them again)."""
 
     def render(self, prompt: str, values: dict[str, object]) -> tuple[str, str]:
-        return self.options.load_prompts()[prompt].render(**values)
+        system, user = self.options.load_prompts()[prompt].render(**values)
+        rule = instruction(self.language, self.source_language)
+        return (f"{system}\n\n{rule}" if rule else system), user
 
     def json(self, prompt: str, values: dict[str, object], schema: dict[str, Any],
              max_tokens: int) -> dict[str, Any]:

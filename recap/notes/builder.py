@@ -51,8 +51,11 @@ class NotesBuilder:
     """Builds notes while chunks arrive: `submit` each chunk, then `finish`, and `close` always."""
 
     def __init__(self, episode: Episode, options: NotesOptions, llm: LLMClient,
-                 reporter: Reporter, total: int | None = None):
+                 reporter: Reporter, total: int | None = None, language: str | None = None):
         self.episode = episode
+        self.source_language = language or "en"
+        """The transcript's language as far as it is known when chunks are submitted; `finish`
+        starts again in the right language if the transcript says otherwise."""
         self.options = options
         self.llm = llm
         self.reporter = reporter
@@ -94,6 +97,8 @@ class NotesBuilder:
         if not chunks.chunks:
             raise ArtifactError(f"{self.episode.chunks_path} holds no chunks; rebuild it with "
                                 f"`recap chunk {self.episode.root}`")
+        if (transcript.language or "en") != self.source_language:
+            self._restart_in(transcript.language or "en")
         for chunk in chunks.chunks:
             if self._submitted.get(chunk.index) != chunk:
                 self._forget(chunk.index)
@@ -123,7 +128,8 @@ class NotesBuilder:
 
             self.options.load_prompts()
             self._episode_info()
-            self._asker = Asker(self.llm, self.options, ReplyCache(self.episode.llm_cache_dir))
+            self._asker = Asker(self.llm, self.options, ReplyCache(self.episode.llm_cache_dir),
+                                language=self.language, source_language=self.source_language)
             self._usage_before = self.llm.usage.to_dict()
         if self._pool is None:
             jobs = max(1, self.llm.settings.jobs)
@@ -135,6 +141,31 @@ class NotesBuilder:
         if self._info is None:
             self._info = Info.load(self.episode.info_path, "recap fetch SOURCE")
         return self._info
+
+    @property
+    def language(self) -> str:
+        """The language the notes are written in: the one asked for, else the episode's."""
+        return self.options.language or self.source_language
+
+    @property
+    def translated(self) -> bool:
+        return self.language != self.source_language
+
+    def _restart_in(self, language: str) -> None:
+        """The transcript turned out to be in another language than was assumed while it
+        streamed: every window is asked again (the replies made so far are for nothing)."""
+        log.info("the transcript is in %s, not %s: notes start again", language,
+                 self.source_language)
+        self.source_language = language
+        with self._lock:
+            for _, future in self._windows:
+                future.cancel()
+            self._windows, self._submitted, self._done = [], {}, 0
+            if self._speakers is not None:
+                self._speakers.cancel()
+            self._speakers = None
+        if self._asker is not None:
+            self._asker.language, self._asker.source_language = self.language, language
 
     def _forget(self, chunk_index: int) -> None:
         """Drop the windows of a chunk submitted in another form (it changed since)."""
@@ -176,9 +207,12 @@ class NotesBuilder:
         result.candidates = [Candidate(part, window) for candidate in result.candidates
                              for part in split_note(candidate.text)]
         for candidate in result.candidates:
-            candidate.text = tidy(clean_spoken(candidate.text))
+            if self.language == "en":  # English fillers ("um" is a German word)
+                candidate.text = tidy(clean_spoken(candidate.text))
+            else:
+                candidate.text = candidate.text.strip()
             if self.options.verify:
-                inspect(candidate, names, free)
+                inspect(candidate, names, free, self.language, self.translated)
             else:
                 candidate.segment_ids = [ln.id for ln in window.lines]
         return result
@@ -218,8 +252,9 @@ class NotesBuilder:
         person = speakers.guests[0][0].split()[-1] if speakers.guests else ""
         for candidate in fixable:
             before = candidate.text
-            candidate.text = tidy(third_person(before, person))
-            inspect(candidate, names, free)
+            if self.language == "en":  # the rewrite knows English pronouns only
+                candidate.text = tidy(third_person(before, person))
+            inspect(candidate, names, free, self.language, self.translated)
             if candidate.problems:
                 candidate.text = before
                 stats.drop(candidate, "not fixed")
@@ -243,7 +278,7 @@ class NotesBuilder:
         fields, intro_checks = write_intro(
             asker, self._episode_info(), speakers, titles, highlights, transcript.text,
             clock(duration), names)
-        notes = Notes(topics=topics, **fields)
+        notes = Notes(topics=topics, language=self.language, **fields)
         notes.checks = {
             **stats.report(written, names),
             **title_stats,

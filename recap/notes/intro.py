@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recap.errors import LLMReplyError
+from recap.languages import capitalises_nouns
 from recap.models import Info
 from recap.notes.ask import Asker
 from recap.notes.words import (
@@ -149,13 +150,20 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     source_words = words(transcript_text)
     allowed = [*names, *speakers.names()]
 
+    def unsupported(sentence: str) -> bool:
+        found = check_bullet(sentence, transcript_text, allowed)
+        if found is None:
+            return False  # German capitalises every noun: only its figures can be checked
+        return bool(found.unsupported_figures) or not capitalises_nouns(asker.language)
+
     def keep(text: str, limit: int) -> str:
         kept = []
         for sentence in sentences(one_line(text)):
             copied = longest_copied_run(sentence, source_words)
             if (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
-                    or len(words(sentence)) < 5 or "?" in sentence or first_person(sentence)
-                    or check_bullet(sentence, transcript_text, allowed) is not None):
+                    or len(words(sentence)) < 5 or "?" in sentence
+                    or first_person(sentence, asker.language)
+                    or unsupported(sentence)):
                 checks["intro_sentences_dropped"] += 1
                 continue
             kept.append(sentence)
@@ -164,7 +172,11 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     summary = keep(str(reply.get("summary") or ""), 2)
     intro = keep(str(reply.get("intro") or ""), 3)
     if not intro:
-        intro = plain_intro(info, speakers, section_titles)
+        # The composed intro is English; in another language the post's writer composes its own.
+        intro = plain_intro(info, speakers, section_titles) if asker.language == "en" else ""
+        if longest_copied_run(intro, source_words) >= COPY_LIMIT:
+            # The guest's role is the opening's own words; with the name before it, a copy.
+            intro = plain_intro(info, speakers, section_titles, roles=False)
         checks["intro_fallback"] = True
     if not summary:
         summary = sentences(intro)[0] if intro else ""
@@ -175,12 +187,14 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             "speakers": speakers.names()}, checks
 
 
-def plain_intro(info: Info, speakers: Speakers, section_titles: list[str]) -> str:
+def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
+                roles: bool = True) -> str:
     """An intro composed without the model: who talks, about what."""
     show = speakers.show or info.uploader or "this episode"
     who = ""
     if speakers.guests:
         name, role = speakers.guests[0]
+        role = role if roles else ""
         who = f" {speakers.host or 'the host'} talks with {name}" + (f", {role}," if role else "")
     subjects = [t.lower() if t[:1].isupper() and t[1:2].islower() else t for t in section_titles]
     if len(subjects) > 1:

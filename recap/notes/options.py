@@ -49,6 +49,9 @@ class NotesOptions:
     """Content-word overlap above which two notes say the same thing."""
     max_split_depth: int = 3
     """How often a window whose reply hit the token limit is halved again."""
+    language: str | None = None
+    """The language to write the notes in (ISO 639-1, `--post-language`); None writes them in
+    the episode's own language, as its transcript records it."""
     prompts: dict[str, Prompt] = field(default_factory=dict, repr=False)
     """The loaded prompt files, by name (filled by `create` or on first use)."""
 
@@ -81,4 +84,6 @@ class NotesOptions:
             "verify": self.verify,
             "duplicate_similarity": self.duplicate_similarity,
             "max_split_depth": self.max_split_depth,
+            # Only when chosen: notes made before the option existed stay up to date.
+            **({"post_language": self.language} if self.language else {}),
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from recap.languages import capitalises_nouns
 from recap.notes.windows import Line, Window
 from recap.notes.words import content_stems, first_person, stem, words
 
@@ -120,12 +121,22 @@ def reversed_comparison(text: str, source: str) -> bool:
     return (up and source_down and not source_up) or (down and source_up and not source_down)
 
 
-def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset()) -> None:
-    """Cite the candidate's lines and record its problems (codes, in `candidate.problems`)."""
+def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset(),
+            language: str = "en", translated: bool = False) -> None:
+    """Cite the candidate's lines and record its problems (codes, in `candidate.problems`).
+
+    `language` is the note's; `translated` says the transcript is in another one, so the note's
+    words cannot be found in its lines: support and comparison words are not checked then, and
+    the note cites its whole window (figures and names still are: digits and names do not
+    change with the language)."""
     from recap.faithful import check_bullet
 
     text = candidate.text
-    candidate.segment_ids, candidate.support = cite(text, candidate.window.lines, free)
+    if translated:
+        candidate.segment_ids = [ln.id for ln in candidate.window.lines]
+        candidate.support = 1.0
+    else:
+        candidate.segment_ids, candidate.support = cite(text, candidate.window.lines, free)
     problems: list[str] = []
     if "?" in text:
         problems.append("question")
@@ -137,7 +148,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("fragment")
     elif text[:1].islower() or _CONJUNCTION_START.match(text):
         problems.append("fragment")
-    if first_person(text):
+    if first_person(text, language):
         problems.append("first_person")
     if candidate.support < MIN_SUPPORT:
         problems.append("unsupported")
@@ -145,9 +156,9 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     if found is not None:
         if found.unsupported_figures:
             problems.append("figures")
-        if found.unsupported_names:
+        if found.unsupported_names and not capitalises_nouns(language):
             problems.append("names")
-    if reversed_comparison(text, candidate.source()):
+    if not translated and language == "en" and reversed_comparison(text, candidate.source()):
         problems.append("reversed")
     candidate.problems = problems
 

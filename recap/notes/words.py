@@ -58,9 +58,14 @@ def jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def first_person(text: str) -> list[str]:
-    """The first-person words of `text` outside quotes ("I", "we", "our"...)."""
+def first_person(text: str, language: str = "en") -> list[str]:
+    """The first-person words of `text` outside quotes ("I", "we", "our"...; "ich", "wir"... in
+    another language recap knows; none in one it does not)."""
     bare = _QUOTED.sub(" ", text)
+    if language != "en":
+        from recap.languages import first_person_words
+
+        return first_person_words(bare, language) or []
     found = [m.group(0) for m in _FIRST_PERSON_I.finditer(bare)]
     found += [m.group(0) for m in _FIRST_PERSON.finditer(bare)]
     found += [m.group(0) for m in _US.finditer(bare)]
