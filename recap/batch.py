@@ -1120,12 +1120,3 @@ def run_batch(source: str, entries: Sequence[Entry], output_root: Path, options:
     batch = _Batch(source, entries, output_root, options, run_options, executor,
                    reporter or BatchReporter(), llm_factory)
     return batch.run()
-
-
-def load_batch_file(output_root: Path) -> dict[str, Any] | None:
-    """The last batch.json under `output_root`, if any."""
-    try:
-        data = json.loads((Path(output_root) / BATCH_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None

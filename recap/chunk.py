@@ -9,6 +9,7 @@ from typing import Any
 from recap.episode import Episode, atomic_write_text
 from recap.errors import ConfigError
 from recap.models import Chapter, Chunk, Chunks, Info, Segment, Transcript
+from recap.text.clock import clock
 from recap.tokens import TokenCounter, counter_for
 
 
@@ -116,7 +117,7 @@ class ChunkPacker:
 
     def _split_segment(self, segment: Segment) -> list[Chunk]:
         words = segment.text.split()
-        room = self.budget - self.counter.count(f"[{_clock(segment.end)}] ")
+        room = self.budget - self.counter.count(f"[{clock(segment.end)}] ")
         pieces: list[list[str]] = [[]]
         used = 0
         for word in words:
@@ -138,12 +139,8 @@ class ChunkPacker:
 
 
 def _line(segment: Segment) -> str:
-    return f"[{_clock(segment.start)}] {segment.text.strip()}"
+    return f"[{clock(segment.start)}] {segment.text.strip()}"
 
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def chunk_segments(segments: Iterable[Segment], options: ChunkOptions,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -18,6 +17,7 @@ from typing import Any
 
 from recap import __version__
 from recap.errors import ArtifactError, LockError, OutputError
+from recap.packaged import try_lock
 from recap.youtube import canonical_url
 
 STAGES = ("fetch", "transcribe", "chunk", "notes", "write")
@@ -319,16 +319,16 @@ class Episode:
         except OSError as exc:
             raise OutputError(f"cannot write {lock_path}: {_strerror(exc)}") from None
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            if not try_lock(fd):
+                os.lseek(fd, 0, os.SEEK_SET)
+                holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
                 raise LockError(
                     f"another recap process (pid {holder}) is working on {self.root}; "
                     "wait for it to finish"
                 ) from None
             os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, str(os.getpid()).encode())
             clean_temporaries(self.root)
             yield
         finally:

@@ -29,6 +29,7 @@ from recap.numbers import (
     is_number_word,
     is_unit_word,
 )
+from recap.text.markdown import strip_front_matter
 
 log = logging.getLogger("recap.faithful")
 
@@ -588,7 +589,7 @@ def load_facts(path: Path) -> list[Fact]:
 
 def score_facts(text: str, facts: list[Fact]) -> dict[str, Any]:
     """Fact recall of `text`: which facts occur, compared with numbers and case normalised."""
-    blocks = [canonical_words(block) for block in _blocks(_strip_front_matter(text))]
+    blocks = [canonical_words(block) for block in _blocks(strip_front_matter(text))]
     results: list[dict[str, Any]] = []
     for fact in facts:
         matched = next((p for p in fact.phrasings if _phrasing_found(p, blocks)), None)
@@ -614,14 +615,6 @@ def _blocks(text: str) -> list[str]:
     pieces = re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s|#)", text)
     return [p for p in pieces if p.strip()]
 
-
-def _strip_front_matter(text: str) -> str:
-    for fence in ("---", "+++"):
-        if text.startswith(fence + "\n"):
-            end = text.find("\n" + fence, len(fence))
-            if end != -1:
-                return text[end + len(fence) + 1:]
-    return text
 
 
 def post_text(folder: Path) -> tuple[str, Path]:

@@ -88,15 +88,6 @@ def check_source(source: str) -> str:
     return str(Path(source).expanduser().resolve())
 
 
-def read_title(source: str) -> str:
-    """A cheap title guess for a local file (tags, else the file name)."""
-    path = Path(source)
-    try:
-        tags = media.probe(path)
-    except MediaError:
-        return path.stem
-    return tags.title or _pretty_stem(path)
-
 
 def fetch(
     source: str,

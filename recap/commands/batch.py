@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -38,6 +39,7 @@ from recap.cli import (
     fetch_options,
 )
 from recap.errors import ConfigError, RecapError, unknown_choice
+from recap.text.clock import duration
 
 SourceArg = Annotated[str, typer.Argument(
     help="A playlist, channel or podcast feed URL (anything yt-dlp lists), a folder of media "
@@ -143,7 +145,9 @@ def batch(
     from rich.console import Console
 
     err = Console(stderr=True)
-    with err.status("listing entries...", spinner="dots") if err.is_terminal else _Quiet():
+    listing_status = (err.status("listing entries...", spinner="dots") if err.is_terminal
+                      else contextlib.nullcontext())
+    with listing_status:
         listing = batch_lib.expand(source, None if (since or match) else limit,
                                    run_options.fetch.cookies)
     selection = batch_lib.select(listing.entries, limit, since_date, match)
@@ -196,25 +200,8 @@ def _run_options(stop_after: str, force: bool, whisper_model: str | None, langua
     return options, llm_factory
 
 
-class _Quiet:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
 
 # ---------------------------------------------------------------- the plan
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    s = int(round(seconds))
-    if s >= 3600:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m {s % 60:02d}s"
-    return f"{s}s"
 
 
 def _print_plan(listing: Any, selection: Any, output: Path, run_options: Any) -> None:
@@ -237,14 +224,14 @@ def _print_plan(listing: Any, selection: Any, output: Path, run_options: Any) ->
         table.add_column(column, overflow="fold")
     for n, item in enumerate(plan.items, 1):
         table.add_row(str(n), Text(item.entry.title or item.entry.source),
-                      item.entry.upload_date or "-", _clock(item.duration), item.todo,
+                      item.entry.upload_date or "-", duration(item.duration), item.todo,
                       Text(item.folder or "-"))
     console.print(table)
     for note in plan.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
     todo = sum(1 for i in plan.items if i.todo != "done")
     lines = [f"entries: {len(plan.items)} ({todo} to do, {len(plan.items) - todo} up to date)"]
-    known = _clock(plan.total_seconds) if plan.items and plan.unknown_durations < len(
+    known = duration(plan.total_seconds) if plan.items and plan.unknown_durations < len(
         plan.items) else "unknown"
     if plan.unknown_durations:
         known += f" (+ {plan.unknown_durations} of unknown length until downloaded)"
@@ -252,8 +239,8 @@ def _print_plan(listing: Any, selection: Any, output: Path, run_options: Any) ->
     if transcribing:
         if plan.transcribe_wall_seconds is not None:
             lines.append(
-                f"transcription: about {_clock(plan.transcribe_wall_seconds)} for "
-                f"{_clock(plan.transcribe_seconds_todo)} of audio at {plan.speed:g}x real time "
+                f"transcription: about {duration(plan.transcribe_wall_seconds)} for "
+                f"{duration(plan.transcribe_seconds_todo)} of audio at {plan.speed:g}x real time "
                 f"(measured on this machine, {run_options.transcribe.model} "
                 f"{run_options.transcribe.compute_type}, one episode at a time)")
         else:
@@ -262,7 +249,7 @@ def _print_plan(listing: Any, selection: Any, output: Path, run_options: Any) ->
     if plan.notes_seconds is not None:
         where = ("measured on this machine" if plan.notes_measured
                  else "not measured here yet: recap records it after its first notes run")
-        lines.append(f"notes: about {_clock(plan.notes_seconds)} with the embedded model "
+        lines.append(f"notes: about {duration(plan.notes_seconds)} with the embedded model "
                      f"({plan.notes_x_audio:.2f}x the audio, {where})")
     if plan.llm_model is not None or plan.prompt_tokens:
         tokens = (f"LLM: about {plan.prompt_tokens:,} prompt + {plan.completion_tokens:,} "
@@ -355,7 +342,7 @@ class BatchConsoleReporter(BatchReporter):
         title = (f"{counts['done'] + counts['skipped'] + counts['failed']}/{len(records)} "
                  f"episodes · {counts['done']} done · {counts['skipped']} up to date · "
                  f"{counts['failed']} failed · {counts['running']} running · "
-                 f"{_clock(time.monotonic() - self._started)}")
+                 f"{duration(time.monotonic() - self._started)}")
         table = Table(title=title, title_justify="left", expand=False)
         table.add_column("#", justify="right")
         table.add_column("episode", max_width=60, no_wrap=True)
@@ -371,7 +358,7 @@ class BatchConsoleReporter(BatchReporter):
                 shown = f"{min(known[1] / known[2], 1.0):.0%}"
             began = since.get(record.index)
             table.add_row(str(record.index), Text(record.title or record.url), stage, shown,
-                          _clock(time.monotonic() - began) if began else "")
+                          duration(time.monotonic() - began) if began else "")
         if len(running) > 20:
             table.add_row("", f"... and {len(running) - 20} more", "", "", "")
         return table

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from recap.text.clock import timestamp
+
 EpisodeArg = Annotated[Path, typer.Argument(help="An episode folder (output/<slug>).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 
@@ -86,7 +88,7 @@ def format_report(report: dict[str, Any]) -> str:
     for index in cov["uncovered_chunks"]:
         chunk = next(c for c in cov["chunks"] if c["index"] == index)
         missing = ", ".join([*chunk["missing_figures"], *chunk["missing_names"]][:6])
-        row("not in notes", f"chunk {index} ({_clock(chunk['start'])}-{_clock(chunk['end'])}): "
+        row("not in notes", f"chunk {index} ({timestamp(chunk['start'])}-{timestamp(chunk['end'])}): "
             f"{missing}")
     row("reading time", _reading_line(report))
     recheck = report["recheck"]
@@ -98,7 +100,7 @@ def format_report(report: dict[str, Any]) -> str:
         row("re-check", f"{len(recheck['unsupported'])} of {recheck['bullets']} bullets not "
             "supported by the transcript:")
         for item in recheck["unsupported"]:
-            lines.append(f"    - [{_clock(item['start'])}] {item['text']}")
+            lines.append(f"    - [{timestamp(item['start'])}] {item['text']}")
             lines.append(f"      {item['problem']}")
     return "\n".join(lines)
 
@@ -132,12 +134,6 @@ def _reading_line(report: dict[str, Any]) -> str:
 def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
-
-def _clock(seconds: float) -> str:
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def format_eval(result: dict[str, Any]) -> str:

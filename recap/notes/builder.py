@@ -29,8 +29,9 @@ from recap.notes.rewrite import clean_spoken, third_person
 from recap.notes.sections import section_count, split_sections, title_sections
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window, chunk_lines, make_windows
-from recap.notes.words import clock, stem, words
+from recap.notes.words import stem, words
 from recap.progress import Reporter
+from recap.text.clock import clock
 
 if TYPE_CHECKING:
     from recap.llm import LLMClient

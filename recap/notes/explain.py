@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from recap.episode import Episode
 from recap.models import Notes, Transcript
-from recap.notes.words import clock
+from recap.text.clock import clock
 
 
 def explain(episode: Episode) -> str:

@@ -113,8 +113,3 @@ def unique_strings(values: object, limit: int) -> list[str]:
         if text and text.lower() not in out:
             out[text.lower()] = text
     return list(out.values())[:limit]
-
-
-def clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"

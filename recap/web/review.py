@@ -11,6 +11,7 @@ from typing import Any
 
 from recap.episode import Episode
 from recap.errors import RecapError
+from recap.text.markdown import strip_front_matter
 
 
 @dataclass
@@ -134,7 +135,7 @@ def render_post(markdown: str, notes: Any, slug: str) -> str:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    tokens = md.parse(_strip_front_matter(markdown))
+    tokens = md.parse(strip_front_matter(markdown))
     sections = _sections(notes)
     section = -1
     item_in_section = 0
@@ -199,12 +200,3 @@ def _match(bullets: list[Any], position: int, text: str) -> Any:
         return bullets[position]
     best = max(bullets, key=similarity, default=None)
     return best if best is not None and similarity(best) >= 0.6 else None
-
-
-def _strip_front_matter(text: str) -> str:
-    for fence in ("---", "+++"):
-        if text.startswith(fence + "\n"):
-            end = text.find("\n" + fence + "\n", len(fence))
-            if end != -1:
-                return text[end + len(fence) + 2:]
-    return text
