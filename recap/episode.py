@@ -119,6 +119,24 @@ def unique_episode_dir(root: Path, title: str, source: str) -> Path:
     raise OutputError(f"too many episodes named {base!r} in {root}")
 
 
+@contextlib.contextmanager
+def source_claim(root: Path, source: str) -> Iterator[None]:
+    """Hold the right to find or make the folder of `source` under `root`: a second recap
+    started on the same source at the same moment waits here, then finds the first one's folder
+    instead of making `slug-2` beside it. Other sources are not held up (one lock per source,
+    in `root/.recap/claims/`)."""
+    from recap.packaged import waiting_lock
+
+    claims = Path(root) / ".recap" / "claims"
+    try:
+        claims.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {claims}: {_strerror(exc)}") from None
+    name = hashlib.sha256(source.encode("utf-8")).hexdigest()[:24]
+    with waiting_lock(claims / f"{name}.lock"):
+        yield
+
+
 def find_episode_dir(root: Path, source: str) -> Path | None:
     """An existing folder under `root` that was fetched from `source`."""
     if not root.is_dir():

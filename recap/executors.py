@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("recap.executors")
 
-KILL_WORKER_ENV = "RECAP_TEST_KILL_WORKER"
-"""Fault injection for tests only: a file path. The first transcription task that manages to
-create that file kills its own worker process (os._exit), as a crash or an OOM kill would."""
-
 TRANSCRIBE_RESOURCE = "transcribe"
 """The Dask worker resource a transcription task asks for (`--resources transcribe=1`)."""
 
@@ -60,7 +56,6 @@ def transcribe_job(job: TranscriptionJob) -> dict[str, Any]:
     """
     from recap.transcribe import iter_segments
 
-    _maybe_kill_worker_for_test()
     with _audio_file(job) as path:
         language: dict[str, str] = {}
         segments = list(iter_segments(path, job.options, job.duration, None, language))
@@ -85,17 +80,9 @@ def _audio_file(job: TranscriptionJob) -> Any:
         yield path
 
 
-def _maybe_kill_worker_for_test() -> None:
-    marker = os.environ.get(KILL_WORKER_ENV)
-    if not marker:
-        return
-    try:
-        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        return
-    os.write(fd, str(os.getpid()).encode())
-    os.close(fd)
-    os._exit(1)
+
+Task = Callable[[TranscriptionJob], dict[str, Any]]
+"""What a worker runs for a job: `transcribe_job`, or a test's stand-in (a worker that dies)."""
 
 
 class Executor(Protocol):
@@ -130,13 +117,15 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, jobs: int = 1, attempts: int = 3) -> None:
+    def __init__(self, jobs: int = 1, attempts: int = 3, task: Task = transcribe_job) -> None:
         if jobs < 1:
             raise ConfigError(f"--transcribe-jobs must be at least 1 (got {jobs})")
         if attempts < 1:
             raise ConfigError(f"worker attempts must be at least 1 (got {attempts})")
         self.jobs = jobs
         self.attempts = attempts
+        self.task = task
+        """The function each job runs in a worker (picklable: module-level, or a partial)."""
         self.rebuilds = 0
         """How many times a broken pool was replaced (for tests and the summary)."""
         self._pool: Any = None
@@ -178,7 +167,7 @@ class LocalExecutor:
         for attempt in range(1, self.attempts + 1):
             pool = self._current_pool()
             try:
-                return Transcript.from_dict(pool.submit(transcribe_job, job).result())
+                return Transcript.from_dict(pool.submit(self.task, job).result())
             except BrokenProcessPool:
                 log.warning("transcription worker died on %s (attempt %d of %d)", job.label,
                             attempt, self.attempts)
@@ -223,12 +212,14 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, address: str | None = None, jobs: int | None = None,
-                 connect_timeout: float = 30.0, attempts: int = 3) -> None:
+                 connect_timeout: float = 30.0, attempts: int = 3,
+                 task: Task = transcribe_job) -> None:
         if jobs is not None and jobs < 1:
             raise ConfigError(f"--transcribe-jobs must be at least 1 (got {jobs})")
         self.address = address
         self.jobs = jobs
         self.attempts = max(1, attempts)
+        self.task = task
         self.resubmits = 0
         """Jobs sent again after their worker died (for tests and logs)."""
         self.connect_timeout = connect_timeout
@@ -297,7 +288,8 @@ class DaskExecutor:
         shipped = replace(job, audio_bytes=None)
         for attempt in range(1, self.attempts + 1):
             audio = self.client.scatter(job.audio_bytes, hash=False)
-            future = self.client.submit(_transcribe_remote, shipped, audio, pure=False,
+            future = self.client.submit(_transcribe_remote, shipped, audio, self.task,
+                                        pure=False,
                                         resources={TRANSCRIBE_RESOURCE: 1},
                                         key=f"transcribe-{job.label}-{os.urandom(4).hex()}")
             try:
@@ -323,9 +315,10 @@ class DaskExecutor:
         self.__exit__()
 
 
-def _transcribe_remote(job: TranscriptionJob, audio: bytes) -> dict[str, Any]:
+def _transcribe_remote(job: TranscriptionJob, audio: bytes,
+                       task: Task = transcribe_job) -> dict[str, Any]:
     """The Dask task: the audio arrives as a separate (scattered) argument."""
-    return transcribe_job(replace(job, audio_bytes=audio))
+    return task(replace(job, audio_bytes=audio))
 
 
 def _accepts_n_workers(client: Any) -> bool:

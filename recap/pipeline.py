@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from recap.chunk import ChunkOptions, ChunkPacker
-from recap.episode import STAGES, Episode, StageRecord, find_episode_dir, fingerprint_files, now_iso
+from recap.episode import (
+    STAGES,
+    Episode,
+    StageRecord,
+    find_episode_dir,
+    fingerprint_files,
+    now_iso,
+    source_claim,
+)
 from recap.errors import RecapError
 from recap.fetch import FetchOptions, is_url, normalise_source
 from recap.models import Chunk, Chunks, Info, Segment, Transcript
@@ -216,23 +224,28 @@ def run(source: str, output_root: Path, options: RunOptions | None = None,
     reporter = reporter or Reporter()
     output_root = Path(output_root)
     source = normalise_source(source)
-    existing = locate_episode(source, output_root)
     outcome: dict[str, str] = {}
     fetch_params = {"source": source, "audio_only": options.fetch.audio_only}
-    if existing is not None:
-        with existing.lock():
-            state = stage_state(existing, "fetch", fetch_params)
-            if state != "done" or (options.force and is_url(source)):
-                _do_fetch(source, output_root, options, reporter, existing.root)
-                outcome["fetch"] = "done"
-            else:
-                outcome["fetch"] = "skipped"
-                reporter.stage_finished("fetch", "skipped")
-            return _run_rest(existing, options, reporter, llm_factory, outcome)
-    episode = _do_fetch(source, output_root, options, reporter, None)
-    outcome["fetch"] = "done"
-    with episode.lock():
-        return _run_rest(episode, options, reporter, llm_factory, outcome)
+    with contextlib.ExitStack() as held:
+        # Finding or making the folder is one step per source: two runs started together on one
+        # source share one folder (the second waits for the first's fetch, then finds it).
+        with source_claim(output_root, source):
+            existing = locate_episode(source, output_root)
+            if existing is None:
+                episode = _do_fetch(source, output_root, options, reporter, None)
+                held.enter_context(episode.lock())  # before the claim goes: ours to finish
+        if existing is None:
+            outcome["fetch"] = "done"
+            return _run_rest(episode, options, reporter, llm_factory, outcome)
+    with existing.lock():
+        state = stage_state(existing, "fetch", fetch_params)
+        if state != "done" or (options.force and is_url(source)):
+            _do_fetch(source, output_root, options, reporter, existing.root)
+            outcome["fetch"] = "done"
+        else:
+            outcome["fetch"] = "skipped"
+            reporter.stage_finished("fetch", "skipped")
+        return _run_rest(existing, options, reporter, llm_factory, outcome)
 
 
 def _do_fetch(source: str, output_root: Path, options: RunOptions, reporter: Reporter,

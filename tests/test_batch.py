@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,12 @@ from recap import batch
 from recap.chunk import ChunkOptions
 from recap.episode import STAGES, Episode
 from recap.errors import ConfigError, InputError, WorkerError
-from recap.executors import KILL_WORKER_ENV, LocalExecutor, TranscriptionJob, create_executor
+from recap.executors import LocalExecutor, TranscriptionJob, create_executor
 from recap.models import Info, Transcript
 from recap.pipeline import RunOptions
 from recap.transcribe import TranscribeOptions
 from tests.conftest import DATA, SAMPLE, run_recap
+from tests.faults import dying_job
 from tests.servers import FeedItem, StaticServer, cut_clip, write_feed
 
 
@@ -218,7 +220,7 @@ def test_one_episode_without_speech_fails_alone(site: StaticServer, tmp_path: Pa
     assert outcome["Silence"].stage == "transcribe"
     assert outcome["JFK"].status == "done", outcome
     assert [r.title for r in result.failed] == ["Silence"]
-    failed = Episode(tmp_path / "out" / outcome["Silence"].folder).stage_record("transcribe")
+    failed = Episode(tmp_path / "out" / str(outcome["Silence"].folder)).stage_record("transcribe")
     assert failed is not None and failed.status == "failed"
 
 
@@ -271,21 +273,18 @@ def _job(audio: Path) -> TranscriptionJob:
                             suffix=audio.suffix, duration=11.0)
 
 
-def test_pool_is_rebuilt_when_a_worker_dies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            media_dir: Path) -> None:
+def test_pool_is_rebuilt_when_a_worker_dies(tmp_path: Path, media_dir: Path) -> None:
     marker = tmp_path / "killed"
-    monkeypatch.setenv(KILL_WORKER_ENV, str(marker))
-    with LocalExecutor(jobs=1, attempts=2) as executor:
+    with LocalExecutor(jobs=1, attempts=2, task=partial(dying_job, str(marker))) as executor:
         transcript = executor.transcribe(_job(media_dir / "jfk.wav"))
     assert marker.exists()  # the first attempt's worker process did die
     assert executor.rebuilds == 1
     assert "country" in transcript.text.lower()
 
 
-def test_worker_deaths_past_the_limit_fail_the_episode(tmp_path: Path, media_dir: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KILL_WORKER_ENV, str(tmp_path / "killed"))
-    with LocalExecutor(jobs=1, attempts=1) as executor, \
+def test_worker_deaths_past_the_limit_fail_the_episode(tmp_path: Path, media_dir: Path) -> None:
+    task = partial(dying_job, str(tmp_path / "killed"))
+    with LocalExecutor(jobs=1, attempts=1, task=task) as executor, \
             pytest.raises(WorkerError, match="died 1 times on jfk"):
         executor.transcribe(_job(media_dir / "jfk.wav"))
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,15 @@ import pytest
 from recap import batch
 from recap.episode import Episode
 from recap.errors import ConfigError
-from recap.executors import KILL_WORKER_ENV, TRANSCRIBE_RESOURCE, DaskExecutor
+from recap.executors import TRANSCRIBE_RESOURCE, DaskExecutor
 from recap.models import Transcript
 from recap.pipeline import RunOptions
+from tests import faults
 from tests.conftest import DATA, SAMPLE, run_recap
 from tests.servers import FeedItem, StaticServer, cut_clip, write_feed
 
 distributed = pytest.importorskip("distributed")
+cloudpickle = pytest.importorskip("cloudpickle")
 
 pytestmark = [pytest.mark.dask, pytest.mark.slow]
 
@@ -45,7 +48,6 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[s
     """Two worker processes with the transcribe resource; the first transcription task to run
     kills its own worker (as an OOM kill would) and the scheduler must retry it elsewhere."""
     marker = tmp_path / "worker-killed"
-    monkeypatch.setenv(KILL_WORKER_ENV, str(marker))  # inherited by the worker processes
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   resources={TRANSCRIBE_RESOURCE: 1},
                                   dashboard_address=None) as local:
@@ -62,8 +64,10 @@ def test_batch_survives_a_worker_killed_mid_task(site: StaticServer, tmp_path: P
     listing = batch.expand(f"{site.url}/feed.xml")
     out = tmp_path / "out"
     # Episodes are transcribed on the workers from the bytes the client sends; the client
-    # writes the folders (the workers never see `out`).
-    with DaskExecutor(address) as executor:
+    # writes the folders (the workers never see `out`). The task kills the worker that first
+    # runs it; the workers get it by value, as they would not import the tests.
+    cloudpickle.register_pickle_by_value(faults)
+    with DaskExecutor(address, task=partial(faults.dying_job, str(marker))) as executor:
         assert executor.slots == 2
         result = batch.run_batch(listing.source, listing.entries, out, batch.BatchOptions(),
                                  RunOptions(stop_after="chunk"), executor)
