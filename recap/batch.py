@@ -39,6 +39,7 @@ from recap.episode import (
     atomic_write_json,
     find_episode_dir,
     now_iso,
+    pid_lock,
     slugify,
 )
 from recap.errors import ConfigError, FetchError, InputError, RecapError
@@ -839,7 +840,14 @@ class _Batch:
     # ---------------------------------------------------------- running
 
     def run(self) -> BatchResult:
+        """Run the batch; one batch at a time per output folder (a second gets a LockError)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        with pid_lock(self.root / ".recap" / "batch.lock",
+                      lambda pid: f"another recap batch (pid {pid}) is running in {self.root}; "
+                                  "wait for it to finish, or give this one another -o folder"):
+            return self._run()
+
+    def _run(self) -> BatchResult:
         self._save()
         self.reporter.batch_started(self.records)
         if not self.entries:

@@ -10,7 +10,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -330,27 +330,33 @@ class Episode:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold an exclusive lock on the folder; a second process gets a clear LockError."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        lock_path = self.root / ".recap.lock"
-        try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(f"cannot write {lock_path}: {_strerror(exc)}") from None
-        try:
-            if not try_lock(fd):
-                os.lseek(fd, 0, os.SEEK_SET)
-                holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-                raise LockError(
-                    f"another recap process (pid {holder}) is working on {self.root}; "
-                    "wait for it to finish"
-                ) from None
-            os.ftruncate(fd, 0)
-            os.lseek(fd, 0, os.SEEK_SET)
-            os.write(fd, str(os.getpid()).encode())
+        with pid_lock(self.root / ".recap.lock",
+                      lambda pid: f"another recap process (pid {pid}) is working on {self.root}; "
+                                  "wait for it to finish"):
             clean_temporaries(self.root)
             yield
-        finally:
-            os.close(fd)
+
+
+@contextlib.contextmanager
+def pid_lock(lock_path: Path, busy: Callable[[str], str]) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` (this process's pid written in it); when another
+    process holds it, a LockError with `busy(its pid)`, at once."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(f"cannot write {lock_path}: {_strerror(exc)}") from None
+    try:
+        if not try_lock(fd):
+            os.lseek(fd, 0, os.SEEK_SET)
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+            raise LockError(busy(holder)) from None
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
 
 
 def now_iso() -> str:

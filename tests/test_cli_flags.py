@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import frontmatter
@@ -133,3 +134,37 @@ def test_two_runs_of_one_source_at_once_make_one_folder(tmp_path: Path) -> None:
         assert code == 0 or ("another recap process" in stderr and "Traceback" not in stderr)
     assert 0 in codes
     assert Episode(out / "jfk").stage_record("fetch").status == "done"  # type: ignore[union-attr]
+
+
+def test_a_second_batch_on_the_same_folder_is_refused_in_one_line(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("one", "two", "three"):
+        shutil.copy(DATA / "jfk.wav", site / f"{name}.wav")
+    out = tmp_path / "out"
+    lock = out / ".recap" / "batch.lock"
+    with StaticServer(site) as server:
+        feed = write_feed(site / "feed.xml", server.url, [
+            FeedItem(name.title(), f"{name}.wav", f"2024-05-0{n}", 11, mime="audio/wav")
+            for n, name in enumerate(("one", "two", "three"), 1)])
+        first = subprocess.Popen([sys.executable, "-m", "recap", "batch", feed, "-o", str(out),
+                                  "--stop-after", "transcribe"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not (lock.is_file() and lock.read_text().strip()):  # the first one holds it
+                assert first.poll() is None, first.communicate()
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            second = run_recap("batch", feed, "-o", str(out), "--stop-after", "transcribe")
+            _, first_err = first.communicate(timeout=300)
+        finally:
+            if first.poll() is None:
+                first.kill()
+    assert second.returncode != 0
+    assert f"another recap batch (pid {first.pid}) is running in {out}" in second.stderr
+    assert second.stderr.strip().count("\n") == 0 and "Traceback" not in second.stderr
+    assert first.returncode == 0, first_err
+    statuses = {e["title"]: e["status"] for e in json.loads((out / "batch.json").read_text())[
+        "entries"]}
+    assert statuses == {"One": "done", "Two": "done", "Three": "done"}
