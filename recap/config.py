@@ -34,8 +34,11 @@ def config_file_path() -> Path | None:
             raise ConfigError(f"config file {path} (from RECAP_CONFIG) does not exist")
         return path
     for candidate in (Path("recap.toml"), Path.home() / ".config" / "recap" / "config.toml"):
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a folder this user may not look into holds no config of theirs
+            continue
     return None
 
 

@@ -131,7 +131,8 @@ def source_claim(root: Path, source: str) -> Iterator[None]:
     try:
         claims.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot write {claims}: {_strerror(exc)}") from None
+        where = root if not claims.parent.is_dir() else claims
+        raise OutputError(f"cannot write {where}: {_strerror(exc)}") from None
     name = hashlib.sha256(source.encode("utf-8")).hexdigest()[:24]
     with waiting_lock(claims / f"{name}.lock"):
         yield

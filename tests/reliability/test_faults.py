@@ -249,3 +249,88 @@ def test_full_disk_fails_the_stage_and_a_rerun_resumes(jfk_episode: Path,
         assert again.returncode == 0, again.stderr
         assert json.loads((episode / "chunks.json").read_text())["chunks"]
         assert stage_status(episode, "chunk") == "done"
+
+
+def test_full_disk_during_notes_and_write_loses_nothing(jfk_episode: Path, tmp_path: Path,
+                                                        env: dict[str, str]) -> None:
+    """The notes' reply cache and notes.json, then the post, each on a disk with no byte left."""
+    with tiny_disk(tmp_path / "disk", "1m") as disk, fake_openai() as server:
+        fake_model(server)
+        episode = copy_episode(jfk_episode, disk / "out")
+        before = snapshot(episode)
+        filler = fill(disk)
+        proc = recap("notes", str(episode), *llm_args(server), env=env)
+        assert_error(proc, "no space left on device")
+        assert not (episode / "notes.json").exists() and snapshot(episode) == before
+        assert stage_status(episode, "notes") in ("failed", None)
+        assert_nothing_half_written(disk)
+
+        filler.unlink()
+        again = recap("notes", str(episode), *llm_args(server), env=env)
+        assert again.returncode == 0, again.stderr
+        notes = (episode / "notes.json").read_bytes()
+
+        filler = fill(disk)
+        proc = recap("write", str(episode), "--format", "markdown", env=env)
+        assert_error(proc, "no space left on device")
+        assert not list((episode / "post").glob("*.md")) if (episode / "post").exists() else True
+        assert (episode / "notes.json").read_bytes() == notes
+        assert_nothing_half_written(disk)
+
+        filler.unlink()
+        written = recap("write", str(episode), "--format", "markdown", env=env)
+        assert written.returncode == 0, written.stderr
+        assert stage_status(episode, "write") == "done"
+
+
+# ---------------------------------------------------------------- permissions, as a user
+
+def as_nobody(home: Path) -> list[str]:
+    """The command prefix that runs recap as the unprivileged user `nobody` (root drops to it:
+    as root, no permission is ever denied)."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run recap as an unprivileged user")
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o777)
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+
+
+def test_permission_denied_on_the_folders_recap_writes(jfk_episode: Path) -> None:
+    import os
+    import sys
+    import tempfile
+
+    # Under /tmp, not pytest's tmp_path: that one is private to root, nobody could not enter it.
+    root = Path(tempfile.mkdtemp(prefix="recap-perm-"))
+    try:
+        root.chmod(0o755)
+        prefix = as_nobody(root / "home")
+        env = {**os.environ, "HOME": str(root / "home")}
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([*prefix, sys.executable, "-m", "recap", *args], env=env,
+                                  capture_output=True, text=True, timeout=300)
+
+        readonly = root / "readonly"  # root's, 755: nobody may read but not write
+        readonly.mkdir()
+        proc = run("fetch", str(DATA / "jfk.wav"), "-o", str(readonly / "out"))
+        assert_error(proc, f"cannot write {readonly / 'out'}", "permission denied")
+        assert not (readonly / "out").exists()
+
+        # An episode folder of root's: a stage that must write into it says so and loses nothing.
+        episode = copy_episode(jfk_episode, root / "out")
+        for path in [root / "out", episode, *episode.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (episode / "chunks.json").unlink()
+        before = {p.name: p.read_bytes() for p in episode.glob("*.json")}
+        proc = run("chunk", str(episode))
+        assert_error(proc, "permission denied")
+        assert {p.name: p.read_bytes() for p in episode.glob("*.json")} == before
+        assert not (episode / "chunks.json").exists()
+    finally:
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
