@@ -230,8 +230,8 @@ def _expand_url(url: str, limit: int | None, depth: int = 0,
                 cookies: Cookies | None = None) -> tuple[str, list[Entry]]:
     import yt_dlp
 
-    from recap.fetch import clean_ytdlp_error
     from recap.sources import feeds
+    from recap.youtube import clean_ytdlp_error
 
     if not feeds.is_site_url(url):
         feed = feeds.read_feed(url, cookies=cookies)

@@ -22,13 +22,13 @@ from recap.errors import FetchError, InputError, MediaError, OutputError, RecapE
 from recap.models import Chapter, Info
 from recap.sources import extras
 from recap.sources.htmltext import html_to_text
+from recap.youtube import clean_ytdlp_error
 
 log = logging.getLogger("recap.fetch")
 
 ProgressFn = Callable[[float, float | None], None]
 """progress(done_bytes, total_bytes_or_None)."""
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -389,25 +389,3 @@ def _iso_date(value: str | None) -> str | None:
     if len(digits) == 4:
         return f"{digits}-01-01"
     return None
-
-
-def clean_ytdlp_error(message: str, url: str, cookies_given: bool = False) -> str:
-    """One readable line from a yt-dlp error: what a refusal means and what to do when it is
-    one we know (see `recap.youtube.advice`), else yt-dlp's first line."""
-    text = _ANSI.sub("", message).strip()
-    advice = youtube.advice(text, cookies_given)
-    if advice:
-        return f"cannot fetch {url}: {advice}"
-    text = re.sub(r"^ERROR:\s*", "", text)
-    text = re.sub(r"^\[[\w:]+\]\s*(\S+:\s*)?", "", text)
-    text = text.split(" (caused by", 1)[0]
-    text = text.splitlines()[0] if text else "download failed"
-    text = re.sub(r";\s*please report this issue.*$", "", text, flags=re.I)
-    low = text.lower()
-    if "unsupported url" in low:
-        return f"no media found at {url} (unsupported URL or a page without audio/video)"
-    if "http error 404" in low:
-        return f"{url} was not found (HTTP 404)"
-    if "file:// urls are disabled" in low:
-        return f"{url} points at a local file (file://); recap never follows those from a page"
-    return f"cannot fetch {url}: {text}"

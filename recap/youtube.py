@@ -130,3 +130,27 @@ def _detail(text: str) -> str:
 def _countries(text: str) -> str:
     found = re.search(r"This video is available in ([^.\n]+)", text)
     return f" (it is available in {found.group(1).strip()})" if found else ""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+def clean_ytdlp_error(message: str, url: str, cookies_given: bool = False) -> str:
+    """One readable line from a yt-dlp error: what a refusal means and what to do when it is
+    one we know (see `recap.youtube.advice`), else yt-dlp's first line."""
+    text = _ANSI.sub("", message).strip()
+    said = advice(text, cookies_given)
+    if said:
+        return f"cannot fetch {url}: {said}"
+    text = re.sub(r"^ERROR:\s*", "", text)
+    text = re.sub(r"^\[[\w:]+\]\s*(\S+:\s*)?", "", text)
+    text = text.split(" (caused by", 1)[0]
+    text = text.splitlines()[0] if text else "download failed"
+    text = re.sub(r";\s*please report this issue.*$", "", text, flags=re.I)
+    low = text.lower()
+    if "unsupported url" in low:
+        return f"no media found at {url} (unsupported URL or a page without audio/video)"
+    if "http error 404" in low:
+        return f"{url} was not found (HTTP 404)"
+    if "file:// urls are disabled" in low:
+        return f"{url} points at a local file (file://); recap never follows those from a page"
+    return f"cannot fetch {url}: {text}"

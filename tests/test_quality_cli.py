@@ -41,7 +41,7 @@ Here are my notes - 1 minute reading instead of 2 minutes, a `2x` saving for you
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
     from recap.cli import app as recap_app
-    from recap.commands import register_all
+    from recap.cli import register_all
 
     if not any(c.name == "check" for c in recap_app.registered_commands):
         register_all(recap_app)

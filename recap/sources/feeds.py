@@ -132,7 +132,7 @@ def download(url: str, socket_timeout: float = 30.0, limit: int = MAX_FEED_BYTES
     `limit` bytes; None when `sniff` rejects its first 4 KB."""
     import yt_dlp
 
-    from recap.fetch import clean_ytdlp_error
+    from recap.youtube import clean_ytdlp_error
 
     opts = {"quiet": True, "no_warnings": True, "socket_timeout": socket_timeout,
             "enable_file_urls": False, "logger": _QuietLogger(),

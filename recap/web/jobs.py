@@ -43,16 +43,22 @@ class Settings:
 
     def run_options(self, stop_after: str = "write") -> tuple[Any, Any]:
         """(RunOptions, LLM factory) resolved exactly as `recap run` resolves its flags."""
-        from recap import cli, pipeline
+        from recap import pipeline
+        from recap import settings as resolve
+        from recap.config import Config
         from recap.llm import open_llm
 
-        llm = cli.llm_settings(self.llm_base_url, self.llm_model, None, None, None, None)
+        config = Config.load()
+        llm = resolve.llm_settings(self.llm_base_url, self.llm_model, None, None, None, None,
+                                   config)
+        template = Path(self.template) if self.template else None
         options = pipeline.RunOptions(
-            transcribe=cli.whisper_options(self.whisper_model, None, True, False, "cpu", "int8"),
-            chunk=cli.chunk_options(llm),
-            notes=cli.notes_options(Path(self.prompts) if self.prompts else None, llm),
-            write=cli.write_options(self.format, Path(self.template) if self.template else None,
-                                    200, False, True),
+            transcribe=resolve.whisper_options(self.whisper_model, None, True, False, "cpu",
+                                               "int8", config=config),
+            chunk=resolve.chunk_options(llm),
+            notes=resolve.notes_options(Path(self.prompts) if self.prompts else None, llm,
+                                        config=config),
+            write=resolve.write_options(self.format, template, 200, False, True),
             llm=llm, stop_after=stop_after)
         return options, lambda: open_llm(llm)
 

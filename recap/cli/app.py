@@ -1,4 +1,4 @@
-"""The `recap` command: parses options, resolves defaults and calls the library."""
+"""The `recap` app: the per-episode commands and the entry point (errors become one line)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,42 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from recap.errors import ConfigError, RecapError, unknown_choice
+from recap.cli.options import (
+    ComputeOpt,
+    CookiesBrowserOpt,
+    CookiesOpt,
+    DeviceOpt,
+    DraftOpt,
+    EmbeddedModel,
+    EpisodeArg,
+    FastOpt,
+    ForceOpt,
+    FormatOpt,
+    LanguageOpt,
+    LLMBaseUrl,
+    LLMJobs,
+    LLMModel,
+    LLMStructured,
+    LLMTimeout,
+    OutputOpt,
+    PostLanguageOpt,
+    PromptsOpt,
+    TemplateOpt,
+    TranscriptOpt,
+    VadOpt,
+    WhisperModel,
+    WpmOpt,
+)
+from recap.config import Config
+from recap.errors import RecapError, unknown_choice
+from recap.settings import (
+    chunk_options,
+    fetch_options,
+    llm_settings,
+    notes_options,
+    whisper_options,
+    write_options,
+)
 
 app = typer.Typer(
     name="recap",
@@ -25,132 +60,6 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Folder holding episode folders.")]
-EpisodeArg = Annotated[Path, typer.Argument(help="An episode folder (output/<slug>).")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Rerun even if up to date.")]
-
-
-# ---------------------------------------------------------------- shared option groups
-
-def transcript_mode(value: str | None) -> str:
-    """--transcript resolved (flag > config file > environment > default) and checked."""
-    from recap.captions import check_mode
-    from recap.config import Config
-
-    return check_mode(str(Config.load().resolve("transcript", value, "auto")))
-
-
-def whisper_options(model: str | None, language: str | None, vad: bool, fast: bool,
-                    device: str, compute_type: str, transcript: str | None = None) -> Any:
-    from recap.config import Config
-    from recap.transcribe import COMPUTE_TYPES, DEFAULT_MODEL, TranscribeOptions
-
-    cfg = Config.load()
-    if device not in ("cpu", "cuda", "auto"):
-        raise unknown_choice("device", device, ("cpu", "cuda", "auto"))
-    if compute_type not in COMPUTE_TYPES:  # checked before anything is fetched
-        raise unknown_choice("compute type", compute_type, COMPUTE_TYPES)
-    return TranscribeOptions(
-        model=cfg.resolve("whisper_model", model, DEFAULT_MODEL),
-        language=cfg.resolve("language", language, None),
-        vad=vad, fast=fast, device=device, compute_type=compute_type,
-        transcript=transcript_mode(transcript),
-    )
-
-
-def fetch_options(cookies: Path | None, cookies_from_browser: str | None) -> Any:
-    from recap.config import Config
-    from recap.cookies import resolve
-    from recap.fetch import FetchOptions
-
-    cfg = Config.load()  # checked here, before anything is downloaded
-    return FetchOptions(cookies=resolve(
-        cfg.resolve("cookies", str(cookies) if cookies else None, None),
-        cfg.resolve("cookies_from_browser", cookies_from_browser, None)))
-
-
-def llm_settings(base_url: str | None, model: str | None, jobs: int | None,
-                 timeout: float | None, structured: str | None,
-                 embedded_model: str | None) -> Any:
-    from recap.config import Config
-    from recap.llm import LLMSettings
-
-    if jobs is not None and jobs < 1:
-        raise ConfigError(f"--llm-jobs must be at least 1 (got {jobs})")
-    return LLMSettings.resolve(Config.load(), base_url=base_url, model=model, jobs=jobs,
-                               timeout=timeout, structured=structured,
-                               embedded_model=embedded_model)
-
-
-def notes_options(prompts: Path | None, settings: Any, post_language: str | None = None) -> Any:
-    from recap.config import Config
-    from recap.languages import normalise
-    from recap.notes import NotesOptions
-
-    cfg = Config.load()
-    prompts_dir = cfg.resolve("prompts", str(prompts) if prompts else None, None)
-    options = NotesOptions.create(prompts_dir=Path(prompts_dir) if prompts_dir else None,
-                                  llm=settings)
-    options.language = normalise(cfg.resolve("post_language", post_language, None))
-    return options
-
-
-def chunk_options(settings: Any) -> Any:
-    from recap.chunk import ChunkOptions
-
-    return ChunkOptions(context_tokens=settings.context_window(), model=settings.model_name())
-
-
-def write_options(fmt: str, template: Path | None, wpm: int, force: bool, draft: bool) -> Any:
-    from recap.write import FORMATS, WriteOptions
-
-    if fmt not in FORMATS:
-        raise unknown_choice("format", fmt, FORMATS)
-    if wpm < 1:
-        raise ConfigError(f"--wpm must be a positive number of words a minute (got {wpm})")
-    if template is not None and not template.is_file():
-        raise ConfigError(f"template {template} does not exist")
-    return WriteOptions(format=fmt, template=template, words_per_minute=wpm, force=force,
-                        draft=draft)
-
-
-LLMBaseUrl = Annotated[str | None, typer.Option(
-    "--llm-base-url", help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else the "
-    "embedded llama.cpp server).")]
-LLMModel = Annotated[str | None, typer.Option("--llm-model", help="Model name at the endpoint.")]
-LLMJobs = Annotated[int | None, typer.Option("--llm-jobs", help="Concurrent LLM calls.")]
-LLMTimeout = Annotated[float | None, typer.Option("--llm-timeout", help="Seconds per LLM call.")]
-LLMStructured = Annotated[str | None, typer.Option(
-    "--llm-structured", help="Structured output mode: auto, json_schema, json_object, prompt.")]
-EmbeddedModel = Annotated[str | None, typer.Option(
-    "--embedded-model", help="Embedded model: qwen2.5-coder-1.5b (default), smollm2-135m, or a "
-    ".gguf path.")]
-PromptsOpt = Annotated[Path | None, typer.Option("--prompts", help="Folder of prompt files.")]
-CookiesOpt = Annotated[Path | None, typer.Option(
-    "--cookies", metavar="FILE", help="A Netscape cookies.txt file to send with every request: "
-    "YouTube's bot check and age gate want a signed-in browser's cookies; or RECAP_COOKIES.")]
-CookiesBrowserOpt = Annotated[str | None, typer.Option(
-    "--cookies-from-browser", metavar="BROWSER",
-    help="Send the cookies of this browser on this machine (firefox, chrome, edge, safari, ...; "
-    "yt-dlp's BROWSER[+KEYRING][:PROFILE][::CONTAINER]), or RECAP_COOKIES_FROM_BROWSER.")]
-WhisperModel = Annotated[str | None, typer.Option(
-    "--whisper-model", help="faster-whisper model name or local directory (default tiny.en, "
-    "English only; base: multilingual, offline with the whisper-base extra).")]
-LanguageOpt = Annotated[str | None, typer.Option("--language", help="Spoken language code.")]
-PostLanguageOpt = Annotated[str | None, typer.Option(
-    "--post-language", help="Language of the notes and post (en, de, es...); default: the "
-    "episode's own, as its transcript records it.")]
-VadOpt = Annotated[bool, typer.Option("--vad/--no-vad", help="Skip non-speech (Silero VAD).")]
-FastOpt = Annotated[bool, typer.Option("--fast", help="Batched transcription (3-4x faster).")]
-TranscriptOpt = Annotated[str | None, typer.Option(
-    "--transcript", help="auto: use the transcript a feed or the uploader already has, else "
-    "Whisper (default); captions: also a site's automatic captions; whisper: always Whisper.")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")]
-ComputeOpt = Annotated[str, typer.Option("--compute-type", help="CTranslate2 compute type.")]
-FormatOpt = Annotated[str, typer.Option("--format", help="hugo, jekyll or markdown.")]
-TemplateOpt = Annotated[Path | None, typer.Option("--template", help="Jinja2 post template.")]
-WpmOpt = Annotated[int, typer.Option("--wpm", help="Reading speed, words a minute.")]
-DraftOpt = Annotated[bool, typer.Option("--draft/--no-draft", help="Front matter draft flag.")]
 
 
 # ---------------------------------------------------------------- commands
@@ -195,15 +104,16 @@ def run(
 
     if stop_after not in STAGES:
         raise unknown_choice("stage", stop_after, STAGES)
-    fetch_opts = fetch_options(cookies, cookies_from_browser)
+    config = Config.load()  # once: every setting below resolves against it
+    fetch_opts = fetch_options(cookies, cookies_from_browser, config)
     settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured,
-                            embedded_model)
+                            embedded_model, config)
     options = pipeline.RunOptions(
         fetch=fetch_opts,
         transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type,
-                                   transcript),
+                                   transcript, config),
         chunk=chunk_options(settings),
-        notes=notes_options(prompts, settings, post_language),
+        notes=notes_options(prompts, settings, post_language, config),
         # --force reruns stages but never silently replaces a hand-edited post.
         write=write_options(fmt, template, wpm, False, draft),
         llm=settings, force=force, stop_after=stop_after, stream=stream,
@@ -315,10 +225,11 @@ def notes(
 
         typer.echo(explain_notes(ep))
         return
+    config = Config.load()
     settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured,
-                            embedded_model)
+                            embedded_model, config)
     options = pipeline.RunOptions(chunk=chunk_options(settings),
-                                  notes=notes_options(prompts, settings, post_language),
+                                  notes=notes_options(prompts, settings, post_language, config),
                                   llm=settings,
                                   force=force)
     with ep.lock(), ConsoleReporter() as reporter:
@@ -369,10 +280,19 @@ def _echo_result(result: Any) -> None:
 
 # ---------------------------------------------------------------- entry point
 
+def register_all(target: typer.Typer) -> None:
+    """Add the commands that live in their own modules to `target`."""
+    from recap.cli.batch import register as register_batch
+    from recap.cli.quality import register as register_quality
+    from recap.cli.studio import register as register_studio
+
+    register_batch(target)
+    register_quality(target)
+    register_studio(target)
+
+
 def _register_extensions() -> None:
     """Commands that live in their own modules (typer sub-apps keep this file small)."""
-    from recap.commands import register_all
-
     register_all(app)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from recap.batch import BatchReporter
-from recap.cli import (
+from recap.cli.options import (
     ComputeOpt,
     CookiesBrowserOpt,
     CookiesOpt,
@@ -36,9 +36,18 @@ from recap.cli import (
     VadOpt,
     WhisperModel,
     WpmOpt,
-    fetch_options,
 )
+from recap.config import Config
 from recap.errors import ConfigError, RecapError, unknown_choice
+from recap.settings import (
+    chunk_options,
+    fetch_options,
+    llm_settings,
+    notes_options,
+    transcript_mode,
+    whisper_options,
+    write_options,
+)
 from recap.text.clock import duration
 
 SourceArg = Annotated[str, typer.Argument(
@@ -105,7 +114,6 @@ def batch(
     """Run every episode of SOURCE through the pipeline, resumably, with separate limits for
     downloads, transcription and LLM calls; a summary table at the end (exit 1 if any failed)."""
     from recap import batch as batch_lib
-    from recap.config import Config
     from recap.episode import STAGES
     from recap.executors import create_executor
 
@@ -117,7 +125,8 @@ def batch(
     since_date = batch_lib.parse_since(since)
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {limit})")
-    cluster = Config.load().resolve("cluster", cluster, None)
+    config = Config.load()  # once: every setting below resolves against it
+    cluster = config.resolve("cluster", cluster, None)
     executor_name = executor or ("dask" if cluster else "local")
     if executor_name not in ("local", "dask"):
         raise unknown_choice("executor", executor_name, ("local", "dask"))
@@ -133,14 +142,12 @@ def batch(
     run_options, llm_factory = _run_options(
         stop_after, force, whisper_model, language, vad, fast, device, compute_type,
         llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
-        prompts, fmt, template, wpm, draft, post_language)
-    run_options.fetch = fetch_options(cookies, cookies_from_browser)
+        prompts, fmt, template, wpm, draft, post_language, config)
+    run_options.fetch = fetch_options(cookies, cookies_from_browser, config)
     from dataclasses import replace
 
-    from recap import cli
-
     run_options.transcribe = replace(run_options.transcribe,
-                                     transcript=cli.transcript_mode(transcript))
+                                     transcript=transcript_mode(transcript, config))
 
     from rich.console import Console
 
@@ -172,31 +179,32 @@ def _run_options(stop_after: str, force: bool, whisper_model: str | None, langua
                  llm_timeout: float | None, llm_structured: str | None,
                  embedded_model: str | None, prompts: Path | None, fmt: str,
                  template: Path | None, wpm: int, draft: bool,
-                 post_language: str | None = None) -> tuple[Any, Any]:
-    from recap import cli, pipeline
+                 post_language: str | None, config: Config) -> tuple[Any, Any]:
+    from recap import pipeline
     from recap.episode import STAGES
 
     last = STAGES.index(stop_after)
     options = pipeline.RunOptions(
-        transcribe=cli.whisper_options(whisper_model, language, vad, fast, device, compute_type),
+        transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type,
+                                   config=config),
         force=force, stop_after=stop_after, stream=False)
     llm_factory = None
     if last >= STAGES.index("chunk"):
-        settings = cli.llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout,
-                                    llm_structured, embedded_model)
+        settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout,
+                                llm_structured, embedded_model, config)
         if settings.embedded:  # a batch transcribes the next episode beside the server
             from recap.llm.embedded import cpu_threads
 
             settings.threads = cpu_threads(reserve=1)
         options.llm = settings
-        options.chunk = cli.chunk_options(settings)
+        options.chunk = chunk_options(settings)
         if last >= STAGES.index("notes"):
             from recap.llm import open_llm
 
-            options.notes = cli.notes_options(prompts, settings, post_language)
+            options.notes = notes_options(prompts, settings, post_language, config)
             llm_factory = lambda: open_llm(settings)  # noqa: E731 - a factory, opened lazily
         if last >= STAGES.index("write"):
-            options.write = cli.write_options(fmt, template, wpm, force, draft)
+            options.write = write_options(fmt, template, wpm, force, draft)
     return options, llm_factory
 
 
