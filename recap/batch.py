@@ -40,10 +40,12 @@ from recap.episode import (
     find_episode_dir,
     now_iso,
     pid_lock,
+    root_lock_path,
     slugify,
 )
 from recap.errors import ConfigError, FetchError, InputError, RecapError
 from recap.progress import Reporter
+from recap.youtube import YtdlpLogger
 
 if TYPE_CHECKING:
     from recap.executors import Executor
@@ -211,19 +213,6 @@ def _is_text_file(path: Path) -> bool:
     return True
 
 
-class _YtdlpLogger:
-    """yt-dlp's messages go to our logger, never to the terminal."""
-
-    def debug(self, msg: str) -> None:
-        log.debug(msg)
-
-    info = debug
-
-    def warning(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
-
-    def error(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
 
 
 def _expand_url(url: str, limit: int | None, depth: int = 0,
@@ -246,7 +235,7 @@ def _expand_url(url: str, limit: int | None, depth: int = 0,
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
-        "logger": _YtdlpLogger(),
+        "logger": YtdlpLogger(log),
         "enable_file_urls": False,
         "socket_timeout": 30,
         **(cookies.ydl_options() if cookies else {}),
@@ -842,7 +831,7 @@ class _Batch:
     def run(self) -> BatchResult:
         """Run the batch; one batch at a time per output folder (a second gets a LockError)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with pid_lock(self.root / ".recap" / "batch.lock",
+        with pid_lock(root_lock_path(self.root, "batch"),
                       lambda pid: f"another recap batch (pid {pid}) is running in {self.root}; "
                                   "wait for it to finish, or give this one another -o folder"):
             return self._run()

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -119,22 +120,34 @@ def unique_episode_dir(root: Path, title: str, source: str) -> Path:
     raise OutputError(f"too many episodes named {base!r} in {root}")
 
 
+def lock_dir() -> Path:
+    """Where recap keeps the locks that are about an output folder rather than in it (so a fetch
+    that fails leaves that folder as it was): one folder per user in the system's temp dir."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    folder = Path(tempfile.gettempdir()) / f"recap-locks-{uid}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def root_lock_path(root: Path, what: str) -> Path:
+    """The lock file for `what` ("batch", "claim-<source>") of the output folder `root`."""
+    key = hashlib.sha256(f"{Path(root).resolve()}\0{what}".encode()).hexdigest()[:32]
+    return lock_dir() / f"{key}.lock"
+
+
 @contextlib.contextmanager
 def source_claim(root: Path, source: str) -> Iterator[None]:
     """Hold the right to find or make the folder of `source` under `root`: a second recap
     started on the same source at the same moment waits here, then finds the first one's folder
-    instead of making `slug-2` beside it. Other sources are not held up (one lock per source,
-    in `root/.recap/claims/`)."""
+    instead of making `slug-2` beside it. Other sources are not held up (one lock per source)."""
     from recap.packaged import waiting_lock
 
-    claims = Path(root) / ".recap" / "claims"
     try:
-        claims.mkdir(parents=True, exist_ok=True)
+        path = root_lock_path(root, f"claim {source}")
     except OSError as exc:
-        where = root if not claims.parent.is_dir() else claims
-        raise OutputError(f"cannot write {where}: {_strerror(exc)}") from None
-    name = hashlib.sha256(source.encode("utf-8")).hexdigest()[:24]
-    with waiting_lock(claims / f"{name}.lock"):
+        raise OutputError(f"cannot write the lock folder in {tempfile.gettempdir()}: "
+                          f"{_strerror(exc)}") from None
+    with waiting_lock(path):
         yield
 
 

@@ -22,7 +22,7 @@ from recap.errors import FetchError, InputError, MediaError, OutputError, RecapE
 from recap.models import Chapter, Info
 from recap.sources import extras
 from recap.sources.htmltext import html_to_text
-from recap.youtube import clean_ytdlp_error
+from recap.youtube import YtdlpLogger, clean_ytdlp_error
 
 log = logging.getLogger("recap.fetch")
 
@@ -168,23 +168,6 @@ def _pretty_stem(path: Path) -> str:
 
 # ---------------------------------------------------------------- URLs
 
-class _Logger:
-    """Collects yt-dlp's messages into our logger instead of stdout."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def debug(self, msg: str) -> None:
-        log.debug(msg)
-
-    def info(self, msg: str) -> None:
-        log.debug(msg)
-
-    def warning(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
-
-    def error(self, msg: str) -> None:
-        self.errors.append(msg)
 
 
 def ydl_options(tmp: Path, options: FetchOptions, progress: ProgressFn | None) -> dict[str, Any]:
@@ -206,7 +189,7 @@ def ydl_options(tmp: Path, options: FetchOptions, progress: ProgressFn | None) -
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
-        "logger": _Logger(),
+        "logger": YtdlpLogger(log),
         "progress_hooks": [hook],
         "writethumbnail": options.thumbnail,
         "socket_timeout": options.socket_timeout,

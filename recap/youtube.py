@@ -4,6 +4,7 @@ YouTube refuses a download (bot check, age gate, private, members-only, upcoming
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -154,3 +155,24 @@ def clean_ytdlp_error(message: str, url: str, cookies_given: bool = False) -> st
     if "file:// urls are disabled" in low:
         return f"{url} points at a local file (file://); recap never follows those from a page"
     return f"cannot fetch {url}: {text}"
+
+
+class YtdlpLogger:
+    """yt-dlp's messages into one of recap's loggers (debug level), never onto the terminal;
+    its error lines are also kept in `errors` for the one-line message recap gives."""
+
+    def __init__(self, log: logging.Logger) -> None:
+        self.log = log
+        self.errors: list[str] = []
+
+    def debug(self, msg: str) -> None:
+        self.log.debug(msg)
+
+    info = debug
+
+    def warning(self, msg: str) -> None:
+        self.log.debug("yt-dlp: %s", msg)
+
+    def error(self, msg: str) -> None:
+        self.errors.append(msg)
+        self.log.debug("yt-dlp: %s", msg)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import frontmatter
 
-from recap.episode import Episode
+from recap.episode import Episode, root_lock_path
 from recap.models import Bullet, Info, Notes, Topic
 from tests.conftest import DATA, run_recap
 from tests.servers import FeedItem, StaticServer, write_feed
@@ -129,7 +129,7 @@ def test_two_runs_of_one_source_at_once_make_one_folder(tmp_path: Path) -> None:
     codes = [p.returncode for p in procs]
     # Either both succeed (the second finds the first's fetch done) or the second is told,
     # in one line, that another recap holds the folder; never a second folder.
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["jfk"], results
+    assert sorted(p.name for p in out.iterdir()) == ["jfk"], results
     for code, (_, stderr) in zip(codes, results, strict=True):
         assert code == 0 or ("another recap process" in stderr and "Traceback" not in stderr)
     assert 0 in codes
@@ -142,7 +142,7 @@ def test_a_second_batch_on_the_same_folder_is_refused_in_one_line(tmp_path: Path
     for name in ("one", "two", "three"):
         shutil.copy(DATA / "jfk.wav", site / f"{name}.wav")
     out = tmp_path / "out"
-    lock = out / ".recap" / "batch.lock"
+    lock = root_lock_path(out, "batch")
     with StaticServer(site) as server:
         feed = write_feed(site / "feed.xml", server.url, [
             FeedItem(name.title(), f"{name}.wav", f"2024-05-0{n}", 11, mime="audio/wav")

@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlparse
 from recap.cookies import Cookies
 from recap.errors import FetchError
 from recap.sources.htmltext import html_to_text
+from recap.youtube import YtdlpLogger
 
 log = logging.getLogger("recap.sources.feeds")
 
@@ -135,7 +136,7 @@ def download(url: str, socket_timeout: float = 30.0, limit: int = MAX_FEED_BYTES
     from recap.youtube import clean_ytdlp_error
 
     opts = {"quiet": True, "no_warnings": True, "socket_timeout": socket_timeout,
-            "enable_file_urls": False, "logger": _QuietLogger(),
+            "enable_file_urls": False, "logger": YtdlpLogger(log),
             **(cookies.ydl_options() if cookies else {})}
     try:
         with yt_dlp.YoutubeDL(opts) as ydl, ydl.urlopen(url) as response:
@@ -152,11 +153,6 @@ def download(url: str, socket_timeout: float = 30.0, limit: int = MAX_FEED_BYTES
     return bytes(data)
 
 
-class _QuietLogger:
-    def debug(self, msg: str) -> None:
-        log.debug(msg)
-
-    info = warning = error = debug
 
 
 def _may_be_xml(data: bytes) -> bool:
