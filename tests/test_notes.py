@@ -564,3 +564,15 @@ def test_whole_stage_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
     if not failed:
         assert again.topics == result.topics
     shutil.rmtree(tmp_path)
+
+
+def test_the_composed_intro_keeps_names_capitalised() -> None:
+    from recap.notes.intro import Speakers, plain_intro
+
+    info = Info(title="Night trains", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                uploader="Rail Talk")
+    speakers = Speakers(show="Rail Talk", host="Clara", guests=[("Thomas Berg", "")])
+    text = plain_intro(info, speakers, ["Route and bridges across Denmark", "Stockholm arrivals"],
+                       lower_words=frozenset({"route", "and", "across"}))
+    assert text == ("In Rail Talk, Clara talks with Thomas Berg about route and bridges across "
+                    "Denmark and Stockholm arrivals.")

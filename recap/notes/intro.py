@@ -173,10 +173,12 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     intro = keep(str(reply.get("intro") or ""), 3)
     if not intro:
         # The composed intro is English; in another language the post's writer composes its own.
-        intro = plain_intro(info, speakers, section_titles) if asker.language == "en" else ""
+        lower = frozenset(re.findall(r"\b[a-z][\w'-]*", transcript_text))
+        intro = (plain_intro(info, speakers, section_titles, lower_words=lower)
+                 if asker.language == "en" else "")
         if longest_copied_run(intro, source_words) >= COPY_LIMIT:
             # The guest's role is the opening's own words; with the name before it, a copy.
-            intro = plain_intro(info, speakers, section_titles, roles=False)
+            intro = plain_intro(info, speakers, section_titles, roles=False, lower_words=lower)
         checks["intro_fallback"] = True
     if not summary:
         summary = sentences(intro)[0] if intro else ""
@@ -188,15 +190,19 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
 
 
 def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
-                roles: bool = True) -> str:
-    """An intro composed without the model: who talks, about what."""
+                roles: bool = True, lower_words: frozenset[str] = frozenset()) -> str:
+    """An intro composed without the model: who talks, about what (`lower_words`: words the
+    transcript writes in lower case, so a title's first word may be too)."""
     show = speakers.show or info.uploader or "this episode"
     who = ""
     if speakers.guests:
         name, role = speakers.guests[0]
         role = role if roles else ""
         who = f" {speakers.host or 'the host'} talks with {name}" + (f", {role}," if role else "")
-    subjects = [t.lower() if t[:1].isupper() and t[1:2].islower() else t for t in section_titles]
+    # "Route and bridges across Denmark" -> "route and bridges across Denmark": the first letter
+    # only, and only when the transcript uses that first word in lower case (not a name).
+    subjects = [t[:1].lower() + t[1:] if t[:1].isupper() and t.split()[0].lower() in lower_words
+                else t for t in section_titles]
     if len(subjects) > 1:
         about = ", ".join(subjects[:-1]) + " and " + subjects[-1]
     else:
