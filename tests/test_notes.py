@@ -484,6 +484,35 @@ def test_generic_titles_are_replaced(model: Model, episode: Episode) -> None:
     assert result.checks["title_fallbacks"] == 1
 
 
+def test_a_re_ask_fills_only_the_titles_still_missing(model: Model, episode: Episode) -> None:
+    asked: list[int] = []
+
+    def titles(request: dict[str, Any]) -> Reply:
+        asked.append(1)
+        numbers = _SECTION.findall(user_text(request))
+        if len(asked) == 1:  # the first reply: one generic title among good ones
+            return ok({"titles": ["Introduction"] + [f"Bees part {n}" for n in numbers[1:]]})
+        return ok({"titles": ["Rooftop beginnings"] + [f"Other words {n}" for n in numbers[1:]]})
+
+    model.replies["titles"] = titles
+    result = run_notes(episode, settings_for(model))
+    assert [t.title for t in result.topics][:2] == ["Rooftop beginnings", "Bees part 2"]
+    assert result.checks["title_calls"] == 2 and result.checks["title_fallbacks"] == 0
+
+
+def test_a_title_still_missing_is_asked_for_alone(model: Model, episode: Episode) -> None:
+    def titles(request: dict[str, Any]) -> Reply:
+        numbers = _SECTION.findall(user_text(request))
+        if len(numbers) == 1:  # asked alone, the section gets a real title
+            return ok({"titles": ["How the hives began"]})
+        return ok({"titles": ["Introduction"] + [f"Bees part {n}" for n in numbers[1:]]})
+
+    model.replies["titles"] = titles
+    result = run_notes(episode, settings_for(model))
+    assert result.topics[0].title == "How the hives began"
+    assert result.checks["title_fallbacks"] == 0 and result.checks["title_calls"] == 3
+
+
 def test_the_intro_never_copies_the_transcript(model: Model, episode: Episode) -> None:
     transcript = Transcript.load(episode.transcript_path)
 

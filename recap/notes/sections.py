@@ -147,6 +147,8 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
     stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0}
     titles: list[str] = [""] * len(sections)
     for shown in (per_section, 2):
+        if all(titles):
+            break
         values: dict[str, object] = {
             "title": title, "count": len(sections),
             "sections": "\n\n".join(
@@ -163,10 +165,28 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         proposed = [clean_title(t) for t in reply.get("titles") or []]
         if len(proposed) != len(sections):
             continue
-        titles = [t if _usable(t, titles[:i] + proposed[:i]) else "" for i, t in
-                  enumerate(proposed)]
-        if all(titles):
-            break
+        # Keep what an earlier reply titled well; fill only what is still missing.
+        for i, candidate in enumerate(proposed):
+            if not titles[i] and _usable(candidate, titles[:i] + titles[i + 1:]):
+                titles[i] = candidate
+    if not all(titles) and any(titles):
+        # A few left: each asked alone (a small model titles one section where a list of them
+        # came back with a sentence, a repeat or a generic word in its place).
+        for i, section in enumerate(sections):
+            if titles[i]:
+                continue
+            stats["title_calls"] += 1
+            values = {"title": title, "count": 1, "sections": "Section 1:\n" + "\n".join(
+                f"- {_short(c.text, 16)}" for c in _pick(section, per_section))}
+            try:
+                reply = asker.json("titles", values, titles_schema(1),
+                                   asker.options.titles_max_tokens)
+            except LLMReplyError as exc:
+                log.warning("section title call failed (%s)", exc)
+                continue
+            alone = [clean_title(t) for t in reply.get("titles") or []]
+            if len(alone) == 1 and _usable(alone[0], titles[:i] + titles[i + 1:]):
+                titles[i] = alone[0]
     for i, section in enumerate(sections):
         if not titles[i]:
             titles[i] = fallback_title(section, sections, speakers)
