@@ -169,6 +169,8 @@ class LocalExecutor:
             try:
                 return Transcript.from_dict(pool.submit(self.task, job).result())
             except BrokenProcessPool:
+                if self._closed:  # cancelled: the batch was interrupted, not a crash
+                    raise WorkerError(f"transcription of {job.label} was cancelled") from None
                 log.warning("transcription worker died on %s (attempt %d of %d)", job.label,
                             attempt, self.attempts)
                 self._replace_broken(pool)

@@ -224,7 +224,7 @@ def _llm_cost(settings: Any, prompt: int, completion: int) -> tuple[str | None, 
 
 def speed_clip() -> Path:
     """The bundled speech clip the speed is measured on (11 s, public domain)."""
-    return Path(__file__).resolve().parent / "data" / "speed-clip.mp3"
+    return Path(__file__).resolve().parent.parent / "data" / "speed-clip.mp3"
 
 
 def measure_speed(options: Any, cache_dir: Path | None = None, clip: Path | None = None,

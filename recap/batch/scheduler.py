@@ -245,12 +245,16 @@ class _Batch:
 
     def _interrupt(self, grace: float = 5.0) -> None:
         self._stopping.set()
-        with contextlib.suppress(Exception):
-            self.executor.cancel()
-        # Let steps that can stop quickly (a cancelled transcription) record "interrupted" in
-        # their manifests; a step stuck in a download is abandoned (atomic writes keep it safe).
-        with self._idle:
-            self._idle.wait_for(lambda: self._active == 0, timeout=grace)
+        try:
+            with contextlib.suppress(Exception):
+                self.executor.cancel()
+            # Let steps that can stop quickly (a cancelled transcription) record "interrupted" in
+            # their manifests; a step stuck in a download is abandoned (atomic writes keep it
+            # safe).
+            with self._idle:
+                self._idle.wait_for(lambda: self._active == 0, timeout=grace)
+        except KeyboardInterrupt:
+            pass  # a second Ctrl-C: stop waiting, but still say where each entry stopped
         with self._record_lock:
             for record in self.records:
                 if record.status != "running":

@@ -373,6 +373,11 @@ def _interrupted() -> None:
     import threading
     import time
 
+    # Whatever comes now (a second Ctrl-C to the whole process group, as a terminal sends it)
+    # must not kill the interpreter halfway through its exit with a traceback.
+    with contextlib.suppress(ValueError):  # only the main thread may set a handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _echo_error(_INTERRUPTED)
     deadline = time.monotonic() + _INTERRUPT_GRACE_SECONDS
     with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop waiting
