@@ -341,7 +341,10 @@ def _permission_checks(root: Path, jfk_episode: Path) -> None:
     try:
         root.chmod(0o755)
         prefix = as_nobody(root / "home")
-        env = {**os.environ, "HOME": str(root / "home")}
+        # No coverage measurement in these processes: its data file is in the checkout, which
+        # the unprivileged user may not write (it would add its own error at exit).
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE", "COV_"))},
+               "HOME": str(root / "home")}
 
         def run(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run([*prefix, sys.executable, "-m", "recap", *args], env=env,
