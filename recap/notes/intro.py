@@ -153,8 +153,10 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     def unsupported(sentence: str) -> bool:
         found = check_bullet(sentence, transcript_text, allowed)
         if found is None:
-            return False  # German capitalises every noun: only its figures can be checked
-        return bool(found.unsupported_figures) or not capitalises_nouns(asker.language)
+            return False
+        if capitalises_nouns(asker.language):  # every German noun looks like a name: only its
+            return bool(found.unsupported_figures)  # figures can be checked
+        return True
 
     def keep(text: str, limit: int) -> str:
         kept = []
