@@ -18,7 +18,7 @@ from typing import Any
 
 from recap import __version__
 from recap.errors import ArtifactError, LockError, OutputError
-from recap.packaged import try_lock
+from recap.packaged import try_lock, waiting_lock
 from recap.youtube import canonical_url
 
 STAGES = ("fetch", "transcribe", "chunk", "notes", "write")
@@ -130,7 +130,7 @@ def lock_dir() -> Path:
 
 
 def root_lock_path(root: Path, what: str) -> Path:
-    """The lock file for `what` ("batch", "claim-<source>") of the output folder `root`."""
+    """The lock file for `what` ("batch", "claim <source>") of the output folder `root`."""
     key = hashlib.sha256(f"{Path(root).resolve()}\0{what}".encode()).hexdigest()[:32]
     return lock_dir() / f"{key}.lock"
 
@@ -140,8 +140,6 @@ def source_claim(root: Path, source: str) -> Iterator[None]:
     """Hold the right to find or make the folder of `source` under `root`: a second recap
     started on the same source at the same moment waits here, then finds the first one's folder
     instead of making `slug-2` beside it. Other sources are not held up (one lock per source)."""
-    from recap.packaged import waiting_lock
-
     try:
         path = root_lock_path(root, f"claim {source}")
     except OSError as exc:
