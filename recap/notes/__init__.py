@@ -54,8 +54,7 @@ def notes(episode: Episode, options: NotesOptions, llm: LLMClient,
         raise ArtifactError(
             f"{episode.chunks_path} holds no chunks; rebuild it with `recap chunk {episode.root}`"
         )
-    builder = NotesBuilder(episode, options, llm, reporter, total=len(chunks.chunks),
-                           language=transcript.language)
+    builder = NotesBuilder(episode, options, llm, reporter, language=transcript.language)
     try:
         for chunk in chunks.chunks:
             builder.submit(chunk)

@@ -1,0 +1,95 @@
+"""From the reviewed notes to `Notes`: sections, their titles, the intro, bullets with times,
+and the checks the manifest keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from recap.errors import LLMReplyError
+from recap.models import Bullet, Chunk, Info, Notes, Segment, Topic, Transcript
+from recap.notes.ask import Asker
+from recap.notes.intro import Speakers, write_intro
+from recap.notes.review import NameContext, Review
+from recap.notes.sections import section_count, split_sections, title_sections
+from recap.notes.verify import Candidate
+from recap.notes.words import words
+from recap.text.clock import clock
+
+
+@dataclass(frozen=True)
+class EpisodeText:
+    """What the assembly reads of the episode."""
+
+    info: Info
+    chunks: list[Chunk]
+    transcript: Transcript
+    duration: float
+
+
+def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Speakers,
+             names: NameContext, language: str, verify: bool) -> Notes:
+    """Cut the kept notes into sections, title them, write the intro; fill `Notes.checks`."""
+    if not reviewed.kept:
+        raise LLMReplyError("the LLM returned no usable notes for this episode")
+    sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)))
+    speaker_words = frozenset(w for n in speakers.names() for w in words(n))
+    titles, title_stats = title_sections(asker, episode.info.title, sections, speaker_words)
+    segments = {s.id: s for s in episode.transcript.segments}
+    topics = [Topic(title, [_bullet(c, segments, episode.duration) for c in section])
+              for title, section in zip(titles, sections, strict=True)]
+    fields, intro_checks = write_intro(
+        asker, episode.info, speakers, titles, _highlights(sections), episode.transcript.text,
+        clock(episode.duration), names.names)
+    notes = Notes(topics=topics, language=language, **fields)
+    notes.checks = {
+        **reviewed.stats.report(reviewed.written, names.names),
+        **title_stats,
+        **intro_checks,
+        "sections": len(topics),
+        "bullets": sum(len(t.bullets) for t in topics),
+        "reduce": "fallback" if title_stats["title_fallbacks"] else "llm",
+        "reduce_fallbacks": title_stats["title_fallbacks"],
+        "calls": dict(asker.calls),
+        "failed_calls": dict(asker.failed),
+    }
+    if verify:
+        from recap.faithful import coverage
+
+        notes.checks["coverage"] = coverage(notes, episode.chunks)
+    return notes
+
+
+def _bullet(candidate: Candidate, segments: dict[int, Segment], duration: float) -> Bullet:
+    cited = [segments[i] for i in candidate.segment_ids if i in segments]
+    start = min((s.start for s in cited), default=candidate.start)
+    end = max((s.end for s in cited), default=candidate.end)
+    start = round(min(max(start, 0.0), duration), 2)
+    return Bullet(candidate.text, start, round(min(max(end, start), duration), 2),
+                  list(candidate.segment_ids))
+
+
+def _highlights(sections: list[list[Candidate]], limit: int = 10) -> list[str]:
+    """A few notes from every section, those with figures or names first."""
+    per = max(1, limit // max(1, len(sections)))
+    out: list[str] = []
+    for section in sections:
+        ranked = sorted(section, key=lambda c: -sum(ch.isdigit() or ch.isupper()
+                                                      for ch in c.text[1:]))
+        out.extend(c.text for c in ranked[:per])
+    return out[:limit]
+
+
+def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What this episode's calls used: numbers subtracted, the rest as now."""
+    delta: dict[str, Any] = {}
+    for key, value in after.items():
+        old = before.get(key)
+        if isinstance(value, dict):
+            delta[key] = usage_delta(old if isinstance(old, dict) else {}, value)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and isinstance(
+                old, int | float):
+            delta[key] = round(value - old, 6) if isinstance(value, float) else value - old
+        else:
+            delta[key] = value
+    return delta

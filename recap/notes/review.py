@@ -1,0 +1,158 @@
+"""Every note the windows gave, checked: kept, repaired in code, or dropped, and counted.
+
+    drop what cannot be fixed -> de-duplicate -> first person turned into the third ->
+    check again -> de-duplicate what the repair made alike
+
+The counts are the `checks` that `recap check` and the bench read (see recap.faithful).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from recap.errors import LLMReplyError
+from recap.notes.dedupe import remove_duplicates
+from recap.notes.intro import Speakers
+from recap.notes.rewrite import clean_spoken, third_person
+from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
+from recap.notes.windows import Window
+from recap.notes.words import stem, words
+
+
+@dataclass
+class WindowResult:
+    """What extraction made of one window."""
+
+    window: Window
+    candidates: list[Candidate] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class NameContext:
+    """The names a note may use: the episode's (title, channel) and the speakers'."""
+
+    names: list[str]
+    free: frozenset[str]
+    """Stems of the speakers' names, which a note may use without the transcript's spelling."""
+
+    @classmethod
+    def of(cls, known: list[str], speakers: Speakers) -> NameContext:
+        return cls([*known, *speakers.names()],
+                   frozenset(stem(w) for name in speakers.names() for w in words(name)))
+
+
+class ReviewStats:
+    """What the checks did, in the shape `recap check` reads."""
+
+    def __init__(self, windows: int, failed: int, candidates: int):
+        self.windows, self.failed, self.candidates = windows, failed, candidates
+        self.duplicates = 0
+        self.dropped: list[dict[str, Any]] = []
+        self.repaired: list[dict[str, str]] = []
+
+    def drop(self, candidate: Candidate, outcome: str) -> None:
+        self.dropped.append({"text": candidate.text, "problem": ", ".join(candidate.problems),
+                             "outcome": outcome})
+
+    def report(self, written: list[Candidate], names: list[str]) -> dict[str, Any]:
+        from recap.faithful import count_support
+
+        figures = figures_found = names_checked = names_found = 0
+        for candidate in written:
+            a, b, c, d = count_support(candidate.text, candidate.window.text, names)
+            figures, figures_found = figures + a, figures_found + b
+            names_checked, names_found = names_checked + c, names_found + d
+        reasons: dict[str, int] = {}
+        for item in self.dropped:
+            for problem in str(item["problem"]).split(", "):
+                if problem:
+                    reasons[problem] = reasons.get(problem, 0) + 1
+        return {
+            "windows": self.windows, "failed_windows": self.failed,
+            "checked": self.candidates,
+            "verified": self.candidates - len(self.dropped) - len(self.repaired),
+            "repaired": len(self.repaired), "dropped": len(self.dropped),
+            "duplicates_removed": self.duplicates,
+            "figures_checked": figures, "figures_verified": figures_found,
+            "names_checked": names_checked, "names_verified": names_found,
+            "drop_reasons": reasons,
+            "dropped_bullets": [d["text"] for d in self.dropped],
+            "repaired_bullets": self.repaired,
+            "problems": self.dropped,
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    """The notes kept, in time order, and what happened to the others."""
+
+    kept: list[Candidate]
+    stats: ReviewStats
+    written: list[Candidate]
+    """Every note as the model wrote it, for the support counts."""
+
+
+def first_look(candidates: list[Candidate], window: Window, names: NameContext, language: str,
+               translated: bool, verify: bool) -> list[Candidate]:
+    """One window's notes as the model wrote them -> one claim each, fillers gone, checked
+    (`Candidate.problems`) and cited; with `verify` off every note cites the whole window."""
+    out = [Candidate(part, window) for candidate in candidates
+           for part in split_note(candidate.text)]
+    for candidate in out:
+        if language == "en":  # English fillers ("um" is a German word)
+            candidate.text = tidy(clean_spoken(candidate.text))
+        else:
+            candidate.text = candidate.text.strip()
+        if verify:
+            inspect(candidate, names.names, names.free, language, translated)
+        else:
+            candidate.segment_ids = [ln.id for ln in window.lines]
+    return out
+
+
+def review(results: list[WindowResult], names: NameContext, speakers: Speakers, *,
+           language: str, translated: bool, similarity: float) -> Review:
+    """Keep the notes that pass, repair what the rewrite can repair, drop the rest.
+
+    Raises:
+        LLMReplyError: no window gave usable notes.
+    """
+    failed = sum(1 for r in results if r.error is not None)
+    if results and failed == len(results):
+        first = next(r.error for r in results if r.error is not None)
+        raise LLMReplyError(f"the LLM gave no usable notes for any of the {len(results)} "
+                            f"parts of the transcript ({first})")
+    candidates = sorted((c for r in results for c in r.candidates), key=lambda c: c.start)
+    stats = ReviewStats(len(results), failed, len(candidates))
+
+    pending: list[Candidate] = []
+    broken: list[Candidate] = []
+    for candidate in candidates:
+        problems = set(candidate.problems)
+        if not problems:
+            pending.append(candidate)
+        elif problems <= FIXABLE:
+            broken.append(candidate)
+        else:
+            stats.drop(candidate, "dropped")
+    pending, removed = remove_duplicates(pending + broken, similarity)
+    stats.duplicates += removed
+    fixable = [c for c in pending if c.problems]
+    person = speakers.guests[0][0].split()[-1] if speakers.guests else ""
+    for candidate in fixable:
+        before = candidate.text
+        if language == "en":  # the rewrite knows English pronouns only
+            candidate.text = tidy(third_person(before, person))
+        inspect(candidate, names.names, names.free, language, translated)
+        if candidate.problems:
+            candidate.text = before
+            stats.drop(candidate, "not fixed")
+        else:
+            stats.repaired.append({"before": before, "after": candidate.text})
+    if fixable:
+        pending = [c for c in pending if not c.problems]
+        pending, removed = remove_duplicates(pending, similarity)
+        stats.duplicates += removed
+    return Review(sorted(pending, key=lambda c: c.start), stats, list(candidates))
