@@ -334,6 +334,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
      "meta"),
     ("Priya Natarajan thanks the host for having her on the show.", "lovely to be here",
      "show_talk"),
+    ("Rooftop hives are brought to you by a honey shop: a free jar with the code BEES.",
+     "lovely to be here", "show_talk"),
 ])
 def test_a_faulty_note_is_caught_and_dropped(model: Model, episode: Episode, fault: str,
                                              where: str, reason: str) -> None:
@@ -342,7 +344,8 @@ def test_a_faulty_note_is_caught_and_dropped(model: Model, episode: Episode, fau
     assert fault not in texts(result)
     checks = result.checks
     assert fault in checks["dropped_bullets"]
-    assert checks["drop_reasons"].get(reason, 0) >= 1, checks["drop_reasons"]
+    problems = [p["problem"].split(", ") for p in checks["problems"] if p["text"] == fault]
+    assert problems and reason in problems[0], problems  # dropped for this reason, not another
     assert_grounded(episode)
 
 

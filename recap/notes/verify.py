@@ -28,9 +28,11 @@ _FREE = frozenset(stem(w) for w in (
     "interview speaker also").split())
 _META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker)\b",
                    re.IGNORECASE)
-# Notes about the show rather than its content: who hosts, thanks, welcomes, goodbyes.
+# Notes about the show rather than its content: who hosts, thanks, welcomes, goodbyes, and the
+# sponsor's read ("brought to you by", "with the code ...").
 _SHOW_TALK = re.compile(
     r"\b(?:(?:is|was) (?:the|a|our|their) (?:host|guest|co-host)|thank(?:s|ed|ing)?|"
+    r"brought to you by|sponsored by|(?:promo|discount|coupon|offer) code|with the code|"
     r"welcome[sd]?|goodbye|(?:will|'ll) be back|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
     r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening)\b", re.IGNORECASE)
 _UP = frozenset("increase increased increases increasing rise rises rose risen rising grew grow grows "
