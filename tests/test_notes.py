@@ -516,6 +516,32 @@ def test_a_title_still_missing_is_asked_for_alone(model: Model, episode: Episode
     assert result.checks["title_fallbacks"] == 0 and result.checks["title_calls"] == 3
 
 
+def test_a_note_given_back_as_its_title_is_asked_again(model: Model, episode: Episode) -> None:
+    copied: list[str] = []
+    alone: list[int] = []
+
+    def titles(request: dict[str, Any]) -> Reply:
+        firsts = re.findall(r"Section \d+:\n- (.*)", user_text(request))
+        if len(firsts) == 1:  # asked alone, the section gets a real heading
+            alone.append(1)
+            return ok({"titles": [f"Rooftop hives, part {len(alone)}"]})
+        # a small model's habit: a heading for the first section, then the first five words of
+        # each other section's first note
+        firsts = [" ".join(first.split()[:5]) for first in firsts[1:]]
+        copied.extend(firsts)
+        return ok({"titles": ["Starting with bees", *firsts]})
+
+    model.replies["titles"] = titles
+    result = run_notes(episode, settings_for(model))
+    assert len(result.topics) >= 2 and copied
+    assert not {t.title for t in result.topics} & set(copied)
+    assert result.topics[0].title == "Starting with bees"
+    assert all(t.title.startswith("Rooftop hives, part") for t in result.topics[1:]), (
+        [t.title for t in result.topics], copied)
+    assert result.checks["title_fallbacks"] == 0
+    assert result.checks["title_calls"] == 2 + len(result.topics) - 1
+
+
 def test_the_intro_never_copies_the_transcript(model: Model, episode: Episode) -> None:
     transcript = Transcript.load(episode.transcript_path)
 

@@ -17,7 +17,14 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.ask import Asker
 from recap.notes.verify import Candidate
-from recap.notes.words import STOPWORDS, clean_title, content_stems, stem, words
+from recap.notes.words import (
+    STOPWORDS,
+    clean_title,
+    content_stems,
+    longest_copied_run,
+    stem,
+    words,
+)
 
 log = logging.getLogger("recap.notes")
 
@@ -167,7 +174,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             continue
         # Keep what an earlier reply titled well; fill only what is still missing.
         for i, candidate in enumerate(proposed):
-            if not titles[i] and _usable(candidate, titles[:i] + titles[i + 1:]):
+            if not titles[i] and _usable(candidate, titles[:i] + titles[i + 1:], sections[i]):
                 titles[i] = candidate
     if not all(titles) and any(titles):
         # A few left: each asked alone (a small model titles one section where a list of them
@@ -185,7 +192,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                 log.warning("section title call failed (%s)", exc)
                 continue
             alone = [clean_title(t) for t in reply.get("titles") or []]
-            if len(alone) == 1 and _usable(alone[0], titles[:i] + titles[i + 1:]):
+            if len(alone) == 1 and _usable(alone[0], titles[:i] + titles[i + 1:], section):
                 titles[i] = alone[0]
     for i, section in enumerate(sections):
         if not titles[i]:
@@ -207,9 +214,14 @@ def _short(text: str, limit: int = 24) -> str:
     return " ".join(parts[:limit]) + (" …" if len(parts) > limit else "")
 
 
-def _usable(title: str, earlier: list[str]) -> bool:
+def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
+    """A heading of a few words, not generic, not another section's, and not one of the
+    section's own notes (or most of one) given back as its heading."""
     plain = set(words(title)) - STOPWORDS
     if not title or len(title.split()) > 7 or not plain or plain <= _GENERIC_TITLES:
+        return False
+    own = len(words(title))
+    if own >= 4 and any(longest_copied_run(title, words(c.text)) >= own - 1 for c in section):
         return False
     return title.lower() not in {t.lower() for t in earlier if t}
 
