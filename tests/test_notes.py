@@ -634,3 +634,18 @@ def test_the_composed_intro_keeps_names_capitalised() -> None:
                        lower_words=frozenset({"route", "and", "across"}))
     assert text == ("In Rail Talk, Clara talks with Thomas Berg about route and bridges across "
                     "Denmark and Stockholm arrivals.")
+
+
+def test_a_fallback_title_writes_names_as_the_notes_do() -> None:
+    from recap.notes.sections import fallback_title
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "text"),))
+    repairs = [Candidate(text, window) for text in (
+        "Volunteers fix toasters in Ghent.", "Volunteers mend toasters in Ghent.",
+        "Volunteers test toasters.", "Toasters break.")]
+    bees = [Candidate("Bees need flowers in late summer.", window)]
+    title = fallback_title(repairs, [repairs, bees])
+    assert title == "Toasters, volunteers and Ghent"  # a name as the notes write it; a word
+    # capitalised only at a sentence's start is not a name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -244,5 +245,14 @@ def fallback_title(section: list[Candidate], sections: list[list[Candidate]],
             break
     if not picked:
         return "Notes"
-    picked[0] = picked[0].capitalize()
+    picked = [_as_written(word, mine) for word in picked]
+    picked[0] = picked[0][:1].upper() + picked[0][1:]
     return picked[0] if len(picked) == 1 else ", ".join(picked[:-1]) + " and " + picked[-1]
+
+
+def _as_written(word: str, text: str) -> str:
+    """`word` capitalised when the notes always write it so (a name: "Belgium"), else as is."""
+    found = [m.group() for m in re.finditer(rf"(?<![\w'’]){re.escape(word)}(?![\w'’])", text,
+                                             re.IGNORECASE)
+             if text[:m.start()].rstrip()[-1:] not in ("", ".", "!", "?")]  # not a sentence's first
+    return found[0] if found and all(f[:1].isupper() for f in found) else word
