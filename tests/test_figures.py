@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from recap.numbers import Quantity, canonical_words, extract_figures, format_decimal
+from recap.text.figures import canonical_words, extract_figures
+from recap.text.quantity import Quantity, format_decimal
 
 
 def readings(text: str, heard: bool = False) -> list[list[str]]:
@@ -243,7 +244,8 @@ def test_pinned_heard_readings() -> None:
 
 
 def test_figure_helpers() -> None:
-    from recap.numbers import find_match, is_number_word, is_unit_word, ordinal
+    from recap.text.quantity import find_match, ordinal
+    from recap.text.vocabulary import is_number_word, is_unit_word
 
     (figure,) = extract_figures("a 500 g jar")
     assert (figure.value, figure.unit, figure.key, str(figure)) == (
