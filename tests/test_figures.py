@@ -259,3 +259,22 @@ def test_figure_helpers() -> None:
     assert [is_unit_word(w) for w in ("kg", "Euros", "%", "hives")] == [True, True, True, False]
     assert canonical_words("The 2nd of the 1990s, 5x more at €11") == [
         "the", "2nd", "of", "the", "1990s", "5", "x", "more", "at", "11", "eur"]
+
+
+# One unit table for the reader and write's figure marker (issue 13): the units write marked
+# that the reader did not know, and abbreviations that are units spaced as well as glued.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("5 volts", [["5 V"]]), ("100 watts", [["100 W"]]), ("100W", [["100 W"]]), ("12V", [["12 V"]]),
+    ("100 W", [["100"]]), ("2 kW", [["2 kW"]]), ("5 MWh", [["5 MWh"]]), ("3 GHz", [["3 GHz"]]),
+    ("5 Hz", [["5 Hz"]]), ("3 TB", [["3 TB"]]), ("60 mph", [["60 mph"]]), ("5 ounces", [["5 oz"]]),
+    ("2 centuries", [["2 century"]]), ("5 ms", [["5 ms"]]), ("10 yuan", [["10 CNY"]]),
+    ("10 min", [["10 min"]]), ("10 mins", [["10 min"]]), ("3 yrs", [["3 year"]]),
+    ("40 pct", [["40%"]]), ("3 sec", [["3 second"]]), ("5 mi", [["5"]]),
+])
+def test_units_shared_with_the_figure_marker(text: str, expected: list[list[str]]) -> None:
+    assert readings(text) == expected
+
+
+def test_volts_and_kilograms_differ() -> None:
+    assert not same("5 volts", "5 kg")
+    assert same("100W", "100 watts")

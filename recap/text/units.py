@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from recap.text.tokens import Cursor
 from recap.text.vocabulary import (
+    CAPITAL_LETTER_UNITS,
     CURRENCY_SYMBOLS,
     GLUED_ONLY,
     SCALE_SUFFIXES,
@@ -67,7 +68,7 @@ def unit_at(cur: Cursor, j: int) -> tuple[str, int]:
     low = tok.low
     if low == "per" and cur.low(j + 1) == "cent":
         return "%", j + 2
-    if len(low) == 1 and tok.text.isupper() and tok.text != "L":
+    if len(low) == 1 and tok.text.isupper() and tok.text not in CAPITAL_LETTER_UNITS:
         return "", j + 1 if tok.glued else j  # "5G", "4K": not grams or kelvin
     if low in UNIT_ALIASES:
         if low in GLUED_ONLY and not tok.glued:

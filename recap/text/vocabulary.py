@@ -44,16 +44,18 @@ def _unit_aliases(*units: tuple[str, ...]) -> dict[str, str]:
 
 
 UNIT_ALIASES: dict[str, str] = _unit_aliases(
-    ("%", "%", "percent", "pct", "percentage"),
+    ("%", "%", "percent", "per cent", "pct", "percentage", "percentage point", "percentage points"),
     ("EUR", "€", "eur", "euro", "euros"),
     ("USD", "$", "usd", "dollar", "dollars", "bucks"),
     # "pounds" is money or weight; one unit for both keeps "£5" = "five pounds" = "5 lb".
     ("pound", "£", "gbp", "pound", "pounds", "quid", "lb", "lbs"),
     ("JPY", "¥", "yen", "jpy"),
+    ("CNY", "yuan"),
     ("cent", "cent", "cents"),
     ("kg", "kg", "kgs", "kilo", "kilos", "kilogram", "kilograms", "kilogramme", "kilogrammes"),
     ("g", "g", "gram", "grams", "gramme", "grammes"),
     ("mg", "mg", "milligram", "milligrams"),
+    ("oz", "oz", "ounce", "ounces"),
     ("t", "t", "tonne", "tonnes", "ton", "tons"),
     ("m", "m", "meter", "meters", "metre", "metres"),
     ("km", "km", "kilometer", "kilometers", "kilometre", "kilometres"),
@@ -64,6 +66,11 @@ UNIT_ALIASES: dict[str, str] = _unit_aliases(
     ("inch", "inch", "inches"),
     ("l", "l", "litre", "litres", "liter", "liters"),
     ("ml", "ml", "millilitre", "millilitres", "milliliter", "milliliters"),
+    ("mph", "mph"),
+    ("km/h", "km/h", "kph"),
+    ("ns", "nanosecond", "nanoseconds"),
+    ("µs", "microsecond", "microseconds"),
+    ("ms", "ms", "millisecond", "milliseconds"),
     ("second", "seconds", "sec", "secs"),
     ("min", "min", "mins", "minute", "minutes"),
     ("h", "h", "hr", "hrs", "hour", "hours"),
@@ -72,16 +79,40 @@ UNIT_ALIASES: dict[str, str] = _unit_aliases(
     ("month", "month", "months"),
     ("year", "year", "years", "yr", "yrs"),
     ("decades", "decade", "decades"),
+    ("century", "century", "centuries"),
     ("x", "x", "×", "times", "fold"),
-    ("deg", "°", "degree", "degrees"),
+    ("deg", "°", "°c", "°f", "degree", "degrees"),
+    ("B", "byte", "bytes"),
+    ("KB", "kb", "kilobyte", "kilobytes"),
+    ("MB", "mb", "megabyte", "megabytes"),
     ("GB", "gb", "gigabyte", "gigabytes"),
-    ("GW", "gw", "gigawatt", "gigawatts"),
+    ("TB", "tb", "terabyte", "terabytes"),
+    ("PB", "pb", "petabyte", "petabytes"),
+    ("W", "w", "watt", "watts"),
+    ("kW", "kw", "kilowatt", "kilowatts"),
     ("MW", "mw", "megawatt", "megawatts"),
+    ("GW", "gw", "gigawatt", "gigawatts"),
+    ("TW", "tw", "terawatt", "terawatts"),
     ("kWh", "kwh"),
+    ("MWh", "mwh"),
+    ("GWh", "gwh"),
+    ("TWh", "twh"),
+    ("V", "v", "volt", "volts"),
+    ("kV", "kv", "kilovolt", "kilovolts"),
+    ("MV", "megavolt", "megavolts"),
+    ("Hz", "hz", "hertz"),
+    ("kHz", "khz", "kilohertz"),
+    ("MHz", "mhz", "megahertz"),
+    ("GHz", "ghz", "gigahertz"),
 )
+# Phrases and symbols the reader meets token by token ("per" + "cent", "km" + "/h", "°" + "C")
+# are listed whole too: the figure marker matches them as written.
 
-# Aliases that are only a unit when glued to the digits ("5x", "2h"), never as a separate word.
-GLUED_ONLY = {"x", "t", "h", "mi", "l", "sec", "secs", "min", "mins", "yr", "yrs", "pct"}
+# Aliases that are only a unit when glued to the digits ("5x", "2h", "12V"): as a separate word
+# they are a letter ("5 x 3", "plan 2 h"), or a word in another language ("mi").
+GLUED_ONLY = {"x", "t", "h", "l", "w", "v", "mi"}
+# Capital letters that are units ("5L", "100W", "12V"); any other ("5G", "4K") is not one.
+CAPITAL_LETTER_UNITS = {"L", "W", "V"}
 CURRENCY_SYMBOLS = {"$", "€", "£", "¥"}
 # Metric units compared in a base unit, so that "500 g" = "0.5 kg".
 BASE_UNITS = {
