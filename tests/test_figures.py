@@ -278,3 +278,8 @@ def test_units_shared_with_the_figure_marker(text: str, expected: list[list[str]
 def test_volts_and_kilograms_differ() -> None:
     assert not same("5 volts", "5 kg")
     assert same("100W", "100 watts")
+
+
+def test_an_apostrophe_before_a_decimal_is_no_decade() -> None:
+    # "'90s" is a decade; "'3.5s" and "'1,000s" used to raise ValueError (int("3.5")).
+    assert readings("the '3.5s and '1,000s") == [["3.5"], ["1000s"]]

@@ -165,7 +165,7 @@ def _word_figure(cur: Cursor, first: int, i: int) -> Found | None:
     if tok.kind == "word" and tok.low in DECADES and cur.low(i - 1) == "the":
         return [_decade_figure(cur, first, i + 1, DECADES[tok.low])], i + 1
     if (tok.kind == "sym" and tok.text in ("'", "’") and cur.tok(i + 1) is not None
-            and cur.toks[i + 1].kind == "num" and cur.toks[i + 1].glued
+            and cur.toks[i + 1].text.isdigit() and cur.toks[i + 1].glued
             and cur.low(i + 2) == "s" and cur.toks[i + 2].glued):
         return [_decade_figure(cur, first, i + 3, int(cur.toks[i + 1].text))], i + 3
     return None
