@@ -4,7 +4,7 @@ repetition loops (the failure mode of Whisper on long audio).
 Each file goes through `recap.transcribe.iter_segments` with the product's options (tiny.en, int8,
 VAD, ~5-minute windows cut at quiet moments), on `--threads` CTranslate2 threads, the model loaded
 before the clock starts. The reference is the file's `.txt` (or `.reference.txt`) next to it; both
-texts are normalised the same way (`recap.numbers.canonical_words`: case, punctuation, figures).
+texts are normalised the same way (`recap.text.figures.canonical_words`: case, punctuation, figures).
 
     python bench/bench_wer.py                       # the sample and ../shared/data/speech
     python bench/bench_wer.py samples/city-bees.mp3 --threads 2
@@ -49,7 +49,7 @@ def wer(reference: str, hypothesis: str) -> float:
     """Word error rate (a fraction) after the same normalisation of both texts."""
     import jiwer
 
-    from recap.numbers import canonical_words
+    from recap.text.figures import canonical_words
 
     return float(jiwer.wer(" ".join(canonical_words(reference)),
                            " ".join(canonical_words(hypothesis))))
@@ -84,7 +84,7 @@ def most_repeated_segment(texts: Sequence[str]) -> tuple[int, str]:
 
 def loop_report(texts: Sequence[str]) -> dict[str, Any]:
     """Signs of a repetition loop in a list of segment texts."""
-    from recap.numbers import canonical_words
+    from recap.text.figures import canonical_words
 
     words = canonical_words(" ".join(texts))
     repeat, gram = longest_repeat(words)

@@ -175,10 +175,10 @@ def _encode(pieces: list[Piece], path: Path) -> None:
 
 def wer(reference: str, hypothesis: str) -> float:
     """Word error rate in percent, both texts normalised the same way: lower case, no
-    punctuation, every figure in one canonical form ("twenty two" = "22"), via recap.numbers."""
+    punctuation, every figure in one canonical form ("twenty two" = "22"), via recap.text.figures."""
     import jiwer
 
-    from recap.numbers import canonical_words
+    from recap.text.figures import canonical_words
 
     return 100.0 * float(jiwer.wer(" ".join(canonical_words(reference)),
                                    " ".join(canonical_words(hypothesis))))

@@ -1,7 +1,7 @@
 """Faithful notes: check bullets against the transcript, measure coverage, score posts.
 
 - `check_bullet` / `verify_bullets`: every figure in a bullet must occur in its source text
-  (compared through `recap.numbers`, so "twenty two kilograms" supports "22 kg"), and every proper
+  (compared through `recap.text.figures`, so "twenty two kilograms" supports "22 kg"), and every proper
   name must occur in the source or in the episode metadata. The notes stage repairs or drops the
   bullets that fail.
 - `coverage`: the share of the transcript's figures and names that reach the notes, per chunk.
@@ -21,15 +21,10 @@ from typing import Any
 
 from recap.errors import ArtifactError, InputError, LLMError
 from recap.models import Bullet, Chunk, Chunks, Info, Notes, Transcript
-from recap.numbers import (
-    Figure,
-    canonical_words,
-    extract_figures,
-    find_match,
-    is_number_word,
-    is_unit_word,
-)
+from recap.text.figures import canonical_words, extract_figures
 from recap.text.markdown import strip_front_matter
+from recap.text.quantity import Figure, find_match
+from recap.text.vocabulary import is_number_word, is_unit_word
 
 log = logging.getLogger("recap.faithful")
 

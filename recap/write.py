@@ -49,6 +49,7 @@ from recap.languages import capitalises_nouns, phrases
 from recap.models import Info, Notes
 from recap.progress import Reporter
 from recap.text.clock import timestamp
+from recap.text.marking import mark_figures
 
 log = logging.getLogger("recap.write")
 
@@ -143,31 +144,6 @@ def indefinite_article(number: int) -> str:
 # Code spans are kept verbatim only without braces: Hugo shortcodes and Jekyll Liquid run even
 # inside them, so `{{<` or `{%` from untrusted text must go through the escaping below.
 _PROTECTED = re.compile(r"`[^`\n{}]+`|\*\*[^*\n]+?\*\*|https?://[^\s<>\"'`\[\](){}]+")
-_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_SCALE = r"(?:hundred|thousand|million|billion|trillion)(?:th|s)?"
-_UNITS = (
-    r"(?:%|percent\b|per\s?cent\b|x\b|times\b"
-    r"|(?:milli|micro|nano)?seconds?\b|minutes?\b|hours?\b|days?\b|weeks?\b|months?\b|years?\b"
-    r"|decades?\b|centuries\b|century\b|ms\b|min\b|hrs?\b"
-    r"|(?:kilo|centi|milli)?met(?:er|re)s?\b|mm\b|cm\b|km\b|m\b|miles?\b|feet\b|foot\b|inch(?:es)?\b"
-    r"|(?:kilo|milli)?grams?\b|g\b|kg\b|mg\b|tonnes?\b|tons?\b|lbs?\b|pounds?\b|ounces?\b|oz\b"
-    r"|(?:kilo|mega|giga|tera)?watts?\b|[kMGT]?W\b|[kMGT]Wh\b|(?:kilo|mega|giga)?volts?\b"
-    r"|(?:kilo|mega|giga|tera|peta)?bytes?\b|[KMGTP]B\b|[kMG]?Hz\b"
-    r"|(?:milli)?lit(?:er|re)s?\b|ml\b|mph\b|km/h\b|°[CF]\b|degrees?\b"
-    r"|euros?\b|dollars?\b|cents?\b|yen\b|yuan\b|USD\b|EUR\b|GBP\b"
-    r"|(?:k|K|M|bn)\b)"
-)
-_FIGURE = re.compile(
-    r"(?<![\w.,$€£¥])(?:"
-    rf"[$€£¥]\s?{_NUM}(?:\s?(?:{_SCALE}|k|K|M|bn)\b)?"
-    rf"|{_NUM}(?:\s?[-–~]\s?|\s?to\s){_NUM}\s?(?:{_SCALE}\s?)?{_UNITS}"
-    rf"|{_NUM}\s?(?:{_SCALE}\s?)?{_UNITS}"
-    rf"|{_NUM}\s{_SCALE}\b"
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\w|,\d)"
-    r"|\d{5,}(?!\w|,\d)"
-    r"|(?:1[5-9]\d\d|20\d\d)s?(?!\w|,\d)"
-    r")"
-)
 _GENERIC_SPEAKER = re.compile(
     r"^(?:host|co-?host|guest|speaker\s*\w?\d*|spk_?\d+|narrator|interviewer|interviewee|"
     r"unknown|voice\s*\d*|moderator|audience)$",
@@ -230,14 +206,7 @@ def _mark_plain(text: str, name_re: re.Pattern[str] | None) -> str:
 
 
 def _mark_figures(text: str) -> str:
-    pieces: list[str] = []
-    pos = 0
-    for match in _FIGURE.finditer(text):
-        pieces.append(_escape_inner(text[pos : match.start()]))
-        pieces.append("`" + match.group(0) + "`")
-        pos = match.end()
-    pieces.append(_escape_inner(text[pos:]))
-    return "".join(pieces)
+    return mark_figures(text, _escape_inner)
 
 
 def _escape_inner(text: str) -> str:

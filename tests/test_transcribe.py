@@ -12,7 +12,7 @@ import pytest
 
 from recap import media
 from recap.errors import NoSpeechError
-from recap.numbers import canonical_words
+from recap.text.figures import canonical_words
 from recap.transcribe import TranscribeOptions, iter_segments, split_words, transcribe
 
 ROOT = Path(__file__).resolve().parent.parent

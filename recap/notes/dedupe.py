@@ -7,7 +7,7 @@ from recap.notes.words import content_stems, jaccard
 
 
 def _figures(text: str) -> frozenset[str]:
-    from recap.numbers import extract_figures
+    from recap.text.figures import extract_figures
 
     return frozenset(str(f.key) for f in extract_figures(text) if not f.soft)
 

@@ -74,7 +74,7 @@ class Candidate:
 
 
 def _claim_stems(text: str, free: frozenset[str]) -> set[str]:
-    from recap.numbers import is_number_word
+    from recap.text.vocabulary import is_number_word
 
     return {s for s in content_stems(text)
             if s not in free and not any(c.isdigit() for c in s) and not is_number_word(s)}
@@ -84,7 +84,8 @@ def cite(text: str, lines: tuple[Line, ...] | list[Line], free: frozenset[str] =
          limit: int = 3) -> tuple[list[int], float]:
     """The lines a note rests on (greedy: the fewest lines holding most of its content words and
     all of its figures found in the window) and the share of its content words they hold."""
-    from recap.numbers import extract_figures, find_match
+    from recap.text.figures import extract_figures
+    from recap.text.quantity import find_match
 
     free = _FREE | free
     wanted = _claim_stems(text, free)

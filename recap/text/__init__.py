@@ -1,7 +1,8 @@
-"""Text helpers that several stages share: clock formats and markdown front matter.
+"""Text helpers that several stages share: clock formats, markdown front matter and figures.
 
 Kept here, once, so that notes, write, transcribe, chunk and the commands print a time the same
-way and read a post the same way.
+way and read a post the same way, and so that the faithfulness check, the notes stage and write's
+figure marker agree on what a figure and a unit are (`figures`, `vocabulary`).
 """
 
 from recap.text.clock import clock, duration, srt_time, timestamp

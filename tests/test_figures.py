@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from recap.numbers import Quantity, canonical_words, extract_figures, format_decimal
+from recap.text.figures import canonical_words, extract_figures
+from recap.text.quantity import Quantity, format_decimal
 
 
 def readings(text: str, heard: bool = False) -> list[list[str]]:
@@ -180,3 +181,105 @@ def test_canonical_words_compare_phrasings() -> None:
     assert canonical_words("a 500 gram jar for eleven euros") == canonical_words(
         "a 500g jar for €11")
     assert canonical_words("Priya's hives") == ["priya", "hive"]
+
+
+# Pinned before the parser was split into recap/text/ (issue 13): every branch of the reader.
+PINNED = [
+    # scale words and suffixes after digits
+    ("5 bn", [["5000000000"]]), ("5 mn people", [["5000000"]]), ("5tn", [["5000000000000"]]),
+    ("2mio", [["2000000"]]), ("1.5k", [["1500"]]), ("5B", [["5000000000"]]), ("5b", [["5"]]),
+    ("1.5 K", [["1.5"]]), ("5 tn", [["5"]]), ("3 hundred", [["3"]]),
+    # currency: before, after, named twice, with a scale, in a range
+    ("$3.5 million dollars", [["3500000 USD"]]), ("$3.5 million euros", [["3500000 USD"]]),
+    ("€5bn", [["5000000000 EUR"]]), ("£2m", [["2000000 pound"]]), ("$5b", [["5000000000 USD"]]),
+    ("¥500", [["500 JPY"]]), ("500 yen", [["500 JPY"]]), ("10 quid", [["10 pound"]]),
+    ("5 bucks", [["5 USD"]]), ("$20-$30", [["20 USD"], ["30 USD"]]), ("$90s", [["90 USD"]]),
+    # units glued, spaced, after a hyphen, and letters that are no unit
+    ("5kg", [["5 kg"]]), ("5-kg bag", [["5 kg"]]), ("a 5-foo thing", [["5"]]), ("2h", [["2 h"]]),
+    ("2 h", [["2"]]), ("5t", [["5 t"]]), ("5 t", [["5"]]), ("5l", [["5 l"]]), ("5L", [["5 l"]]),
+    ("5 L", [["5"]]), ("5x more", [["5 x"]]), ("5 x more", [["5"]]), ("5mi", [["5 mile"]]),
+    ("12 ft", [["12 ft"]]), ("7 gb", [["7 GB"]]), ("100 gw", [["100 GW"]]), ("2 kWh", [["2 kWh"]]),
+    ("30°", [["30 deg"]]), ("30 °", [["30 deg"]]), ("20°C", [["20 deg"]]), ("5×", [["5 x"]]),
+    ("5 ×", [["5 x"]]), ("5 G", [["5"]]), ("50 km/h", [["50 km"]]), ("14 tugs", [["14"]]),
+    ("14 t", [["14"]]), ("2 per cent", [["2%"]]), ("40pct", [["40%"]]), ("3sec", [["3 second"]]),
+    ("10min", [["10 min"]]), ("3yrs", [["3 year"]]), ("30 seconds", [["30 second"]]),
+    ("one hour", [["1 h"]]), ("half an hour", [["0.5 h"]]), ("one and a half hours", [["1.5 h"]]),
+    # ranges
+    ("10-20 kg", [["10 kg"], ["20 kg"]]), ("between ten and twenty", [["10"], ["20"]]),
+    ("20 to 30", [["20"], ["30"]]), ("5 - 6", [["5"], ["6"]]), ("5 — 6", [["5"], ["6"]]),
+    ("20 to the first", [["20"], ["1st"]]), ("20-COVID", [["20"]]), ("5 & 6", [["5"], ["6"]]),
+    # spelled numbers
+    ("twenty- five", [["20"], ["5"]]), ("twenty two three", [["22"], ["3"]]),
+    ("five thousand million", [["5000"]]), ("a thousand thousand", [["1000"]]),
+    ("point twenty five", [["0.25"]]), ("two point seventy five", [["2.75"]]),
+    ("two and a half", [["2.5"]]), ("half a dozen", [["6"]]), ("a hundred and five", [["105"]]),
+    ("one hundred and", [["100"]]), ("twenty one hundred", [["2100"]]),
+    ("eleven hundred", [["1100"]]), ("nineteen hundred and five", [["1905"]]),
+    ("five-fold", [["5 x"]]), ("a half", [["0.5", "50%"]]),
+    # spoken years and decades
+    ("nineteen tens", [["19"]]), ("nineteen twenties", [["1920s"]]),
+    ("twenty twenty thousand", [["20"], ["20000"]]), ("twenty fifteen point", [["20"], ["15"]]),
+    ("'90s", [["1990s"]]), ("’90s", [["1990s"]]), ("the 20s", [["2020s", "1920s"]]),
+    ("2020s", [["2020s"]]),
+    # ordinals
+    ("two hundredth", [["2"], ["100th"]]), ("three thousandth", [["3"], ["1000th"]]),
+    ("the 11th, 12th and 13th", [["11th"], ["12th"], ["13th"]]), ("102nd", [["102nd"]]),
+    ("third place", [["3rd"]]), ("every second", []), ("a second", []), ("1 second", [["1"], ["2nd"]]),
+    # identifiers and separators
+    ("MP3s and H200x chips", []), ("covid-nineteen", [["19"]]), ("Year-3", []),
+    ("twenty-3", [["20"], ["3"]]), ("5 1/2", [["5"], ["1"], ["2"]]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PINNED)
+def test_pinned_readings(text: str, expected: list[list[str]]) -> None:
+    assert readings(text) == expected
+
+
+def test_pinned_heard_readings() -> None:
+    assert readings("twenty too", heard=True) == [["20", "22"]]
+    assert readings("20 too many", heard=True) == [["20", "22"]]
+    assert readings("20 to the first", heard=True) == [["20", "22"], ["1st"]]
+    assert readings("twenty oh five", heard=True) == [["2005", "20", "5"]]
+
+
+def test_figure_helpers() -> None:
+    from recap.text.quantity import find_match, ordinal
+    from recap.text.vocabulary import is_number_word, is_unit_word
+
+    (figure,) = extract_figures("a 500 g jar")
+    assert (figure.value, figure.unit, figure.key, str(figure)) == (
+        Decimal(500), "g", (Decimal(500), "g"), "500 g")
+    assert find_match(figure, extract_figures("0.5 kg, 3 m")) is not None
+    assert find_match(figure, extract_figures("500 m")) is None
+    assert [ordinal(n) for n in ("1", "2", "3", "4", "11", "12", "13", "21", "111")] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "111th"]
+    assert [is_number_word(w) for w in ("Twenty", "second", "million", "tens", "twice", "hives")] == [
+        True, True, True, True, True, False]
+    assert [is_unit_word(w) for w in ("kg", "Euros", "%", "hives")] == [True, True, True, False]
+    assert canonical_words("The 2nd of the 1990s, 5x more at €11") == [
+        "the", "2nd", "of", "the", "1990s", "5", "x", "more", "at", "11", "eur"]
+
+
+# One unit table for the reader and write's figure marker (issue 13): the units write marked
+# that the reader did not know, and abbreviations that are units spaced as well as glued.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("5 volts", [["5 V"]]), ("100 watts", [["100 W"]]), ("100W", [["100 W"]]), ("12V", [["12 V"]]),
+    ("100 W", [["100"]]), ("2 kW", [["2 kW"]]), ("5 MWh", [["5 MWh"]]), ("3 GHz", [["3 GHz"]]),
+    ("5 Hz", [["5 Hz"]]), ("3 TB", [["3 TB"]]), ("60 mph", [["60 mph"]]), ("5 ounces", [["5 oz"]]),
+    ("2 centuries", [["2 century"]]), ("5 ms", [["5 ms"]]), ("10 yuan", [["10 CNY"]]),
+    ("10 min", [["10 min"]]), ("10 mins", [["10 min"]]), ("3 yrs", [["3 year"]]),
+    ("40 pct", [["40%"]]), ("3 sec", [["3 second"]]), ("5 mi", [["5"]]),
+])
+def test_units_shared_with_the_figure_marker(text: str, expected: list[list[str]]) -> None:
+    assert readings(text) == expected
+
+
+def test_volts_and_kilograms_differ() -> None:
+    assert not same("5 volts", "5 kg")
+    assert same("100W", "100 watts")
+
+
+def test_an_apostrophe_before_a_decimal_is_no_decade() -> None:
+    # "'90s" is a decade; "'3.5s" and "'1,000s" used to raise ValueError (int("3.5")).
+    assert readings("the '3.5s and '1,000s") == [["3.5"], ["1000s"]]
