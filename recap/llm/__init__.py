@@ -7,9 +7,12 @@
 """
 
 from recap.llm.cache import ReplyCache
-from recap.llm.client import LLMClient, LLMTruncated, Usage, open_llm, parse_reply
+from recap.llm.client import LLMClient, open_llm
 from recap.llm.embedded import EmbeddedServer, assemble_model
+from recap.llm.failures import LLMTruncated
+from recap.llm.replies import parse_reply
 from recap.llm.settings import EMBEDDED_MODELS, STRUCTURED_MODES, LLMSettings
+from recap.llm.usage import Usage
 
 __all__ = [
     "EMBEDDED_MODELS",

@@ -126,8 +126,6 @@ def _assemble_qwen(directory: Path) -> Path:
     return target
 
 
-
-
 # ---------------------------------------------------------------- the server
 
 def free_port() -> int:
@@ -226,7 +224,7 @@ class EmbeddedServer:
         self.python = python or sys.executable
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_path: Path | None = None
+        self._log: ServerLog | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
 
@@ -282,14 +280,13 @@ class EmbeddedServer:
         self._stopping.set()
         with self._lock:
             process, self._process = self._process, None
-            log_path, self._log_path = self._log_path, None
+            server_log, self._log = self._log, None
         if process is not None:
             _terminate(process)
             _live_servers.discard(self)
             log.info("embedded LLM server stopped")
-        if log_path is not None:
-            with contextlib.suppress(OSError):
-                log_path.unlink()
+        if server_log is not None:
+            server_log.remove()
         self.port = None
 
     def check_alive(self) -> None:
@@ -304,16 +301,8 @@ class EmbeddedServer:
 
     def log_tail(self, lines: int = 20) -> str:
         """The end of the server's log (redacted)."""
-        if self._log_path is None:
-            return ""
-        try:
-            with open(self._log_path, "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                fh.seek(max(0, fh.tell() - 16384))
-                text = fh.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        return redact("\n".join(text.splitlines()[-lines:]))
+        server_log = self._log
+        return server_log.tail(lines) if server_log else ""
 
     def __enter__(self) -> EmbeddedServer:
         self.start()
@@ -327,19 +316,12 @@ class EmbeddedServer:
 
     def _spawn(self) -> None:
         port = free_port()
-        fd, log_name = tempfile.mkstemp(prefix="recap-llama-server-", suffix=".log")
-        env = server_environment(os.environ)
+        server_log, fd = ServerLog.create()
         with self._lock:
-            self._log_path = Path(log_name)
+            self._log = server_log
             self.port = port
             try:
-                self._process = _spawn_from_keeper_thread(
-                    self.command(port), stdin=subprocess.DEVNULL, stdout=fd,
-                    stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                    preexec_fn=_die_with_parent())
-            except OSError as exc:
-                raise EmbeddedServerError(f"cannot start the embedded LLM server: "
-                                          f"{exc.strerror or exc}") from None
+                self._process = _launch(self.command(port), output=fd)
             finally:
                 os.close(fd)
         _track(self)
@@ -370,12 +352,58 @@ class EmbeddedServer:
             self._stopping.wait(0.2)
 
     def _log_hint(self) -> str:
-        line = _meaningful_line(self.log_tail(60))
+        server_log = self._log
+        return server_log.hint() if server_log else ""
+
+
+class ServerLog:
+    """The server's output, in a temporary file kept until the server stops."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @classmethod
+    def create(cls) -> tuple[ServerLog, int]:
+        """A new, empty log, and the file descriptor the server writes it through."""
+        fd, name = tempfile.mkstemp(prefix="recap-llama-server-", suffix=".log")
+        return cls(Path(name)), fd
+
+    def tail(self, lines: int = 20) -> str:
+        """The end of the log (redacted)."""
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - 16384))
+                text = fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return redact("\n".join(text.splitlines()[-lines:]))
+
+    def hint(self) -> str:
+        """": <the line that says why>" for an error message, or nothing."""
+        line = _meaningful_line(self.tail(60))
         return f": {line}" if line else ""
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
 
 
 class _PortTaken(Exception):
     """Another process took the port between choosing it and the server binding it."""
+
+
+def _launch(argv: list[str], *, output: int) -> subprocess.Popen[bytes]:
+    """The server process: in its own session, with a clean environment, writing to `output`,
+    and killed by the kernel should recap die first."""
+    try:
+        return _spawn_from_keeper_thread(
+            argv, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            env=server_environment(os.environ), start_new_session=True,
+            preexec_fn=_die_with_parent())
+    except OSError as exc:
+        raise EmbeddedServerError(f"cannot start the embedded LLM server: "
+                                  f"{exc.strerror or exc}") from None
 
 
 def _spawn_from_keeper_thread(argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
