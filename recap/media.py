@@ -124,12 +124,6 @@ def decode_stream(path: Path, block_seconds: float = 30.0) -> Iterator[np.ndarra
                     "have gaps", Path(path).name, _ffmpeg_message(stderr.splitlines()[0]))
 
 
-def decode_all(path: Path) -> np.ndarray:
-    """Decode the whole file (for short clips and baselines)."""
-    blocks = list(decode_stream(path))
-    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
-
-
 def _ffmpeg_message(line: str) -> str:
     """An ffmpeg error line without its `[decoder @ 0x...]` prefixes."""
     return re.sub(r"^(\[[^\]]*\]\s*)+", "", line).strip() or line.strip()

@@ -14,6 +14,7 @@ from recap import media
 from recap.errors import NoSpeechError
 from recap.text.figures import canonical_words
 from recap.transcribe import TranscribeOptions, iter_segments, split_words, transcribe
+from tests.audio import decode_all
 
 ROOT = Path(__file__).resolve().parent.parent
 JFK = ROOT / "tests" / "data" / "jfk.wav"
@@ -45,7 +46,7 @@ def wer(reference: str, hypothesis: str) -> float:
 @pytest.fixture(scope="module")
 def city_bees_start(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The first 58 s of the sample episode and its reference text."""
-    audio = media.decode_all(CITY_BEES)[: int(CITY_BEES_CUT * media.SAMPLE_RATE)]
+    audio = decode_all(CITY_BEES)[: int(CITY_BEES_CUT * media.SAMPLE_RATE)]
     path = write_wav(tmp_path_factory.mktemp("bees") / "city-bees-58s.wav", audio)
     lines = (ROOT / "samples" / "city-bees.reference.txt").read_text().splitlines()
     return path, " ".join(lines[:CITY_BEES_TURNS])

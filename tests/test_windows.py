@@ -11,6 +11,7 @@ import pytest
 
 from recap import media
 from recap.transcribe import TranscribeOptions, iter_segments, windows
+from tests.audio import decode_all
 
 SR = media.SAMPLE_RATE
 JFK = Path(__file__).parent / "data" / "jfk.wav"
@@ -78,7 +79,7 @@ LEAD, GAP = 2.0, 3.0
 @pytest.fixture(scope="module")
 def jfk_four_times(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[float]]:
     """jfk.wav four times with pauses (~52 s): the file and where each copy starts."""
-    jfk = media.decode_all(JFK)
+    jfk = decode_all(JFK)
     pieces, starts, position = [np.zeros(int(LEAD * SR), np.float32)], [], LEAD
     for _ in range(COPIES):
         starts.append(position)
@@ -98,7 +99,7 @@ def runs(jfk_four_times: tuple[Path, list[float]]) -> dict[str, list]:
 
 def test_small_windows_cut_between_copies(jfk_four_times: tuple[Path, list[float]]) -> None:
     path, starts = jfk_four_times
-    jfk_seconds = len(media.decode_all(JFK)) / SR
+    jfk_seconds = len(decode_all(JFK)) / SR
     parts = list(windows(media.decode_stream(path), 30))
     assert len(parts) >= 2
     for offset, _ in parts[1:]:
