@@ -98,24 +98,30 @@ class Piece:
     text: str
 
 
+def decode_all(path: Path) -> np.ndarray:
+    """A whole file decoded at once (recap itself streams): baselines need it in memory."""
+    blocks = list(media.decode_stream(path))
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+
+
 def speech_pieces() -> tuple[str, list[Piece]]:
     """Real speech cut into pieces with their reference text, and where it came from."""
     found = speech_dir()
     if found is None:
-        bees = media.decode_all(ROOT / "samples" / "city-bees.mp3")
-        jfk = media.decode_all(ROOT / "tests" / "data" / "jfk.wav")
+        bees = decode_all(ROOT / "samples" / "city-bees.mp3")
+        jfk = decode_all(ROOT / "tests" / "data" / "jfk.wav")
         return "repo samples (city-bees.mp3 + jfk.wav)", [
             Piece(bees, (ROOT / "samples" / "city-bees.reference.txt").read_text()),
             Piece(jfk, (ROOT / "tests" / "data" / "jfk.txt").read_text())]
     pieces = []
-    long = media.decode_all(found / "asterisk_allison_long.flac")
+    long = decode_all(found / "asterisk_allison_long.flac")
     for line in (found / "asterisk_allison_long.segments.tsv").read_text().splitlines():
         start, end, _name, text = line.split("\t", 3)
         pieces.append(Piece(long[int(float(start) * SR) : int(float(end) * SR)], text))
     for name in ("librivox_sense_and_sensibility", "librivox_sonnet1", "jfk"):
         audio_file = next(p for p in (found / f"{name}.flac", found / f"{name}.wav")
                           if p.is_file())
-        pieces.append(Piece(media.decode_all(audio_file), (found / f"{name}.txt").read_text()))
+        pieces.append(Piece(decode_all(audio_file), (found / f"{name}.txt").read_text()))
     return f"shared speech ({found})", pieces
 
 
