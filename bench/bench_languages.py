@@ -44,7 +44,7 @@ def worker(model: str, paths: list[str], out: str) -> None:
         started, cpu_started = time.monotonic(), time.process_time()
         segments = list(iter_segments(Path(path), options, language_out=language))
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu_started
-        audio = media.decode_all(Path(path))
+        audio = common.decode_all(Path(path))
         probability = None
         if getattr(whisper.model, "is_multilingual", False):
             _, probability, _ = whisper.detect_language(audio[: 30 * media.SAMPLE_RATE])

@@ -31,7 +31,6 @@ RSS_TARGET, WER_TARGET = 1.3, 0.5
 
 def worker(mode: str, path: str, out: str) -> None:
     """Transcribe in this (fresh) process and write text, time and peak RSS to `out`."""
-    from recap import media
     from recap.transcribe import TranscribeOptions, iter_segments, load_model
 
     options = TranscribeOptions()
@@ -40,7 +39,7 @@ def worker(mode: str, path: str, out: str) -> None:
     if mode == "recap":
         texts = [s.text for s in iter_segments(Path(path), options)]
     else:
-        audio = media.decode_all(Path(path))
+        audio = common.decode_all(Path(path))
         segments, _ = model.transcribe(audio, language="en", beam_size=options.beam_size,
                                        vad_filter=options.vad,
                                        condition_on_previous_text=False)

@@ -126,7 +126,7 @@ def measure(path: Path, threads: int, beam_size: int | None) -> dict[str, Any]:
     if beam_size is not None:
         options.beam_size = beam_size
     load_model(options.model, options.device, options.compute_type, options.cpu_threads)
-    seconds = len(media.decode_all(path)) / media.SAMPLE_RATE
+    seconds = sum(len(block) for block in media.decode_stream(path)) / media.SAMPLE_RATE
     started = time.monotonic()
     cpu_started = time.process_time()
     segments = list(iter_segments(path, options))
