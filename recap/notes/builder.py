@@ -185,7 +185,7 @@ class NotesBuilder:
         return self._speakers.result() if self._speakers is not None else Speakers()
 
     def _names(self, speakers: Speakers) -> list[str]:
-        from recap.faithful import known_names
+        from recap.quality.support import known_names
 
         return [*known_names(self._episode_info()), *speakers.names()]
 
@@ -292,7 +292,7 @@ class NotesBuilder:
             "failed_calls": dict(asker.failed),
         }
         if self.options.verify:
-            from recap.faithful import coverage
+            from recap.quality.coverage import coverage
 
             notes.checks["coverage"] = coverage(notes, chunks.chunks)
         notes.checks["usage"] = usage_delta(self._usage_before, self.llm.usage.to_dict())
@@ -309,7 +309,7 @@ class NotesBuilder:
 
 
 class _Stats:
-    """What the checks did, in the shape `recap check` reads (see recap.faithful)."""
+    """What the checks did, in the shape `recap check` reads (see recap.quality)."""
 
     def __init__(self, windows: int, failed: int, candidates: int):
         self.windows, self.failed, self.candidates = windows, failed, candidates
@@ -322,7 +322,7 @@ class _Stats:
                              "outcome": outcome})
 
     def report(self, written: list[Candidate], names: list[str]) -> dict[str, Any]:
-        from recap.faithful import count_support
+        from recap.quality.support import count_support
 
         figures = figures_found = names_checked = names_found = 0
         for candidate in written:
