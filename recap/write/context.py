@@ -14,26 +14,12 @@ from recap.errors import unknown_choice
 from recap.languages import capitalises_nouns, phrases
 from recap.models import Info, Notes
 from recap.text.clock import timestamp
+from recap.text.names import capitalised_runs, is_generic_speaker, keyword_is_name
 from recap.write.escape import emphasise, escape_text, safe_url, seek_url
 from recap.write.options import FORMATS, WriteOptions
 from recap.write.reading import episode_minutes
 
 log = logging.getLogger("recap.write")
-
-_GENERIC_SPEAKER = re.compile(
-    r"^(?:host|co-?host|guest|speaker\s*\w?\d*|spk_?\d+|narrator|interviewer|interviewee|"
-    r"unknown|voice\s*\d*|moderator|audience)$",
-    re.IGNORECASE,
-)
-_CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))*[ -][A-Z][a-z]+")
-_SENTENCE_WORDS = frozenset(
-    "A An And As At But By For From He Her His How I If In It Its My No Not Of On Or Our She So "
-    "That The Their Then There These They This Those To We What When Where Which While Who Why "
-    "With You Your Yes After Before Also Here Now Today Yesterday Tomorrow Every Each Some Many "
-    "Most Both All Any One Two Three Join Start Plant Let Lets Let's Ask Thank Thanks Welcome "
-    "Hello Hi Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March "
-    "April May June July August September October November December".split()
-)
 
 
 def find_names(notes: Notes, info: Info) -> list[str]:
@@ -44,32 +30,17 @@ def find_names(notes: Notes, info: Info) -> list[str]:
     names: set[str] = set()
     for speaker in [*notes.speakers, info.uploader]:
         speaker = " ".join(str(speaker).split())
-        if speaker and not _GENERIC_SPEAKER.match(speaker) and re.search(r"[^\W\d_]", speaker):
+        if speaker and not is_generic_speaker(speaker) and re.search(r"[^\W\d_]", speaker):
             names.add(speaker)
     if capitalises_nouns(notes.language or "en"):
         return sorted(names)  # every German noun is capitalised: only known names are bold
     for keyword in notes.keywords:
         keyword = " ".join(keyword.split())
-        if len(keyword) < 3 or not re.search(r"[A-Z]", keyword):
-            continue
-        words = keyword.split()
-        inner_capital = any(re.search(r"[A-Z]", w[1:]) for w in words)
-        all_capitalised = len(words) > 1 and all(w[:1].isupper() for w in words)
-        if inner_capital or all_capitalised or _capitalised_mid_sentence(keyword, body):
+        if keyword_is_name(keyword, body):
             names.add(keyword)
     for text in texts:
-        for match in _CAPITALISED_RUN.finditer(text):
-            words = re.split(r"([ -])", match.group(0))
-            while len(words) > 2 and words[0] in _SENTENCE_WORDS:
-                words = words[2:]
-            if len(words) >= 3 and not all(w in _SENTENCE_WORDS for w in words[::2]):
-                names.add("".join(words))
+        names.update(capitalised_runs(text))
     return sorted(n for n in names if n.strip())
-
-
-def _capitalised_mid_sentence(word: str, text: str) -> bool:
-    return re.search(rf"[a-z0-9,;]\s+{re.escape(word)}(?!\w)", text) is not None
-
 
 
 @dataclass
@@ -131,7 +102,7 @@ def post_date(info: Info) -> tuple[dt.date, str]:
 
 def _speakers(notes: Notes) -> list[str]:
     return [s for s in (" ".join(x.split()) for x in notes.speakers)
-            if s and not _GENERIC_SPEAKER.match(s)]
+            if s and not is_generic_speaker(s)]
 
 
 def _join_words(items: list[str]) -> str:
