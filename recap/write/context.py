@@ -90,6 +90,7 @@ def layout_for(episode: Episode, fmt: str, slug: str, date: dt.date) -> Layout:
 
 
 def post_date(info: Info) -> tuple[dt.date, str]:
+    """The post's date and where it came from: ("upload_date" or "today", logged)."""
     if info.upload_date:
         try:
             return dt.date.fromisoformat(str(info.upload_date)[:10]), "upload_date"
@@ -137,6 +138,7 @@ def _intro_paragraphs(info: Info, notes: Notes, date: dt.date | None, minutes: i
 
 
 def description(info: Info, notes: Notes) -> str:
+    """The front-matter description: the notes' summary, the episode's description, or a line."""
     if notes.summary.strip():
         return notes.summary.strip()
     if info.description.strip():

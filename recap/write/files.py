@@ -43,6 +43,7 @@ def remove_own_leftover(root: Path, beside: Path, previous: Any) -> None:
 
 
 def copy_if_changed(source: Path, target: Path) -> None:
+    """Copy `source` to `target` atomically unless it already holds the same bytes."""
     data = source.read_bytes()
     if target.is_file() and target.read_bytes() == data:
         return
