@@ -29,13 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from recap.episode import Episode  # noqa: E402
-from recap.faithful import evaluate, quality_report  # noqa: E402
 from recap.models import Info, Notes, Transcript  # noqa: E402
 from recap.notes.intro import COPY_LIMIT  # noqa: E402
 from recap.notes.verify import MIN_SUPPORT, cite, reversed_comparison  # noqa: E402
 from recap.notes.windows import Line  # noqa: E402
 from recap.notes.words import first_person, longest_copied_run, sentences, stem, words  # noqa: E402
 from recap.pipeline import locate_episode  # noqa: E402
+from recap.quality.facts import evaluate  # noqa: E402
+from recap.quality.report import quality_report  # noqa: E402
 
 EPISODES = ROOT / "bench" / "episodes"
 WORK = ROOT / "bench" / "_work" / "quality"

@@ -8,19 +8,17 @@ from pathlib import Path
 import pytest
 
 from recap.errors import InputError, LLMReplyError
-from recap.faithful import (
+from recap.models import Bullet, Chunk, Notes, Topic, Transcript
+from recap.quality.coverage import coverage
+from recap.quality.facts import Fact, load_facts, score_facts
+from recap.quality.support import (
     BulletProblem,
-    Fact,
     bullet_source,
     check_bullet,
-    coverage,
-    load_facts,
     merge_checks,
-    proper_names,
-    score_facts,
     verify_bullets,
 )
-from recap.models import Bullet, Chunk, Notes, Topic, Transcript
+from recap.text.names import proper_names
 
 DATA = Path(__file__).resolve().parent / "data"
 # Whisper tiny.en's transcript of samples/city-bees.mp3: it writes "2015", "40", and mishears

@@ -115,7 +115,7 @@ def checked_episode(root: Path) -> Path:
     """The sample's folder whose notes statistics and post come from recap's own code: the
     checker the notes stage runs (verify_bullets, with a repair step that fixes one figure)
     and the real `recap write`; then a hand edit adds INVENTED to notes.json."""
-    from recap.faithful import known_names, verify_bullets
+    from recap.quality.support import known_names, verify_bullets
 
     folder = make_episode(root, post=False, hand_edit=False, checks=False)
     transcript = Transcript.load(folder / "transcript.json")

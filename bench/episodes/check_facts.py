@@ -2,7 +2,7 @@
 
 For each synthetic episode in eval_set.json (or the names given on the command line), score its
 facts against the reference text (the script's turns joined with blank lines, so each turn is one
-block) with recap.faithful.score_facts. A phrasing that the very words spoken do not match can
+block) with recap.quality.facts.score_facts. A phrasing that the very words spoken do not match can
 never match a note, so every fact must be found here. Exits 1 if any fact is missing. It also
 flags facts found in more than two turns: one of their phrasings may be loose enough to match
 an unrelated note.
@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from recap.faithful import load_facts, score_facts  # noqa: E402
+from recap.quality.facts import load_facts, score_facts  # noqa: E402
 
 LOOSE = 2  # a fact found in more turns than this may have a phrasing that is too loose
 

@@ -31,7 +31,7 @@ def check(
 
     Also re-checks every bullet of notes.json against the transcript, so hand edits are checked.
     """
-    from recap.faithful import quality_report
+    from recap.quality.report import quality_report
 
     report = quality_report(episode)
     if as_json:
@@ -52,7 +52,7 @@ def evaluate(
 ) -> None:
     """Score the episode's post by the share of expected facts it states."""
     from recap.errors import ConfigError
-    from recap.faithful import evaluate as run_eval
+    from recap.quality.facts import evaluate as run_eval
 
     if min_score is not None and not 0 <= min_score <= 1:
         raise ConfigError(f"--min-score must be between 0 and 1 (got {min_score})")

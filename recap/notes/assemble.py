@@ -54,7 +54,7 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
         "failed_calls": dict(asker.failed),
     }
     if verify:
-        from recap.faithful import coverage
+        from recap.quality.coverage import coverage
 
         notes.checks["coverage"] = coverage(notes, episode.chunks)
     return notes

@@ -138,7 +138,7 @@ class NotesBuilder:
         return future.result() if future is not None else Speakers()
 
     def _names(self, speakers: Speakers) -> NameContext:
-        from recap.faithful import known_names
+        from recap.quality.support import known_names
 
         return NameContext.of(known_names(self._episode_info()), speakers)
 

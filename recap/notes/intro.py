@@ -132,7 +132,7 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     person, or holds a name or figure neither the transcript nor the metadata has is dropped;
     when nothing is left, a plain intro is composed from the speakers and the section titles.
     """
-    from recap.faithful import check_bullet
+    from recap.quality.support import check_bullet
 
     values: dict[str, object] = {
         "title": info.title, "uploader": info.uploader or "unknown", "duration": duration,

@@ -3,7 +3,7 @@
     drop what cannot be fixed -> de-duplicate -> first person turned into the third ->
     check again -> de-duplicate what the repair made alike
 
-The counts are the `checks` that `recap check` and the bench read (see recap.faithful).
+The counts are the `checks` that `recap check` and the bench read (see recap.quality).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class ReviewStats:
                              "outcome": outcome})
 
     def report(self, written: list[Candidate], names: list[str]) -> dict[str, Any]:
-        from recap.faithful import count_support
+        from recap.quality.support import count_support
 
         figures = figures_found = names_checked = names_found = 0
         for candidate in written:

@@ -18,14 +18,8 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.ask import Asker
 from recap.notes.verify import Candidate
-from recap.notes.words import (
-    STOPWORDS,
-    clean_title,
-    content_stems,
-    longest_copied_run,
-    stem,
-    words,
-)
+from recap.notes.words import clean_title, content_stems, longest_copied_run, stem, words
+from recap.text.names import STOPWORDS
 
 log = logging.getLogger("recap.notes")
 

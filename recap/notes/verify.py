@@ -132,7 +132,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     words cannot be found in its lines: support and comparison words are not checked then, and
     the note cites its whole window (figures and names still are: digits and names do not
     change with the language)."""
-    from recap.faithful import check_bullet
+    from recap.quality.support import check_bullet
 
     text = candidate.text
     if translated:

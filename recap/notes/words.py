@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import re
 
+from recap.text.names import STOPWORDS
+
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
-STOPWORDS = frozenset(
-    "a about above after again against all also am an and any are around as at be because been "
-    "before being below between both but by can could did do does doing down during each even "
-    "ever every few for from further get gets got had has have having he her here hers herself "
-    "him himself his how however i if in into is it its itself just last least less like made "
-    "make makes many may me might more most much must my myself near need needs new no nor not "
-    "now of off often on once one only or other our ours out over own per quite rather really "
-    "same says said say she should since so some still such than that the their theirs them "
-    "themselves then there these they this those though through to too under until up upon us "
-    "very was way we well were what when where whether which while who whom whose why will with "
-    "within without would yet you your yours yourself actually basically kind lot lots maybe "
-    "mean okay ok pretty right sort thing things think thought know yeah yes um uh".split()
-)
 
 # "I", "I'm"... are case-sensitive (the pronoun is always capitalised); the others are not, but
 # "US" (the country) is not "us".

@@ -1,8 +1,16 @@
-"""A post's markdown without its front matter, read with python-frontmatter."""
+"""Markdown as recap reads it: a post without its front matter, text without its link targets."""
 
 from __future__ import annotations
 
+import re
+
 _FENCES = ("---", "+++")
+_LINK_RE = re.compile(r"\]\([^)]*\)|https?://\S+|www\.\S+|`[^`]*://[^`]*`")
+
+
+def mask_links(text: str) -> str:
+    """Blank out URLs and link targets (keeping offsets) so their words are not read."""
+    return _LINK_RE.sub(lambda m: " " * len(m.group()), text)
 
 
 def strip_front_matter(text: str) -> str:

@@ -77,8 +77,8 @@ def _view(row: Any) -> EpisodeView:
 
 def review(folder: Path) -> Review:
     """Everything the review page shows for the episode in `folder`."""
-    from recap.faithful import quality_report
     from recap.models import Notes, Transcript
+    from recap.quality.report import quality_report
 
     episode = Episode(folder)
     view = episode_view(folder)

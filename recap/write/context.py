@@ -1,0 +1,197 @@
+"""The post's template context: topics and bullets as markdown, intro, description, file layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from recap.episode import Episode
+from recap.errors import unknown_choice
+from recap.languages import capitalises_nouns, phrases
+from recap.models import Info, Notes
+from recap.text.clock import timestamp
+from recap.text.names import capitalised_runs, is_generic_speaker, keyword_is_name
+from recap.write.escape import emphasise, escape_text, safe_url, seek_url
+from recap.write.options import FORMATS, WriteOptions
+from recap.write.reading import episode_minutes
+
+log = logging.getLogger("recap.write")
+
+
+def find_names(notes: Notes, info: Info) -> list[str]:
+    """Names to bold: speakers, the uploader, proper-noun keywords and capitalised names in the text."""
+    texts = [notes.intro, notes.summary]
+    texts += [b.text for t in notes.topics for b in t.bullets]
+    body = "\n".join(texts)
+    names: set[str] = set()
+    for speaker in [*notes.speakers, info.uploader]:
+        speaker = " ".join(str(speaker).split())
+        if speaker and not is_generic_speaker(speaker) and re.search(r"[^\W\d_]", speaker):
+            names.add(speaker)
+    if capitalises_nouns(notes.language or "en"):
+        return sorted(names)  # every German noun is capitalised: only known names are bold
+    for keyword in notes.keywords:
+        keyword = " ".join(keyword.split())
+        if keyword_is_name(keyword, body):
+            names.add(keyword)
+    for text in texts:
+        names.update(capitalised_runs(text))
+    return sorted(n for n in names if n.strip())
+
+
+@dataclass
+class BulletView:
+    text: str
+    start: float
+    end: float
+    link: str | None
+    timestamp: str
+
+
+@dataclass
+class TopicView:
+    title: str
+    start: float
+    link: str | None
+    bullets: list[BulletView]
+
+
+@dataclass
+class Layout:
+    """Where a format puts the post and its image, and how the post refers to the image."""
+
+    post: Path
+    beside: Path
+    hero: Path
+    hero_ref: str
+    hero_front_matter: str
+
+
+def layout_for(episode: Episode, fmt: str, slug: str, date: dt.date) -> Layout:
+    """The file layout of `fmt` inside the episode's post/ folder."""
+    post_dir = episode.post_dir
+    if fmt == "hugo":
+        return Layout(post_dir / "index.md", post_dir / "index.new.md", post_dir / "hero.jpg",
+                      "./hero.jpg", "hero.jpg")
+    if fmt == "jekyll":
+        name = f"{date.isoformat()}-{slug}"
+        # A second dated file in _posts would be published twice; Jekyll never builds _drafts.
+        return Layout(post_dir / "_posts" / f"{name}.md", post_dir / "_drafts" / f"{name}.new.md",
+                      post_dir / "assets" / slug / "hero.jpg", f"/assets/{slug}/hero.jpg",
+                      f"/assets/{slug}/hero.jpg")
+    if fmt == "markdown":
+        return Layout(post_dir / f"{slug}.md", post_dir / f"{slug}.new.md", post_dir / "hero.jpg",
+                      "hero.jpg", "hero.jpg")
+    raise unknown_choice("format", fmt, FORMATS)
+
+
+def post_date(info: Info) -> tuple[dt.date, str]:
+    """The post's date and where it came from: ("upload_date" or "today", logged)."""
+    if info.upload_date:
+        try:
+            return dt.date.fromisoformat(str(info.upload_date)[:10]), "upload_date"
+        except ValueError:
+            log.warning("info.json has an unreadable upload date %r", info.upload_date)
+    today = dt.date.today()
+    log.warning("the episode has no upload date; dating the post today (%s)", today.isoformat())
+    return today, "today"
+
+
+def _speakers(notes: Notes) -> list[str]:
+    return [s for s in (" ".join(x.split()) for x in notes.speakers)
+            if s and not is_generic_speaker(s)]
+
+
+def _join_words(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _intro_paragraphs(info: Info, notes: Notes, date: dt.date | None, minutes: int,
+                      names: list[str]) -> list[str]:
+    if notes.intro.strip():
+        paragraphs = re.split(r"\n\s*\n", notes.intro.strip())
+        return [emphasise(p, names) for p in paragraphs if p.strip()]
+    language = notes.language or "en"
+    say = phrases(language)
+    opening = say.episode.format(title=" ".join(info.title.split()), minutes=minutes)
+    if info.uploader.strip():
+        opening += say.by.format(uploader=" ".join(info.uploader.split()))
+    # The date is written as a date, not marked as a figure.
+    published = (f", published on {date.strftime('%B')} {date.day}, {date.year}"
+                 if date and language == "en" else f", {date.isoformat()}" if date else "")
+    rest = "."
+    speakers = _speakers(notes)
+    if speakers and language == "en":
+        rest += f" It features {_join_words(speakers)}."
+    if notes.summary.strip():
+        rest += " " + notes.summary.strip()
+    elif info.description.strip():
+        first = re.split(r"\n\s*\n", info.description.strip())[0]
+        rest += " " + (first if len(first) <= 400 else first[:400].rsplit(" ", 1)[0] + "…")
+    return [emphasise(opening, names) + escape_text(published) + emphasise(rest, names)]
+
+
+def description(info: Info, notes: Notes) -> str:
+    """The front-matter description: the notes' summary, the episode's description, or a line."""
+    if notes.summary.strip():
+        return notes.summary.strip()
+    if info.description.strip():
+        first = re.split(r"\n\s*\n", info.description.strip())[0].strip()
+        return first if len(first) <= 300 else first[:300].rsplit(" ", 1)[0] + "…"
+    who = f" from {info.uploader}" if info.uploader.strip() else ""
+    return f"Notes from “{info.title}”{who}"
+
+
+def build_context(info: Info, notes: Notes, options: WriteOptions, layout: Layout,
+                  date: dt.date, date_known: bool, slug: str, hero: bool) -> dict[str, Any]:
+    """Everything a template sees except the reading-time figures."""
+    names = find_names(notes, info)
+    language = notes.language or "en"
+    say = phrases(language)
+    source_url = safe_url(info.webpage_url) or safe_url(info.source)
+    seekable = bool(source_url) and info.seekable
+
+    def seek(seconds: float) -> str | None:
+        return seek_url(source_url, seconds) if seekable and source_url else None
+
+    topics: list[TopicView] = []
+    for number, topic in enumerate(notes.topics, 1):
+        bullets = [
+            BulletView(emphasise(b.text, names), b.start, b.end, seek(b.start), timestamp(b.start))
+            for b in topic.bullets if b.text.strip()
+        ]
+        if not bullets:
+            continue
+        title = escape_text(topic.title) or say.part.format(number=number)
+        title = re.sub(r"#+$", lambda m: "\\" + "\\".join(m.group(0)), title)
+        topics.append(TopicView(title, topic.start, seek(topic.start), bullets))
+    minutes = episode_minutes(info.duration)
+    hero_ref = layout.hero_ref if hero else None
+    return {
+        "title": info.title,
+        "title_md": escape_text(info.title),
+        "info": info,
+        "notes": notes,
+        "date": date,
+        "slug": slug,
+        "format": options.format,
+        "hero": hero_ref,
+        "intro": _intro_paragraphs(info, notes, date if date_known else None, minutes, names),
+        "language": language,
+        "full_episode_line": say.full_episode.format(
+            link=f"[{escape_text(info.title)}]({source_url})", minutes=minutes)
+        if source_url else "",
+        "topics": topics,
+        "episode_minutes": minutes,
+        "words_per_minute": options.words_per_minute,
+        "source_url": source_url,
+        "seekable": seekable,
+        "names": names,
+        "links": {"source": source_url, "hero": hero_ref},
+    }
