@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from recap.errors import ConfigError, NoSpeechError, WorkerError, unknown_choice
+from recap.errors import ConfigError, WorkerError, unknown_choice
 from recap.models import Transcript
 
 if TYPE_CHECKING:
@@ -54,16 +54,10 @@ def transcribe_job(job: TranscriptionJob) -> dict[str, Any]:
 
     This is the task function both executors send to their workers.
     """
-    from recap.transcribe import iter_segments
+    from recap.transcribe import whisper_transcript
 
     with _audio_file(job) as path:
-        language: dict[str, str] = {}
-        segments = list(iter_segments(path, job.options, job.duration, None, language))
-    if not segments:
-        raise NoSpeechError(f"no speech found in {job.label} ({job.duration:.0f} s): "
-                            "it may be silence or music; nothing to summarise")
-    transcript = Transcript(language.get("language") or job.options.language or "en",
-                            job.duration, job.options.model, segments)
+        transcript = whisper_transcript(path, job.options, job.duration, label=job.label)
     return transcript.to_dict()
 
 

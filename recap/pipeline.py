@@ -1,169 +1,45 @@
-"""Sequences the stages for one episode, skipping those that are up to date."""
+"""Sequences the stages for one episode, skipping those that are up to date.
+
+Each stage is a module (fetch, transcribe, chunk, notes, write); whether it is up to date and
+the manifest record of each run live in `recap.stages`. `run` takes a source through every stage;
+`run_stage` runs one stage of an existing episode (the single-stage commands and the batch steps
+call it)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from recap.chunk import ChunkOptions, ChunkPacker
-from recap.episode import (
-    STAGES,
-    Episode,
-    StageRecord,
-    find_episode_dir,
-    fingerprint_files,
-    now_iso,
-    source_claim,
-)
+from recap.episode import STAGES, Episode, find_episode_dir, source_claim
 from recap.errors import RecapError
 from recap.fetch import FetchOptions, is_url, normalise_source
 from recap.models import Chunk, Chunks, Info, Segment, Transcript
 from recap.progress import Reporter
+from recap.stages import recording, stage_state, written_post
 from recap.transcribe import TranscribeOptions
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from recap.llm.client import LLMClient
+    from recap.llm.settings import LLMSettings
+    from recap.notes.options import NotesOptions
+    from recap.transcribe import WhisperRunner
+    from recap.write import WriteOptions
+
+    LLMFactory = Callable[[], AbstractContextManager[LLMClient]]
+    """Returns a context manager yielding an LLM client (opened lazily: the embedded server
+    starts only when a stage needs it)."""
 
 log = logging.getLogger("recap.pipeline")
 
-_TOOLS = {
-    "fetch": ("yt-dlp",),
-    "transcribe": ("faster-whisper", "ctranslate2"),
-    "chunk": (),
-    "notes": ("openai",),
-    "write": ("python-frontmatter", "jinja2"),
-}
-
-
-def tool_versions(stage: str) -> dict[str, str]:
-    """Versions of recap and the packages a stage used."""
-    from recap import __version__
-
-    versions = {"recap": __version__}
-    for dist in _TOOLS.get(stage, ()):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[dist] = metadata.version(dist)
-    return versions
-
-
-# ---------------------------------------------------------------- stage bookkeeping
-
-def stage_inputs(episode: Episode, stage: str, extra: Any = None) -> list[Path]:
-    """The artifact files a stage reads."""
-    root = episode.root
-    if stage == "fetch":
-        return []
-    if stage == "transcribe":
-        existing = sorted((root / "transcripts").glob("*"))  # saved by fetch (recap.captions)
-        try:
-            return [episode.audio_path(), *existing]
-        except RecapError:
-            return [root / "audio", *existing]
-    if stage == "chunk":
-        return [episode.transcript_path, episode.info_path]
-    if stage == "notes":
-        return [episode.chunks_path, episode.transcript_path, episode.info_path]
-    if stage == "write":
-        return [episode.notes_path, episode.info_path]
-    raise ValueError(stage)
-
-
-def stage_outputs(episode: Episode, stage: str) -> list[Path]:
-    """The artifact files a stage writes (the ones whose presence means it finished)."""
-    if stage == "fetch":
-        return [episode.info_path]
-    if stage == "transcribe":
-        return [episode.transcript_path]
-    if stage == "chunk":
-        return [episode.chunks_path]
-    if stage == "notes":
-        return [episode.notes_path]
-    if stage == "write":
-        record = episode.stage_record("write")
-        written = (record.stats.get("post") if record else None) or "post/index.md"
-        return [episode.root / written]
-    raise ValueError(stage)
-
-
-def stage_state(episode: Episode, stage: str, params: dict[str, Any] | None = None) -> str:
-    """done | stale | edited | failed | missing for one stage of one episode.
-
-    `params` are the parameters the stage would run with now; None compares only inputs.
-    """
-    record = episode.stage_record(stage)
-    if record is None or record.status == "pending":
-        return "missing"
-    if record.status in ("failed", "interrupted"):
-        return "failed"
-    outputs = stage_outputs(episode, stage)
-    if not all(p.exists() for p in outputs):
-        return "missing"
-    if params is not None and record.params != params:
-        return "stale"
-    if record.input_fingerprint != fingerprint_files(stage_inputs(episode, stage)):
-        return "stale"
-    if record.output_fingerprint and record.output_fingerprint != fingerprint_files(outputs):
-        return "edited"
-    if stage == "write":
-        return _kept_post_state(episode, record)
-    return "done"
-
-
-def _kept_post_state(episode: Episode, record: StageRecord) -> str:
-    """A post edited by hand stays `edited` while recap's newer version waits beside it."""
-    main, ours = record.stats.get("main"), record.stats.get("main_fingerprint")
-    if not main or not ours or main == record.stats.get("post"):
-        return "done"
-    path = episode.root / main
-    if not path.is_file():
-        return "missing"
-    return "edited" if fingerprint_files([path]) != ours else "done"
-
-
-@contextlib.contextmanager
-def recording(episode: Episode, stage: str, params: dict[str, Any],
-              reporter: Reporter) -> Iterator[dict[str, Any]]:
-    """Run a stage body and record its outcome in the manifest; yields a dict for its stats."""
-    input_fp = fingerprint_files(stage_inputs(episode, stage))
-    stats: dict[str, Any] = {}
-    started = time.monotonic()
-    record = StageRecord(status="running", params=params, input_fingerprint=input_fp,
-                         started_at=now_iso(), tools=tool_versions(stage))
-    reporter.stage_started(stage)
-    try:
-        yield stats
-    except RecapError as exc:
-        record.status, record.error = "failed", str(exc)
-        record.wall_seconds = round(time.monotonic() - started, 3)
-        _safe_update(episode, stage, record)
-        reporter.stage_finished(stage, "failed", str(exc))
-        raise
-    except (KeyboardInterrupt, SystemExit):
-        record.status, record.error = "interrupted", "interrupted"
-        record.wall_seconds = round(time.monotonic() - started, 3)
-        _safe_update(episode, stage, record)
-        raise
-    record.status = "done"
-    record.wall_seconds = round(time.monotonic() - started, 3)
-    record.stats = stats
-    record.output_fingerprint = fingerprint_files(stage_outputs_after(episode, stage, stats))
-    episode.update_stage(stage, record)
-    reporter.stage_finished(stage, "done", stats.get("summary", ""))
-
-
-def stage_outputs_after(episode: Episode, stage: str, stats: dict[str, Any]) -> list[Path]:
-    if stage == "write" and stats.get("post"):
-        return [episode.root / stats["post"]]
-    return stage_outputs(episode, stage)
-
-
-def _safe_update(episode: Episode, stage: str, record: StageRecord) -> None:
-    with contextlib.suppress(RecapError, OSError):
-        if episode.root.is_dir():
-            episode.update_stage(stage, record)
+_T = TypeVar("_T")
 
 
 # ---------------------------------------------------------------- options
@@ -175,9 +51,12 @@ class RunOptions:
     fetch: FetchOptions = field(default_factory=FetchOptions)
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     chunk: ChunkOptions = field(default_factory=ChunkOptions)
-    notes: Any = None  # recap.notes.NotesOptions
-    write: Any = None  # recap.write.WriteOptions
-    llm: Any = None  # recap.llm.LLMSettings
+    notes: NotesOptions | None = None
+    """Needed when the notes stage runs."""
+    write: WriteOptions | None = None
+    """Needed when the write stage runs."""
+    llm: LLMSettings | None = None
+    """The LLM the notes use (None when no LLM stage runs)."""
     force: bool = False
     stop_after: str = "write"
     stream: bool | None = None
@@ -188,7 +67,34 @@ class RunOptions:
         """Whether transcription and notes overlap."""
         if self.stream is not None:
             return self.stream
-        return not bool(getattr(self.llm, "embedded", False))
+        return not (self.llm is not None and self.llm.embedded)
+
+    def fetch_params(self, source: str) -> dict[str, Any]:
+        """What the fetch of `source` (as `normalise_source` gives it) depends on."""
+        return {"source": source, "audio_only": self.fetch.audio_only}
+
+    def stage_params(self) -> StageParams:
+        """The parameters each later stage would run with now (compared with the manifest)."""
+        return StageParams(self)
+
+
+class StageParams(dict[str, dict[str, Any]]):
+    """The parameters each stage would run with now, computed on first use (a transcribe-only run
+    never reads the post template)."""
+
+    def __init__(self, options: RunOptions):
+        super().__init__()
+        self.options = options
+
+    def __missing__(self, stage: str) -> dict[str, Any]:
+        options = self.options
+        by_stage: dict[str, TranscribeOptions | ChunkOptions | NotesOptions | WriteOptions | None]
+        by_stage = {"transcribe": options.transcribe, "chunk": options.chunk,
+                    "notes": options.notes, "write": options.write}
+        stage_options = by_stage[stage]
+        value: dict[str, Any] = stage_options.params() if stage_options is not None else {}
+        self[stage] = value
+        return value
 
 
 @dataclass
@@ -207,7 +113,7 @@ def locate_episode(source: str, output_root: Path) -> Episode | None:
 
 
 def run(source: str, output_root: Path, options: RunOptions | None = None,
-        reporter: Reporter | None = None, llm_factory: Callable[[], Any] | None = None) -> RunResult:
+        reporter: Reporter | None = None, llm_factory: LLMFactory | None = None) -> RunResult:
     """Run every stage for `source` that is not up to date.
 
     Args:
@@ -225,7 +131,6 @@ def run(source: str, output_root: Path, options: RunOptions | None = None,
     output_root = Path(output_root)
     source = normalise_source(source)
     outcome: dict[str, str] = {}
-    fetch_params = {"source": source, "audio_only": options.fetch.audio_only}
     with contextlib.ExitStack() as held:
         # Finding or making the folder is one step per source: two runs started together on one
         # source share one folder (the second waits for the first's fetch, then finds it).
@@ -238,7 +143,7 @@ def run(source: str, output_root: Path, options: RunOptions | None = None,
             outcome["fetch"] = "done"
             return _run_rest(episode, options, reporter, llm_factory, outcome)
     with existing.lock():
-        state = stage_state(existing, "fetch", fetch_params)
+        state = stage_state(existing, "fetch", options.fetch_params(source))
         if state != "done" or (options.force and is_url(source)):
             _do_fetch(source, output_root, options, reporter, existing.root)
             outcome["fetch"] = "done"
@@ -252,7 +157,6 @@ def _do_fetch(source: str, output_root: Path, options: RunOptions, reporter: Rep
               folder: Path | None) -> Episode:
     from recap import fetch as fetch_stage
 
-    params = {"source": source, "audio_only": options.fetch.audio_only}
     reporter.stage_started("fetch", None, source)
 
     def progress(done: float, total: float | None) -> None:
@@ -260,16 +164,16 @@ def _do_fetch(source: str, output_root: Path, options: RunOptions, reporter: Rep
 
     episode, _info = fetch_stage.fetch(source, output_root, options.fetch, progress, folder)
     with episode.lock() if folder is None else contextlib.nullcontext():
-        with recording(episode, "fetch", params, reporter) as stats:
+        with recording(episode, "fetch", options.fetch_params(source), reporter) as stats:
             stats["summary"] = episode.slug
     return episode
 
 
 def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
-              llm_factory: Callable[[], Any] | None, outcome: dict[str, str]) -> RunResult:
+              llm_factory: LLMFactory | None, outcome: dict[str, str]) -> RunResult:
     last = STAGES.index(options.stop_after)
     wanted = list(STAGES[1 : last + 1])
-    params = stage_params(episode, options)
+    params = options.stage_params()
 
     def needs(stage: str) -> bool:
         if stage not in wanted:
@@ -283,11 +187,9 @@ def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
             return stage == "write"  # write keeps the edit itself by writing beside it
         return state != "done"
 
-    llm_cm = llm_factory() if llm_factory else contextlib.nullcontext(None)
-    with llm_cm as llm:
+    with _open_llm(llm_factory) as llm:
         if needs("transcribe"):
-            streaming = options.streaming() and "notes" in wanted and llm is not None
-            if streaming:
+            if options.streaming() and "notes" in wanted and llm is not None:
                 _stream_transcribe_to_notes(episode, options, reporter, llm, params)
                 outcome.update(transcribe="done", chunk="done", notes="done")
             else:
@@ -322,26 +224,15 @@ def _run_rest(episode: Episode, options: RunOptions, reporter: Reporter,
     return RunResult(episode, outcome, post)
 
 
-class StageParams(dict[str, dict[str, Any]]):
-    """The parameters each stage would run with now, computed on first use (a transcribe-only run
-    never reads the post template)."""
-
-    def __init__(self, options: RunOptions):
-        super().__init__()
-        self.options = options
-
-    def __missing__(self, stage: str) -> dict[str, Any]:
-        options = self.options
-        stage_options = {"transcribe": options.transcribe, "chunk": options.chunk,
-                         "notes": options.notes, "write": options.write}[stage]
-        value: dict[str, Any] = stage_options.params() if stage_options is not None else {}
-        self[stage] = value
-        return value
+def _open_llm(llm_factory: LLMFactory | None) -> AbstractContextManager[LLMClient | None]:
+    return llm_factory() if llm_factory else contextlib.nullcontext(None)
 
 
-def stage_params(episode: Episode, options: RunOptions) -> StageParams:
-    """The parameters each stage would run with now (compared with the manifest)."""
-    return StageParams(options)
+def _needed(value: _T | None, what: str) -> _T:
+    """An option a stage cannot run without (a caller that built RunOptions without it)."""
+    if value is None:
+        raise ValueError(f"this stage needs {what}")
+    return value
 
 
 def _transcribe_progress(reporter: Reporter) -> Callable[[float, float], None]:
@@ -352,18 +243,20 @@ def _transcribe_progress(reporter: Reporter) -> Callable[[float, float], None]:
 
 
 def _run_transcribe(episode: Episode, options: RunOptions, reporter: Reporter,
-                    params: StageParams) -> None:
+                    params: StageParams, whisper: WhisperRunner | None = None,
+                    on_segment: Callable[[Segment], None] | None = None) -> Transcript:
     from recap import transcribe as stage
 
     with recording(episode, "transcribe", params["transcribe"], reporter) as stats:
-        transcript = stage.transcribe(episode, options.transcribe, _transcribe_progress(reporter))
+        transcript = stage.transcribe(episode, options.transcribe, _transcribe_progress(reporter),
+                                      on_segment, whisper)
+        where = "" if transcript.origin == "whisper" else f" (from the {transcript.origin})"
         stats.update(segments=len(transcript.segments), language=transcript.language,
-                     origin=transcript.origin, summary=_transcribe_summary(transcript))
-
-
-def _transcribe_summary(transcript: Transcript) -> str:
-    where = "" if transcript.origin == "whisper" else f" (from the {transcript.origin})"
-    return f"{len(transcript.segments)} segments{where}"
+                     origin=transcript.origin,
+                     summary=f"{len(transcript.segments)} segments{where}")
+        if whisper is not None:  # which executor ran it (none when the source had a transcript)
+            stats["executor"] = whisper.name if transcript.origin == "whisper" else None
+    return transcript
 
 
 def _run_chunk(episode: Episode, options: RunOptions, reporter: Reporter,
@@ -375,13 +268,14 @@ def _run_chunk(episode: Episode, options: RunOptions, reporter: Reporter,
         stats.update(chunks=len(chunks.chunks), summary=f"{len(chunks.chunks)} chunks")
 
 
-def _run_notes(episode: Episode, options: RunOptions, reporter: Reporter, llm: Any,
-               params: StageParams) -> None:
+def _run_notes(episode: Episode, options: RunOptions, reporter: Reporter,
+               llm: LLMClient | None, params: StageParams) -> None:
     from recap import notes as stage
 
     started = time.monotonic()
     with recording(episode, "notes", params["notes"], reporter) as stats:
-        result = stage.notes(episode, options.notes, llm, reporter)
+        result = stage.notes(episode, _needed(options.notes, "RunOptions.notes"),
+                             _needed(llm, "an LLM (llm_factory)"), reporter)
         stats.update(result.checks)
         stats["summary"] = f"{len(result.topics)} topics"
     _record_notes_speed(episode, options, result.checks, time.monotonic() - started)
@@ -410,7 +304,7 @@ def _run_write(episode: Episode, options: RunOptions, reporter: Reporter,
     from recap import write as stage
 
     with recording(episode, "write", params["write"], reporter) as stats:
-        result = stage.write(episode, options.write, reporter)
+        result = stage.write(episode, _needed(options.write, "RunOptions.write"), reporter)
         stats.update(result.stats)
         stats["post"] = str(result.path.relative_to(episode.root))
         stats["summary"] = stats["post"]
@@ -418,10 +312,9 @@ def _run_write(episode: Episode, options: RunOptions, reporter: Reporter,
 
 
 def _stream_transcribe_to_notes(episode: Episode, options: RunOptions, reporter: Reporter,
-                                llm: Any, params: StageParams) -> None:
+                                llm: LLMClient, params: StageParams) -> None:
     """Transcribe, chunk and start notes on each chunk as soon as it is complete."""
     from recap import notes as notes_stage
-    from recap import transcribe as transcribe_stage
     from recap.episode import atomic_write_text
     from recap.tokens import counter_for
 
@@ -433,7 +326,8 @@ def _stream_transcribe_to_notes(episode: Episode, options: RunOptions, reporter:
     # English is assumed and the notes start again if the transcript says otherwise.
     known = options.transcribe.language or ("en" if options.transcribe.model.endswith(".en")
                                             else None)
-    builder = notes_stage.NotesBuilder(episode, options.notes, llm, reporter, language=known)
+    builder = notes_stage.NotesBuilder(episode, _needed(options.notes, "RunOptions.notes"), llm,
+                                       reporter, language=known)
     chunks: list[Chunk] = []
 
     def on_segment(segment: Segment) -> None:
@@ -442,11 +336,7 @@ def _stream_transcribe_to_notes(episode: Episode, options: RunOptions, reporter:
             builder.submit(done)
 
     try:
-        with recording(episode, "transcribe", params["transcribe"], reporter) as stats:
-            transcript = transcribe_stage.transcribe(
-                episode, options.transcribe, _transcribe_progress(reporter), on_segment)
-            stats.update(segments=len(transcript.segments), language=transcript.language,
-                         origin=transcript.origin, summary=_transcribe_summary(transcript))
+        transcript = _run_transcribe(episode, options, reporter, params, on_segment=on_segment)
         with recording(episode, "chunk", params["chunk"], reporter) as stats:
             for done in packer.finish():
                 chunks.append(done)
@@ -463,38 +353,39 @@ def _stream_transcribe_to_notes(episode: Episode, options: RunOptions, reporter:
 
 
 def run_stage(episode: Episode, stage: str, options: RunOptions, reporter: Reporter | None = None,
-              llm_factory: Callable[[], Any] | None = None) -> Path | None:
+              llm_factory: LLMFactory | None = None,
+              whisper: WhisperRunner | None = None) -> Path | None:
     """Run one stage of an existing episode (the caller holds the lock).
 
     Skips the stage when it is up to date, unless `options.force`. Returns the post for `write`.
+
+    Args:
+        episode: the episode folder.
+        stage: transcribe, chunk, notes or write.
+        options: per-stage options.
+        reporter: progress callbacks.
+        llm_factory: opens the LLM client the notes stage uses.
+        whisper: where Whisper runs (a batch's executor); None runs it in this process.
     """
     reporter = reporter or Reporter()
-    params = stage_params(episode, options)
+    params = options.stage_params()
     state = stage_state(episode, stage, params[stage])
     if state == "done" and not options.force:
         reporter.stage_finished(stage, "skipped", "up to date (use --force to rerun)")
-        return _post_path(episode) if stage == "write" else None
+        return written_post(episode) if stage == "write" else None
     if state == "edited" and stage != "write" and not options.force:
         reporter.stage_finished(stage, "edited",
                                 "output edited by hand; keeping it (use --force to replace)")
         return None
     if stage == "transcribe":
-        _run_transcribe(episode, options, reporter, params)
+        _run_transcribe(episode, options, reporter, params, whisper)
     elif stage == "chunk":
         _run_chunk(episode, options, reporter, params)
     elif stage == "notes":
-        llm_cm = llm_factory() if llm_factory else contextlib.nullcontext(None)
-        with llm_cm as llm:
+        with _open_llm(llm_factory) as llm:
             _run_notes(episode, options, reporter, llm, params)
     elif stage == "write":
         return _run_write(episode, options, reporter, params)
     else:
         raise ValueError(stage)
-    return None
-
-
-def _post_path(episode: Episode) -> Path | None:
-    record = episode.stage_record("write")
-    if record and record.stats.get("post"):
-        return episode.root / record.stats["post"]
     return None

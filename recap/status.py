@@ -33,7 +33,7 @@ def collect_status(output_root: Path) -> list[EpisodeStatus]:
 def episode_status(folder: Path) -> EpisodeStatus | None:
     """Status of one episode folder; None when `folder` is not one."""
     from recap.models import Info
-    from recap.pipeline import stage_state
+    from recap.stages import stage_state
 
     if not (folder / "manifest.json").exists() and not (folder / "info.json").exists():
         return None

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -316,11 +316,24 @@ def _best_cut(current: list[Any], following: Any, max_seconds: float) -> int:
     return best
 
 
+class WhisperRunner(Protocol):
+    """Whisper run somewhere else than in this process (a batch's worker pool or cluster)."""
+
+    name: str
+    """Names where it runs, for the manifest ("local", "dask")."""
+
+    def __call__(self, audio: Path, duration: float, options: TranscribeOptions,
+                 label: str) -> Transcript:
+        """The transcript of `audio` (`label` names the episode in errors)."""
+        ...
+
+
 def transcribe(
     episode: Episode,
     options: TranscribeOptions | None = None,
     progress: ProgressFn | None = None,
     on_segment: Callable[[Segment], None] | None = None,
+    whisper: WhisperRunner | None = None,
 ) -> Transcript:
     """Transcribe the episode's audio and write transcript.json/.srt/.txt.
 
@@ -329,6 +342,8 @@ def transcribe(
         options: transcription options.
         progress: called with seconds transcribed and the total.
         on_segment: called with each segment as soon as it is recognised (streaming).
+        whisper: where Whisper runs; None runs it here (a transcript the source already has is
+            read here either way).
 
     Returns:
         The transcript.
@@ -345,20 +360,34 @@ def transcribe(
         return existing
     info = Info.load(episode.info_path, "recap fetch SOURCE")
     audio = episode.audio_path()
+    if whisper is None:
+        transcript = whisper_transcript(audio, options, info.duration, progress, on_segment)
+    else:
+        transcript = whisper(audio, info.duration, options, episode.slug)
+        for segment in transcript.segments:
+            if on_segment:
+                on_segment(segment)
+    save_transcript(episode, transcript)
+    return transcript
+
+
+def whisper_transcript(audio: Path, options: TranscribeOptions, duration: float,
+                       progress: ProgressFn | None = None,
+                       on_segment: Callable[[Segment], None] | None = None,
+                       label: str | None = None) -> Transcript:
+    """Whisper on `audio` in this process, assembled into a transcript (`label`, else the file's
+    name, names it in the NoSpeechError raised when Whisper hears nothing)."""
     lang: dict[str, str] = {}
     segments = []
-    for segment in iter_segments(audio, options, info.duration, progress, lang):
+    for segment in iter_segments(audio, options, duration, progress, lang):
         segments.append(segment)
         if on_segment:
             on_segment(segment)
-    duration = info.duration
-    transcript = Transcript(lang.get("language") or options.language or "en", duration,
-                            options.model, segments)
     if not segments:
-        raise NoSpeechError(f"no speech found in {audio.name} ({duration:.0f} s): "
+        raise NoSpeechError(f"no speech found in {label or audio.name} ({duration:.0f} s): "
                             "it may be silence or music; nothing to summarise")
-    save_transcript(episode, transcript)
-    return transcript
+    return Transcript(lang.get("language") or options.language or "en", duration,
+                      options.model, segments)
 
 
 def existing_transcript(episode: Episode, options: TranscribeOptions) -> Transcript | None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from recap.episode import STAGES, Episode
 from recap.models import Chunk, Chunks, Segment, Transcript
-from recap.pipeline import recording
 from recap.progress import Reporter
+from recap.stages import recording
 from tests.conftest import ROOT, run_recap
 from tests.test_write import make_episode
 

@@ -18,8 +18,9 @@ import yaml
 from recap import write as write_stage
 from recap.episode import Episode
 from recap.errors import ArtifactError, ConfigError
-from recap.pipeline import RunOptions, run_stage, stage_state
+from recap.pipeline import RunOptions, run_stage
 from recap.progress import Reporter
+from recap.stages import stage_state
 from recap.write import (
     WriteOptions,
     count_words,

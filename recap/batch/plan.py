@@ -24,9 +24,12 @@ from recap.episode import (
     now_iso,
 )
 from recap.errors import ConfigError, RecapError
+from recap.stages import stage_state
 
 if TYPE_CHECKING:
-    pass
+    from recap.llm.settings import LLMSettings
+    from recap.pipeline import RunOptions
+    from recap.transcribe import TranscribeOptions
 
 
 log = logging.getLogger("recap.batch")
@@ -115,25 +118,24 @@ class Plan:
         return self.transcribe_seconds_todo / self.speed
 
 
-def entry_state(entry: Entry, output_root: Path, run_options: Any) -> tuple[str | None, str, Any]:
+def entry_state(entry: Entry, output_root: Path, run_options: RunOptions,
+                ) -> tuple[str | None, str, Episode | None]:
     """(folder name, todo, Episode or None) for an entry, from its folder's manifest."""
-    from recap import pipeline
     from recap.fetch import normalise_source
 
     try:
-        found = find_episode_dir(Path(output_root), normalise_source(entry.source))
+        source = normalise_source(entry.source)
+        found = find_episode_dir(Path(output_root), source)
     except RecapError:
         return None, "new", None
     if found is None:
         return None, "new", None
     episode = Episode(found)
     last = STAGES.index(run_options.stop_after)
-    params = pipeline.stage_params(episode, run_options)
-    fetch_params = {"source": normalise_source(entry.source),
-                    "audio_only": run_options.fetch.audio_only}
+    params = run_options.stage_params()
     for stage in STAGES[: last + 1]:
-        state = pipeline.stage_state(episode, stage,
-                                     fetch_params if stage == "fetch" else params[stage])
+        state = stage_state(episode, stage, run_options.fetch_params(source)
+                            if stage == "fetch" else params[stage])
         if state not in ("done", "edited") or run_options.force:
             return found.name, f"from {stage}", episode
     return found.name, "done", episode
@@ -152,7 +154,7 @@ def estimate_llm_tokens(seconds: float, chunk_budget: int) -> tuple[int, int]:
     return int(prompt), int(completion)
 
 
-def make_plan(source: str, selection: Selection, output_root: Path, run_options: Any,
+def make_plan(source: str, selection: Selection, output_root: Path, run_options: RunOptions,
               speed: float | None) -> Plan:
     """Size the work: durations, transcription time at `speed`, LLM tokens and cost."""
     from recap.models import Info
@@ -192,7 +194,7 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
     plan = Plan(source, items, list(selection.notes), total, unknown, todo_transcribe, speed,
                 model, prompt, completion, cost)
     settings = run_options.llm
-    if todo_llm and settings is not None and getattr(settings, "embedded", False):
+    if todo_llm and settings is not None and settings.embedded:
         from recap.llm.embedded import cpu_threads
         from recap.speeds import DEFAULT_NOTES_X_AUDIO, notes_speed
 
@@ -204,14 +206,15 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
     return plan
 
 
-def _llm_cost(settings: Any, prompt: int, completion: int) -> tuple[str | None, float | None]:
+def _llm_cost(settings: LLMSettings | None, prompt: int,
+              completion: int) -> tuple[str | None, float | None]:
     if settings is None:
         return None, None
     try:
         model = str(settings.model_name())
-    except (AttributeError, RecapError):
+    except RecapError:
         return None, None
-    if getattr(settings, "embedded", False):
+    if settings.embedded:
         return model, None
     try:
         from recap.llm.pricing import estimate_cost
@@ -227,7 +230,7 @@ def speed_clip() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "speed-clip.mp3"
 
 
-def measure_speed(options: Any, cache_dir: Path | None = None, clip: Path | None = None,
+def measure_speed(options: TranscribeOptions, cache_dir: Path | None = None, clip: Path | None = None,
                   ) -> float:
     """Transcription speed on this machine (audio seconds per wall second), measured once.
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from recap.progress import Reporter
 
 if TYPE_CHECKING:
-    pass
+    from recap.pipeline import LLMFactory
 
 
 log = logging.getLogger("recap.batch")
@@ -133,7 +133,7 @@ class _GatedLLM:
 class _SharedLLM:
     """Opens the LLM client on first need (the embedded server starts only if notes run)."""
 
-    def __init__(self, factory: Callable[[], Any] | None, slots: int) -> None:
+    def __init__(self, factory: LLMFactory | None, slots: int) -> None:
         self._factory = factory
         self._slots = slots
         self._stack = contextlib.ExitStack()

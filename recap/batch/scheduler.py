@@ -1,12 +1,11 @@
 """The scheduler: three kinds of worker slot (downloads, transcription, LLM stages), each a
-lane of threads; an entry moves from lane to lane as its steps finish.
+lane of threads; an entry moves from lane to lane as its steps (recap.batch.steps) finish, and
+batch.json follows it (recap.batch.journal).
 
-Locks (what guards what): `_lock` guards the counters (`_active`, `_remaining`) and the per-slug
-locks; `_record_lock` guards the EntryRecords and `_next_stage` (batch.json is written from
-them); `_idle` is the condition an interrupt waits on for running steps to stop; `_all_done`
-and `_stopping` are events (every entry finished; Ctrl-C or a fatal error). A per-slug lock keeps
-two entries of the same title from making one folder at once; each episode folder has its own
-file lock (recap.episode) for the stages themselves."""
+Each class documents the locks it holds beside them. Between the classes: a per-title lock
+(`Steps`) keeps two entries of the same title from making one folder at once, each episode
+folder has its own file lock (recap.episode) for the stages themselves, and one batch at a time
+runs per output folder (a pid lock in `_Batch.run`)."""
 
 from __future__ import annotations
 
@@ -15,39 +14,24 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from recap.batch.journal import Journal
 from recap.batch.listing import Entry
 from recap.batch.plan import BatchOptions
-from recap.batch.records import (
-    BatchReporter,
-    BatchResult,
-    EntryRecord,
-    _EntryReporter,
-    _SharedLLM,
-)
-from recap.episode import (
-    STAGES,
-    Episode,
-    StageRecord,
-    atomic_write_json,
-    now_iso,
-    pid_lock,
-    root_lock_path,
-    slugify,
-)
+from recap.batch.records import BatchReporter, BatchResult, EntryRecord, _SharedLLM
+from recap.batch.steps import Step, Steps
+from recap.episode import pid_lock, root_lock_path
 from recap.errors import RecapError
 
 if TYPE_CHECKING:
     from recap.executors import Executor
+    from recap.pipeline import LLMFactory, RunOptions
 
 
 log = logging.getLogger("recap.batch")
 
-
-BATCH_FILE = "batch.json"
 # The first stage each kind of slot runs (what an entry queued for that slot waits to begin).
 _FIRST_STAGE = {"download": "fetch", "transcribe": "transcribe", "llm": "chunk"}
 
@@ -87,52 +71,71 @@ class _Lane:
             step()
 
 
+class _Lookahead:
+    """Permits for episodes fetched but not yet transcribed, so early episodes finish first and a
+    long feed is not downloaded up front: taken when a download starts, given back when its
+    transcription ends (or the episode does, when that is sooner)."""
+
+    def __init__(self, size: int) -> None:
+        self._permits = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        """Guards `_holding`."""
+        self._holding: set[int] = set()
+        """Entry indexes holding a permit."""
+
+    def take(self, index: int) -> None:
+        self._permits.acquire()
+        with self._lock:
+            self._holding.add(index)
+
+    def give_back(self, index: int) -> None:
+        """Release entry `index`'s permit, if it holds one (a second call does nothing)."""
+        with self._lock:
+            if index not in self._holding:
+                return
+            self._holding.discard(index)
+        self._permits.release()
+
+
 class _Batch:
     """Runs the entries of one batch; see `run_batch`."""
 
     def __init__(self, source: str, entries: Sequence[Entry], output_root: Path,
-                 options: BatchOptions, run_options: Any, executor: Executor,
-                 reporter: BatchReporter, llm_factory: Callable[[], Any] | None) -> None:
-        self.source = source
+                 options: BatchOptions, run_options: RunOptions, executor: Executor,
+                 reporter: BatchReporter, llm_factory: LLMFactory | None) -> None:
         self.entries = list(entries)
         self.root = Path(output_root)
-        self.options = options
-        self.run_options = run_options
         self.executor = executor
-        self.reporter = reporter
         self.llm = _SharedLLM(llm_factory, options.llm_jobs)
-        self.records = [EntryRecord(id=e.id or e.source, title=e.title, url=e.source, index=n)
-                        for n, e in enumerate(self.entries, 1)]
-        self.path = self.root / BATCH_FILE
-        self.started_at = now_iso()
-        self._lock = threading.Lock()
-        self._record_lock = threading.Lock()
-        self._slug_locks: dict[str, threading.Lock] = {}
-        self._holding: set[int] = set()
-        self._active = 0
-        self._idle = threading.Condition()
-        self._remaining = len(self.entries)
-        self._next_stage: dict[int, str] = {}
-        """Entry index -> the first stage of the step it is queued for."""
-        self._all_done = threading.Event()
         self._stopping = threading.Event()
-        slots = self.transcribe_slots = max(1, executor.slots)
-        window = options.lookahead or options.download_jobs + slots
-        self._window = threading.BoundedSemaphore(window)
+        """Set on Ctrl-C or a fatal error: steps not yet begun never begin."""
+        self._all_done = threading.Event()
+        """Set when every entry has finished."""
+        self._lock = threading.Lock()
+        """Guards `_remaining` (entries not finished yet)."""
+        self._remaining = len(self.entries)
+        self._idle = threading.Condition()
+        """Guards `_active` (steps running now); an interrupt waits on it for them to stop."""
+        self._active = 0
+        slots = max(1, executor.slots)
+        self._window = _Lookahead(options.lookahead or options.download_jobs + slots)
+        records = [EntryRecord(id=e.id or e.source, title=e.title, url=e.source, index=n)
+                   for n, e in enumerate(self.entries, 1)]
+        self.journal = Journal(source, records, self.root, {
+            **options.params(),
+            "transcribe_jobs": slots,
+            "executor": executor.name,
+            "stop_after": run_options.stop_after,
+            "force": run_options.force,
+            "transcribe": run_options.transcribe.params(),
+        }, reporter, self._stopping)
+        self.steps = Steps(self.root, run_options, executor, self.llm, self.journal,
+                           self._stopping).in_order()
         self.lanes = {
             "download": _Lane("download", options.download_jobs),
             "transcribe": _Lane("transcribe", slots),
             "llm": _Lane("llm", options.llm_jobs),
         }
-        last = STAGES.index(run_options.stop_after)
-        self.steps: list[tuple[str, Callable[[EntryRecord, Entry, Any], Any]]] = [
-            ("download", self._fetch_step)]
-        if last >= STAGES.index("transcribe"):
-            self.steps.append(("transcribe", self._transcribe_step))
-        if last >= STAGES.index("chunk"):
-            self.steps.append(("llm", self._finish_step))
-
-    # ---------------------------------------------------------- running
 
     def run(self) -> BatchResult:
         """Run the batch; one batch at a time per output folder (a second gets a LockError)."""
@@ -143,14 +146,13 @@ class _Batch:
             return self._run()
 
     def _run(self) -> BatchResult:
-        self._save()
-        self.reporter.batch_started(self.records)
+        self.journal.started()
         if not self.entries:
-            return self._finish()
+            return self.journal.finish()
         for lane in self.lanes.values():
             lane.start()
         try:
-            for record, entry in zip(self.records, self.entries, strict=True):
+            for record, entry in zip(self.journal.records, self.entries, strict=True):
                 self._queue_step(record, entry, 0, None)
             while not self._all_done.wait(0.2):
                 pass
@@ -161,50 +163,44 @@ class _Batch:
             for lane in self.lanes.values():
                 lane.stop()
             self.llm.close()
-        return self._finish()
+        return self.journal.finish()
 
-    def _queue_step(self, record: EntryRecord, entry: Entry, index: int, carry: Any) -> None:
+    def _queue_step(self, record: EntryRecord, entry: Entry, index: int, carry: object) -> None:
         if index >= len(self.steps):
             self._entry_finished(record, None)
             return
         lane, step = self.steps[index]
-        with self._record_lock:
-            self._next_stage[record.index] = _FIRST_STAGE[lane]
-            if index:
-                record.stage = None  # queued for the next kind of slot
+        self.journal.queued(record, _FIRST_STAGE[lane], between_steps=index > 0)
         self.lanes[lane].put(lambda: self._run_step(record, entry, index, step, carry))
 
-    def _run_step(self, record: EntryRecord, entry: Entry, index: int,
-                  step: Callable[[EntryRecord, Entry, Any], Any], carry: Any) -> None:
+    def _run_step(self, record: EntryRecord, entry: Entry, index: int, step: Step,
+                  carry: object) -> None:
         if index == 0:
             # The lookahead permit is held from the start of the download to the end of
             # transcription (or of the episode, when it ends sooner).
-            self._window.acquire()
-            with self._lock:
-                self._holding.add(record.index)
+            self._window.take(record.index)
         if self._stopping.is_set():
             return
-        with self._record_lock:
-            record.status = "running"
+        self.journal.running(record)
         try:
             with self._step_running():
                 carry = step(record, entry, carry)
         except KeyboardInterrupt:
             return  # raised in a worker thread only once the batch is stopping
         except RecapError as exc:
-            self._release_window(record)
+            self._window.give_back(record.index)
             self._entry_finished(record, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - one episode's bug must not stop the batch
             from recap.redact import redact
 
             log.debug("unexpected error on %s", entry.source, exc_info=True)
-            self._release_window(record)
+            self._window.give_back(record.index)
             self._entry_finished(record, redact(f"unexpected error: {type(exc).__name__}: {exc}"))
             return
         next_lane = self.steps[index + 1][0] if index + 1 < len(self.steps) else None
         if next_lane != "transcribe":
-            self._release_window(record)
+            self._window.give_back(record.index)
         self._queue_step(record, entry, index + 1, carry)
 
     @contextlib.contextmanager
@@ -218,26 +214,10 @@ class _Batch:
                 self._active -= 1
                 self._idle.notify_all()
 
-    def _release_window(self, record: EntryRecord) -> None:
-        with self._lock:
-            if record.index not in self._holding:
-                return
-            self._holding.discard(record.index)
-        self._window.release()
-
     def _entry_finished(self, record: EntryRecord, error: str | None) -> None:
         if self._stopping.is_set():
             return  # the interrupt handler records what was running
-        with self._record_lock:
-            if error is not None:
-                record.status, record.error = "failed", error
-            else:
-                record.error = None
-                ran = any(s in ("done",) for s in record.stages.values())
-                record.status = "done" if ran else "skipped"
-                record.stage = None
-        self.reporter.entry_changed(record)
-        self._save()
+        self.journal.finished(record, error)
         with self._lock:
             self._remaining -= 1
             if self._remaining == 0:
@@ -255,156 +235,12 @@ class _Batch:
                 self._idle.wait_for(lambda: self._active == 0, timeout=grace)
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: stop waiting, but still say where each entry stopped
-        with self._record_lock:
-            for record in self.records:
-                if record.status != "running":
-                    continue
-                record.status = "interrupted"
-                if record.stage is not None and record.stage not in record.stages:
-                    record.error = f"interrupted during {record.stage}"
-                    self._manifest_agrees(record, record.stage)
-                else:  # between stages: waiting for a download, transcription or LLM slot
-                    record.stage = self._next_stage.get(record.index, record.stage)
-                    record.error = f"interrupted before {record.stage} began"
-        with contextlib.suppress(RecapError):
-            self._save()
-
-    def _manifest_agrees(self, record: EntryRecord, stage: str) -> None:
-        """A step still stopping after the grace period has not recorded its stage yet: record it
-        as interrupted for it, so the manifest says what batch.json says (the step, if it ever
-        records its own outcome, writes the same or a finished stage)."""
-        if not record.folder:
-            return
-        episode = Episode(self.root / record.folder)
-        with contextlib.suppress(RecapError, OSError, ValueError):
-            if episode.root.is_dir() and episode.stage_record(stage) is None:
-                episode.update_stage(stage, StageRecord(status="interrupted", error="interrupted",
-                                                        started_at=now_iso()))
-
-    def _stage_changed(self) -> None:
-        """Keep batch.json current while the batch runs (which stage each entry is in)."""
-        if self._stopping.is_set():
-            return  # the interrupt handler writes the last word
-        with contextlib.suppress(RecapError):  # a progress note; the final save reports errors
-            self._save()
-
-    def _finish(self) -> BatchResult:
-        self._save(finished=True)
-        result = BatchResult(self.source, list(self.records), self.path)
-        self.reporter.batch_finished(result)
-        return result
-
-    def _save(self, finished: bool = False) -> None:
-        with self._record_lock:
-            entries = []
-            for record in self.records:
-                data = asdict(record)
-                data.pop("index", None)
-                entries.append(data)
-        counts: dict[str, int] = {}
-        for data in entries:
-            counts[data["status"]] = counts.get(data["status"], 0) + 1
-        document = {
-            "source": self.source,
-            "started_at": self.started_at,
-            "finished_at": now_iso() if finished else None,
-            "options": self._options_record(),
-            "counts": counts,
-            "entries": entries,
-        }
-        with self._lock:
-            atomic_write_json(self.path, document)
-
-    def _options_record(self) -> dict[str, Any]:
-        run = self.run_options
-        return {
-            **self.options.params(),
-            "transcribe_jobs": self.transcribe_slots,
-            "executor": self.executor.name,
-            "stop_after": run.stop_after,
-            "force": run.force,
-            "transcribe": run.transcribe.params(),
-        }
-
-    def _reporter_for(self, record: EntryRecord) -> _EntryReporter:
-        return _EntryReporter(record, self.reporter, self._record_lock, self._stage_changed)
-
-    # ---------------------------------------------------------- the steps
-
-    def _fetch_step(self, record: EntryRecord, entry: Entry, _carry: Any) -> Episode:
-        from recap import pipeline
-
-        options = replace(self.run_options, stop_after="fetch",
-                          fetch=replace(self.run_options.fetch, entry=entry.metadata()))
-        # Two new entries with the same title would race for the same folder name.
-        with self._slug_lock(entry.title or entry.source):
-            result = pipeline.run(entry.source, self.root, options, self._reporter_for(record))
-        with self._record_lock:
-            record.folder = result.episode.root.name
-        return result.episode
-
-    @contextlib.contextmanager
-    def _slug_lock(self, title: str) -> Iterator[None]:
-        with self._lock:
-            lock = self._slug_locks.setdefault(slugify(title), threading.Lock())
-        with lock:
-            yield
-
-    def _transcribe_step(self, record: EntryRecord, entry: Entry, episode: Episode) -> Episode:
-        from recap import pipeline
-        from recap.executors import TranscriptionJob
-        from recap.models import Info
-        from recap.transcribe import existing_transcript, save_transcript
-
-        reporter = self._reporter_for(record)
-        options = self.run_options
-        params = options.transcribe.params()
-        with episode.lock():
-            state = pipeline.stage_state(episode, "transcribe", params)
-            if state in ("done", "edited") and not options.force:
-                reporter.stage_finished("transcribe", "skipped" if state == "done" else "edited")
-                return episode
-            info = Info.load(episode.info_path, "recap fetch SOURCE")
-            audio = episode.audio_path()
-            job = TranscriptionJob(label=episode.slug, options=options.transcribe,
-                                   audio_path=audio, suffix=audio.suffix, duration=info.duration)
-            with pipeline.recording(episode, "transcribe", params, reporter) as stats:
-                # A transcript the source already has is read here; no worker slot is needed.
-                transcript = existing_transcript(episode, options.transcribe)
-                try:
-                    if transcript is None:
-                        transcript = self.executor.transcribe(job)
-                except RecapError:
-                    if self._stopping.is_set():  # the executor was cancelled by Ctrl-C
-                        raise KeyboardInterrupt from None
-                    raise
-                if self._stopping.is_set():
-                    raise KeyboardInterrupt  # never write after the batch was interrupted
-                save_transcript(episode, transcript)
-                stats.update(segments=len(transcript.segments), language=transcript.language,
-                             origin=transcript.origin,
-                             executor=self.executor.name if transcript.origin == "whisper"
-                             else None,
-                             summary=f"{len(transcript.segments)} segments")
-        return episode
-
-    def _finish_step(self, record: EntryRecord, entry: Entry, episode: Episode) -> Episode:
-        from recap import pipeline
-
-        reporter = self._reporter_for(record)
-        last = STAGES.index(self.run_options.stop_after)
-        with episode.lock():
-            for stage in STAGES[STAGES.index("chunk"): last + 1]:
-                if self._stopping.is_set():
-                    break
-                pipeline.run_stage(episode, stage, self.run_options, reporter,
-                                   llm_factory=self.llm.factory)
-        return episode
+        self.journal.interrupted()
 
 
 def run_batch(source: str, entries: Sequence[Entry], output_root: Path, options: BatchOptions,
-              run_options: Any, executor: Executor, reporter: BatchReporter | None = None,
-              llm_factory: Callable[[], Any] | None = None) -> BatchResult:
+              run_options: RunOptions, executor: Executor, reporter: BatchReporter | None = None,
+              llm_factory: LLMFactory | None = None) -> BatchResult:
     """Run every entry through the pipeline; failures are recorded, never raised.
 
     Args:

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -37,18 +37,12 @@ from recap.cli.options import (
     WhisperModel,
     WpmOpt,
 )
-from recap.config import Config
-from recap.errors import ConfigError, RecapError, unknown_choice
-from recap.settings import (
-    chunk_options,
-    fetch_options,
-    llm_settings,
-    notes_options,
-    transcript_mode,
-    whisper_options,
-    write_options,
-)
+from recap.errors import RecapError
 from recap.text.clock import duration
+
+if TYPE_CHECKING:
+    from recap.batch import Listing, Plan
+    from recap.pipeline import RunOptions
 
 SourceArg = Annotated[str, typer.Argument(
     help="A playlist, channel or podcast feed URL (anything yt-dlp lists), a folder of media "
@@ -113,120 +107,53 @@ def batch(
 ) -> None:
     """Run every episode of SOURCE through the pipeline, resumably, with separate limits for
     downloads, transcription and LLM calls; a summary table at the end (exit 1 if any failed)."""
-    from recap import batch as batch_lib
-    from recap.episode import STAGES
-    from recap.executors import create_executor
-
-    if stop_after not in STAGES:
-        raise unknown_choice("stage", stop_after, STAGES)
-    if transcribe_jobs is not None and transcribe_jobs < 1:
-        raise ConfigError(f"--transcribe-jobs must be at least 1 (got {transcribe_jobs})")
-    options = batch_lib.BatchOptions(download_jobs=download_jobs, llm_jobs=llm_jobs)
-    since_date = batch_lib.parse_since(since)
-    if limit is not None and limit < 1:
-        raise ConfigError(f"--limit must be at least 1 (got {limit})")
-    config = Config.load()  # once: every setting below resolves against it
-    cluster = config.resolve("cluster", cluster, None)
-    executor_name = executor or ("dask" if cluster else "local")
-    if executor_name not in ("local", "dask"):
-        raise unknown_choice("executor", executor_name, ("local", "dask"))
-    if cluster and executor_name != "dask":
-        raise ConfigError("--cluster needs --executor dask")
-    if executor_name == "dask":
-        from recap.executors import import_distributed
-
-        import_distributed()  # fail now, in one line, when the extra is missing
-        if not os.environ.get("RECAP_DEBUG"):
-            # distributed logs every connection at INFO; keep the terminal for recap.
-            logging.getLogger("distributed").setLevel(logging.ERROR)
-    run_options, llm_factory = _run_options(
-        stop_after, force, whisper_model, language, vad, fast, device, compute_type,
-        llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
-        prompts, fmt, template, wpm, draft, post_language, config)
-    run_options.fetch = fetch_options(cookies, cookies_from_browser, config)
-    from dataclasses import replace
-
-    run_options.transcribe = replace(run_options.transcribe,
-                                     transcript=transcript_mode(transcript, config))
-
     from rich.console import Console
 
+    from recap.batch.settings import BatchSettings
+
+    settings = BatchSettings.resolve(
+        stop_after=stop_after, force=force, limit=limit, since=since, match=match,
+        download_jobs=download_jobs, transcribe_jobs=transcribe_jobs, llm_jobs=llm_jobs,
+        executor=executor, cluster=cluster, cookies=cookies,
+        cookies_from_browser=cookies_from_browser, whisper_model=whisper_model,
+        language=language, vad=vad, fast=fast, device=device, compute_type=compute_type,
+        transcript=transcript, llm_base_url=llm_base_url, llm_model=llm_model,
+        llm_timeout=llm_timeout, llm_structured=llm_structured, embedded_model=embedded_model,
+        prompts=prompts, post_language=post_language, fmt=fmt, template=template, wpm=wpm,
+        draft=draft)
+    if settings.executor == "dask" and not os.environ.get("RECAP_DEBUG"):
+        # distributed logs every connection at INFO; keep the terminal for recap.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     err = Console(stderr=True)
     listing_status = (err.status("listing entries...", spinner="dots") if err.is_terminal
                       else contextlib.nullcontext())
     with listing_status:
-        listing = batch_lib.expand(source, None if (since or match) else limit,
-                                   run_options.fetch.cookies)
-    selection = batch_lib.select(listing.entries, limit, since_date, match)
+        listing, selection = settings.list_entries(source)
     if dry_run:
-        _print_plan(listing, selection, output, run_options)
+        _print_plan(listing, settings.plan(listing, selection, output), settings.run_options)
         return
     for note in selection.notes:
         err.print(f"recap: {note}", highlight=False, markup=False)
-    with create_executor(executor_name, transcribe_jobs, cluster) as pool, \
-            BatchConsoleReporter(err) as reporter:
-        result = batch_lib.run_batch(listing.source, selection.entries, output, options,
-                                     run_options, pool, reporter, llm_factory)
+    with settings.create_executor() as pool, BatchConsoleReporter(err) as reporter:
+        result = settings.run(listing, selection, output, pool, reporter)
     print_summary(result)
     if result.failed:
         raise RecapError(f"{len(result.failed)} of {len(result.records)} episodes failed "
                          f"(reasons above and in {result.path}); rerun to retry them")
 
 
-def _run_options(stop_after: str, force: bool, whisper_model: str | None, language: str | None,
-                 vad: bool, fast: bool, device: str, compute_type: str,
-                 llm_base_url: str | None, llm_model: str | None, llm_jobs: int,
-                 llm_timeout: float | None, llm_structured: str | None,
-                 embedded_model: str | None, prompts: Path | None, fmt: str,
-                 template: Path | None, wpm: int, draft: bool,
-                 post_language: str | None, config: Config) -> tuple[Any, Any]:
-    from recap import pipeline
-    from recap.episode import STAGES
-
-    last = STAGES.index(stop_after)
-    options = pipeline.RunOptions(
-        transcribe=whisper_options(whisper_model, language, vad, fast, device, compute_type,
-                                   config=config),
-        force=force, stop_after=stop_after, stream=False)
-    llm_factory = None
-    if last >= STAGES.index("chunk"):
-        settings = llm_settings(llm_base_url, llm_model, llm_jobs, llm_timeout,
-                                llm_structured, embedded_model, config)
-        if settings.embedded:  # a batch transcribes the next episode beside the server
-            from recap.llm.embedded import cpu_threads
-
-            settings.threads = cpu_threads(reserve=1)
-        options.llm = settings
-        options.chunk = chunk_options(settings)
-        if last >= STAGES.index("notes"):
-            from recap.llm import open_llm
-
-            options.notes = notes_options(prompts, settings, post_language, config)
-            llm_factory = lambda: open_llm(settings)  # noqa: E731 - a factory, opened lazily
-        if last >= STAGES.index("write"):
-            options.write = write_options(fmt, template, wpm, force, draft)
-    return options, llm_factory
-
-
-
 # ---------------------------------------------------------------- the plan
 
 
-def _print_plan(listing: Any, selection: Any, output: Path, run_options: Any) -> None:
+def _print_plan(listing: Listing, plan: Plan, run_options: RunOptions) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from recap import batch as batch_lib
     from recap.episode import STAGES
 
     console = Console(width=160)
     transcribing = STAGES.index(run_options.stop_after) >= STAGES.index("transcribe")
-    plan = batch_lib.make_plan(listing.source, selection, output, run_options, None)
-    speed = None
-    if transcribing and (plan.transcribe_seconds_todo or plan.unknown_durations):
-        speed = batch_lib.measure_speed(run_options.transcribe)
-        plan.speed = speed
     table = Table(title=Text(f"recap batch plan: {listing.title}"), title_justify="left")
     for column in ("#", "title", "date", "duration", "to do", "folder"):
         table.add_column(column, overflow="fold")
@@ -262,8 +189,7 @@ def _print_plan(listing: Any, selection: Any, output: Path, run_options: Any) ->
     if plan.llm_model is not None or plan.prompt_tokens:
         tokens = (f"LLM: about {plan.prompt_tokens:,} prompt + {plan.completion_tokens:,} "
                   f"completion tokens")
-        settings = run_options.llm
-        if getattr(settings, "embedded", False):
+        if run_options.llm is not None and run_options.llm.embedded:
             tokens += " (embedded model, runs locally: no cost)"
         elif plan.cost_usd is not None:
             tokens += f" ({plan.llm_model}: about ${plan.cost_usd:,.2f})"
