@@ -284,7 +284,7 @@ class Selection:
     """The entries a batch will process, and what the selection left out or could not tell."""
 
     entries: list[Entry]
-    notes: list[str] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
 
 
 def parse_since(text: str | None) -> dt.date | None:
@@ -308,7 +308,7 @@ def select(entries: Sequence[Entry], limit: int | None = None, since: dt.date | 
 
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1 (got {limit})")
-    notes: list[str] = []
+    remarks: list[str] = []
     seen: set[str] = set()
     unique: list[Entry] = []
     for entry in entries:
@@ -317,26 +317,26 @@ def select(entries: Sequence[Entry], limit: int | None = None, since: dt.date | 
             seen.add(key)
             unique.append(entry)
     if len(unique) < len(entries):
-        notes.append(f"{_count(len(entries) - len(unique), 'duplicate entry')} dropped")
+        remarks.append(f"{_count(len(entries) - len(unique), 'duplicate entry')} dropped")
     chosen = unique
     if match:
         needle = match.casefold()
         chosen = [e for e in chosen if needle in (e.title or e.source).casefold()]
-        notes.append(f"{len(chosen)} of {len(unique)} entries match {match!r}")
+        remarks.append(f"{len(chosen)} of {len(unique)} entries match {match!r}")
     if since is not None:
         undated = [e for e in chosen if not e.upload_date]
         before = len(chosen)
         chosen = [e for e in chosen
                   if not e.upload_date or dt.date.fromisoformat(e.upload_date) >= since]
         if before - len(chosen):
-            notes.append(f"{_count(before - len(chosen), 'entry')} dated before "
+            remarks.append(f"{_count(before - len(chosen), 'entry')} dated before "
                          f"{since.isoformat()} skipped")
         if undated:
-            notes.append(f"{_count(len(undated), 'entry')} without a date kept")
+            remarks.append(f"{_count(len(undated), 'entry')} without a date kept")
     if limit is not None and len(chosen) > limit:
-        notes.append(f"first {limit} of {len(chosen)} entries kept (--limit)")
+        remarks.append(f"first {limit} of {len(chosen)} entries kept (--limit)")
         chosen = chosen[:limit]
-    return Selection(list(chosen), notes)
+    return Selection(list(chosen), remarks)
 
 
 def _count(n: int, noun: str) -> str:

@@ -90,7 +90,8 @@ class Plan:
 
     source: str
     items: list[PlanItem]
-    notes: list[str]
+    remarks: list[str]
+    """What the selection left out or could not tell."""
     total_seconds: float
     """Audio known to the listing (or from earlier fetches)."""
     unknown_durations: int
@@ -191,7 +192,7 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
         prompt = sum(p for p, _ in per_item)
         completion = sum(c for _, c in per_item)
         model, cost = _llm_cost(run_options.llm, prompt, completion)
-    plan = Plan(source, items, list(selection.notes), total, unknown, todo_transcribe, speed,
+    plan = Plan(source, items, list(selection.remarks), total, unknown, todo_transcribe, speed,
                 model, prompt, completion, cost)
     settings = run_options.llm
     if todo_llm and settings is not None and settings.embedded:

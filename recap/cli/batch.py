@@ -132,7 +132,7 @@ def batch(
     if dry_run:
         _print_plan(listing, settings.plan(listing, selection, output), settings.run_options)
         return
-    for note in selection.notes:
+    for note in selection.remarks:
         err.print(f"recap: {note}", highlight=False, markup=False)
     with settings.create_executor() as pool, BatchConsoleReporter(err) as reporter:
         result = settings.run(listing, selection, output, pool, reporter)
@@ -162,7 +162,7 @@ def _print_plan(listing: Listing, plan: Plan, run_options: RunOptions) -> None:
                       item.entry.upload_date or "-", duration(item.duration), item.todo,
                       Text(item.folder or "-"))
     console.print(table)
-    for note in plan.notes:
+    for note in plan.remarks:
         console.print(f"note: {note}", highlight=False, markup=False)
     todo = sum(1 for i in plan.items if i.todo != "done")
     lines = [f"entries: {len(plan.items)} ({todo} to do, {len(plan.items) - todo} up to date)"]

@@ -88,7 +88,7 @@ def plan_for(source: str, output_root: Path, settings: Settings) -> dict[str, An
         "entries": [{"title": item.entry.title or item.entry.source, "source": item.entry.source,
                      "date": item.entry.upload_date, "duration": item.duration,
                      "todo": item.todo, "folder": item.folder} for item in plan.items],
-        "notes": plan.notes,
+        "remarks": plan.remarks,
         "audio_seconds": plan.total_seconds,
         "unknown_durations": plan.unknown_durations,
         "llm_model": plan.llm_model,
