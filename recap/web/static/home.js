@@ -121,7 +121,8 @@
       `${data.title}: ${data.entries.length} episodes (${todo} to do), ` +
       `${studio.clock(data.audio_seconds)} of audio known` +
       (data.unknown_durations ? ` + ${data.unknown_durations} of unknown length` : "") +
-      (data.prompt_tokens ? `, about ${data.prompt_tokens.toLocaleString()} prompt tokens` : "");
+      (data.prompt_tokens ? `, about ${data.prompt_tokens.toLocaleString()} prompt tokens` : "") +
+      (data.remarks && data.remarks.length ? `; ${data.remarks.join("; ")}` : "");
   }
 
   document.getElementById("plan-start").addEventListener("click", async () => {
