@@ -20,6 +20,7 @@ from recap.models import Chunks, Notes
 from recap.notes import NotesOptions
 from recap.progress import Reporter
 from recap.transcribe import TranscribeOptions
+from tests.audio import decode_all
 from tests.fake_openai import Reply, fake_openai
 from tests.test_notes import (
     extract_reply,
@@ -54,7 +55,7 @@ class Clock(Reporter):
 
 def test_first_extraction_request_arrives_before_transcription_ends(tmp_path: Path) -> None:
     # 55 s of real speech: the start of the sample episode.
-    audio = media.decode_all(ROOT / "samples" / "city-bees.mp3")[: 55 * media.SAMPLE_RATE]
+    audio = decode_all(ROOT / "samples" / "city-bees.mp3")[: 55 * media.SAMPLE_RATE]
     source = tmp_path / "bees-55s.wav"
     import wave
 
