@@ -22,11 +22,9 @@ demo: $(VENV)/.llm
 
 # 2. The tests: everything, slow ones included (real llama.cpp server, 1.5B model, Whisper base,
 #    hugo, jekyll, Chromium), with line coverage of recap/ (the `recap` subprocesses the tests run
-#    included) printed at the end. Two workers (pytest-xdist), a test file at a time on each: many
-#    tests wait on servers, subprocesses and signals, so the second core is not idle meanwhile.
-TEST_WORKERS ?= 2
+#    included) printed at the end.
 test: $(VENV)/.llm $(VENV)/.whisper-base
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --cov=recap --cov-report=term $(PYTEST_ARGS)
+	$(PY) -m pytest --cov=recap --cov-report=term $(PYTEST_ARGS)
 
 # Fast path: no llama.cpp build, no 1.1 GB model.
 test-fast: $(VENV)/.core

@@ -129,10 +129,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if (item.get_closest_marker("slow") and item.get_closest_marker("llm")
                 and not item.get_closest_marker("timeout")):
             item.add_marker(pytest.mark.timeout(REAL_MODEL_TIMEOUT))
-    # `make test` runs the files on two workers (pytest-xdist, a file at a time): the files with
-    # slow tests go first, so the run does not end on one worker's long file while the other idles.
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
 
 
 # ---------------------------------------------------------------- bundled data, the CLI
