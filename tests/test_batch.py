@@ -112,9 +112,9 @@ def test_selection_by_limit_date_and_title() -> None:
     ]
     chosen = batch.select(entries, since=batch.parse_since("2024-01-01"))
     assert [e.title for e in chosen.entries] == ["Alpha and Bees", "Gamma BEES", "Delta bees"]
-    assert "1 duplicate entry dropped" in chosen.notes
-    assert "1 entry dated before 2024-01-01 skipped" in chosen.notes
-    assert "1 entry without a date kept" in chosen.notes
+    assert "1 duplicate entry dropped" in chosen.remarks
+    assert "1 entry dated before 2024-01-01 skipped" in chosen.remarks
+    assert "1 entry without a date kept" in chosen.remarks
     assert [e.title for e in batch.select(entries, match="bees").entries] == [
         "Alpha and Bees", "Gamma BEES", "Delta bees"]
     assert [e.title for e in batch.select(entries, limit=2, match="BEES").entries] == [
