@@ -165,18 +165,18 @@ class NotesBuilder:
 
     def _assemble(self, results: list[WindowResult], chunks: Chunks, transcript: Transcript,
                   duration: float) -> Notes:
-        failed = [r for r in results if r.error is not None]
-        for result in failed if len(failed) < len(results) else []:  # all failed: review raises
-            self.reporter.message(f"notes: the part {clock(result.window.start)}–"
-                                  f"{clock(result.window.end)} gave no usable notes: "
-                                  f"{result.error}")
         asker = self._asker
         assert asker is not None
         speakers = self._speaker_info()
         names = self._names(speakers)
         reviewed = review(results, names, speakers, language=self.language,
                           translated=self.translated,
-                          similarity=self.options.duplicate_similarity)
+                          similarity=self.options.duplicate_similarity)  # raises if none gave notes
+        for result in results:
+            if result.error is not None:
+                self.reporter.message(f"notes: the part {clock(result.window.start)}–"
+                                      f"{clock(result.window.end)} gave no usable notes: "
+                                      f"{result.error}")
         episode = EpisodeText(self._episode_info(), chunks.chunks, transcript, duration)
         notes = assemble(reviewed, episode, asker, speakers, names, self.language,
                          self.options.verify)
