@@ -108,17 +108,13 @@ def test_small_windows_cut_between_copies(jfk_four_times: tuple[Path, list[float
         assert not inside, f"window cut at {offset:.2f} s falls inside a copy"
 
 
-def test_no_words_lost_or_duplicated_at_window_edges(runs: dict[str, list]) -> None:
-    import jiwer
-
-    for name, segments in runs.items():
-        said = words(" ".join(s.text for s in segments))
-        assert said.count("ask") == 2 * COPIES, name
-        assert said.count("country") == 2 * COPIES, name
-        assert said.count("americans") == COPIES, name
-    small = " ".join(words(" ".join(s.text for s in runs["small"])))
-    whole = " ".join(words(" ".join(s.text for s in runs["whole"])))
-    assert jiwer.wer(whole, small) < 0.05
+# What jfk.wav says. Whisper tiny.en mishears a word now and then ("asked", "America"), and
+# which word changes from run to run: a decode that looks unsure is retried at a higher
+# temperature, which samples. So the checks below align what was heard to these words and allow
+# misheard words; what a window edge would do wrong is lose or repeat a stretch of speech, or put
+# it at the wrong time.
+SPOKEN = ("and so my fellow americans ask not what your country can do for you "
+          "ask what you can do for your country").split()
 
 
 def timed_words(segments: list) -> list[tuple[str, float]]:
@@ -131,6 +127,33 @@ def timed_words(segments: list) -> list[tuple[str, float]]:
     return out
 
 
+def aligned(segments: list) -> tuple[object, dict[int, float]]:
+    """jiwer's alignment of the heard words to SPOKEN four times, and the time of each spoken
+    word (by its index) that was heard, rightly or as another word."""
+    import jiwer
+
+    heard = timed_words(segments)
+    out = jiwer.process_words(" ".join(SPOKEN * COPIES), " ".join(w for w, _ in heard))
+    times = {}
+    for chunk in out.alignments[0]:
+        if chunk.type in ("equal", "substitute"):
+            for k in range(chunk.ref_end_idx - chunk.ref_start_idx):
+                times[chunk.ref_start_idx + k] = heard[chunk.hyp_start_idx + k][1]
+    return out, times
+
+
+def test_no_words_lost_or_duplicated_at_window_edges(runs: dict[str, list]) -> None:
+    for name, segments in runs.items():
+        out, times = aligned(segments)
+        # A lost or repeated window edge costs a phrase; recognition drops or adds a word.
+        assert out.deletions <= 3 and out.insertions <= 3, (name, out.deletions, out.insertions)
+        for copy in range(COPIES):
+            heard = [i for i in times if copy * len(SPOKEN) <= i < (copy + 1) * len(SPOKEN)]
+            assert len(heard) >= len(SPOKEN) - 2, (name, copy, len(heard))
+        # and most words heard as spoken (a window starting mid-word would garble its edge)
+        assert out.hits >= 0.85 * len(SPOKEN) * COPIES, (name, out.hits)
+
+
 def test_timestamps_line_up_across_window_edges(
         jfk_four_times: tuple[Path, list[float]], runs: dict[str, list]) -> None:
     _, starts = jfk_four_times
@@ -140,17 +163,20 @@ def test_timestamps_line_up_across_window_edges(
     # Each copy's "Americans" is where the copy put it (about 2.8 s in), in whichever window
     # it falls. Whisper places segment edges loosely in pauses and we spread a segment's time
     # evenly over its words, hence the tolerance; a window offset error would be off by a
-    # whole window (15+ s).
-    americans = [t for w, t in timed_words(small) if w == "americans"]
-    assert len(americans) == COPIES
-    for found, start in zip(americans, starts, strict=True):
-        assert found == pytest.approx(start + 2.8, abs=4.0)
+    # whole window (15+ s) or at least a copy (14 s).
+    _, times_small = aligned(small)
+    _, times_whole = aligned(whole)
+    americans = SPOKEN.index("americans")
+    found = [(times_small[copy * len(SPOKEN) + americans], start)
+             for copy, start in enumerate(starts) if copy * len(SPOKEN) + americans in times_small]
+    assert len(found) >= COPIES - 1
+    for time, start in found:
+        assert time == pytest.approx(start + 2.8, abs=4.0)
     # Word by word, the windowed run's times agree with the whole-file run's.
-    for anchor in ("americans", "ask", "country"):
-        times_small = [t for w, t in timed_words(small) if w == anchor]
-        times_whole = [t for w, t in timed_words(whole) if w == anchor]
-        gaps = sorted(abs(a - b) for a, b in zip(times_small, times_whole, strict=True))
-        # Whisper's temperature fallback can move a segment edge by a second or two between
-        # runs; a window-offset error would move it by a whole window (15+ s).
-        assert gaps[len(gaps) // 2] < 3.0, anchor
-        assert gaps[-1] < 5.0, anchor
+    both = sorted(set(times_small) & set(times_whole))
+    assert len(both) >= 0.85 * len(SPOKEN) * COPIES
+    gaps = sorted(abs(times_small[i] - times_whole[i]) for i in both)
+    # Whisper's temperature fallback can move a segment edge by a second or two between
+    # runs; a window-offset error would move it by a whole window (15+ s).
+    assert gaps[len(gaps) // 2] < 3.0
+    assert gaps[-1] < 5.0
