@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,10 @@ from recap.quality.facts import evaluate  # noqa: E402
 from recap.quality.report import quality_report  # noqa: E402
 
 EPISODES = ROOT / "bench" / "episodes"
+# A bullet that opens on a pronoun whose noun is in another bullet ("They are part of the
+# taste."): it cannot be read on its own.
+DANGLING = re.compile(r"(?:It|It's|Its|They|They're|Their|Them|This|These|That|Those|He|She|His|"
+                      r"Her)\b")
 WORK = ROOT / "bench" / "_work" / "quality"
 RESULTS = ROOT / "bench" / "results"
 
@@ -58,7 +63,7 @@ def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
     segments = {s.id: s for s in transcript.segments}
     free = frozenset(stem(w) for n in notes.speakers for w in words(n))
     bullets = [b for t in notes.topics for b in t.bullets]
-    unsupported, first, questions = [], [], []
+    unsupported, first, questions, dangling = [], [], [], []
     for bullet in bullets:
         cited = [Line(i, segments[i].start, segments[i].end, segments[i].text)
                  for i in bullet.segment_ids if i in segments]
@@ -70,6 +75,8 @@ def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
             first.append(bullet.text)
         if "?" in bullet.text:
             questions.append(bullet.text)
+        if DANGLING.match(bullet.text):
+            dangling.append(bullet.text)
     source_words = words(transcript.text)
     copied = [s for s in sentences(notes.intro) + sentences(notes.summary)
               if longest_copied_run(s, source_words) >= COPY_LIMIT]
@@ -86,6 +93,8 @@ def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
         "unsupported_share": round(len(unsupported) / max(1, len(bullets)), 3),
         "first_person": len(first), "questions": len(questions), "copied_intro": len(copied),
         "reduce_fallbacks": int(notes.checks.get("reduce_fallbacks") or 0),
+        "titles_misplaced": int(notes.checks.get("titles_misplaced") or 0),
+        "dangling": len(dangling),
         "largest_section": round(max(sizes, default=0) / max(1, len(bullets)), 3),
         "notes_seconds": round(notes_record.wall_seconds, 1),
         "audio_seconds": round(info.duration, 1),
@@ -93,7 +102,8 @@ def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
         "reading_minutes": write_stats.get("reading_minutes"),
         "requests": (notes.checks.get("usage") or {}).get("requests"),
         "examples": {"unsupported": unsupported[:5], "first_person": first[:5],
-                     "questions": questions[:5], "copied_intro": copied[:3]},
+                     "questions": questions[:5], "copied_intro": copied[:3],
+                     "dangling": dangling[:5]},
     }
     if facts is not None:
         scored = evaluate(folder, facts)
@@ -134,13 +144,15 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "questions": sum(r["questions"] for r in rows),
         "copied_intro": sum(r["copied_intro"] for r in rows),
         "reduce_fallbacks": sum(r["reduce_fallbacks"] for r in rows),
+        "dangling": sum(r.get("dangling", 0) for r in rows),
         "notes_x_audio": round(sum(r["notes_seconds"] for r in rows) / audio, 3),
     }
 
 
 COLUMNS = ("name", "split", "coverage", "found", "facts", "bullets", "sections", "invented_figures",
            "unsupported", "first_person", "questions", "copied_intro", "reduce_fallbacks",
-           "largest_section", "notes_x_audio", "audio_seconds", "reading_minutes")
+           "titles_misplaced", "dangling", "largest_section", "notes_x_audio", "audio_seconds",
+           "reading_minutes")
 
 
 def main() -> None:

@@ -146,8 +146,9 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
     """A title for each section, and the stats: calls, fallbacks (titles made without the
     model). A reply that cannot be used is asked again with fewer notes shown before falling
     back."""
-    stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0}
+    stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0, "titles_misplaced": 0}
     titles: list[str] = [""] * len(sections)
+    present = [{s for c in section for s in content_stems(c.text)} for section in sections]
     for shown in (per_section, 2):
         if all(titles):
             break
@@ -169,11 +170,16 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             continue
         # Keep what an earlier reply titled well; fill only what is still missing.
         for i, candidate in enumerate(proposed):
-            if not titles[i] and _usable(candidate, titles[:i] + titles[i + 1:], sections[i]):
-                titles[i] = candidate
-    if not all(titles) and any(titles):
+            if titles[i] or not _usable(candidate, titles[:i] + titles[i + 1:], sections[i]):
+                continue
+            if _fits_another_better(candidate, i, present):
+                # A small model titling a list slips by one: section 4 gets section 5's heading.
+                stats["titles_misplaced"] += 1
+                continue
+            titles[i] = candidate
+    if not all(titles) and (any(titles) or stats["titles_misplaced"]):
         # A few left: each asked alone (a small model titles one section where a list of them
-        # came back with a sentence, a repeat or a generic word in its place).
+        # came back with a sentence, a repeat, a generic word or a neighbour's title).
         for i, section in enumerate(sections):
             if titles[i]:
                 continue
@@ -219,6 +225,17 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     if own >= 4 and any(longest_copied_run(title, words(c.text)) >= own - 1 for c in section):
         return False
     return title.lower() not in {t.lower() for t in earlier if t}
+
+
+def _fits_another_better(title: str, index: int, present: list[set[str]]) -> bool:
+    """Whether another section's notes hold more of the title's distinctive words than the
+    section it was given to. A word is weighed by how few sections use it (a word all of them
+    use says nothing); a title whose words occur nowhere is not judged."""
+    stems = {s for s in content_stems(title) if not s.isdigit()}
+    n = len(present)
+    weight = {s: math.log((1 + n) / (1 + sum(s in p for p in present))) for s in stems}
+    scores = [sum(weight[s] for s in stems if s in p) for p in present]
+    return max(scores) > scores[index] + 1e-9
 
 
 def fallback_title(section: list[Candidate], sections: list[list[Candidate]],
