@@ -23,8 +23,16 @@ demo: $(VENV)/.llm
 # 2. The tests: everything, slow ones included (real llama.cpp server, 1.5B model, Whisper base,
 #    hugo, jekyll, Chromium), with line coverage of recap/ (the `recap` subprocesses the tests run
 #    included) printed at the end.
+#    Two passes: the quick tests on two pytest-xdist workers (each is mostly one process waiting
+#    on another), then the slow and real-model ones one at a time (a llama.cpp server or Whisper
+#    uses both cores alone); coverage adds up over both. Exit 5 is "nothing selected" in a pass.
 test: $(VENV)/.llm $(VENV)/.whisper-base
-	$(PY) -m pytest --cov=recap --cov-report=term $(PYTEST_ARGS)
+	@rm -f .coverage .coverage.*; status=0; \
+	 $(PY) -m pytest -m "not slow and not llm" -n 2 --dist loadfile --cov=recap --cov-report= \
+	   $(PYTEST_ARGS) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
+	 $(PY) -m pytest -m "slow or llm" --cov=recap --cov-append --cov-report=term $(PYTEST_ARGS) \
+	   || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
+	 exit $$status
 
 # Fast path: no llama.cpp build, no 1.1 GB model.
 test-fast: $(VENV)/.core
