@@ -26,7 +26,7 @@ from recap.errors import ArtifactError
 from recap.llm import LLMSettings, open_llm
 from recap.models import Chapter, Chunks, Info, Notes, Segment, Transcript
 from recap.notes import NotesBuilder, NotesOptions, explain, notes
-from recap.notes.words import first_person, longest_copied_run, words
+from recap.notes.words import content_stems, first_person, longest_copied_run, words
 from recap.progress import Reporter
 from recap.tokens import EstimateCounter
 from tests.fake_openai import FakeOpenAI, Reply, fake_openai, ok, text
@@ -681,3 +681,28 @@ def test_a_fallback_title_writes_names_as_the_notes_do() -> None:
     title = fallback_title(repairs, [repairs, bees])
     assert title == "Toasters, volunteers and Ghent"  # a name as the notes write it; a word
     # capitalised only at a sentence's start is not a name
+
+
+def test_a_title_is_judged_misplaced_only_on_clear_evidence() -> None:
+    from recap.notes.sections import _fits_another_better, _usable
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "text"),))
+    sections = [[Candidate(t, window) for t in texts] for texts in (
+        ["The ferry leaves the harbour at dawn.", "The ferry carries forty cars."],
+        ["Tickets cost twelve pounds.", "Prices rise in summer."],
+        ["The lighthouse keeper retired in 1990.", "The lighthouse is now a museum."],
+        ["A second ferry was bought in 2004.", "Storms stop the crossing twice a month."])]
+    present = [{s for c in sec for s in content_stems(c.text)} for sec in sections]
+    # a neighbour's subject given to a section: misplaced
+    assert _fits_another_better("The lighthouse museum", 1, present)
+    # its own subject and a word a neighbour uses more (the ferry is in two sections, prices
+    # only in the next one): kept
+    assert not _fits_another_better("Ferry prices", 0, present)
+    # words no section uses: not judged
+    assert not _fits_another_better("Island life", 2, present)
+    # a short heading may share three words with a note; a note given back is no heading
+    assert _usable("When the ferry leaves", [], sections[0]) is True
+    assert _usable("The ferry carries forty cars", [], sections[0]) is False
+    assert _usable("Ferry carries forty cars", [], sections[0]) is False

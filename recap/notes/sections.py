@@ -222,20 +222,26 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     if not title or len(title.split()) > 7 or not plain or plain <= _GENERIC_TITLES:
         return False
     own = len(words(title))
-    if own >= 4 and any(longest_copied_run(title, words(c.text)) >= own - 1 for c in section):
+    # A note given back whole, or all of it but a word once the title is long enough for that
+    # to be a sentence ("There's a gallery above the vats"); a short heading may share three
+    # words with a note ("Planning the night train").
+    copied = own if own < 5 else own - 1
+    if own >= 4 and any(longest_copied_run(title, words(c.text)) >= copied for c in section):
         return False
     return title.lower() not in {t.lower() for t in earlier if t}
 
 
 def _fits_another_better(title: str, index: int, present: list[set[str]]) -> bool:
-    """Whether another section's notes hold more of the title's distinctive words than the
-    section it was given to. A word is weighed by how few sections use it (a word all of them
-    use says nothing); a title whose words occur nowhere is not judged."""
+    """Whether another section's notes hold clearly more of the title's distinctive words (over
+    twice as much) than the section it was given to. A word is weighed by how few sections use
+    it (a word all of them use says nothing); a title whose words occur nowhere is not judged.
+    A slipped title has little or nothing of its own section's words; a good one may borrow a
+    word that a neighbour uses more ("Carriages and prices")."""
     stems = {s for s in content_stems(title) if not s.isdigit()}
     n = len(present)
     weight = {s: math.log((1 + n) / (1 + sum(s in p for p in present))) for s in stems}
     scores = [sum(weight[s] for s in stems if s in p) for p in present]
-    return max(scores) > scores[index] + 1e-9
+    return max(scores) > 2 * scores[index] + 1e-9
 
 
 def fallback_title(section: list[Candidate], sections: list[list[Candidate]],
