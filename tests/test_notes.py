@@ -706,3 +706,40 @@ def test_a_title_is_judged_misplaced_only_on_clear_evidence() -> None:
     assert _usable("When the ferry leaves", [], sections[0]) is True
     assert _usable("The ferry carries forty cars", [], sections[0]) is False
     assert _usable("Ferry carries forty cars", [], sections[0]) is False
+
+
+def test_a_figure_written_with_a_space_after_its_comma_is_joined(model: Model,
+                                                                 tmp_path: Path) -> None:
+    turns = [t["text"] for t in json.loads(SCRIPT.read_text())["turns"]][3:9] + [
+        "Running the whole rooftop network costs about 90,000 euros a year, all of it from honey.",
+        "We sell jars at 4, 120 and 300 grams.",
+    ]
+    episode = write_episode(tmp_path / "figures", turns, budget=10_000)
+    inject(model, "Running the rooftop network costs 90, 000 euros a year.", "90,000 euros",
+           alone=True)
+    result = run_notes(episode, settings_for(model), window_words=40)
+    assert "Running the rooftop network costs 90,000 euros a year." in texts(result)
+    assert not [t for t in texts(result) if "90, 000" in t]
+
+
+def test_joining_a_split_figure_needs_the_figure_in_the_excerpt() -> None:
+    from recap.notes.rewrite import join_split_figures
+
+    assert join_split_figures("It costs £90, 000 a year.", "about £90,000 a year") == \
+        "It costs £90,000 a year."
+    assert join_split_figures("Raised 1, 200, 000 euros.", "raised 1200000 euros") == \
+        "Raised 1,200,000 euros."
+    assert join_split_figures("Rooms 4, 120 and 300.", "rooms 4, 120 and 300") == \
+        "Rooms 4, 120 and 300."
+    assert join_split_figures("In 2019, 300 people came.", "2019,300") == \
+        "In 2019, 300 people came."
+
+
+def test_a_long_title_with_a_colon_keeps_its_head() -> None:
+    from recap.notes.words import clean_title
+
+    assert clean_title("Studio beginnings: an old bus depot, two founders and a kiln") == \
+        "Studio beginnings"
+    assert clean_title("**Prices: the 2024 list**") == "Prices: the 2024 list"  # short: kept
+    assert clean_title("An overlong heading that runs on and on without any colon") == \
+        "An overlong heading that runs on and on without any colon"  # refused later, not cut

@@ -14,7 +14,7 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.dedupe import remove_duplicates
 from recap.notes.intro import Speakers
-from recap.notes.rewrite import clean_spoken, third_person
+from recap.notes.rewrite import clean_spoken, join_split_figures, third_person
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window
 from recap.notes.words import stem, words
@@ -100,7 +100,9 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
     (`Candidate.problems`) and cited; with `verify` off every note cites the whole window."""
     out = [Candidate(part, window) for candidate in candidates
            for part in split_note(candidate.text)]
+    excerpt = " ".join(line.text for line in window.lines)
     for candidate in out:
+        candidate.text = join_split_figures(candidate.text, excerpt)
         if language == "en":  # English fillers ("um" is a German word)
             candidate.text = tidy(clean_spoken(candidate.text))
         else:

@@ -92,7 +92,13 @@ def one_line(value: object) -> str:
 
 
 def clean_title(value: object) -> str:
-    return one_line(value).strip("#*:\"' ").strip()
+    """A heading as the model gave it, without markup; a long one with a colon keeps its head
+    ("Studio beginnings: an old bus depot, two founders and a kiln" -> "Studio beginnings")."""
+    title = one_line(value).strip("#*:\"' ").strip()
+    head, colon, _ = title.partition(":")
+    if colon and len(title.split()) > 7 and 2 <= len(head.split()) <= 5:
+        title = head.strip()
+    return title
 
 
 def unique_strings(values: object, limit: int) -> list[str]:
