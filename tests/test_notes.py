@@ -556,9 +556,12 @@ def test_a_title_slipped_onto_the_next_section_is_asked_for_alone(model: Model,
 
     slipped: list[str] = []
 
+    alone_limits: list[int] = []
+
     def titles(request: dict[str, Any]) -> Reply:
         blocks = re.findall(r"Section \d+:\n((?:- .*\n?)+)", user_text(request))
         if len(blocks) == 1:
+            alone_limits.append(request.get("max_tokens") or request["max_completion_tokens"])
             return ok({"titles": [heading(blocks[0])]})
         shifted = [heading(b) for b in blocks[1:]] + [heading(blocks[0])]
         slipped.extend(shifted)
@@ -572,6 +575,8 @@ def test_a_title_slipped_onto_the_next_section_is_asked_for_alone(model: Model,
         assert set(words(topic.title)) - {"and"} <= said, (topic.title, said)
     assert result.checks["titles_misplaced"] >= 2
     assert result.checks["title_fallbacks"] == 0
+    # a section asked alone gets room for one heading, not for a model that rambles on
+    assert alone_limits and max(alone_limits) <= 48
 
 
 def test_the_intro_never_copies_the_transcript(model: Model, episode: Episode) -> None:

@@ -23,6 +23,8 @@ from recap.text.names import STOPWORDS
 
 log = logging.getLogger("recap.notes")
 
+ALONE_MAX_TOKENS = 48
+
 _GENERIC_TITLES = frozenset(
     "introduction intro conclusion conclusions discussion overview summary notes section "
     "miscellaneous other topics key points highlights background closing".split())
@@ -187,8 +189,10 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             values = {"title": title, "count": 1, "sections": "Section 1:\n" + "\n".join(
                 f"- {_short(c.text, 16)}" for c in _pick(section, per_section))}
             try:
+                # one heading of 2 to 5 words is ~20 tokens of JSON; a model that rambles on is
+                # cut off (and the section titled from its words) instead of writing for minutes
                 reply = asker.json("titles", values, titles_schema(1),
-                                   asker.options.titles_max_tokens)
+                                   min(asker.options.titles_max_tokens, ALONE_MAX_TOKENS))
             except LLMReplyError as exc:
                 log.warning("section title call failed (%s)", exc)
                 continue
