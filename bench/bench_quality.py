@@ -42,8 +42,7 @@ from recap.quality.report import quality_report  # noqa: E402
 EPISODES = ROOT / "bench" / "episodes"
 # A bullet that opens on a pronoun whose noun is in another bullet ("They are part of the
 # taste."): it cannot be read on its own.
-DANGLING = re.compile(r"(?:It|It's|Its|They|They're|Their|Them|This|These|That|Those|He|She|His|"
-                      r"Her)\b")
+DANGLING = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
 WORK = ROOT / "bench" / "_work" / "quality"
 RESULTS = ROOT / "bench" / "results"
 
@@ -144,7 +143,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "questions": sum(r["questions"] for r in rows),
         "copied_intro": sum(r["copied_intro"] for r in rows),
         "reduce_fallbacks": sum(r["reduce_fallbacks"] for r in rows),
-        "dangling": sum(r.get("dangling", 0) for r in rows),
+        "dangling": sum(r["dangling"] for r in rows),
         "notes_x_audio": round(sum(r["notes_seconds"] for r in rows) / audio, 3),
     }
 
