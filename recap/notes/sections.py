@@ -117,8 +117,14 @@ def _weighted_bags(texts: list[str]) -> list[dict[str, float]]:
     for bag in counts:
         frequency.update(bag.keys())
     n = len(texts)
-    return [{w: c * math.log((1 + n) / (1 + frequency[w])) for w, c in bag.items()}
+    return [{w: c * _idf(frequency[w], n) for w, c in bag.items()}
             for bag in counts]
+
+
+def _idf(used_by: int, total: int) -> float:
+    """How much a word that `used_by` of `total` texts use says about one of them (0 when all
+    do): the weight both the cuts and the misplaced-title check give it."""
+    return math.log((1 + total) / (1 + used_by))
 
 
 def _merge(bags: list[dict[str, float]]) -> dict[str, float]:
@@ -243,7 +249,7 @@ def _fits_another_better(title: str, index: int, present: list[set[str]]) -> boo
     word that a neighbour uses more ("Carriages and prices")."""
     stems = {s for s in content_stems(title) if not s.isdigit()}
     n = len(present)
-    weight = {s: math.log((1 + n) / (1 + sum(s in p for p in present))) for s in stems}
+    weight = {s: _idf(sum(s in p for p in present), n) for s in stems}
     scores = [sum(weight[s] for s in stems if s in p) for p in present]
     return max(scores) > 2 * scores[index] + 1e-9
 
