@@ -38,13 +38,13 @@ _UNCHANGED_VERBS = frozenset(
     "just still really only".split())
 
 
-# "£90, 000": a figure a small model wrote with a space after a thousands comma.
+# "£40, 000": a figure a small model wrote with a space after a thousands comma.
 _SPLIT_FIGURE = re.compile(r"(?<![\d.,])\d{1,3}(?:, ?\d{3})+(?!\d)")
 
 
 def join_split_figures(text: str, source: str) -> str:
-    """"£90, 000" -> "£90,000", where the excerpt the note came from has that figure ("90,000" or
-    "90000"); a list such as "rooms 4, 120 and 300" is left alone unless the excerpt says so."""
+    """"£40, 000" -> "£40,000", where the excerpt the note came from has that figure ("40,000" or
+    "40000"); a list such as "rooms 4, 120 and 300" is left alone unless the excerpt says so."""
     def join(match: re.Match[str]) -> str:
         raw = match.group()
         joined = raw.replace(", ", ",")

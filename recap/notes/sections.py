@@ -233,8 +233,8 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
         return False
     own = len(words(title))
     # A note given back whole, or all of it but a word once the title is long enough for that
-    # to be a sentence ("There's a gallery above the vats"); a short heading may share three
-    # words with a note ("Planning the night train").
+    # to be a sentence ("The studio sits in an old bus depot"); a short heading may share three
+    # words with a note ("Opening the glass studio").
     copied = own if own < 5 else own - 1
     if own >= 4 and any(longest_copied_run(title, words(c.text)) >= copied for c in section):
         return False
@@ -246,7 +246,7 @@ def _fits_another_better(title: str, index: int, present: list[set[str]]) -> boo
     twice as much) than the section it was given to. A word is weighed by how few sections use
     it (a word all of them use says nothing); a title whose words occur nowhere is not judged.
     A slipped title has little or nothing of its own section's words; a good one may borrow a
-    word that a neighbour uses more ("Carriages and prices")."""
+    word that a neighbour uses more ("Kilns and prices")."""
     stems = {s for s in content_stems(title) if not s.isdigit()}
     n = len(present)
     weight = {s: _idf(sum(s in p for p in present), n) for s in stems}
