@@ -684,8 +684,49 @@ def test_a_fallback_title_writes_names_as_the_notes_do() -> None:
         "Volunteers test toasters.", "Toasters break.")]
     bees = [Candidate("Bees need flowers in late summer.", window)]
     title = fallback_title(repairs, [repairs, bees])
-    assert title == "Toasters, volunteers and Ghent"  # a name as the notes write it; a word
-    # capitalised only at a sentence's start is not a name
+    assert title == "Ghent and toasters"  # a name as the notes write it; a word capitalised
+    # only at a sentence's start is not a name
+
+
+def test_a_fallback_title_is_made_of_noun_phrases_not_verbs() -> None:
+    """Distinctive words alone gave headings like "Team, Smith's and goes": the fallback takes
+    the noun phrases English marks (after an article, a number, a preposition) and stops a
+    phrase before its verb."""
+    from recap.notes.sections import fallback_title, noun_phrases
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    assert noun_phrases("The kiln reaches 1,200 degrees.") == [("kiln",)]
+    assert noun_phrases("The old kiln goes up to the roof.") == [("old", "kiln"), ("roof",)]
+    assert noun_phrases("The new gas kiln cost 8,000 pounds.") == [("gas", "kiln")]
+    assert noun_phrases("Glazes are mixed by hand.") == [("glazes",), ("hand",)]
+    assert noun_phrases("Volunteers fix radios.") == []  # an opening word before a verb
+    assert noun_phrases("Tom Reed fires the kiln weekly.", frozenset({"tom", "reed"})) == [
+        ("kiln",)]  # speakers' names are left out
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "text"),))
+    kilns = [Candidate(t, window) for t in (
+        "The kiln reaches 1,200 degrees.", "Potters fire the kiln twice a week.",
+        "It takes twelve hours to cool.", "The gas kiln cost 8,000 pounds.",
+        "Glazes are mixed by hand.", "Most glazes use ash from the orchard.")]
+    ferry = [Candidate(t, window) for t in ("The ferry leaves the harbour at dawn.",
+                                            "The ferry carries forty cars.")]
+    assert fallback_title(kilns, [kilns, ferry]) == "Kiln and glazes"
+    assert fallback_title(ferry, [kilns, ferry]) == "Ferry and cars"
+    # a verb the notes use after a pronoun never joins a phrase
+    title = fallback_title(kilns + [Candidate("The kiln takes coal.", window)], [kilns, ferry])
+    assert "takes" not in title
+
+
+def test_the_composed_intro_names_a_few_subjects_and_agrees_with_two_hosts() -> None:
+    from recap.notes.intro import Speakers, plain_intro
+
+    info = Info(title="Harbour days", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                uploader="Quay Radio")
+    speakers = Speakers(show="Quay Radio", host="Ana and Ben", guests=[("Ola Nord", "")])
+    text = plain_intro(info, speakers, ["Ferry and cars", "Kiln and glazes", "Nets",
+                                        "Tides and moorings", "Fish prices"])
+    assert text == ("In Quay Radio, Ana and Ben talk with Ola Nord about Ferry and cars; Kiln and "
+                    "glazes; and Nets among other subjects.")
 
 
 def test_a_title_is_judged_misplaced_only_on_clear_evidence() -> None:

@@ -200,15 +200,21 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
     if speakers.guests:
         name, role = speakers.guests[0]
         role = role if roles else ""
-        who = f" {speakers.host or 'the host'} talks with {name}" + (f", {role}," if role else "")
+        host = speakers.host or "the host"
+        talk = "talk" if " and " in host or " & " in host else "talks"
+        who = f" {host} {talk} with {name}" + (f", {role}," if role else "")
     # "Route and bridges across Denmark" -> "route and bridges across Denmark": the first letter
     # only, and only when the transcript uses that first word in lower case (not a name).
     subjects = [t[:1].lower() + t[1:] if t[:1].isupper() and t.split()[0].lower() in lower_words
                 else t for t in section_titles]
-    if len(subjects) > 1:
+    more = " among other subjects" if len(subjects) > 3 else ""
+    subjects = subjects[:3]  # a list of every section reads as a table of contents
+    if len(subjects) > 2 and any(" and " in t for t in subjects):
+        about = "; ".join(subjects[:-1]) + "; and " + subjects[-1]  # "a and b; c and d; and e"
+    elif len(subjects) > 1:
         about = ", ".join(subjects[:-1]) + " and " + subjects[-1]
     else:
         about = subjects[0] if subjects else "the episode's subjects"
     if who:
-        return f"In {show},{who} about {about}."
-    return f"{info.title} covers {about}."
+        return f"In {show},{who} about {about}{more}."
+    return f"{info.title} covers {about}{more}."

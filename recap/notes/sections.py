@@ -20,6 +20,7 @@ from recap.notes.ask import Asker
 from recap.notes.verify import Candidate
 from recap.notes.words import clean_title, content_stems, longest_copied_run, stem, words
 from recap.text.names import STOPWORDS
+from recap.text.vocabulary import is_number_word, is_unit_word
 
 log = logging.getLogger("recap.notes")
 
@@ -256,25 +257,139 @@ def _fits_another_better(title: str, index: int, present: list[set[str]]) -> boo
 
 def fallback_title(section: list[Candidate], sections: list[list[Candidate]],
                    speakers: frozenset[str] = frozenset()) -> str:
-    """The section's most distinctive words (names first, then content words), joined:
-    "Grants, donations and weight". Speakers' names are left out: they are everywhere."""
+    """A heading made of the section's most distinctive noun phrases: "Gas kilns and glazes".
+
+    A phrase is a run of content words after an article, a possessive, a number or a
+    preposition ("the gas kiln", "of salt water"), or a sentence's opening words when a form of
+    "be" or "have" follows them ("Glazes are..."): places where English puts a noun, so a
+    heading does not pick a verb ("goes", "used") the way single distinctive words did. A phrase
+    scores by how much of its section's words, and how few of the other sections', it holds.
+    Speakers' names are left out (they are everywhere); without any phrase, the section's most
+    distinctive single words are used ("Grants, donations and weight").
+    """
     texts = [" ".join(c.text for c in s) for s in sections]
     mine = " ".join(c.text for c in section)
     frequency = Counter(w for t in texts for w in set(words(t)))
     local = Counter(w for w in words(mine) if w not in STOPWORDS and len(w) > 3
                     and w not in speakers and not any(ch.isdigit() for ch in w))
-    ranked = sorted(local, key=lambda w: (-local[w] / frequency[w], -local[w], w))
-    picked: list[str] = []
-    for word in ranked:
-        if all(stem(word) != stem(p) for p in picked):
-            picked.append(word)
-        if len(picked) == 3:
+    verbs = verbs_after_pronouns(texts)
+    found = Counter(p for c in section for p in noun_phrases(c.text, speakers, verbs))
+
+    def score(phrase: tuple[str, ...]) -> float:
+        return (sum(local[w] / max(1, frequency[w]) for w in phrase)
+                / len(phrase) ** 0.5 + 0.5 * (found[phrase] - 1))
+
+    picked: list[tuple[str, ...]] = []
+    for phrase in sorted(found, key=lambda p: (-score(p), p)):
+        taken = {stem(w) for p in picked for w in p}
+        if not taken & {stem(w) for w in phrase}:
+            picked.append(phrase)
+        if len(picked) == 2:
             break
+    # Too few phrases: the most distinctive single words fill in (not a verb the notes use).
+    ranked = sorted(local, key=lambda w: (-local[w] / max(1, frequency[w]), -local[w], w))
+    limit = 2 if picked else 3
+    for word in ranked:
+        if len(picked) >= limit:
+            break
+        if word not in verbs and _content_word(word, speakers) and all(
+                stem(word) != stem(w) for p in picked for w in p):
+            picked.append((word,))
     if not picked:
         return "Notes"
-    picked = [_as_written(word, mine) for word in picked]
-    picked[0] = picked[0][:1].upper() + picked[0][1:]
-    return picked[0] if len(picked) == 1 else ", ".join(picked[:-1]) + " and " + picked[-1]
+    parts = [" ".join(_as_written(w, mine) for w in p) for p in picked]
+    parts[0] = parts[0][:1].upper() + parts[0][1:]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# Words after which English puts a noun phrase (articles, determiners, prepositions), and the
+# verbs that follow a sentence's opening noun phrase. "to" is left out: a verb follows it.
+_PHRASE_OPENERS = frozenset("""
+a an the this that these those its their his her our your my every each some any no several
+many few both all more most other another such new own same first last next of in on at for
+with from into onto about by over under between through across after before without per like
+than
+""".split())
+_AFTER_SUBJECT = frozenset(
+    "is are was were has have had can could will would may might must should".split())
+# Nouns too general to title anything on their own, and measures ("euros", "hours").
+# Common verbs that do not end in -s or -ed ("the gas kiln cost": the gas kiln).
+_COMMON_VERBS = frozenset("""
+cost went took gave sold kept left paid built bought brought found grew ran began won lost spent
+sent told held set put cut became came saw knew wrote felt meant thought stood sat led fell
+""".split())
+_VAGUE_NOUNS = frozenset("""
+time times year years day days week weeks month months hour hours minute minutes second seconds
+people person way ways part parts end start lot bit number numbers place places thing things
+case cases idea ideas kind sort type types side sides point points percent
+""".split())
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|\d[\d,.]*\d|\d|[.!?;:,]")
+
+
+def noun_phrases(text: str, leave_out: frozenset[str] = frozenset(),
+                 verbs: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+    """The noun phrases of a note, lower case, at most three words each (an English noun phrase
+    ends on its noun, so a longer run keeps its last three).
+
+    A run stops before a verb: a word in `verbs` (words the notes write after "it" or "they"),
+    or one ending in -s with an object or a particle after it ("the kiln reaches 1,200 degrees",
+    "the kiln goes up": the kiln).
+    """
+    tokens = _TOKEN.findall(text)
+    phrases: list[tuple[str, ...]] = []
+    opened, sentence_start, i = False, True, 0
+    while i < len(tokens):
+        token = tokens[i]
+        low = token.lower().replace("’", "'")
+        if token in ".!?;:,":
+            opened, sentence_start = False, token != ","
+            i += 1
+            continue
+        if _content_word(low, leave_out) and (opened or sentence_start):
+            run = [low]
+            while i + 1 < len(tokens) and _content_word(tokens[i + 1].lower(), leave_out):
+                after = tokens[i + 2].lower() if i + 2 < len(tokens) else ""
+                word = tokens[i + 1].lower()
+                if word in verbs or word in _COMMON_VERBS or (
+                        word.endswith("s") and _opens_an_object(after, leave_out)):
+                    break
+                i += 1
+                run.append(word)
+            following = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+            if (opened or following in _AFTER_SUBJECT) and run[-1] not in _VAGUE_NOUNS:
+                phrases.append(tuple(run[-3:]))
+            opened = sentence_start = False
+            i += 1
+            continue
+        opened = (low in _PHRASE_OPENERS or low.endswith("'s") or token[:1].isdigit()
+                  or is_number_word(low))
+        sentence_start = False
+        i += 1
+    return phrases
+
+
+def verbs_after_pronouns(texts: list[str]) -> frozenset[str]:
+    """Words the notes write right after "it", "they", "he", "she" or "who": verbs."""
+    found = re.findall(r"\b(?:it|they|he|she|who|which)\s+([a-z]+)", " ".join(texts).lower())
+    return frozenset(w for w in found if w not in STOPWORDS)
+
+
+# What follows a verb and seldom a noun: "goes to", "ends up".
+_PARTICLES = frozenset("to up out down off back away".split())
+
+
+def _opens_an_object(token: str, leave_out: frozenset[str]) -> bool:
+    return bool(token) and (token in _PHRASE_OPENERS or token in _PARTICLES or token[:1].isdigit()
+                            or is_number_word(token) or _content_word(token, leave_out))
+
+
+def _content_word(low: str, leave_out: frozenset[str]) -> bool:
+    """A word that can be part of a noun phrase: not a function word, a number, a possessive,
+    a speaker's name, an adverb ("-ly") or a past participle ("-ed")."""
+    return (len(low) > 2 and low[:1].isalpha() and low not in STOPWORDS and low not in leave_out
+            and not low.endswith(("'s", "ly")) and not is_number_word(low)
+            and not is_unit_word(low)
+            and not (low.endswith("ed") and not low.endswith("eed") and len(low) > 4))
 
 
 def _as_written(word: str, text: str) -> str:
