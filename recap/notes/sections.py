@@ -153,14 +153,14 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                    speakers: frozenset[str] = frozenset(),
                    per_section: int = 4) -> tuple[list[str], dict[str, Any]]:
     """A title for each section, and the stats: calls, fallbacks (titles made without the
-    model). A reply that cannot be used is asked again with fewer notes shown before falling
-    back."""
-    stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0, "titles_misplaced": 0}
+    model). One call titles the list; what it could not title well is asked alone, section by
+    section, before falling back. (A second list call with fewer notes shown used to come
+    first: measured on the tuning episodes it titled nothing the first had not, for 14-20 s.)"""
+    stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0, "titles_misplaced": 0,
+                             "titles_shortened": 0}
     titles: list[str] = [""] * len(sections)
     present = [{s for c in section for s in content_stems(c.text)} for section in sections]
-    for shown in (per_section, 2):
-        if all(titles):
-            break
+    for shown in (per_section,):
         values: dict[str, object] = {
             "title": title, "count": len(sections),
             "sections": "\n\n".join(
@@ -204,8 +204,16 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                 log.warning("section title call failed (%s)", exc)
                 continue
             alone = [clean_title(t) for t in reply.get("titles") or []]
-            if len(alone) == 1 and _usable(alone[0], titles[:i] + titles[i + 1:], section):
-                titles[i] = alone[0]
+            if len(alone) != 1:
+                continue
+            heading = alone[0]
+            if len(heading.split()) > 7 and not any(
+                    longest_copied_run(heading, words(c.text)) >= 6 for c in section):
+                # a description instead of a heading: cut to its noun phrases
+                heading = shorten_heading(heading, section, sections, speakers)
+                stats["titles_shortened"] += bool(heading)
+            if _usable(heading, titles[:i] + titles[i + 1:], section):
+                titles[i] = heading
     for i, section in enumerate(sections):
         if not titles[i]:
             titles[i] = fallback_title(section, sections, speakers)
@@ -264,42 +272,73 @@ def fallback_title(section: list[Candidate], sections: list[list[Candidate]],
     "be" or "have" follows them ("Glazes are..."): places where English puts a noun, so a
     heading does not pick a verb ("goes", "used") the way single distinctive words did. A phrase
     scores by how much of its section's words, and how few of the other sections', it holds.
-    Speakers' names are left out (they are everywhere); without any phrase, the section's most
-    distinctive single words are used ("Grants, donations and weight").
+    Speakers' names are left out (they are everywhere); with fewer than two phrases, the
+    section's most distinctive single words fill in ("Grants, donations and weight").
     """
-    texts = [" ".join(c.text for c in s) for s in sections]
-    mine = " ".join(c.text for c in section)
-    frequency = Counter(w for t in texts for w in set(words(t)))
-    local = Counter(w for w in words(mine) if w not in STOPWORDS and len(w) > 3
-                    and w not in speakers and not any(ch.isdigit() for ch in w))
-    verbs = verbs_after_pronouns(texts)
-    found = Counter(p for c in section for p in noun_phrases(c.text, speakers, verbs))
-
-    def score(phrase: tuple[str, ...]) -> float:
-        return (sum(local[w] / max(1, frequency[w]) for w in phrase)
-                / len(phrase) ** 0.5 + 0.5 * (found[phrase] - 1))
-
-    picked: list[tuple[str, ...]] = []
-    for phrase in sorted(found, key=lambda p: (-score(p), p)):
-        taken = {stem(w) for p in picked for w in p}
-        if not taken & {stem(w) for w in phrase}:
-            picked.append(phrase)
-        if len(picked) == 2:
-            break
+    weights = _Weights(section, sections, speakers)
+    found = Counter(p for c in section for p in noun_phrases(c.text, speakers, weights.verbs))
+    picked = weights.best(found)
     # Too few phrases: the most distinctive single words fill in (not a verb the notes use).
-    ranked = sorted(local, key=lambda w: (-local[w] / max(1, frequency[w]), -local[w], w))
+    ranked = sorted(weights.local, key=lambda w: (-weights.of(w), -weights.local[w], w))
     limit = 2 if picked else 3
     for word in ranked:
         if len(picked) >= limit:
             break
-        if word not in verbs and _content_word(word, speakers) and all(
+        if word not in weights.verbs and _content_word(word, speakers) and all(
                 stem(word) != stem(w) for p in picked for w in p):
             picked.append((word,))
-    if not picked:
-        return "Notes"
-    parts = [" ".join(_as_written(w, mine) for w in p) for p in picked]
-    parts[0] = parts[0][:1].upper() + parts[0][1:]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return weights.heading(picked) or "Notes"
+
+
+def shorten_heading(heading: str, section: list[Candidate], sections: list[list[Candidate]],
+                    speakers: frozenset[str] = frozenset()) -> str:
+    """A description the model gave as a heading ("Sellers keep the wheels on spruce boards
+    with salt water"), cut to its noun phrases that say most about the section ("Spruce boards
+    and salt water"); "" when none of them is the section's."""
+    weights = _Weights(section, sections, speakers)
+    found = Counter(noun_phrases(heading, speakers, weights.verbs))
+    picked = [p for p in weights.best(found) if any(weights.local[w] for w in p)]
+    return weights.heading(picked)
+
+
+class _Weights:
+    """How distinctive a word is of one section among all: its count there over the number of
+    sections that use it."""
+
+    def __init__(self, section: list[Candidate], sections: list[list[Candidate]],
+                 speakers: frozenset[str]):
+        texts = [" ".join(c.text for c in s) for s in sections]
+        self.mine = " ".join(c.text for c in section)
+        self.frequency = Counter(w for t in texts for w in set(words(t)))
+        self.local = Counter(w for w in words(self.mine) if w not in STOPWORDS and len(w) > 3
+                             and w not in speakers and not any(ch.isdigit() for ch in w))
+        self.verbs = verbs_after_pronouns(texts)
+
+    def of(self, word: str) -> float:
+        return self.local[word] / max(1, self.frequency[word])
+
+    def best(self, found: Counter[tuple[str, ...]], limit: int = 2) -> list[tuple[str, ...]]:
+        """The best-scoring phrases that share no stem, at most `limit`."""
+        def score(phrase: tuple[str, ...]) -> float:
+            return (sum(self.of(w) for w in phrase) / len(phrase) ** 0.5
+                    + 0.5 * (found[phrase] - 1))
+
+        picked: list[tuple[str, ...]] = []
+        for phrase in sorted(found, key=lambda p: (-score(p), p)):
+            taken = {stem(w) for p in picked for w in p}
+            if not taken & {stem(w) for w in phrase}:
+                picked.append(phrase)
+            if len(picked) == limit:
+                break
+        return picked
+
+    def heading(self, picked: list[tuple[str, ...]]) -> str:
+        """"A, b and c", each word capitalised as the notes write it."""
+        if not picked:
+            return ""
+        parts = [" ".join(_as_written(w, self.mine) for w in p) for p in picked]
+        parts[0] = parts[0][:1].upper() + parts[0][1:]
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 # Words after which English puts a noun phrase (articles, determiners, prepositions), and the
@@ -313,10 +352,19 @@ than
 _AFTER_SUBJECT = frozenset(
     "is are was were has have had can could will would may might must should".split())
 # Nouns too general to title anything on their own, and measures ("euros", "hours").
-# Common verbs that do not end in -s or -ed ("the gas kiln cost": the gas kiln).
+# Common verbs that end neither in -ed nor, with an object after them, in -s ("the gas kiln
+# cost", "the milk goes into").
 _COMMON_VERBS = frozenset("""
 cost went took gave sold kept left paid built bought brought found grew ran began won lost spent
 sent told held set put cut became came saw knew wrote felt meant thought stood sat led fell
+goes comes runs works lives sits stands lies stays moves falls rises grows happens belongs
+depends starts ends leads turns looks seems gets takes gives keeps brings puts
+""".split())
+# Articles, possessives and quantifiers: what opens a verb's object (a preposition may follow a
+# noun as well: "shelves in the cellar").
+_DETERMINERS = frozenset("""
+a an the this that these those its their his her our your my every each some any no several
+many few both all more most another such
 """.split())
 _VAGUE_NOUNS = frozenset("""
 time times year years day days week weeks month months hour hours minute minutes second seconds
@@ -361,8 +409,11 @@ def noun_phrases(text: str, leave_out: frozenset[str] = frozenset(),
             opened = sentence_start = False
             i += 1
             continue
-        opened = (low in _PHRASE_OPENERS or low.endswith("'s") or token[:1].isdigit()
-                  or is_number_word(low))
+        # a participle or an adverb keeps a phrase open: "the newly fitted kiln", "for locked
+        # cabinets"
+        modifier = opened and len(low) > 4 and low.endswith(("ed", "ly"))
+        opened = (low in _PHRASE_OPENERS or low.endswith(("'s", "'")) or token[:1].isdigit()
+                  or is_number_word(low) or modifier)
         sentence_start = False
         i += 1
     return phrases
@@ -379,7 +430,7 @@ _PARTICLES = frozenset("to up out down off back away".split())
 
 
 def _opens_an_object(token: str, leave_out: frozenset[str]) -> bool:
-    return bool(token) and (token in _PHRASE_OPENERS or token in _PARTICLES or token[:1].isdigit()
+    return bool(token) and (token in _DETERMINERS or token in _PARTICLES or token[:1].isdigit()
                             or is_number_word(token) or _content_word(token, leave_out))
 
 
@@ -387,7 +438,7 @@ def _content_word(low: str, leave_out: frozenset[str]) -> bool:
     """A word that can be part of a noun phrase: not a function word, a number, a possessive,
     a speaker's name, an adverb ("-ly") or a past participle ("-ed")."""
     return (len(low) > 2 and low[:1].isalpha() and low not in STOPWORDS and low not in leave_out
-            and not low.endswith(("'s", "ly")) and not is_number_word(low)
+            and not low.endswith(("'s", "'", "ly")) and not is_number_word(low)
             and not is_unit_word(low)
             and not (low.endswith("ed") and not low.endswith("eed") and len(low) > 4))
 
