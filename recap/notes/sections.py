@@ -358,7 +358,9 @@ _COMMON_VERBS = frozenset("""
 cost went took gave sold kept left paid built bought brought found grew ran began won lost spent
 sent told held set put cut became came saw knew wrote felt meant thought stood sat led fell
 goes comes runs works lives sits stands lies stays moves falls rises grows happens belongs
-depends starts ends leads turns looks seems gets takes gives keeps brings puts
+depends starts ends leads turns looks seems gets takes gives keeps brings puts pays relies
+focuses helps wants uses means includes involves requires offers provides allows sells buys
+owns fixes
 """.split())
 # Articles, possessives and quantifiers: what opens a verb's object (a preposition may follow a
 # noun as well: "shelves in the cellar").
@@ -369,7 +371,7 @@ many few both all more most another such
 _VAGUE_NOUNS = frozenset("""
 time times year years day days week weeks month months hour hours minute minutes second seconds
 people person way ways part parts end start lot bit number numbers place places thing things
-case cases idea ideas kind sort type types side sides point points percent
+case cases idea ideas kind sort type types side sides point points percent one ones
 """.split())
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|\d[\d,.]*\d|\d|[.!?;:,]")
 
