@@ -517,6 +517,32 @@ def test_a_title_still_missing_is_asked_for_alone(model: Model, episode: Episode
     assert result.checks["title_fallbacks"] == 0 and result.checks["title_calls"] == 2
 
 
+def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Episode) -> None:
+    """Asked alone, a small model may describe its section in a dozen words: the heading is
+    that description's noun phrases that belong to the section, not a fallback."""
+    described: list[str] = []
+
+    def titles(request: dict[str, Any]) -> Reply:
+        notes = re.findall(r"^- (.*)$", user_text(request), re.MULTILINE)
+        if len(_SECTION.findall(user_text(request))) == 1:
+            phrases = [" ".join(p) for n in notes for p in noun_phrases(n)]
+            described.append(f"A long look at the {phrases[0]} and what the guest says about "
+                              f"the {phrases[-1]}")
+            return ok({"titles": [described[-1]]})
+        return ok({"titles": ["Introduction"] + [f"Subject part {n}" for n in
+                                                 range(2, len(_SECTION.findall(
+                                                     user_text(request))) + 1)]})
+
+    from recap.notes.sections import noun_phrases
+
+    model.replies["titles"] = titles
+    result = run_notes(episode, settings_for(model))
+    heading = result.topics[0].title
+    assert described and heading not in described and len(heading.split()) <= 7
+    assert set(words(heading)) <= set(words(described[0]))
+    assert result.checks["titles_shortened"] == 1 and result.checks["title_fallbacks"] == 0
+
+
 def test_a_note_given_back_as_its_title_is_asked_again(model: Model, episode: Episode) -> None:
     copied: list[str] = []
     alone: list[int] = []
@@ -701,6 +727,8 @@ def test_a_fallback_title_is_made_of_noun_phrases_not_verbs() -> None:
     assert noun_phrases("The old kiln goes up to the roof.") == [("old", "kiln"), ("roof",)]
     assert noun_phrases("The new gas kiln cost 8,000 pounds.") == [("gas", "kiln")]
     assert noun_phrases("Glazes are mixed by hand.") == [("glazes",), ("hand",)]
+    assert noun_phrases("The best ones are sold first.") == []  # too vague to head a section
+    assert noun_phrases("Tom’s kiln is hot.") == noun_phrases("Tom's kiln is hot.") == [("kiln",)]
     assert noun_phrases("Volunteers fix radios.") == []  # an opening word before a verb
     assert noun_phrases("Tom Reed fires the kiln weekly.", frozenset({"tom", "reed"})) == [
         ("kiln",)]  # speakers' names are left out

@@ -161,26 +161,23 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                              "titles_shortened": 0}
     titles: list[str] = [""] * len(sections)
     present = [{s for c in section for s in content_stems(c.text)} for section in sections]
-    for shown in (per_section,):
-        values: dict[str, object] = {
-            "title": title, "count": len(sections),
-            "sections": "\n\n".join(
-                f"Section {i}:\n" + "\n".join(f"- {_short(c.text, 16)}" for c in _pick(s, shown))
-                for i, s in enumerate(sections, 1)),
-        }
-        stats["title_calls"] += 1
-        try:
-            reply = asker.json("titles", values, titles_schema(len(sections)),
-                               asker.options.titles_max_tokens)
-        except LLMReplyError as exc:
-            log.warning("section titles call failed (%s)", exc)
-            continue
+    values: dict[str, object] = {
+        "title": title, "count": len(sections),
+        "sections": "\n\n".join(
+            f"Section {i}:\n" + "\n".join(f"- {_short(c.text, 16)}" for c in _pick(s, per_section))
+            for i, s in enumerate(sections, 1)),
+    }
+    stats["title_calls"] += 1
+    proposed: list[str] = []
+    try:
+        reply = asker.json("titles", values, titles_schema(len(sections)),
+                           asker.options.titles_max_tokens)
         proposed = [clean_title(t) for t in reply.get("titles") or []]
-        if len(proposed) != len(sections):
-            continue
-        # Keep what an earlier reply titled well; fill only what is still missing.
+    except LLMReplyError as exc:
+        log.warning("section titles call failed (%s)", exc)
+    if len(proposed) == len(sections):
         for i, candidate in enumerate(proposed):
-            if titles[i] or not _usable(candidate, titles[:i] + titles[i + 1:], sections[i]):
+            if not _usable(candidate, titles[:i] + titles[i + 1:], sections[i]):
                 continue
             if _fits_another_better(candidate, i, present):
                 # A small model titling a list slips by one: section 4 gets section 5's heading.
@@ -342,17 +339,21 @@ class _Weights:
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-# Words after which English puts a noun phrase (articles, determiners, prepositions), and the
-# verbs that follow a sentence's opening noun phrase. "to" is left out: a verb follows it.
-_PHRASE_OPENERS = frozenset("""
+# Articles, possessives and quantifiers: they open a noun phrase, and so a verb's object (a
+# preposition may follow a noun as well: "shelves in the cellar").
+_DETERMINERS = frozenset("""
 a an the this that these those its their his her our your my every each some any no several
-many few both all more most other another such new own same first last next of in on at for
-with from into onto about by over under between through across after before without per like
-than
+many few both all more most another such
+""".split())
+# Words after which English puts a noun phrase: the determiners, a few adjectives that carry no
+# content, prepositions ("to" is left out: a verb follows it); and the verbs that follow a
+# sentence's opening noun phrase.
+_PHRASE_OPENERS = _DETERMINERS | frozenset("""
+other new own same first last next of in on at for with from into onto about by over under
+between through across after before without per like than
 """.split())
 _AFTER_SUBJECT = frozenset(
     "is are was were has have had can could will would may might must should".split())
-# Nouns too general to title anything on their own, and measures ("euros", "hours").
 # Common verbs that end neither in -ed nor, with an object after them, in -s ("the gas kiln
 # cost", "the milk goes into").
 _COMMON_VERBS = frozenset("""
@@ -363,12 +364,7 @@ depends starts ends leads turns looks seems gets takes gives keeps brings puts p
 focuses helps wants uses means includes involves requires offers provides allows sells buys
 owns fixes
 """.split())
-# Articles, possessives and quantifiers: what opens a verb's object (a preposition may follow a
-# noun as well: "shelves in the cellar").
-_DETERMINERS = frozenset("""
-a an the this that these those its their his her our your my every each some any no several
-many few both all more most another such
-""".split())
+# Nouns too general to title anything on their own.
 _VAGUE_NOUNS = frozenset("""
 time times year years day days week weeks month months hour hours minute minutes second seconds
 people person way ways part parts end start lot bit number numbers place places thing things
@@ -386,12 +382,12 @@ def noun_phrases(text: str, leave_out: frozenset[str] = frozenset(),
     or one ending in -s with an object or a particle after it ("the kiln reaches 1,200 degrees",
     "the kiln goes up": the kiln).
     """
-    tokens = _TOKEN.findall(text)
+    tokens = _TOKEN.findall(text.replace("’", "'"))
     phrases: list[tuple[str, ...]] = []
     opened, sentence_start, i = False, True, 0
     while i < len(tokens):
         token = tokens[i]
-        low = token.lower().replace("’", "'")
+        low = token.lower()
         if token in ".!?;:,":
             opened, sentence_start = False, token != ","
             i += 1
