@@ -158,3 +158,14 @@ def run_recap(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
 @pytest.fixture
 def recap_cli():
     return run_recap
+
+
+@pytest.fixture(scope="session")
+def sample_transcribed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample fetched and transcribed once, by the real CLI with the product's settings: the
+    word-error-rate test reads its transcript and the embedded-model test starts from a copy, so
+    the suite transcribes it once. Never changed in place: copy it to go on."""
+    out = tmp_path_factory.mktemp("sample-run")
+    run_recap("run", str(SAMPLE), "-o", str(out), "--stop-after", "transcribe", check=True,
+              timeout=900)
+    return out / "city-bees"

@@ -125,7 +125,7 @@ def test_invented_figures_and_names_never_reach_the_post(server: FakeOpenAI,
 @pytest.mark.timeout(1800)
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                     reason="llama-cpp-python is not installed (make setup-llm)")
-def test_embedded_model_on_the_sample_episode(tmp_path: Path) -> None:
+def test_embedded_model_on_the_sample_episode(tmp_path: Path, sample_transcribed: Path) -> None:
     """The whole pipeline with the embedded 1.5B model on the sample, held to real bars.
 
     The sample is part of the tuning split (bench/episodes/eval_set.json): the held-out figures
@@ -135,8 +135,10 @@ def test_embedded_model_on_the_sample_episode(tmp_path: Path) -> None:
     """
     from recap.notes.words import first_person, longest_copied_run, words
 
-    proc = run_recap("run", str(SAMPLE), "-o", str(tmp_path), check=True, timeout=1800)
     folder = tmp_path / "city-bees"
+    shutil.copytree(sample_transcribed, folder)  # fetched and transcribed once for the suite
+    proc = run_recap("run", str(SAMPLE), "-o", str(tmp_path), check=True, timeout=1800)
+    assert "transcribe: skipped" in proc.stderr + proc.stdout
     assert Path(proc.stdout.strip().splitlines()[-1]).is_file()
 
     report = json.loads(run_recap("check", str(folder), "--json", check=True).stdout)

@@ -283,3 +283,27 @@ def test_volts_and_kilograms_differ() -> None:
 def test_an_apostrophe_before_a_decimal_is_no_decade() -> None:
     # "'90s" is a decade; "'3.5s" and "'1,000s" used to raise ValueError (int("3.5")).
     assert readings("the '3.5s and '1,000s") == [["3.5"], ["1000s"]]
+
+
+@pytest.mark.parametrize(("said", "written"), [
+    ("The ferry takes about ninety minutes.", "The ferry takes about 90 minutes."),
+    ("The roof cost four hundred and sixty thousand dollars.", "The roof cost 460,000 dollars."),
+    ("The town has about seven million visitors.", "The town has about 7 million visitors."),
+    ("Fares rose two point five percent.", "Fares rose 2.5 percent."),
+    ("The mill opened in nineteen eighty-eight.", "The mill opened in 1988."),
+    ("It closed in two thousand nine and reopened in twenty twelve.",
+     "It closed in 2009 and reopened in 2012."),
+    ("They sold three thousand six hundred bikes.", "They sold 3,600 bikes."),
+    ("Repairs take six to fifteen days.", "Repairs take 6 to 15 days."),
+    ("It was built in the eighteen nineties.", "It was built in the 1890s."),
+    ("Only two kilos arrive.", "Only 2 kilos arrive."),
+    # Small counts stay words, as do ordinals, "half" and amounts opened by an article.
+    ("Three volunteers run it; one of them is paid.", "Three volunteers run it; one of them is paid."),
+    ("The second bridge took half the budget and a dozen workers.",
+     "The second bridge took half the budget and a dozen workers."),
+    ("Already in digits: 1,200 seats and 40%.", "Already in digits: 1,200 seats and 40%."),
+])
+def test_figures_said_in_words_are_written_in_digits(said: str, written: str) -> None:
+    from recap.text.digits import in_digits
+
+    assert in_digits(said) == written

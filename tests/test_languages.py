@@ -82,16 +82,24 @@ def test_base_is_joined_once_and_rejoined_when_damaged(model_cache: Path) -> Non
     assert (folder / "model.bin").stat().st_size == 145_217_607
 
 
-@pytest.mark.slow
-def test_german_episode_is_transcribed_in_german(tmp_path: Path, model_cache: Path) -> None:
-    clip = tmp_path / "bienen-in-der-stadt.wav"
+@pytest.fixture(scope="module")
+def german_transcribed(tmp_path_factory: pytest.TempPathFactory,
+                       model_cache: Path) -> tuple[Path, Path]:
+    """A German clip (espeak-ng) run to its transcript with Whisper base, once for the module:
+    (the clip, its episode folder). The German post test goes on from a copy."""
+    work = tmp_path_factory.mktemp("german")
+    clip = work / "bienen-in-der-stadt.wav"
     subprocess.run([espeak_ng(), "-v", "de", "-s", "150", GERMAN, "-w", str(clip)], check=True)
-    out = tmp_path / "out"
-    proc = run_recap("run", str(clip), "-o", str(out), "--whisper-model", "base",
+    proc = run_recap("run", str(clip), "-o", str(work / "out"), "--whisper-model", "base",
                      "--stop-after", "transcribe",
                      env={"RECAP_CACHE": str(model_cache), "HF_HUB_OFFLINE": "1"})
     assert proc.returncode == 0, proc.stderr
-    folder = Path(proc.stdout.strip().splitlines()[-1])
+    return clip, Path(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_german_episode_is_transcribed_in_german(german_transcribed: tuple[Path, Path]) -> None:
+    _, folder = german_transcribed
     transcript = json.loads((folder / "transcript.json").read_text())
     assert transcript["language"] == "de" and transcript["model"] == "base"
     text = " ".join(s["text"] for s in transcript["segments"])
@@ -110,15 +118,18 @@ ENGLISH_WORDS = frozenset("the and is are a an of with for to on this that about
 @pytest.mark.slow
 @pytest.mark.llm
 @pytest.mark.timeout(1200)  # Whisper base, then the embedded 1.5B model on two cores
-def test_german_episode_gets_a_german_post(tmp_path: Path) -> None:
+def test_german_episode_gets_a_german_post(tmp_path: Path,
+                                          german_transcribed: tuple[Path, Path]) -> None:
     """`recap run` of a German clip with --whisper-model base, offline: `language: de`, and a post
-    whose intro and headings are German, recap's own sentences too."""
-    clip = tmp_path / "bienen-in-der-stadt.wav"
-    subprocess.run([espeak_ng(), "-v", "de", "-s", "150", GERMAN, "-w", str(clip)], check=True)
+    whose intro and headings are German, recap's own sentences too. It goes on from a copy of
+    the transcribed folder (the clip is transcribed once for the module)."""
+    clip, transcribed = german_transcribed
     out = tmp_path / "out"
+    shutil.copytree(transcribed, out / transcribed.name)
     proc = run_recap("run", str(clip), "-o", str(out), "--whisper-model", "base",
                      "--format", "markdown", env={"HF_HUB_OFFLINE": "1"}, timeout=1100)
     assert proc.returncode == 0, proc.stderr
+    assert "transcribe: skipped" in proc.stdout + proc.stderr
     (folder,) = [p for p in out.iterdir() if p.is_dir()]
     assert json.loads((folder / "transcript.json").read_text())["language"] == "de"
     notes = json.loads((folder / "notes.json").read_text())

@@ -21,7 +21,7 @@ from recap.errors import ArtifactError, LLMReplyError
 from recap.models import Chunk, Chunks, Info, Notes, Transcript
 from recap.notes.ask import Asker
 from recap.notes.assemble import EpisodeText, assemble, usage_delta
-from recap.notes.extract import extract
+from recap.notes.extract import extract, uncovered
 from recap.notes.intro import Speakers, identify_speakers, opening_text
 from recap.notes.options import NotesOptions
 from recap.notes.review import NameContext, WindowResult, first_look, review
@@ -157,8 +157,19 @@ class NotesBuilder:
                         clock(window.start), clock(window.end), exc)
             result.error = str(exc)
             return result
-        result.candidates = first_look(result.candidates, window, self._names(speakers),
-                                       self.language, self.translated, self.options.verify)
+        names = self._names(speakers)
+        result.candidates = first_look(result.candidates, window, names, self.language,
+                                       self.translated, self.options.verify)
+        for gap in uncovered(window, result.candidates, self.options.gap_words):
+            try:
+                found = extract(asker, gap, self._episode_info().title, speakers.describe())
+            except LLMReplyError as exc:
+                log.info("window %s: the stretch %s–%s asked again gave nothing (%s)",
+                         window.key, clock(gap.start), clock(gap.end), exc)
+                continue
+            result.gaps += 1
+            result.candidates += first_look(found, gap, names, self.language, self.translated,
+                                            self.options.verify)
         return result
 
     # -- assembly

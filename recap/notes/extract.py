@@ -11,8 +11,8 @@ import logging
 import re
 
 from recap.notes.ask import Asker
-from recap.notes.verify import Candidate
-from recap.notes.windows import Window
+from recap.notes.verify import FIXABLE, Candidate
+from recap.notes.windows import Line, Window
 
 log = logging.getLogger("recap.notes")
 
@@ -60,3 +60,20 @@ def extract(asker: Asker, window: Window, title: str, speakers: str,
     if not texts:
         log.info("window %s: no notes (small talk, or nothing the model could use)", window.key)
     return [Candidate(text, window) for text in texts]
+
+
+def uncovered(window: Window, candidates: list[Candidate], min_words: int) -> list[Window]:
+    """The stretches of `window` no usable note cites, of `min_words` words or more, each as a
+    window of its own. A small model given a dense window often notes only its last part (what
+    follows the last question); these stretches are asked again."""
+    if min_words <= 0:
+        return []
+    cited = {i for c in candidates if set(c.problems) <= FIXABLE for i in c.segment_ids}
+    runs: list[list[Line]] = [[]]
+    for line in window.lines:
+        if line.id in cited:
+            runs.append([])
+        else:
+            runs[-1].append(line)
+    return [Window(window.chunk, window.index, tuple(run)) for run in runs
+            if sum(line.word_count for line in run) >= min_words]

@@ -74,6 +74,11 @@ class Speakers:
     def names(self) -> list[str]:
         return [n for n in [self.host, *(g for g, _ in self.guests)] if n]
 
+    def context(self) -> list[str]:
+        """The show's name and the guests' roles: grounded in the opening, and given to every
+        extraction call, so a note may name the guest's organisation where the window does not."""
+        return [text for text in [self.show, *(r for _, r in self.guests)] if text]
+
 
 def searchable(text: str) -> str:
     """Lowercase words separated by single spaces, for 'does this name occur' tests."""

@@ -45,6 +45,9 @@ class NotesOptions:
     """Reply budget of the intro call (summary, intro, keywords)."""
     verify: bool = True
     """Check every note against its transcript lines and drop or rewrite what fails."""
+    gap_words: int = 40
+    """A stretch of a window this many words long that no usable note cites is asked again on
+    its own (a small model often notes only part of a window); 0 never asks again."""
     duplicate_similarity: float = 0.6
     """Content-word overlap above which two notes say the same thing."""
     max_split_depth: int = 3
@@ -82,6 +85,7 @@ class NotesOptions:
             "titles_max_tokens": self.titles_max_tokens,
             "intro_max_tokens": self.intro_max_tokens,
             "verify": self.verify,
+            "gap_words": self.gap_words,
             "duplicate_similarity": self.duplicate_similarity,
             "max_split_depth": self.max_split_depth,
             # Only when chosen: notes made before the option existed stay up to date.

@@ -18,6 +18,7 @@ from recap.notes.rewrite import clean_spoken, join_split_figures, third_person
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window
 from recap.notes.words import stem, words
+from recap.text.digits import in_digits
 
 
 @dataclass
@@ -27,6 +28,8 @@ class WindowResult:
     window: Window
     candidates: list[Candidate] = field(default_factory=list)
     error: str | None = None
+    gaps: int = 0
+    """Stretches of the window no note cited, asked again on their own."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,14 @@ class NameContext:
 
     names: list[str]
     free: frozenset[str]
-    """Stems of the speakers' names, which a note may use without the transcript's spelling."""
+    """Stems of the speakers' names and roles, which a note may use where its window does not:
+    the extraction prompt gives them to the model."""
 
     @classmethod
     def of(cls, known: list[str], speakers: Speakers) -> NameContext:
-        return cls([*known, *speakers.names()],
-                   frozenset(stem(w) for name in speakers.names() for w in words(name)))
+        return cls([*known, *speakers.names(), *speakers.context()],
+                   frozenset(stem(w) for name in [*speakers.names(), *speakers.context()]
+                             for w in words(name)))
 
 
 class ReviewStats:
@@ -48,6 +53,7 @@ class ReviewStats:
 
     def __init__(self, windows: int, failed: int, candidates: int):
         self.windows, self.failed, self.candidates = windows, failed, candidates
+        self.gaps = 0
         self.duplicates = 0
         self.dropped: list[dict[str, Any]] = []
         self.repaired: list[dict[str, str]] = []
@@ -70,7 +76,7 @@ class ReviewStats:
                 if problem:
                     reasons[problem] = reasons.get(problem, 0) + 1
         return {
-            "windows": self.windows, "failed_windows": self.failed,
+            "windows": self.windows, "failed_windows": self.failed, "gaps_asked": self.gaps,
             "checked": self.candidates,
             "verified": self.candidates - len(self.dropped) - len(self.repaired),
             "repaired": len(self.repaired), "dropped": len(self.dropped),
@@ -103,8 +109,8 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
     excerpt = " ".join(line.text for line in window.lines)
     for candidate in out:
         candidate.text = join_split_figures(candidate.text, excerpt)
-        if language == "en":  # English fillers ("um" is a German word)
-            candidate.text = tidy(clean_spoken(candidate.text))
+        if language == "en":  # English fillers ("um" is a German word) and number words
+            candidate.text = tidy(in_digits(clean_spoken(candidate.text)))
         else:
             candidate.text = candidate.text.strip()
         if verify:
@@ -128,6 +134,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                             f"parts of the transcript ({first})")
     candidates = sorted((c for r in results for c in r.candidates), key=lambda c: c.start)
     stats = ReviewStats(len(results), failed, len(candidates))
+    stats.gaps = sum(r.gaps for r in results)
 
     pending: list[Candidate] = []
     broken: list[Candidate] = []

@@ -58,8 +58,15 @@ def join_split_figures(text: str, source: str) -> str:
 def clean_spoken(text: str) -> str:
     """Fillers and stammered repeats out ("today today", "we we", "um,")."""
     text = _FILLERS.sub("", text)
-    text = _REPEAT.sub(r"\1", text)
+    text = _REPEAT.sub(_one_of_repeat, text)
     return " ".join(text.split())
+
+
+def _one_of_repeat(match: re.Match[str]) -> str:
+    """A stammered word once; a number said twice stays ("twenty twenty" is a year)."""
+    from recap.text.vocabulary import is_number_word
+
+    return match.group() if is_number_word(match.group(1).lower()) else match.group(1)
 
 
 def third_person(text: str, person: str) -> str:

@@ -45,7 +45,8 @@ _DOWN = frozenset("decrease decreased decreases decreasing fall falls fell falle
 _CONJUNCTION_START = re.compile(r"^(?:than|or|nor|which|whom|whose|of|because|although)\b",
                                 re.IGNORECASE)
 # Spoken openers that add nothing to a written note; `tidy` removes them.
-_OPENER = re.compile(r"^(?:(?:and|but|so|well|now|yeah|yes|oh|um|uh|okay|ok|right|also)\b[,]?\s+)+",
+_OPENER = re.compile(r"^(?:(?:and|but|so|well|now|yeah|yes|oh|um|uh|okay|ok|right|also)\b[,]?\s+"
+                     r"|(?:exactly|absolutely|sure|of course|indeed|yep|true|correct),\s+)+",
                      re.IGNORECASE)
 
 
