@@ -38,7 +38,7 @@ INVENTED_HONEY = "Each city hive produced 95 kilograms of honey last year."
 INVENTED_COURSE = "The beekeeping course takes 12 evenings."
 INVENTED_NAME = "Hives in Amsterdam need no registration with the city."
 FIRST_PERSON = "We never place a hive closer than two meters to the edge of the roof."
-REWRITTEN = "They never place a hive closer than two meters to the edge of the roof."
+REWRITTEN = "They never place a hive closer than 2 meters to the edge of the roof."
 
 
 def respond(request: dict[str, Any]) -> Reply:
