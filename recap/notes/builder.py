@@ -149,10 +149,10 @@ class NotesBuilder:
         asker = self._asker
         assert asker is not None
         speakers = self._speaker_info()
+        title, described = self._episode_info().title, speakers.describe()
         result = WindowResult(window)
         try:
-            result.candidates = extract(asker, window, self._episode_info().title,
-                                        speakers.describe())
+            result.candidates = extract(asker, window, title, described)
         except LLMReplyError as exc:
             log.warning("window %s (%s–%s): no usable notes (%s)", window.key,
                         clock(window.start), clock(window.end), exc)
@@ -163,7 +163,7 @@ class NotesBuilder:
                                        self.translated, self.options.verify)
         for gap in uncovered(window, result.candidates, self.options.gap_words):
             try:
-                found = extract(asker, gap, self._episode_info().title, speakers.describe())
+                found = extract(asker, gap, title, described)
             except LLMReplyError as exc:
                 log.info("window %s: the stretch %s–%s asked again gave nothing (%s)",
                          window.key, clock(gap.start), clock(gap.end), exc)

@@ -43,17 +43,16 @@ class NameContext:
 
     @classmethod
     def of(cls, known: list[str], speakers: Speakers) -> NameContext:
-        return cls([*known, *speakers.names(), *speakers.context()],
-                   frozenset(stem(w) for name in [*speakers.names(), *speakers.context()]
-                             for w in words(name)))
+        given = [*speakers.names(), *speakers.context()]
+        return cls([*known, *given], frozenset(stem(w) for name in given for w in words(name)))
 
 
 class ReviewStats:
     """What the checks did, in the shape `recap check` reads."""
 
-    def __init__(self, windows: int, failed: int, candidates: int):
+    def __init__(self, windows: int, failed: int, candidates: int, gaps: int = 0):
         self.windows, self.failed, self.candidates = windows, failed, candidates
-        self.gaps = 0
+        self.gaps = gaps
         self.duplicates = 0
         self.dropped: list[dict[str, Any]] = []
         self.repaired: list[dict[str, str]] = []
@@ -133,8 +132,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         raise LLMReplyError(f"the LLM gave no usable notes for any of the {len(results)} "
                             f"parts of the transcript ({first})")
     candidates = sorted((c for r in results for c in r.candidates), key=lambda c: c.start)
-    stats = ReviewStats(len(results), failed, len(candidates))
-    stats.gaps = sum(r.gaps for r in results)
+    stats = ReviewStats(len(results), failed, len(candidates), sum(r.gaps for r in results))
 
     pending: list[Candidate] = []
     broken: list[Candidate] = []

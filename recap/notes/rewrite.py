@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from recap.text.vocabulary import is_number_word
+
 _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort of|kind of|like,)"
                       r"(?:,\s*|\s+|(?=[.!?]))", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
@@ -64,8 +66,6 @@ def clean_spoken(text: str) -> str:
 
 def _one_of_repeat(match: re.Match[str]) -> str:
     """A stammered word once; a number said twice stays ("twenty twenty" is a year)."""
-    from recap.text.vocabulary import is_number_word
-
     return match.group() if is_number_word(match.group(1).lower()) else match.group(1)
 
 

@@ -13,11 +13,11 @@ number words only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
+from recap.text.quantity import format_decimal
 from recap.text.spoken import Amount, read_amount
 from recap.text.tokens import Cursor
-from recap.text.vocabulary import ONES, SCALES, TENS, UNIT_ALIASES
+from recap.text.vocabulary import SCALES, UNIT_ALIASES
 
 _RANGE_WORDS = frozenset({"to", "or", "and", "-", "–"})
 _YEAR_BEFORE = frozenset({"in", "since", "by", "until", "till", "from", "of", "before", "after",
@@ -40,8 +40,7 @@ def in_digits(text: str) -> str:
     found: list[_Spoken] = []
     i = 0
     while i < len(cur.toks):
-        tok = cur.toks[i]
-        if tok.kind == "word" and (tok.low in ONES or tok.low in TENS):
+        if cur.number_word(i):
             amount = read_amount(cur, i)
             if amount is not None and amount.end > i and not (amount.ordinal or amount.half_alone):
                 found.append(_Spoken(i, amount, _written(cur, i, amount),
@@ -85,17 +84,12 @@ def _written(cur: Cursor, first: int, amount: Amount) -> str:
     if amount.parts:  # a spoken year: "twenty fifteen"
         return str(int(value))
     if value != value.to_integral_value():
-        return _plain(value)
+        return format_decimal(value)
     number = int(value)
     last_word = cur.low(amount.end - 1)
     if last_word in _BIG_SCALES and number >= _BIG_SCALES[last_word]:
-        return f"{_plain(value / _BIG_SCALES[last_word])} {last_word}"  # "9 million"
-    if 1000 <= number < 10000 and (1900 <= number < 2100 and cur.low(first - 1) in _YEAR_BEFORE):
+        return f"{format_decimal(value / _BIG_SCALES[last_word])} {last_word}"  # "9 million"
+    if 1900 <= number < 2100 and cur.low(first - 1) in _YEAR_BEFORE:
         return str(number)  # "in two thousand nineteen"
     return f"{number:,}"
 
-
-def _plain(value: Decimal) -> str:
-    """2.50 -> '2.5', 9.0 -> '9'."""
-    text = format(value.normalize(), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
