@@ -24,13 +24,16 @@ demo: $(VENV)/.llm
 #    hugo, jekyll, Chromium), with line coverage of recap/ (the `recap` subprocesses the tests run
 #    included) printed at the end.
 #    Two passes: the quick tests on two pytest-xdist workers (each is mostly one process waiting
-#    on another), then the slow and real-model ones one at a time (a llama.cpp server or Whisper
-#    uses both cores alone); coverage adds up over both. Exit 5 is "nothing selected" in a pass.
+#    on another), then the slow and real-model ones, also on two workers: those that run a real
+#    model (a llama.cpp server or Whisper uses both cores alone) one at a time on one worker, the
+#    others (a browser, a Dask cluster, signals) on the other (tests/conftest.py groups them);
+#    coverage adds up over both. Exit 5 is "nothing selected" in a pass.
 test: $(VENV)/.llm $(VENV)/.whisper-base
 	@rm -f .coverage .coverage.*; status=0; \
 	 $(PY) -m pytest -m "not slow and not llm" -n 2 --dist loadfile --cov=recap --cov-report= \
 	   $(PYTEST_ARGS) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
-	 $(PY) -m pytest -m "slow or llm" --cov=recap --cov-append --cov-report=term $(PYTEST_ARGS) \
+	 $(PY) -m pytest -m "slow or llm" -n 2 --dist loadgroup --cov=recap --cov-append \
+	   --cov-report=term $(PYTEST_ARGS) \
 	   || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
 	 exit $$status
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,6 +130,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if (item.get_closest_marker("slow") and item.get_closest_marker("llm")
                 and not item.get_closest_marker("timeout")):
             item.add_marker(pytest.mark.timeout(REAL_MODEL_TIMEOUT))
+
+
+# ---------------------------------------------------------------- the slow pass on two workers
+#
+# `make test`'s slow pass runs on two pytest-xdist workers with `--dist loadgroup`, scheduled
+# here: the tests of the modules below keep both cores busy on their own (a real model: the
+# llama.cpp server, or Whisper on more than a few seconds of audio), so they are one group that
+# one worker runs one at a time, as they would alone; the other worker takes the other slow tests,
+# which mostly wait (a browser, a Dask cluster, a wheel build, signals). The group also keeps a
+# Whisper transcript shared by a module's or the session's tests (fixtures) on one worker.
+# (pytest-xdist's own `xdist_group` marks are not read with this pytest, so the group is named by
+# module here.) The quick pass distributes by file and never comes here.
+CPU_BOUND_MODULES = frozenset({
+    "tests/test_faithful_e2e.py", "tests/test_transcribe.py", "tests/test_languages.py",
+    "tests/test_notes.py", "tests/test_batch.py", "tests/test_interrupt.py",
+    "tests/llm/test_embedded.py", "tests/reliability/test_interrupt_notes.py"})
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneRealModelAtATime(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "cpu-bound" if module in CPU_BOUND_MODULES else nodeid
+
+    return OneRealModelAtATime(config, log)
 
 
 # ---------------------------------------------------------------- bundled data, the CLI

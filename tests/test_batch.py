@@ -454,6 +454,10 @@ def test_full_pipeline_on_a_two_episode_feed(site: StaticServer, tmp_path: Path)
     notes = NotesOptions.create(None, settings)
     notes.verify = False  # a 135M model's bullets fail any faithfulness check; not tested here
     notes.temperature = 0.0  # greedy: the same replies on every run, so the test is repeatable
+    # Few, short calls: what is tested is the stages and the shared server, and a 135M model
+    # writes until it is stopped.
+    notes.gap_words, notes.extract_max_tokens = 0, 200
+    notes.speakers_max_tokens, notes.titles_max_tokens, notes.intro_max_tokens = 80, 100, 160
     options = RunOptions(chunk=ChunkOptions(context_tokens=settings.context_window(),
                                             model=settings.model_name()),
                          notes=notes, write=WriteOptions(format="markdown"), llm=settings)

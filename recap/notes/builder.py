@@ -163,14 +163,15 @@ class NotesBuilder:
                                        self.translated, self.options.verify)
         for gap in uncovered(window, result.candidates, self.options.gap_words):
             try:
-                found = extract(asker, gap, title, described)
+                found = extract(asker, gap.window, title, described)
             except LLMReplyError as exc:
                 log.info("window %s: the stretch %s–%s asked again gave nothing (%s)",
-                         window.key, clock(gap.start), clock(gap.end), exc)
+                         window.key, clock(gap.window.start), clock(gap.window.end), exc)
                 continue
             result.gaps += 1
-            result.candidates += first_look(found, gap, names, self.language, self.translated,
-                                            self.options.verify)
+            looked = first_look(found, gap.window, names, self.language, self.translated,
+                                self.options.verify)
+            result.candidates += [c for c in looked if gap.keeps(c)]
         return result
 
     # -- assembly

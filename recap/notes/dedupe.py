@@ -15,7 +15,8 @@ def _figures(text: str) -> frozenset[str]:
 def remove_duplicates(candidates: list[Candidate], threshold: float) -> tuple[list[Candidate], int]:
     """Keep one of each group of notes that say the same thing: the one with more figures, then
     the longer. Two notes are the same when their content words overlap by `threshold` or more
-    (with the same figures), or one's words and figures are almost all inside the other's."""
+    (with the same figures), when one's figures are all in the other and half of its words, or
+    when one's words and figures are almost all inside the other's."""
     kept: list[Candidate] = []
     signatures: list[tuple[set[str], frozenset[str]]] = []
     removed = 0
@@ -46,6 +47,8 @@ def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     small_f, large_f = (fa, fb) if len(a) <= len(b) else (fb, fa)
     contained = len(small & large) / len(small)
+    if small_f and small_f <= large_f and contained >= 0.5:
+        return True  # the same figures, and half its words: the same claim, said shorter
     return contained >= 0.85 and small_f <= large_f and len(small) >= 3
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 
 from recap.notes.ask import Asker
 from recap.notes.verify import FIXABLE, Candidate
 from recap.notes.windows import Line, Window
+from recap.text.figures import extract_figures
 
 log = logging.getLogger("recap.notes")
 
@@ -62,18 +65,60 @@ def extract(asker: Asker, window: Window, title: str, speakers: str,
     return [Candidate(text, window) for text in texts]
 
 
-def uncovered(window: Window, candidates: list[Candidate], min_words: int) -> list[Window]:
-    """The stretches of `window` no usable note cites, of `min_words` words or more, each as a
-    window of its own. A small model given a dense window often notes only its last part (what
-    follows the last question); these stretches are asked again."""
+@dataclass(frozen=True)
+class Gap:
+    """A stretch of a window to ask again: its lines, and which of them are open (the others
+    are context, the line before a short stretch)."""
+
+    window: Window
+    open_ids: frozenset[int]
+
+    def keeps(self, candidate: Candidate) -> bool:
+        """A note from the stretch is kept when it cites an open line: one resting only on the
+        context line says again what a note of the window already said."""
+        return bool(self.open_ids.intersection(candidate.segment_ids))
+
+
+def uncovered(window: Window, candidates: list[Candidate], min_words: int) -> list[Gap]:
+    """The stretches of `window` that no usable note covers, to be asked again. A small model
+    given a dense window often notes only part of it: its last part (what follows the last
+    question), or one figure of an answer that gives three.
+
+    A line is open when no usable note cites it, or when it holds a figure no usable note
+    writes (compared strictly: "80 wheels" is not noted by "80 %"). A run of open lines is asked
+    again when it is `min_words` words or more, or when it holds such a figure; a shorter one
+    takes the line before it too, so the model sees what the figure answers."""
     if min_words <= 0:
         return []
-    cited = {i for c in candidates if set(c.problems) <= FIXABLE for i in c.segment_ids}
+    usable = [c for c in candidates if set(c.problems) <= FIXABLE]
+    cited = {i for c in usable for i in c.segment_ids}
+    noted = {q.base() for c in usable for f in extract_figures(c.text) for q in f.readings}
     runs: list[list[Line]] = [[]]
+    missing: set[int] = set()
     for line in window.lines:
-        if line.id in cited:
+        if _unnoted_figure(line, noted):
+            missing.add(line.id)
+        elif line.id in cited:
             runs.append([])
-        else:
-            runs[-1].append(line)
-    return [Window(window.chunk, window.index, tuple(run)) for run in runs
-            if sum(line.word_count for line in run) >= min_words]
+            continue
+        runs[-1].append(line)
+    gaps: list[Gap] = []
+    for run in runs:
+        if not run:
+            continue
+        open_ids = frozenset(line.id for line in run)
+        if sum(line.word_count for line in run) < min_words:
+            if not open_ids & missing:
+                continue
+            at = window.lines.index(run[0])
+            run = list(window.lines[max(at - 1, 0):at]) + run
+        gaps.append(Gap(Window(window.chunk, window.index, tuple(run)), open_ids))
+    return gaps
+
+
+def _unnoted_figure(line: Line, noted: set[tuple[Decimal, str]]) -> bool:
+    """True when the line says a figure (a count, an amount, a year) that no note writes."""
+    for figure in extract_figures(line.text, heard=True):
+        if not figure.soft and not any(q.base() in noted for q in figure.readings):
+            return True
+    return False

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from recap.languages import capitalises_nouns
 from recap.notes.windows import Line, Window
 from recap.notes.words import content_stems, first_person, stem, words
 
+if TYPE_CHECKING:
+    from recap.text.quantity import Figure
+
 MIN_SUPPORT = 0.5
 """Below this share of a note's content words found in the lines it cites, it is unsupported."""
+LONGEST_NOTE = 45
+"""A note of more words than this in one sentence is a stretch of transcript pasted whole (a
+note in the reference post is 15 to 35 words); it is dropped, and the stretch asked again."""
 
 # Words a note may use that the transcript need not contain: reporting verbs and roles.
 _FREE = frozenset(stem(w) for w in (
@@ -100,6 +107,9 @@ def cite(text: str, lines: tuple[Line, ...] | list[Line], free: frozenset[str] =
         if holders and not any(i in chosen for i in holders):
             best = max(holders, key=lambda i: len(wanted & line_stems[i]))
             chosen.append(best)
+        elif not holders:  # said across a segment boundary ("about a hundred" / "and twenty")
+            pair = _pair_holding(figure, lines)
+            chosen += [i for i in pair if i not in chosen]
     covered: set[str] = set().union(*(line_stems[i] for i in chosen)) & wanted if chosen else set()
     while len(chosen) < max(limit, len(chosen)) and len(chosen) < len(lines):
         gains = [(len((wanted & line_stems[i]) - covered), i) for i in range(len(lines))
@@ -113,6 +123,19 @@ def cite(text: str, lines: tuple[Line, ...] | list[Line], free: frozenset[str] =
         chosen = list(range(len(lines)))
     support = len(covered) / len(wanted) if wanted else 1.0
     return sorted(lines[i].id for i in chosen), support
+
+
+def _pair_holding(figure: Figure, lines: tuple[Line, ...] | list[Line]) -> tuple[int, ...]:
+    """The first two neighbouring lines that hold `figure` only when read as one text: Whisper
+    cuts its segments where the voice pauses, sometimes inside a number."""
+    from recap.text.figures import extract_figures
+    from recap.text.quantity import find_match
+
+    for i in range(len(lines) - 1):
+        joined = f"{lines[i].text} {lines[i + 1].text}"
+        if find_match(figure, extract_figures(joined, heard=True)):
+            return (i, i + 1)
+    return ()
 
 
 def reversed_comparison(text: str, source: str) -> bool:
@@ -148,6 +171,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("meta")
     if _SHOW_TALK.search(text):
         problems.append("show_talk")
+    if len(words(text)) > LONGEST_NOTE:
+        problems.append("run_on")
     if len(words(text)) < 5:
         problems.append("fragment")
     elif text[:1].islower() or _CONJUNCTION_START.match(text):
