@@ -145,8 +145,15 @@ def aligned(segments: list) -> tuple[object, dict[int, float]]:
 def test_no_words_lost_or_duplicated_at_window_edges(runs: dict[str, list]) -> None:
     for name, segments in runs.items():
         out, times = aligned(segments)
-        # A lost or repeated window edge costs a phrase; recognition drops or adds a word.
-        assert out.deletions <= 3 and out.insertions <= 3, (name, out.deletions, out.insertions)
+        # A lost or repeated window edge costs a phrase: a run of spoken words missing, or heard
+        # twice. Recognition drops or adds a word here and there (tiny.en samples again when a
+        # decode looks unsure, so which word changes from run to run), never three in a row.
+        runs_lost = [c.ref_end_idx - c.ref_start_idx for c in out.alignments[0] if c.type == "delete"]
+        runs_added = [c.hyp_end_idx - c.hyp_start_idx for c in out.alignments[0]
+                      if c.type == "insert"]
+        assert max(runs_lost, default=0) <= 2 and max(runs_added, default=0) <= 2, (
+            name, runs_lost, runs_added)
+        assert out.deletions <= 6 and out.insertions <= 6, (name, out.deletions, out.insertions)
         for copy in range(COPIES):
             heard = [i for i in times if copy * len(SPOKEN) <= i < (copy + 1) * len(SPOKEN)]
             assert len(heard) >= len(SPOKEN) - 2, (name, copy, len(heard))
