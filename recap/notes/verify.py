@@ -171,9 +171,10 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("meta")
     if _SHOW_TALK.search(text):
         problems.append("show_talk")
-    if len(words(text)) > LONGEST_NOTE:
+    length = len(words(text))
+    if length > LONGEST_NOTE:
         problems.append("run_on")
-    if len(words(text)) < 5:
+    if length < 5:
         problems.append("fragment")
     elif text[:1].islower() or _CONJUNCTION_START.match(text):
         problems.append("fragment")
