@@ -337,6 +337,10 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
      "show_talk"),
     ("Rooftop hives are brought to you by a honey shop: a free jar with the code BEES.",
      "lovely to be here", "show_talk"),
+    ("That's all for this episode about rooftop hives, until next time.", "lovely to be here",
+     "show_talk"),
+    ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
+     "question"),
     ("Natarajan says that, surprisingly, city gardens, parks and street trees all flower at "
      "different times, so there is food for the bees from March to October, and the city hives "
      "produced about twenty two kilograms of honey each last year, while hives on nearby "
@@ -995,3 +999,58 @@ def test_a_figure_said_across_two_segments_cites_both() -> None:
     found = check_bullet(note, cited, [])
     assert found is None or not found.unsupported_figures
     assert cite("The old ferry took about 60 cars.", lines)[0] == [0]
+
+
+def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> None:
+    """With no voices told apart, a small model given the host's name gives the host the guest's
+    "we": a note crediting the host with an answer said in the first person, citing no question,
+    is the guest's, and so is a "She" whose verb the guest said after "I" (a "They" after
+    "we": the guest's team). What the host asked or said, a line of the host's own with a
+    question in it, someone else the guest talks about, and what is said once a new voice is
+    addressed by name are left as they are."""
+    from recap.notes.intro import Speakers
+    from recap.notes.review import NameContext, WindowResult, first_look, review
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    said = ["Welcome, Ana. So how did it all begin?",
+            "We bought the first boat in twenty ten with money from the whole island.",
+            "And today we carry about nine hundred cars a day on three boats.",
+            "I crossed on the early boat this morning. Was it always this busy?",
+            "Tom Reed says the crossing takes forty minutes in calm weather.",
+            "My grandfather ran the old ferry, he sailed it for thirty years.",
+            "I still sail the small boat on Sundays myself.",
+            "In summer we run a night boat to the mainland.",
+            "Now to the market. Mia, how was it?",
+            "Busy, we sold forty crates of apples before noon."]
+    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
+    speakers = Speakers(host="Tom Reed", guests=[("Ana Ruiz", "")])
+    names = NameContext.of([], speakers)
+    notes = ["Tom Reed bought the first boat in 2010 with money from the whole island.",
+             "The host's trust carries about 900 cars a day on three boats.",
+             "Reed crossed on the early boat this morning.",
+             "Tom Reed says the crossing takes 40 minutes in calm weather.",
+             "He sailed the old ferry for 30 years.",
+             "She still sails the small boat on Sundays.",
+             "They run a night boat to the mainland in summer.",
+             "Tom Reed sold 40 crates of apples before noon."]
+    result = WindowResult(window, first_look([Candidate(t, window) for t in notes], window,
+                                             names, "en", translated=False, verify=True))
+    reviewed = review([result], names, speakers, language="en", translated=False,
+                      similarity=0.6)
+    assert [c.text for c in reviewed.kept] == [
+        "Ruiz bought the first boat in 2010 with money from the whole island.",
+        "Ruiz's trust carries about 900 cars a day on three boats.",
+        "Reed crossed on the early boat this morning.",
+        "Tom Reed says the crossing takes 40 minutes in calm weather.",
+        "He sailed the old ferry for 30 years.",  # the guest's grandfather: left alone
+        "Ruiz still sails the small boat on Sundays.",
+        "Ruiz's team run a night boat to the mainland in summer.",
+        "Tom Reed sold 40 crates of apples before noon."]  # a new voice answers: not Ruiz
+    assert {"before": notes[0], "after": reviewed.kept[0].text} in reviewed.stats.repaired
+    two_guests = Speakers(host="Tom Reed", guests=[("Ana Ruiz", ""), ("Ola Nord", "")])
+    again = WindowResult(window, first_look([Candidate(notes[0], window)], window, names, "en",
+                                            translated=False, verify=True))
+    kept = review([again], names, two_guests, language="en", translated=False,
+                  similarity=0.6).kept
+    assert [c.text for c in kept] == [notes[0]], "with two guests, whose answer is unknown"

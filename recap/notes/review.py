@@ -1,7 +1,8 @@
 """Every note the windows gave, checked: kept, repaired in code, or dropped, and counted.
 
     drop what cannot be fixed -> de-duplicate -> first person turned into the third ->
-    check again -> de-duplicate what the repair made alike
+    check again -> de-duplicate what the repair made alike -> an answer credited to the host
+    (or opening on "she"/"they") given the guest's name
 
 The counts are the `checks` that `recap check` and the bench read (see recap.quality).
 """
@@ -14,7 +15,13 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.dedupe import remove_duplicates
 from recap.notes.intro import Speakers
-from recap.notes.rewrite import clean_spoken, join_split_figures, third_person
+from recap.notes.rewrite import (
+    clean_spoken,
+    credit_guest,
+    join_split_figures,
+    new_voice,
+    third_person,
+)
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window
 from recap.notes.words import stem, words
@@ -162,4 +169,34 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         pending = [c for c in pending if not c.problems]
         pending, removed = remove_duplicates(pending, similarity)
         stats.duplicates += removed
+    if language == "en" and len(speakers.guests) == 1:
+        heard = sorted({ln.id: ln for r in results for ln in r.window.lines}.values(),
+                       key=lambda ln: ln.id)
+        at = new_voice([ln.text for ln in heard], speakers.names())
+        until = heard[at].id if at is not None else None
+        for candidate in pending:
+            if until is None or max(candidate.segment_ids, default=until) < until:
+                _credit(candidate, speakers.host, person, names, translated, stats)
     return Review(sorted(pending, key=lambda c: c.start), stats, list(candidates))
+
+
+def _credit(candidate: Candidate, host: str, guest: str, names: NameContext, translated: bool,
+            stats: ReviewStats) -> None:
+    """A note crediting the host with the guest's answer, credited to the guest (checked again;
+    left as it was if the new form fails)."""
+    cited = [line.text for line in candidate.window.lines if line.id in candidate.segment_ids]
+    before = candidate.text
+    after = credit_guest(before, cited, host, guest)
+    if after == before:
+        return
+    candidate.text = after
+    inspect(candidate, names.names, names.free, "en", translated)
+    if candidate.problems:
+        candidate.text = before
+        inspect(candidate, names.names, names.free, "en", translated)
+        return
+    for repaired in stats.repaired:  # repaired once already (first person): one repair
+        if repaired["after"] == before:
+            repaired["after"] = after
+            return
+    stats.repaired.append({"before": before, "after": after})

@@ -5,6 +5,12 @@ them back unchanged, and each request cost seconds of generation; so the rewrite
 "I" and "my" become the guest's name, "we" and "our" become "they" and "their" (the first "we"
 names the guest's team), with the verb after a name made to agree ("I think" -> "Hale thinks").
 The rewritten note is checked again like any other, and dropped if it still fails.
+
+A note crediting the host with what an answer says ("The host started the project in 2016",
+cited from "I started it in 2016") is credited to the guest (`credit_guest`): with no voices
+told apart, the model reads the host's name in its prompt and gives it the guest's "I". A note
+opening on "She" for the guest's "I" gets the guest's name the same way. Both stop where a new
+voice is addressed by name (`new_voice`): a magazine's next part has answers of its own.
 """
 
 from __future__ import annotations
@@ -123,3 +129,104 @@ def _agree(verb: str) -> str:
     if low.endswith("y") and len(low) > 2 and low[-2] not in "aeiou":
         return verb[:-1] + "ies"
     return verb + "s"
+
+
+# What a host does in an interview: a note saying the host did one of these is right as it is.
+_HOST_VERBS = frozenset(
+    "asks asked says said introduces introduced welcomes welcomed thanks thanked hosts hosted "
+    "jokes joked laughs laughed wonders wondered agrees agreed presents presented opens opened "
+    "closes closed interviews interviewed".split())
+
+
+def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
+    """`text` with its subject, the host, replaced by `guest`, where the note credits the host
+    with what the cited lines say in the first person and none of them is a question: in an
+    interview with one guest, an answer given as "I" or "we" is the guest's. A note opening on
+    "He"/"She" ("His"/"Her", "They") gets the guest's name (their team) the same way, where a
+    cited line says its verb (its noun) right after "I" ("my", "we"): the pronoun's noun is in
+    another note.
+    Any other note is returned as it is.
+
+    Args:
+        text: the note.
+        cited: the transcript lines it cites.
+        host: the host's name ("" when the opening does not say it).
+        guest: what to call the guest (their surname, as the first-person rewrite does).
+    """
+    from recap.notes.words import first_person
+
+    if not guest or not cited:
+        return text
+    pronoun = _PRONOUN.match(text)
+    if pronoun is not None:
+        said = pronoun.group(1)
+        if any("?" in line for line in cited) or not _says_of_self(pronoun.group(2), cited,
+                                                                   said):
+            return text
+        return f"{guest}{_AS_NAMED[said]} {text[pronoun.end():]}"
+    names = [host, host.split()[-1], host.split()[0]] if host.strip() else []
+    subject = "|".join(re.escape(n) for n in ["the host", *names])
+    match = re.match(rf"(?:{subject})(?:['’]s)?(?= (\w+))", text, re.IGNORECASE)
+    if match is None or match.group(1).lower() in _HOST_VERBS:
+        return text
+    if any("?" in line for line in cited):  # the host's turn is in it
+        return text
+    if not any(first_person(line) for line in cited):
+        return text
+    return _replace_subject(text, match.end(), guest)
+
+
+_PRONOUN = re.compile(r"(He|She|His|Her|They) (?=(\w+))")
+_SELF = {"He": frozenset("i i'm i've i'd i'll".split()), "His": frozenset(["my"]),
+         "They": frozenset("we we're we've we'd we'll".split())}
+_SELF |= {"She": _SELF["He"], "Her": _SELF["His"]}
+_AS_NAMED = {"He": "", "She": "", "His": "'s", "Her": "'s", "They": "'s team"}
+
+
+def _says_of_self(word: str, cited: list[str], pronoun: str) -> bool:
+    """True when a cited line says `word` (the note's verb, or its noun after "his"/"her") right
+    after "I" ("we" for "they", "my" for "his"/"her"), one word between at most: "He started"
+    from "I started", "Her boots" from "my old boots", "They blocked" from "we blocked". A "he"
+    the guest talks about ("my father... he kept") does not match."""
+    from recap.notes.words import stem
+
+    wanted = stem(word.lower())
+    for line in cited:
+        said = re.findall(r"[\w'’]+", line.lower().replace("’", "'"))
+        for i, token in enumerate(said):
+            if token in _SELF[pronoun] and any(
+                    stem(after) == wanted for after in said[i + 1:i + 3]):
+                return True
+    return False
+
+
+def _replace_subject(text: str, end: int, guest: str) -> str:
+    """The guest's name where the host's was: "The host's team" -> "Hale's team"."""
+    said = text[:end]
+    possessive = said.endswith(("'s", "’s"))
+    return guest + ("'s" if possessive else "") + text[end:]
+
+
+# Someone addressed by name at the head of a sentence: "Felix, how was it?", "So, Mia, ...".
+_ADDRESSED = re.compile(r"(?:^|[.?!,]\s+)([A-Z][a-z]+),\s")
+_DISCOURSE = frozenset("so well now yes no okay ok right oh and but then actually honestly "
+                       "really look listen sure great wow anyway alright welcome thanks please "
+                       "sorry hello hi hey".split())
+
+
+def new_voice(lines: list[str], known: list[str]) -> int | None:
+    """The index of the first line where someone other than the known speakers is addressed by
+    name in a question or a welcome ("Felix, how was it?"): a magazine's next part, with a voice
+    of its own, so the guest of the opening is no longer the one answering. None when no
+    such line."""
+    from recap.text.names import NOT_NAMES
+
+    own = {w.lower() for name in known for w in name.split()}
+    for index, line in enumerate(lines):
+        if "?" not in line and "welcome" not in line.lower():
+            continue
+        for match in _ADDRESSED.finditer(line):
+            word = match.group(1).lower()
+            if word not in own and word not in NOT_NAMES and word not in _DISCOURSE:
+                return index
+    return None

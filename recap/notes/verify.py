@@ -41,7 +41,17 @@ _SHOW_TALK = re.compile(
     r"\b(?:(?:is|was) (?:the|a|our|their) (?:host|guest|co-host)|thank(?:s|ed|ing)?|"
     r"brought to you by|sponsored by|(?:promo|discount|coupon|offer) code|with the code|"
     r"welcome[sd]?|goodbye|(?:will|'ll) be back|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
-    r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening)\b", re.IGNORECASE)
+    r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening|"
+    # who hosts, said another way; the sign-off; a sponsor's read without "brought to you by"
+    r"host(?:s|ed)? (?:the|this|a) (?:podcast|show|episode|programme|program)|"
+    r"(?:the )?host and (?:the |their |his |her )?guests?|"
+    r"until next time|that's all for|see you next|"
+    r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
+    re.IGNORECASE)
+# A note about the conversation, not its content: "The host asks about the winter".
+_ASKS = re.compile(r"^((?:dr\.? |mr\.? |ms\.? |mrs\.? )?[\w.'’-]+(?: [\w.'’-]+){0,3}) "
+                   r"(?:asks|asked|wonders|wondered|questions|questioned)\b", re.IGNORECASE)
+_ROLES = frozenset("host hosts co-host guest guests interviewer presenter".split())
 _UP = frozenset("increase increased increases increasing rise rises rose risen rising grew grow grows "
                 "growing growth higher more up doubled tripled gained gain jumped climbed expanded "
                 "raised boosted surged".split())
@@ -148,6 +158,21 @@ def reversed_comparison(text: str, source: str) -> bool:
     return (up and source_down and not source_up) or (down and source_up and not source_down)
 
 
+def asks_only(text: str, names: list[str]) -> bool:
+    """True when the note reports that a speaker asked something ("The host asks about the
+    winter", "Reed wondered whether..."): the answer is the point, and it is noted on its own."""
+    match = _ASKS.match(text)
+    if match is None:
+        return False
+    subject = words(match.group(1))
+    if subject and subject[0] == "the":
+        subject = subject[1:]
+    if len(subject) == 1 and subject[0] in _ROLES:
+        return True
+    parts = {w for name in names for w in words(name) if len(w) > 1}
+    return bool(subject) and all(w in parts or w in {"dr", "mr", "ms", "mrs"} for w in subject)
+
+
 def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset(),
             language: str = "en", translated: bool = False) -> None:
     """Cite the candidate's lines and record its problems (codes, in `candidate.problems`).
@@ -171,6 +196,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("meta")
     if _SHOW_TALK.search(text):
         problems.append("show_talk")
+    if asks_only(text, names):
+        problems.append("question")
     length = len(words(text))
     if length > LONGEST_NOTE:
         problems.append("run_on")
