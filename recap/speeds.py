@@ -17,8 +17,9 @@ from typing import Any
 from recap.episode import atomic_write_json, fingerprint_text, now_iso
 from recap.errors import RecapError
 
-DEFAULT_NOTES_X_AUDIO = 0.3
-"""Notes seconds per audio second assumed for the embedded model before any measurement."""
+DEFAULT_NOTES_X_AUDIO = 0.8
+"""Notes seconds per audio second assumed for the embedded model before any measurement: what the
+evaluation episodes took on 2 cores (0.72-0.88x; README, "Notes quality")."""
 
 
 def default_cache_dir() -> Path:
