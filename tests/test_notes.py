@@ -1054,3 +1054,40 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
     kept = review([again], names, two_guests, language="en", translated=False,
                   similarity=0.6).kept
     assert [c.text for c in kept] == [notes[0]], "with two guests, whose answer is unknown"
+
+
+def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
+    """A sponsor's read is found in the transcript (a line that says so, then the lines after
+    it up to the next question or turn back to the show, "... and we're back" ending it): a note
+    citing only it is dropped as show talk, however it is worded, and its lines are not asked
+    again. The show's name with "supported by" is a read; a walk "sponsored" by a school, said
+    in an answer, is not."""
+    from recap.notes.extract import uncovered
+    from recap.notes.review import NameContext, first_look
+    from recap.notes.verify import Candidate, ad_lines
+    from recap.notes.windows import Line, Window
+
+    said = ["The harbour crane lifts about forty containers an hour.",
+            "Quay Talk is supported by Lumen Lamps.",
+            "The reading lamp that dims itself at sunset and lasts twelve years.",
+            "Lumen Lamps, light that knows the time.",
+            "Now, Ana, how many cranes are there?",
+            "Six, and the school raised two thousand pounds with a walk sponsored by parents."]
+    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
+    ads = ad_lines(window.lines, show="Quay Talk")
+    assert ads == {1, 2, 3}
+    assert ad_lines(window.lines) == frozenset(), "without the show's name, only the cues"
+    code = [Line(0, 0, 5, "Get ten percent off with the code HARBOUR at checkout."),
+            Line(1, 5, 9, "It ships in two days."), Line(2, 9, 12, "Back to the cranes.")]
+    assert ad_lines(code) == {0, 1}
+    back = [Line(0, 0, 5, "This episode of Quay Talk is supported by Lumen Lamps."),
+            Line(1, 5, 9, "Lumen Lamps, light that knows the time, and we're back, Ana"),
+            Line(2, 9, 12, "The port pays twelve crane drivers from its own budget.")]
+    assert ad_lines(back, show="Quay Talk") == {0, 1}, "the answer after it is not the read"
+    notes = ["The reading lamp dims itself at sunset and lasts 12 years.",
+             "The harbour crane lifts about 40 containers an hour."]
+    looked = first_look([Candidate(t, window) for t in notes], window, NameContext([], frozenset()),
+                        "en", translated=False, verify=True, ads=ads)
+    assert [c.problems for c in looked] == [["show_talk"], []]
+    assert all(g.open_ids.isdisjoint(ads) for g in uncovered(window, looked[1:], 5, ads))
+    assert any(g.open_ids & ads for g in uncovered(window, looked[1:], 5))

@@ -26,6 +26,7 @@ from recap.notes.extract import extract, uncovered
 from recap.notes.intro import Speakers, identify_speakers, opening_text
 from recap.notes.options import NotesOptions
 from recap.notes.review import NameContext, WindowResult, first_look, review
+from recap.notes.verify import ad_lines
 from recap.notes.windows import Window, chunk_lines, make_windows
 from recap.progress import Reporter
 from recap.text.clock import clock
@@ -159,9 +160,10 @@ class NotesBuilder:
             result.error = str(exc)
             return result
         names = self._names(speakers)
+        ads = self._ads(window)
         result.candidates = first_look(result.candidates, window, names, self.language,
-                                       self.translated, self.options.verify)
-        for gap in uncovered(window, result.candidates, self.options.gap_words):
+                                       self.translated, self.options.verify, ads)
+        for gap in uncovered(window, result.candidates, self.options.gap_words, ads):
             try:
                 found = extract(asker, gap.window, title, described)
             except LLMReplyError as exc:
@@ -170,9 +172,19 @@ class NotesBuilder:
                 continue
             result.gaps += 1
             looked = first_look(found, gap.window, names, self.language, self.translated,
-                                self.options.verify)
+                                self.options.verify, ads)
             result.candidates += [c for c in looked if gap.keeps(c)]
         return result
+
+    def _ads(self, window: Window) -> frozenset[int]:
+        """The sponsor's read in the window's chunk (found over the chunk: a read can start in
+        the window before)."""
+        if self.translated or not self.options.verify:
+            return frozenset()
+        with self._asked.lock:
+            chunk = self._asked.chunks.get(window.chunk)
+        return ad_lines(chunk_lines(chunk) if chunk is not None else list(window.lines),
+                        self._speaker_info().show)
 
     # -- assembly
 

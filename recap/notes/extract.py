@@ -79,7 +79,8 @@ class Gap:
         return bool(self.open_ids.intersection(candidate.segment_ids))
 
 
-def uncovered(window: Window, candidates: list[Candidate], min_words: int) -> list[Gap]:
+def uncovered(window: Window, candidates: list[Candidate], min_words: int,
+              ads: frozenset[int] = frozenset()) -> list[Gap]:
     """The stretches of `window` that no usable note covers, to be asked again. A small model
     given a dense window often notes only part of it: its last part (what follows the last
     question), or one figure of an answer that gives three.
@@ -87,7 +88,8 @@ def uncovered(window: Window, candidates: list[Candidate], min_words: int) -> li
     A line is open when no usable note cites it, or when it holds a figure no usable note
     writes (compared strictly: "80 wheels" is not noted by "80 %"). A run of open lines is asked
     again when it is `min_words` words or more, or when it holds such a figure; a shorter one
-    takes the line before it too, so the model sees what the figure answers."""
+    takes the line before it too, so the model sees what the figure answers. A sponsor's read
+    (`ads`) is never open."""
     if min_words <= 0:
         return []
     usable = [c for c in candidates if set(c.problems) <= FIXABLE]
@@ -96,6 +98,9 @@ def uncovered(window: Window, candidates: list[Candidate], min_words: int) -> li
     runs: list[list[Line]] = [[]]
     missing: set[int] = set()
     for line in window.lines:
+        if line.id in ads:
+            runs.append([])
+            continue
         if _unnoted_figure(line, noted):
             missing.add(line.id)
         elif line.id in cited:

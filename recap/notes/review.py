@@ -107,9 +107,11 @@ class Review:
 
 
 def first_look(candidates: list[Candidate], window: Window, names: NameContext, language: str,
-               translated: bool, verify: bool) -> list[Candidate]:
+               translated: bool, verify: bool, ads: frozenset[int] = frozenset()
+               ) -> list[Candidate]:
     """One window's notes as the model wrote them -> one claim each, fillers gone, checked
-    (`Candidate.problems`) and cited; with `verify` off every note cites the whole window."""
+    (`Candidate.problems`) and cited; with `verify` off every note cites the whole window. A
+    note citing only lines of a sponsor's read (`ads`, from `verify.ad_lines`) is show talk."""
     out = [Candidate(part, window) for candidate in candidates
            for part in split_note(candidate.text)]
     excerpt = " ".join(line.text for line in window.lines)
@@ -121,6 +123,9 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
             candidate.text = candidate.text.strip()
         if verify:
             inspect(candidate, names.names, names.free, language, translated)
+            if (candidate.segment_ids and set(candidate.segment_ids) <= ads
+                    and "show_talk" not in candidate.problems):
+                candidate.problems.append("show_talk")
         else:
             candidate.segment_ids = [ln.id for ln in window.lines]
     return out

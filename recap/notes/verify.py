@@ -48,6 +48,18 @@ _SHOW_TALK = re.compile(
     r"until next time|that's all for|see you next|"
     r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
     re.IGNORECASE)
+# A sponsor's read in the transcript: the line that says so, and the lines after it up to the
+# next question or turn back to the show ("Now, ...", "... and we're back") or ~45 words.
+_AD_CUE = re.compile(r"\b(?:brought to you by|(?:episode|show|podcast|programme|program) is "
+                     r"(?:supported|sponsored|presented) by|word from (?:our|this week's) sponsors?|"
+                     r"(?:promo|discount|coupon|offer) code|(?:with|use) (?:the )?code)\b",
+                     re.IGNORECASE)
+_BACKED_BY = re.compile(r"\b(?:supported|sponsored|presented|powered) by\b", re.IGNORECASE)
+_BACK_TO_SHOW = re.compile(r"^(?:now|back to|anyway|so|right|ok|okay|well|and now)\b",
+                           re.IGNORECASE)
+_BACK_WITHIN = re.compile(r"\b(?:we're back|we are back|back to (?:the|our)|and now)\b",
+                          re.IGNORECASE)
+AD_WORDS = 45
 # A note about the conversation, not its content: "The host asks about the winter".
 _ASKS = re.compile(r"^((?:dr\.? |mr\.? |ms\.? |mrs\.? )?[\w.'’-]+(?: [\w.'’-]+){0,3}) "
                    r"(?:asks|asked|wonders|wondered|questions|questioned)\b", re.IGNORECASE)
@@ -156,6 +168,31 @@ def reversed_comparison(text: str, source: str) -> bool:
         return False
     source_up, source_down = bool(theirs & _UP), bool(theirs & _DOWN)
     return (up and source_down and not source_up) or (down and source_up and not source_down)
+
+
+def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[int]:
+    """The ids of the lines that are a sponsor's read: a line that says so ("... is brought to
+    you by", "a word from our sponsor", "use the code ...", or the show's name with "supported
+    by") and those after it, up to the next question, the next turn back to the show
+    ("Now, ..."; a line that turns back within it, "... and we're back", is the read's last) or
+    about `AD_WORDS` words. A note citing only these lines is talk about the
+    show, however it is worded ("The savings app rounds up your purchases"), and they are never
+    asked again."""
+    named = content_stems(show) if show else set()
+    found: set[int] = set()
+    words_left = 0
+    for line in lines:
+        if _AD_CUE.search(line.text) or (named and _BACKED_BY.search(line.text)
+                                         and named <= content_stems(line.text)):
+            found.add(line.id)
+            words_left = AD_WORDS - line.word_count
+            continue
+        if words_left <= 0 or "?" in line.text or _BACK_TO_SHOW.match(line.text.strip()):
+            words_left = 0
+            continue
+        found.add(line.id)
+        words_left = 0 if _BACK_WITHIN.search(line.text) else words_left - line.word_count
+    return frozenset(found)
 
 
 def asks_only(text: str, names: list[str]) -> bool:
