@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from recap.notes.words import first_person, stem, words
 from recap.text.vocabulary import is_number_word
 
 _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort of|kind of|like,)"
@@ -153,23 +154,18 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
         host: the host's name ("" when the opening does not say it).
         guest: what to call the guest (their surname, as the first-person rewrite does).
     """
-    from recap.notes.words import first_person
-
-    if not guest or not cited:
+    if not guest or not cited or any("?" in line for line in cited):  # the host's turn is in it
         return text
     pronoun = _PRONOUN.match(text)
     if pronoun is not None:
         said = pronoun.group(1)
-        if any("?" in line for line in cited) or not _says_of_self(pronoun.group(2), cited,
-                                                                   said):
+        if not _says_of_self(pronoun.group(2), cited, said):
             return text
         return f"{guest}{_AS_NAMED[said]} {text[pronoun.end():]}"
     names = [host, host.split()[-1], host.split()[0]] if host.strip() else []
     subject = "|".join(re.escape(n) for n in ["the host", *names])
     match = re.match(rf"(?:{subject})(?:['’]s)?(?= (\w+))", text, re.IGNORECASE)
     if match is None or match.group(1).lower() in _HOST_VERBS:
-        return text
-    if any("?" in line for line in cited):  # the host's turn is in it
         return text
     if not any(first_person(line) for line in cited):
         return text
@@ -188,11 +184,9 @@ def _says_of_self(word: str, cited: list[str], pronoun: str) -> bool:
     after "I" ("we" for "they", "my" for "his"/"her"), one word between at most: "He started"
     from "I started", "Her boots" from "my old boots", "They blocked" from "we blocked". A "he"
     the guest talks about ("my father... he kept") does not match."""
-    from recap.notes.words import stem
-
     wanted = stem(word.lower())
     for line in cited:
-        said = re.findall(r"[\w'’]+", line.lower().replace("’", "'"))
+        said = words(line)
         for i, token in enumerate(said):
             if token in _SELF[pronoun] and any(
                     stem(after) == wanted for after in said[i + 1:i + 3]):

@@ -35,11 +35,13 @@ _FREE = frozenset(stem(w) for w in (
     "interview speaker also").split())
 _META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker)\b",
                    re.IGNORECASE)
+_SPONSOR = r"brought to you by|(?:promo|discount|coupon|offer) code"
+"""Words only a sponsor's read says: in a note (`_SHOW_TALK`) and in a transcript line (`_AD_CUE`)."""
 # Notes about the show rather than its content: who hosts, thanks, welcomes, goodbyes, and the
 # sponsor's read ("brought to you by", "with the code ...").
 _SHOW_TALK = re.compile(
     r"\b(?:(?:is|was) (?:the|a|our|their) (?:host|guest|co-host)|thank(?:s|ed|ing)?|"
-    r"brought to you by|sponsored by|(?:promo|discount|coupon|offer) code|with the code|"
+    rf"{_SPONSOR}|sponsored by|with the code|"
     r"welcome[sd]?|goodbye|(?:will|'ll) be back|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
     r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening|"
     # who hosts, said another way; the sign-off; a sponsor's read without "brought to you by"
@@ -50,9 +52,9 @@ _SHOW_TALK = re.compile(
     re.IGNORECASE)
 # A sponsor's read in the transcript: the line that says so, and the lines after it up to the
 # next question or turn back to the show ("Now, ...", "... and we're back") or ~45 words.
-_AD_CUE = re.compile(r"\b(?:brought to you by|(?:episode|show|podcast|programme|program) is "
+_AD_CUE = re.compile(rf"\b(?:{_SPONSOR}|(?:episode|show|podcast|programme|program) is "
                      r"(?:supported|sponsored|presented) by|word from (?:our|this week's) sponsors?|"
-                     r"(?:promo|discount|coupon|offer) code|(?:with|use) (?:the )?code)\b",
+                     r"(?:with|use) (?:the )?code)\b",
                      re.IGNORECASE)
 _BACKED_BY = re.compile(r"\b(?:supported|sponsored|presented|powered) by\b", re.IGNORECASE)
 _BACK_TO_SHOW = re.compile(r"^(?:now|back to|anyway|so|right|ok|okay|well|and now)\b",
