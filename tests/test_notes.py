@@ -482,9 +482,10 @@ def test_unusable_titles_are_asked_again_then_made_from_the_notes(model: Model,
                                                                   episode: Episode) -> None:
     model.replies["titles"] = lambda request: text("Sections: bees, money, rules")
     result = run_notes(episode, settings_for(model))
-    assert model.count("titles") == 2  # one list call, retried once by the client; nothing was
-    # titled, so no section is asked alone
-    assert result.checks["title_calls"] == 1
+    # one list call and one section asked alone, each retried once by the client; nothing was
+    # titled either way, so the model cannot title these notes and no other section is asked
+    assert model.count("titles") == 4
+    assert result.checks["title_calls"] == 2
     assert result.checks["title_fallbacks"] == len(result.topics) >= 2
     assert result.checks["reduce"] == "fallback"
     assert all(t.title and t.title != "Notes" for t in result.topics)
@@ -527,6 +528,41 @@ def test_a_title_still_missing_is_asked_for_alone(model: Model, episode: Episode
     result = run_notes(episode, settings_for(model))
     assert result.topics[0].title == "How the hives began"
     assert result.checks["title_fallbacks"] == 0 and result.checks["title_calls"] == 2
+
+
+def test_a_title_list_of_the_wrong_length_is_placed_by_its_words() -> None:
+    """A small model titling four sections may give three headings (two sections merged): each
+    goes to the section whose notes hold its words, and only the section left is asked alone."""
+    from types import SimpleNamespace
+
+    from recap.notes.sections import title_sections
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    sections = [[Candidate(t, window) for t in texts] for texts in (
+        ["The ferry trust bought its first boat in 1998.", "The boat carried 40 passengers."],
+        ["Diesel for the crossing costs 900 euros a week.", "Fuel prices doubled in 2022."],
+        ["Winter storms cancel about 20 crossings a year.", "Storm warnings come by radio."],
+        ["The trust trains 6 new deckhands each spring.", "Deckhands need a first aid course."])]
+    asked: list[str] = []
+
+    class Asker:
+        options = SimpleNamespace(titles_max_tokens=200)
+
+        def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
+                 max_tokens: int) -> dict[str, Any]:
+            asked.append(str(values["sections"]))
+            if values["count"] == 4:
+                return {"titles": ["Fuel and diesel prices", "Winter storms and radio warnings",
+                                   "Training new deckhands"]}
+            return {"titles": ["The first boat"]}
+
+    titles, stats = title_sections(Asker(), "The Crossing", sections)  # type: ignore[arg-type]
+    assert titles == ["The first boat", "Fuel and diesel prices",
+                      "Winter storms and radio warnings", "Training new deckhands"]
+    assert stats["title_calls"] == 2 and stats["title_fallbacks"] == 0
+    assert "first boat in 1998" in asked[1]  # the section left is the one asked alone
 
 
 def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Episode) -> None:
@@ -852,6 +888,23 @@ def test_a_long_title_with_a_colon_keeps_its_head() -> None:
     assert clean_title("**Prices: the 2024 list**") == "Prices: the 2024 list"  # short: kept
     assert clean_title("An overlong heading that runs on and on without any colon") == \
         "An overlong heading that runs on and on without any colon"  # refused later, not cut
+
+
+def test_a_heading_that_repeats_the_episode_title_keeps_only_its_subject() -> None:
+    """Under a post titled "Harbour Lights", a heading "Harbour Lights: Winter storms" says the
+    title again above every section: only "Winter storms" is kept, however long the heading
+    (a long one would otherwise be cut to its head, the title itself)."""
+    from recap.notes.words import clean_title
+
+    title = "Harbour Lights: keeping a lighthouse running"
+    assert clean_title("Harbour Lights: Winter storms", title) == "Winter storms"
+    assert clean_title("Harbour lights - the keeper's budget", title) == "The keeper's budget"
+    assert clean_title("Harbour Lights: how the keepers repaired the lens after the storm",
+                       title) == "How the keepers repaired the lens after the storm"
+    # a head of its own stays, and so does a heading that is only the title's words
+    assert clean_title("Lens repairs: the 1998 storm", title) == "Lens repairs: the 1998 storm"
+    assert clean_title("Keeping the lighthouse running", title) == "Keeping the lighthouse running"
+    assert clean_title("Harbour Lights: Winter storms") == "Harbour Lights: Winter storms"
 
 
 def test_a_note_writes_spoken_figures_in_digits_and_still_checks_them() -> None:

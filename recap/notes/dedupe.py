@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from recap.notes.verify import Candidate
 from recap.notes.words import content_stems, jaccard
+
+# The same claim in other words: sentence vectors this alike (cosine, all-MiniLM-L6-v2), with
+# this share of the shorter note's content words in the other's and no figure of its own.
+SAME_MEANING = 0.7
+SAME_MEANING_WORDS = 0.6
 
 
 def _figures(text: str) -> frozenset[str]:
@@ -16,30 +23,44 @@ def remove_duplicates(candidates: list[Candidate], threshold: float) -> tuple[li
     """Keep one of each group of notes that say the same thing: the one with more figures, then
     the longer. Two notes are the same when their content words overlap by `threshold` or more
     (with the same figures), when one's figures are all in the other and half of its words, or
-    when one's words and figures are almost all inside the other's."""
+    when one's words and figures are almost all inside the other's. With the sentence encoder,
+    also when they mean the same (vectors at least `SAME_MEANING` alike) and the shorter shares
+    `SAME_MEANING_WORDS` of its words and has no figure the other lacks ("The cafe is in an old
+    bicycle shop the city was not using" beside "The cafe opened in 2017 in an old bicycle shop
+    the city wasn't using")."""
+    vectors = _vectors([c.text for c in candidates])
     kept: list[Candidate] = []
-    signatures: list[tuple[set[str], frozenset[str]]] = []
+    signatures: list[tuple[set[str], frozenset[str], Any]] = []
     removed = 0
-    for candidate in candidates:
+    for n, candidate in enumerate(candidates):
         stems, figures = content_stems(candidate.text), _figures(candidate.text)
+        vector = vectors[n] if vectors is not None else None
         match = None
-        for i, (other_stems, other_figures) in enumerate(signatures):
-            if _same(stems, figures, other_stems, other_figures, threshold):
+        for i, (other_stems, other_figures, other_vector) in enumerate(signatures):
+            meaning = float(vector @ other_vector) if vector is not None else 0.0
+            if _same(stems, figures, other_stems, other_figures, threshold, meaning):
                 match = i
                 break
         if match is None:
             kept.append(candidate)
-            signatures.append((stems, figures))
+            signatures.append((stems, figures, vector))
             continue
         removed += 1
         if _richer(candidate, figures, kept[match], signatures[match][1]):
             kept[match] = candidate
-            signatures[match] = (stems, figures)
+            signatures[match] = (stems, figures, vector)
     return kept, removed
 
 
+def _vectors(texts: list[str]) -> Any:
+    from recap.text.embedding import encoder
+
+    model = encoder()
+    return model.encode(texts) if model is not None and texts else None
+
+
 def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
-          threshold: float) -> bool:
+          threshold: float, meaning: float = 0.0) -> bool:
     if not a or not b:
         return False
     if fa == fb and jaccard(a, b) >= threshold:
@@ -49,6 +70,8 @@ def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
     contained = len(small & large) / len(small)
     if small_f and small_f <= large_f and contained >= 0.5:
         return True  # the same figures, and half its words: the same claim, said shorter
+    if meaning >= SAME_MEANING and contained >= SAME_MEANING_WORDS and small_f <= large_f:
+        return True  # the same claim in other words
     return contained >= 0.85 and small_f <= large_f and len(small) >= 3
 
 

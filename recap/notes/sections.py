@@ -172,7 +172,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
     try:
         reply = asker.json("titles", values, titles_schema(len(sections)),
                            asker.options.titles_max_tokens)
-        proposed = [clean_title(t) for t in reply.get("titles") or []]
+        proposed = [clean_title(t, title) for t in reply.get("titles") or []]
     except LLMReplyError as exc:
         log.warning("section titles call failed (%s)", exc)
     if len(proposed) == len(sections):
@@ -184,12 +184,24 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                 stats["titles_misplaced"] += 1
                 continue
             titles[i] = candidate
-    if not all(titles) and (any(titles) or stats["titles_misplaced"]):
+    elif proposed:
+        # A list of the wrong length (a small model merges two sections or adds one): each
+        # heading goes to the section whose notes hold clearly most of its distinctive words.
+        for candidate in proposed:
+            fit = _best_fit(candidate, present)
+            if fit is not None and not titles[fit] and _usable(candidate, titles, sections[fit]):
+                titles[fit] = candidate
+    if not all(titles):
         # A few left: each asked alone (a small model titles one section where a list of them
-        # came back with a sentence, a repeat, a generic word or a neighbour's title).
+        # came back with a sentence, a repeat, a generic word, a neighbour's title, or a list
+        # of the wrong length). When nothing was titled yet and the first alone ask fails too,
+        # the model cannot title these notes: the rest are made without it.
+        titled_any = any(titles) or stats["titles_misplaced"] > 0
         for i, section in enumerate(sections):
             if titles[i]:
                 continue
+            if not titled_any and stats["title_calls"] > 1:
+                break
             stats["title_calls"] += 1
             values = {"title": title, "count": 1, "sections": "Section 1:\n" + "\n".join(
                 f"- {_short(c.text, 16)}" for c in _pick(section, per_section))}
@@ -201,7 +213,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             except LLMReplyError as exc:
                 log.warning("section title call failed (%s)", exc)
                 continue
-            alone = [clean_title(t) for t in reply.get("titles") or []]
+            alone = [clean_title(t, title) for t in reply.get("titles") or []]
             if len(alone) != 1:
                 continue
             heading = alone[0]
@@ -212,6 +224,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                 stats["titles_shortened"] += bool(heading)
             if _usable(heading, titles[:i] + titles[i + 1:], section):
                 titles[i] = heading
+                titled_any = True
     for i, section in enumerate(sections):
         if not titles[i]:
             titles[i] = fallback_title(section, sections, speakers)
@@ -259,6 +272,21 @@ def _fits_another_better(title: str, index: int, present: list[set[str]]) -> boo
     weight = {s: _idf(sum(s in p for p in present), n) for s in stems}
     scores = [sum(weight[s] for s in stems if s in p) for p in present]
     return max(scores) > 2 * scores[index] + 1e-9
+
+
+def _best_fit(title: str, present: list[set[str]]) -> int | None:
+    """The section whose notes hold over twice as much of the title's distinctive words as any
+    other's (weighted as in `_fits_another_better`), or None."""
+    stems = {s for s in content_stems(title) if not s.isdigit()}
+    n = len(present)
+    weight = {s: _idf(sum(s in p for p in present), n) for s in stems}
+    scores = [sum(weight[s] for s in stems if s in p) for p in present]
+    ranked = sorted(range(n), key=lambda i: -scores[i])
+    if not ranked or scores[ranked[0]] <= 0:
+        return None
+    if n > 1 and scores[ranked[0]] <= 2 * scores[ranked[1]]:
+        return None
+    return ranked[0]
 
 
 def fallback_title(section: list[Candidate], sections: list[list[Candidate]],

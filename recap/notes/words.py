@@ -91,14 +91,29 @@ def one_line(value: object) -> str:
     return re.sub(r"^(?:[-*•]\s*|\d+[.)]\s+)", "", text).strip()
 
 
-def clean_title(value: object) -> str:
+def clean_title(value: object, episode_title: str = "") -> str:
     """A heading as the model gave it, without markup; a long one with a colon keeps its head
-    ("Studio beginnings: an old bus depot, two founders and a kiln" -> "Studio beginnings")."""
+    ("Studio beginnings: an old bus depot, two founders and a kiln" -> "Studio beginnings").
+    A head that only repeats the episode's title is dropped: under a post titled "Glass
+    Works", "Glass Works: Energy costs" is headed "Energy costs"."""
     title = one_line(value).strip("#*:\"' ").strip()
+    head, colon, tail = _split_heading(title)
+    if colon and episode_title and content_stems(tail) and content_stems(head) and \
+            content_stems(head) <= content_stems(episode_title):
+        tail = tail.strip("#*:\"'-–— ").strip()
+        return tail[:1].upper() + tail[1:]
     head, colon, _ = title.partition(":")
     if colon and len(title.split()) > 7 and 2 <= len(head.split()) <= 5:
         title = head.strip()
     return title
+
+
+def _split_heading(title: str) -> tuple[str, str, str]:
+    """A heading's head, separator and tail, at its first colon or spaced dash."""
+    match = re.search(r":|\s[-–—]\s", title)
+    if not match:
+        return title, "", ""
+    return title[:match.start()], match.group(), title[match.end():]
 
 
 def unique_strings(values: object, limit: int) -> list[str]:

