@@ -530,21 +530,27 @@ def test_a_title_still_missing_is_asked_for_alone(model: Model, episode: Episode
     assert result.checks["title_fallbacks"] == 0 and result.checks["title_calls"] == 2
 
 
+def _made_up_sections(*groups: list[str]) -> list[list[Any]]:
+    """Sections of notes from made-up texts, all in one placeholder window."""
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    return [[Candidate(t, window) for t in texts] for texts in groups]
+
+
 def test_a_title_list_of_the_wrong_length_is_placed_by_its_words() -> None:
     """A small model titling four sections may give three headings (two sections merged): each
     goes to the section whose notes hold its words, and only the section left is asked alone."""
     from types import SimpleNamespace
 
     from recap.notes.sections import title_sections
-    from recap.notes.verify import Candidate
-    from recap.notes.windows import Line, Window
 
-    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
-    sections = [[Candidate(t, window) for t in texts] for texts in (
+    sections = _made_up_sections(
         ["The ferry trust bought its first boat in 1998.", "The boat carried 40 passengers."],
         ["Diesel for the crossing costs 900 euros a week.", "Fuel prices doubled in 2022."],
         ["Winter storms cancel about 20 crossings a year.", "Storm warnings come by radio."],
-        ["The trust trains 6 new deckhands each spring.", "Deckhands need a first aid course."])]
+        ["The trust trains 6 new deckhands each spring.", "Deckhands need a first aid course."])
     asked: list[str] = []
 
     class Asker:
@@ -830,15 +836,12 @@ def test_the_composed_intro_names_a_few_subjects_and_agrees_with_two_hosts() -> 
 
 def test_a_title_is_judged_misplaced_only_on_clear_evidence() -> None:
     from recap.notes.sections import _fits_another_better, _usable
-    from recap.notes.verify import Candidate
-    from recap.notes.windows import Line, Window
 
-    window = Window(0, 0, (Line(0, 0.0, 5.0, "text"),))
-    sections = [[Candidate(t, window) for t in texts] for texts in (
+    sections = _made_up_sections(
         ["The ferry leaves the harbour at dawn.", "The ferry carries forty cars."],
         ["Tickets cost twelve pounds.", "Prices rise in summer."],
         ["The lighthouse keeper retired in 1990.", "The lighthouse is now a museum."],
-        ["A second ferry was bought in 2004.", "Storms stop the crossing twice a month."])]
+        ["A second ferry was bought in 2004.", "Storms stop the crossing twice a month."])
     present = [{s for c in sec for s in content_stems(c.text)} for sec in sections]
     # a neighbour's subject given to a section: misplaced
     assert _fits_another_better("The lighthouse museum", 1, present)

@@ -267,20 +267,24 @@ def _fits_another_better(title: str, index: int, present: list[set[str]]) -> boo
     it (a word all of them use says nothing); a title whose words occur nowhere is not judged.
     A slipped title has little or nothing of its own section's words; a good one may borrow a
     word that a neighbour uses more ("Kilns and prices")."""
+    scores = _title_scores(title, present)
+    return max(scores) > 2 * scores[index] + 1e-9
+
+
+def _title_scores(title: str, present: list[set[str]]) -> list[float]:
+    """How much of the title's distinctive words each section's notes hold: each word weighed
+    by how few sections use it."""
     stems = {s for s in content_stems(title) if not s.isdigit()}
     n = len(present)
     weight = {s: _idf(sum(s in p for p in present), n) for s in stems}
-    scores = [sum(weight[s] for s in stems if s in p) for p in present]
-    return max(scores) > 2 * scores[index] + 1e-9
+    return [sum(weight[s] for s in stems if s in p) for p in present]
 
 
 def _best_fit(title: str, present: list[set[str]]) -> int | None:
     """The section whose notes hold over twice as much of the title's distinctive words as any
     other's (weighted as in `_fits_another_better`), or None."""
-    stems = {s for s in content_stems(title) if not s.isdigit()}
+    scores = _title_scores(title, present)
     n = len(present)
-    weight = {s: _idf(sum(s in p for p in present), n) for s in stems}
-    scores = [sum(weight[s] for s in stems if s in p) for p in present]
     ranked = sorted(range(n), key=lambda i: -scores[i])
     if not ranked or scores[ranked[0]] <= 0:
         return None
