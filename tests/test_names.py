@@ -62,6 +62,14 @@ def test_a_name_is_supported_by_folded_plural_and_hyphenated_forms() -> None:
     assert not name_supported("Geneva", vocabulary)
 
 
+def test_a_people_s_word_is_supported_by_its_country_s_name() -> None:
+    vocabulary = name_vocabulary(["Most of it goes to Japan, Belgium and Canada."])
+    for word in ("Japanese", "Belgian", "Canadian"):
+        assert name_supported(word, vocabulary), word
+    for word in ("French", "Danish", "Jap", "Belg"):  # not said, or no demonym's ending
+        assert not name_supported(word, vocabulary), word
+
+
 def test_adjacent_names_are_reported_as_one() -> None:
     text = "we met Jan de Vries and Ludwig van Beethoven's friend"
     assert group_names(text, name_spans(text)) == ["Jan de Vries", "Ludwig van Beethoven"]

@@ -41,12 +41,14 @@ _NUMBERED = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
 
 
 def kind_of(request: dict[str, Any]) -> str:
-    """extract | speakers | titles | intro, from the request's shape."""
+    """extract | heading | speakers | titles | intro, from the request's shape."""
     response_format = request.get("response_format") or {}
     schema = (response_format.get("json_schema") or {}).get("schema") or response_format.get(
         "schema") or {}
     keys = set(schema.get("properties") or {})
     if not keys:
+        if user_text(request).rstrip().endswith("Heading:"):
+            return "heading"
         assert "Excerpt:" in user_text(request), "a plain-text request is an extraction"
         return "extract"
     for kind, key in (("speakers", "guests"), ("titles", "titles"), ("intro", "summary")):
@@ -93,6 +95,18 @@ def titles_reply(request: dict[str, Any]) -> Reply:
     return ok({"titles": [f"Subject heading {n}" for n in sections]})
 
 
+def heading_reply(request: dict[str, Any]) -> Reply:
+    """A heading made of the section's first note's longest word (the prompt's own examples
+    come before the section's notes)."""
+    first = heading_notes(request)[0]
+    return text(f"Heading: {max(words(first), key=len).capitalize()} matters")
+
+
+def heading_notes(request: dict[str, Any]) -> list[str]:
+    """The notes of the section a heading request asks about (after the prompt's examples)."""
+    return re.findall(r"^- (.*)$", user_text(request).rsplit("Notes:", 1)[-1], re.MULTILINE)
+
+
 def intro_reply(request: dict[str, Any]) -> Reply:
     return ok({"summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
                "intro": "This episode of Field Notes visits Priya Natarajan and her rooftop "
@@ -107,7 +121,7 @@ class Model:
         self.server = server
         self.replies: dict[str, Callable[[dict[str, Any]], Reply]] = {
             "extract": extract_reply, "speakers": speakers_reply, "titles": titles_reply,
-            "intro": intro_reply}
+            "heading": heading_reply, "intro": intro_reply}
         server.responder = lambda request: self.replies[kind_of(request)](request)
 
     def count(self, kind: str | None = None) -> int:
@@ -335,6 +349,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
      "meta"),
     ("Priya Natarajan thanks the host for having her on the show.", "lovely to be here",
      "show_talk"),
+    ("The episode discusses rooftop hives, the wind and the city's rules for beekeepers.",
+     "Wind is the real problem", "show_talk"),
     ("Rooftop hives are brought to you by a honey shop: a free jar with the code BEES.",
      "lovely to be here", "show_talk"),
     ("That's all for this episode about rooftop hives, until next time.", "lovely to be here",
@@ -373,6 +389,16 @@ def test_a_first_person_note_is_put_in_the_third_person_without_a_call(
     assert {"before": before, "after": fixed} in result.checks["repaired_bullets"]
     assert not any(first_person(b.text) for b in all_bullets(result))
     assert model.count() == model.count("extract") + 3, "no call was made to fix it"
+
+
+def test_a_note_reporting_what_the_episode_says_keeps_only_the_claim(
+        model: Model, episode: Episode) -> None:
+    """"It mentions that X" is X: the post states the claims, it does not report the recording."""
+    inject(model, "It mentions that every hive is strapped down against the wind.",
+               "Wind is the real problem")
+    result = run_notes(episode, settings_for(model))
+    assert "Every hive is strapped down against the wind." in texts(result)
+    assert "mentions" not in texts(result)
 
 
 def test_a_note_still_failing_after_the_rewrite_is_dropped(model: Model,
@@ -481,10 +507,11 @@ def test_sections_follow_the_subjects_of_the_episode(model: Model, tmp_path: Pat
 def test_unusable_titles_are_asked_again_then_made_from_the_notes(model: Model,
                                                                   episode: Episode) -> None:
     model.replies["titles"] = lambda request: text("Sections: bees, money, rules")
+    model.replies["heading"] = lambda request: text("Sure! Here is a heading: {bees}")
     result = run_notes(episode, settings_for(model))
-    # one list call and one section asked alone, each retried once by the client; nothing was
+    # the list call is retried once by the client, one section is asked alone; nothing was
     # titled either way, so the model cannot title these notes and no other section is asked
-    assert model.count("titles") == 4
+    assert model.count("titles") == 2 and model.count("heading") == 1
     assert result.checks["title_calls"] == 2
     assert result.checks["title_fallbacks"] == len(result.topics) >= 2
     assert result.checks["reduce"] == "fallback"
@@ -496,38 +523,30 @@ def test_generic_titles_are_replaced(model: Model, episode: Episode) -> None:
     model.replies["titles"] = lambda request: ok(
         {"titles": ["Introduction"] + [f"Subject part {n}" for n in
                                        _SECTION.findall(user_text(request))[1:]]})
+    model.replies["heading"] = lambda request: text("Discussion.")
     result = run_notes(episode, settings_for(model))
-    assert result.topics[0].title != "Introduction"
+    assert result.topics[0].title not in ("Introduction", "Discussion")
     assert result.checks["title_fallbacks"] == 1
-
-
-def test_a_re_ask_fills_only_the_titles_still_missing(model: Model, episode: Episode) -> None:
-    asked: list[int] = []
-
-    def titles(request: dict[str, Any]) -> Reply:
-        asked.append(1)
-        numbers = _SECTION.findall(user_text(request))
-        if len(asked) == 1:  # the first reply: one generic title among good ones
-            return ok({"titles": ["Introduction"] + [f"Subject part {n}" for n in numbers[1:]]})
-        return ok({"titles": ["Opening heading"] + [f"Other words {n}" for n in numbers[1:]]})
-
-    model.replies["titles"] = titles
-    result = run_notes(episode, settings_for(model))
-    assert [t.title for t in result.topics][:2] == ["Opening heading", "Subject part 2"]
-    assert result.checks["title_calls"] == 2 and result.checks["title_fallbacks"] == 0
 
 
 def test_a_title_still_missing_is_asked_for_alone(model: Model, episode: Episode) -> None:
     def titles(request: dict[str, Any]) -> Reply:
         numbers = _SECTION.findall(user_text(request))
-        if len(numbers) == 1:  # asked alone, the section gets a real title
-            return ok({"titles": ["How the hives began"]})
         return ok({"titles": ["Introduction"] + [f"Subject part {n}" for n in numbers[1:]]})
 
     model.replies["titles"] = titles
+    model.replies["heading"] = lambda request: text('Heading: "How the hives began."\nNotes:')
     result = run_notes(episode, settings_for(model))
-    assert result.topics[0].title == "How the hives began"
+    assert [t.title for t in result.topics][:2] == ["How the hives began", "Subject part 2"]
     assert result.checks["title_fallbacks"] == 0 and result.checks["title_calls"] == 2
+    # asked with the heading prompt: the first section's notes after the prompt's examples,
+    # one line wanted back
+    (asked,) = model.requests("heading")
+    shown = user_text(asked).rsplit("Notes:", 1)[-1]
+    assert shown.rstrip().endswith("Heading:")
+    assert any(f"- {b.text}" in shown for b in result.topics[0].bullets)
+    assert not any(f"- {b.text}" in shown for b in result.topics[1].bullets)
+    assert asked["stop"] == ["\n"] and asked["max_tokens"] <= 32
 
 
 def _made_up_sections(*groups: list[str]) -> list[list[Any]]:
@@ -559,10 +578,13 @@ def test_a_title_list_of_the_wrong_length_is_placed_by_its_words() -> None:
         def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
                  max_tokens: int) -> dict[str, Any]:
             asked.append(str(values["sections"]))
-            if values["count"] == 4:
-                return {"titles": ["Fuel and diesel prices", "Winter storms and radio warnings",
-                                   "Training new deckhands"]}
-            return {"titles": ["The first boat"]}
+            return {"titles": ["Fuel and diesel prices", "Winter storms and radio warnings",
+                               "Training new deckhands"]}
+
+        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
+                 stop: list[str] | None = None) -> str:
+            asked.append(str(values["notes"]))
+            return "The first boat"
 
     titles, stats = title_sections(Asker(), "The Crossing", sections)  # type: ignore[arg-type]
     assert titles == ["The first boat", "Fuel and diesel prices",
@@ -577,19 +599,20 @@ def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Ep
     described: list[str] = []
 
     def titles(request: dict[str, Any]) -> Reply:
-        notes = re.findall(r"^- (.*)$", user_text(request), re.MULTILINE)
-        if len(_SECTION.findall(user_text(request))) == 1:
-            phrases = [" ".join(p) for n in notes for p in noun_phrases(n)]
-            described.append(f"A long look at the {phrases[0]} and what the guest says about "
-                              f"the {phrases[-1]}")
-            return ok({"titles": [described[-1]]})
         return ok({"titles": ["Introduction"] + [f"Subject part {n}" for n in
                                                  range(2, len(_SECTION.findall(
                                                      user_text(request))) + 1)]})
 
+    def heading(request: dict[str, Any]) -> Reply:
+        phrases = [" ".join(p) for n in heading_notes(request) for p in noun_phrases(n)]
+        described.append(f"A long look at the {phrases[0]} and what the guest says about "
+                         f"the {phrases[-1]}")
+        return text(described[-1])
+
     from recap.notes.sections import noun_phrases
 
     model.replies["titles"] = titles
+    model.replies["heading"] = heading
     result = run_notes(episode, settings_for(model))
     heading = result.topics[0].title
     assert described and heading not in described and len(heading.split()) <= 7
@@ -603,16 +626,18 @@ def test_a_note_given_back_as_its_title_is_asked_again(model: Model, episode: Ep
 
     def titles(request: dict[str, Any]) -> Reply:
         firsts = re.findall(r"Section \d+:\n- (.*)", user_text(request))
-        if len(firsts) == 1:  # asked alone, the section gets a real heading
-            alone.append(1)
-            return ok({"titles": [f"Subject heading, part {len(alone)}"]})
         # a small model's habit: a heading for the first section, then the first five words of
         # each other section's first note
         firsts = [" ".join(first.split()[:5]) for first in firsts[1:]]
         copied.extend(firsts)
         return ok({"titles": ["Opening heading", *firsts]})
 
+    def heading(request: dict[str, Any]) -> Reply:  # asked alone, the section gets a heading
+        alone.append(1)
+        return text(f"Subject heading, part {len(alone)}")
+
     model.replies["titles"] = titles
+    model.replies["heading"] = heading
     result = run_notes(episode, settings_for(model))
     assert len(result.topics) >= 2 and copied
     assert not {t.title for t in result.topics} & set(copied)
@@ -641,14 +666,16 @@ def test_a_title_slipped_onto_the_next_section_is_asked_for_alone(model: Model,
 
     def titles(request: dict[str, Any]) -> Reply:
         blocks = re.findall(r"Section \d+:\n((?:- .*\n?)+)", user_text(request))
-        if len(blocks) == 1:
-            alone_limits.append(request.get("max_tokens") or request["max_completion_tokens"])
-            return ok({"titles": [heading(blocks[0])]})
         shifted = [heading(b) for b in blocks[1:]] + [heading(blocks[0])]
         slipped.extend(shifted)
         return ok({"titles": shifted})
 
+    def alone(request: dict[str, Any]) -> Reply:
+        alone_limits.append(request.get("max_tokens") or request["max_completion_tokens"])
+        return text(heading("\n".join(f"- {n}" for n in heading_notes(request))))
+
     model.replies["titles"] = titles
+    model.replies["heading"] = alone
     result = run_notes(episode, settings_for(model), window_words=40)
     assert len(result.topics) >= 3 and slipped
     for topic in result.topics:
@@ -657,7 +684,7 @@ def test_a_title_slipped_onto_the_next_section_is_asked_for_alone(model: Model,
     assert result.checks["titles_misplaced"] >= 2
     assert result.checks["title_fallbacks"] == 0
     # a section asked alone gets room for one heading, not for a model that rambles on
-    assert alone_limits and max(alone_limits) <= 48
+    assert alone_limits and max(alone_limits) <= 32
 
 
 def test_the_intro_never_copies_the_transcript(model: Model, episode: Episode) -> None:
@@ -908,6 +935,22 @@ def test_a_heading_that_repeats_the_episode_title_keeps_only_its_subject() -> No
     assert clean_title("Lens repairs: the 1998 storm", title) == "Lens repairs: the 1998 storm"
     assert clean_title("Keeping the lighthouse running", title) == "Keeping the lighthouse running"
     assert clean_title("Harbour Lights: Winter storms") == "Harbour Lights: Winter storms"
+    # a head that only says where the heading is
+    assert clean_title("Podcast: Winter storms", title) == "Winter storms"
+    assert clean_title("Section 3 - the keeper's budget") == "The keeper's budget"
+
+
+def test_a_noun_phrase_taken_from_a_note_is_a_heading_but_a_sentence_is_not() -> None:
+    from recap.notes.sections import _usable
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    section = [Candidate("Spruce boards from the forest above the harbour.", window),
+               Candidate("The keeper repaints the lantern room every spring.", window)]
+    assert _usable("Spruce boards from the forest", [], section)
+    assert not _usable("The keeper repaints the lantern room", [], section)
+    assert _usable("Repainting the lantern room", [], section)
 
 
 def test_a_note_writes_spoken_figures_in_digits_and_still_checks_them() -> None:
@@ -1147,3 +1190,57 @@ def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
     assert [c.problems for c in looked] == [["show_talk"], []]
     assert all(g.open_ids.isdisjoint(ads) for g in uncovered(window, looked[1:], 5, ads))
     assert any(g.open_ids & ads for g in uncovered(window, looked[1:], 5))
+
+
+@pytest.mark.parametrize(("note", "verb"), [
+    ("The ferry crosses the fjord 14 times a day.", True),
+    ("Diesel is the biggest cost.", True),
+    ("The crew they hired prefer the night shift.", True),
+    ("It's the oldest ferry on the coast.", True),
+    ("The old boat was sold in 2019.", True),
+    ("Mostly to Norway and to the United Kingdom.", False),
+    ("About 40,000 passengers last year.", False),
+    ("The rest in the harbour office.", False),
+    ("Twice a day, morning and evening.", False),
+])
+def test_a_note_without_a_verb_is_told_from_a_sentence(note: str, verb: bool) -> None:
+    from recap.notes.words import has_verb
+
+    assert has_verb(note) is verb
+
+
+def test_a_note_without_a_verb_is_joined_to_the_note_it_continues() -> None:
+    from recap.notes.fragments import join_fragments
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    lines = tuple(Line(i, i * 5.0, i * 5.0 + 5, f"line {i} of the harbour, where spruce grows")
+                  for i in range(12))
+    window, other = Window(0, 0, lines[:6]), Window(1, 0, lines[6:])
+
+    def note(text: str, ids: list[int], where: Window = window) -> Candidate:
+        return Candidate(text, where, ids)
+
+    notes = [note("Half of the fish is sold at the harbour and the rest is exported.", [1]),
+             note("Mostly to Norway and to the United Kingdom.", [2]),
+             note("About 40,000 crates last year.", [2]),  # the note before was joined already
+             note("The boat was built in 1998.", [3]),
+             note("Three crew members in winter.", [5]),  # lines 3 and 5: not next to each other
+             note("The harbour office opens at six.", [6], other),
+             note("Mostly on weekdays.", [6], window),  # another window than the note before
+             note("The ferry was painted in 2020.", [7], window),
+             note("Spruce boards from the forest.", [7], window),  # a word the window writes
+             note("The office was rebuilt in 2021.", [8], window),
+             note("Henry and the cook.", [8], window)]  # a name the window never writes
+    kept, joined = join_fragments(notes)
+    assert [n.text for n in kept] == [
+        "Half of the fish is sold at the harbour and the rest is exported: mostly to Norway "
+        "and to the United Kingdom.",
+        "About 40,000 crates last year.", "The boat was built in 1998.",
+        "Three crew members in winter.", "The harbour office opens at six.", "Mostly on weekdays.",
+        "The ferry was painted in 2020: spruce boards from the forest.",
+        "The office was rebuilt in 2021.", "Henry and the cook."]
+    assert kept[0].segment_ids == [1, 2]
+    assert [j["after"] for j in joined] == [kept[0].text, kept[6].text]
+    assert joined[0]["before"] == ("Half of the fish is sold at the harbour and the rest is "
+                                   "exported. Mostly to Norway and to the United Kingdom.")

@@ -73,6 +73,7 @@ def use_german(model: Model) -> None:
         titles=lambda r: ok({"titles": [f"Bienen in der Stadt, Teil {n}"
                                         for n in re.findall(r"^Section (\d+):$", user_text(r),
                                                             re.MULTILINE)]}),
+        heading=lambda r: text("Bienen auf dem Dach"),
         intro=lambda r: ok({"summary": "Priya Natarajan erzählt von ihren Bienen auf Dächern.",
                             "intro": "In dieser Folge erzählt Priya Natarajan, was Bienen auf "
                                      "den Dächern einer großen Stadt zum Leben brauchen.",
@@ -99,7 +100,8 @@ def test_a_german_episode_gets_german_notes_and_post(model: Model, tmp_path: Pat
 
     post = write(episode, WriteOptions(format="markdown"), Reporter()).path.read_text()
     assert "Hier sind meine Notizen zu dieser Folge" in post and "Lesezeit" in post
-    assert "## Bienen in der Stadt, Teil 1" in post
+    headings = re.findall(r"^## (.*)$", post, re.MULTILINE)
+    assert headings and all(h.startswith("Bienen ") for h in headings), headings
     assert "In dieser Folge erzählt **Priya Natarajan**" in post
     assert "**Ein Glas**" not in post  # a capitalised German noun is not a name
     assert "Here are my notes" not in post and "minutes" not in post

@@ -16,6 +16,7 @@ PROMPT_VARIABLES: dict[str, tuple[str, ...]] = {
     "speakers": ("title", "uploader", "description", "opening"),
     "extract": ("title", "speakers", "excerpt"),
     "titles": ("title", "sections", "count"),
+    "heading": ("notes",),
     "intro": ("title", "uploader", "duration", "description", "speakers", "sections",
               "highlights"),
 }

@@ -2,7 +2,8 @@
 
     drop what cannot be fixed -> de-duplicate -> first person turned into the third ->
     check again -> de-duplicate what the repair made alike -> an answer credited to the host
-    (or opening on "she"/"they") given the guest's name
+    (or opening on "she"/"they") given the guest's name -> a note without a verb joined to
+    the note before it
 
 The counts are the `checks` that `recap check` and the bench read (see recap.quality).
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from recap.errors import LLMReplyError
 from recap.notes.dedupe import remove_duplicates
+from recap.notes.fragments import join_fragments
 from recap.notes.intro import Speakers
 from recap.notes.rewrite import (
     clean_spoken,
@@ -21,6 +23,7 @@ from recap.notes.rewrite import (
     join_split_figures,
     new_voice,
     third_person,
+    unframe,
 )
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window
@@ -63,6 +66,7 @@ class ReviewStats:
         self.duplicates = 0
         self.dropped: list[dict[str, Any]] = []
         self.repaired: list[dict[str, str]] = []
+        self.joined: list[dict[str, str]] = []
 
     def drop(self, candidate: Candidate, outcome: str) -> None:
         self.dropped.append({"text": candidate.text, "problem": ", ".join(candidate.problems),
@@ -86,6 +90,7 @@ class ReviewStats:
             "checked": self.candidates,
             "verified": self.candidates - len(self.dropped) - len(self.repaired),
             "repaired": len(self.repaired), "dropped": len(self.dropped),
+            "fragments_joined": len(self.joined), "joined_bullets": self.joined,
             "duplicates_removed": self.duplicates,
             "figures_checked": figures, "figures_verified": figures_found,
             "names_checked": names_checked, "names_verified": names_found,
@@ -118,7 +123,7 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
     for candidate in out:
         candidate.text = join_split_figures(candidate.text, excerpt)
         if language == "en":  # English fillers ("um" is a German word) and number words
-            candidate.text = tidy(in_digits(clean_spoken(candidate.text)))
+            candidate.text = tidy(in_digits(unframe(clean_spoken(candidate.text))))
         else:
             candidate.text = candidate.text.strip()
         if verify:
@@ -182,7 +187,10 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         for candidate in pending:
             if until is None or max(candidate.segment_ids, default=until) < until:
                 _credit(candidate, speakers.host, person, names, translated, stats)
-    return Review(sorted(pending, key=lambda c: c.start), stats, list(candidates))
+    kept = sorted(pending, key=lambda c: c.start)
+    if language == "en":  # the verb check knows English
+        kept, stats.joined = join_fragments(kept)
+    return Review(kept, stats, list(candidates))
 
 
 def _credit(candidate: Candidate, host: str, guest: str, names: NameContext, translated: bool,

@@ -71,6 +71,27 @@ def clean_spoken(text: str) -> str:
     return " ".join(text.split())
 
 
+# A note that reports what the recording says instead of saying it: "It mentions that about
+# 450 litres go into a wheel", "The episode notes that...". The claim is what follows "that".
+_FRAMED = re.compile(
+    r"^(?:the (?:podcast|episode|show|programme|program|conversation|discussion|interview|"
+    r"excerpt|segment|recording)|it|this(?: episode| excerpt| segment)?) (?:also )?"
+    r"(?:mentions|mentioned|notes|noted|highlights|highlighted|emphasi[sz]es|emphasi[sz]ed|"
+    r"stresses|stressed|states|stated|explains|explained|reveals|revealed|points out|"
+    r"pointed out|adds|added|says|said|suggests|suggested|shares|shared|reports|reported) "
+    r"that\s+", re.IGNORECASE)
+
+
+def unframe(text: str) -> str:
+    """The claim a note reports ("It mentions that the cheese is aged 8 months" -> "The cheese
+    is aged 8 months"); a note that reports a person's words keeps them ("Hale says that...")."""
+    match = _FRAMED.match(text)
+    if match is None or len(text[match.end():].split()) < 4:
+        return text
+    rest = text[match.end():]
+    return rest[:1].upper() + rest[1:]
+
+
 def _one_of_repeat(match: re.Match[str]) -> str:
     """A stammered word once; a number said twice stays ("twenty twenty" is a year)."""
     return match.group() if is_number_word(match.group(1).lower()) else match.group(1)

@@ -18,13 +18,39 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.ask import Asker
 from recap.notes.verify import Candidate
-from recap.notes.words import clean_title, content_stems, longest_copied_run, stem, words
+from recap.notes.words import (
+    AFTER_SUBJECT as _AFTER_SUBJECT,
+)
+from recap.notes.words import (
+    COMMON_VERBS as _COMMON_VERBS,
+)
+from recap.notes.words import (
+    DETERMINERS as _DETERMINERS,
+)
+from recap.notes.words import (
+    PHRASE_OPENERS as _PHRASE_OPENERS,
+)
+from recap.notes.words import (
+    clean_title,
+    content_stems,
+    has_verb,
+    longest_copied_run,
+    stem,
+    words,
+)
 from recap.text.names import STOPWORDS
 from recap.text.vocabulary import is_number_word, is_unit_word
 
 log = logging.getLogger("recap.notes")
 
-ALONE_MAX_TOKENS = 48
+SMALLEST = 3
+"""Notes in the smallest section: a heading over two notes is a heading over a fragment of a
+subject, and the model titles it badly."""
+HEADING_MAX_TOKENS = 24
+"""A heading of 2 to 5 words is under 12 tokens; the rest is room for a longer one to be cut
+down to its noun phrases."""
+
+_NOT_A_HEADING = re.compile(r"[!{}\[\]<>=|`]|https?:")
 
 _GENERIC_TITLES = frozenset(
     "introduction intro conclusion conclusions discussion overview summary notes section "
@@ -66,7 +92,7 @@ def _choose_cuts(sizes: list[int], gap_cost: list[float], count: int, units: int
     best: tuple[float, list[int]] | None = None
     for k in range(count, min(count + 3, units) + 1):
         largest = math.ceil(total / 3) if k >= 3 else total
-        found = _best_cuts(sizes, gap_cost, k, min(2, total // k), largest)
+        found = _best_cuts(sizes, gap_cost, k, min(SMALLEST, total // k), largest)
         if found is None:
             continue
         score = sum(gap_cost[c] for c in found) / max(1, len(found)) + 0.03 * (k - count)
@@ -154,7 +180,8 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                    per_section: int = 4) -> tuple[list[str], dict[str, Any]]:
     """A title for each section, and the stats: calls, fallbacks (titles made without the
     model). One call titles the list; what it could not title well is asked alone, section by
-    section, before falling back. (A second list call with fewer notes shown used to come
+    section, with the heading prompt (its examples, a one-line plain-text reply), before falling
+    back. (A second list call with fewer notes shown used to come
     first: on the tuning episodes it titled one section in 18 that the alone asks did not, for
     a call of 14-28 s.)"""
     stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0, "titles_misplaced": 0,
@@ -203,20 +230,17 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             if not titled_any and stats["title_calls"] > 1:
                 break
             stats["title_calls"] += 1
-            values = {"title": title, "count": 1, "sections": "Section 1:\n" + "\n".join(
-                f"- {_short(c.text, 16)}" for c in _pick(section, per_section))}
+            notes = "\n".join(f"- {_short(c.text, 16)}" for c in _pick(section, per_section))
             try:
-                # one heading of 2 to 5 words is ~20 tokens of JSON; a model that rambles on is
+                # plain text after the prompt's examples, one line: a model that rambles on is
                 # cut off (and the section titled from its words) instead of writing for minutes
-                reply = asker.json("titles", values, titles_schema(1),
-                                   min(asker.options.titles_max_tokens, ALONE_MAX_TOKENS))
+                said = asker.text("heading", {"notes": notes}, HEADING_MAX_TOKENS, stop=["\n"])
             except LLMReplyError as exc:
                 log.warning("section title call failed (%s)", exc)
                 continue
-            alone = [clean_title(t, title) for t in reply.get("titles") or []]
-            if len(alone) != 1:
+            heading = clean_title(_plain_heading(said), title)
+            if not heading:
                 continue
-            heading = alone[0]
             if len(heading.split()) > 7 and not any(
                     longest_copied_run(heading, words(c.text)) >= 6 for c in section):
                 # a description instead of a heading: cut to its noun phrases
@@ -230,6 +254,14 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             titles[i] = fallback_title(section, sections, speakers)
             stats["title_fallbacks"] += 1
     return titles, stats
+
+
+def _plain_heading(reply: str) -> str:
+    """The heading in a plain-text reply: its first line, without a repeated "Heading:", quotes,
+    markdown marks or a closing full stop."""
+    line = next((ln for ln in reply.strip().splitlines() if ln.strip()), "")
+    line = re.sub(r"^\s*(?:#+\s*|\*\*|heading\s*:\s*)+", "", line, flags=re.IGNORECASE)
+    return line.strip().strip("*\"'“”").rstrip(".").strip()
 
 
 def _pick(section: list[Candidate], count: int) -> list[Candidate]:
@@ -251,13 +283,19 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     plain = set(words(title)) - STOPWORDS
     if not title or len(title.split()) > 7 or not plain or plain <= _GENERIC_TITLES:
         return False
+    if _NOT_A_HEADING.search(title):  # chatter ("Sure! Here is..."), markup or JSON
+        return False
     own = len(words(title))
     # A note given back whole, or all of it but a word once the title is long enough for that
     # to be a sentence ("The studio sits in an old bus depot"); a short heading may share three
     # words with a note ("Opening the glass studio").
+    # A noun phrase taken from a note ("Spruce boards from the forest") is a heading all the
+    # same; a whole note, or a sentence, is not.
     copied = own if own < 5 else own - 1
-    if own >= 4 and any(longest_copied_run(title, words(c.text)) >= copied for c in section):
-        return False
+    for note in section:
+        run = longest_copied_run(title, words(note.text))
+        if own >= 4 and run >= copied and (has_verb(title) or run >= len(words(note.text)) - 1):
+            return False
     return title.lower() not in {t.lower() for t in earlier if t}
 
 
@@ -371,31 +409,6 @@ class _Weights:
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-# Articles, possessives and quantifiers: they open a noun phrase, and so a verb's object (a
-# preposition may follow a noun as well: "shelves in the cellar").
-_DETERMINERS = frozenset("""
-a an the this that these those its their his her our your my every each some any no several
-many few both all more most another such
-""".split())
-# Words after which English puts a noun phrase: the determiners, a few adjectives that carry no
-# content, prepositions ("to" is left out: a verb follows it); and the verbs that follow a
-# sentence's opening noun phrase.
-_PHRASE_OPENERS = _DETERMINERS | frozenset("""
-other new own same first last next of in on at for with from into onto about by over under
-between through across after before without per like than
-""".split())
-_AFTER_SUBJECT = frozenset(
-    "is are was were has have had can could will would may might must should".split())
-# Common verbs that end neither in -ed nor, with an object after them, in -s ("the gas kiln
-# cost", "the milk goes into").
-_COMMON_VERBS = frozenset("""
-cost went took gave sold kept left paid built bought brought found grew ran began won lost spent
-sent told held set put cut became came saw knew wrote felt meant thought stood sat led fell
-goes comes runs works lives sits stands lies stays moves falls rises grows happens belongs
-depends starts ends leads turns looks seems gets takes gives keeps brings puts pays relies
-focuses helps wants uses means includes involves requires offers provides allows sells buys
-owns fixes
-""".split())
 # Nouns too general to title anything on their own.
 _VAGUE_NOUNS = frozenset("""
 time times year years day days week weeks month months hour hours minute minutes second seconds

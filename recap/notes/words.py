@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from recap.text.names import STOPWORDS
+from recap.text.vocabulary import is_number_word
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
 
@@ -91,15 +92,20 @@ def one_line(value: object) -> str:
     return re.sub(r"^(?:[-*•]\s*|\d+[.)]\s+)", "", text).strip()
 
 
+_SHOW_WORDS = frozenset(stem(w) for w in "podcast episode show section heading title part".split())
+"""A heading's head made of these says where it is, not what: "Podcast: Colour blind players"."""
+
+
 def clean_title(value: object, episode_title: str = "") -> str:
     """A heading as the model gave it, without markup; a long one with a colon keeps its head
     ("Studio beginnings: an old bus depot, two founders and a kiln" -> "Studio beginnings").
     A head that only repeats the episode's title is dropped: under a post titled "Glass
-    Works", "Glass Works: Energy costs" is headed "Energy costs"."""
+    Works", "Glass Works: Energy costs" is headed "Energy costs"; so is one that only says
+    where the heading is ("Podcast: Energy costs", "Section 2: Energy costs")."""
     title = one_line(value).strip("#*:\"' ").strip()
     head, colon, tail = _split_heading(title)
-    if colon and episode_title and content_stems(tail) and content_stems(head) and \
-            content_stems(head) <= content_stems(episode_title):
+    if colon and content_stems(tail) and content_stems(head) and \
+            content_stems(head) <= content_stems(episode_title) | _SHOW_WORDS:
         tail = tail.strip("#*:\"'-–— ").strip()
         return tail[:1].upper() + tail[1:]
     head, colon, _ = title.partition(":")
@@ -123,3 +129,85 @@ def unique_strings(values: object, limit: int) -> list[str]:
         if text and text.lower() not in out:
             out[text.lower()] = text
     return list(out.values())[:limit]
+
+
+# Articles, possessives and quantifiers: they open a noun phrase, and so a verb's object (a
+# preposition may follow a noun as well: "shelves in the cellar").
+DETERMINERS = frozenset("""
+a an the this that these those its their his her our your my every each some any no several
+many few both all more most another such
+""".split())
+# Words after which English puts a noun phrase: the determiners, a few adjectives that carry no
+# content, prepositions ("to" is left out: a verb follows it); and the verbs that follow a
+# sentence's opening noun phrase.
+PHRASE_OPENERS = DETERMINERS | frozenset("""
+other new own same first last next of in on at for with from into onto about by over under
+between through across after before without per like than
+""".split())
+AFTER_SUBJECT = frozenset(
+    "is are was were has have had can could will would may might must should".split())
+# Common verbs that end neither in -ed nor, with an object after them, in -s ("the gas kiln
+# cost", "the milk goes into").
+COMMON_VERBS = frozenset("""
+cost went took gave sold kept left paid built bought brought found grew ran began won lost spent
+sent told held set put cut became came saw knew wrote felt meant thought stood sat led fell
+goes comes runs works lives sits stands lies stays moves falls rises grows happens belongs
+depends starts ends leads turns looks seems gets takes gives keeps brings puts pays relies
+focuses helps wants uses means includes involves requires offers provides allows sells buys
+owns fixes
+""".split())
+
+_BE_HAVE_DO = frozenset("""
+is are was were be been being am has have had do does did can could will would shall should may
+might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't can't couldn't
+won't wouldn't shouldn't
+""".split())
+_SUBJECT_CONTRACTIONS = re.compile(
+    r"^(?:it|that|there|here|he|she|what|who|they|we|you|i)['’](?:s|re|ve|d|ll|m)$")
+# Verbs in the form a plural subject takes ("the crew run a night boat"), which neither ends in
+# -s nor is in COMMON_VERBS.
+_BASE_VERBS = frozenset("""
+cost run make sell buy keep pay go come take give get need want use work live grow say think know
+see feel try call carry bring hold build plan hope expect train teach fix put sit stand lose win
+spend send tell mean become begin find leave show stay move rise fall start end lead turn look
+seem depend belong happen help allow offer provide include involve require own produce employ
+serve visit share agree believe prefer earn save collect deliver charge cover reach open close
+""".split())
+_BASE_VERBS_S = frozenset(
+    w + "es" if w.endswith(("s", "sh", "ch", "x", "o")) else w[:-1] + "ies"
+    if w.endswith("y") and w[-2:-1] not in "aeiou" else w + "s" for w in _BASE_VERBS)
+_SUBJECT_PRONOUNS = frozenset("i we you he she it they who".split())
+_TOKENS = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*")
+
+
+def has_verb(text: str) -> bool:
+    """Whether a note reads as a clause: it has a form of "be", "have" or "do", a modal, a
+    common verb, a word in -ed, or a word in -s after a word that is not a determiner, a number
+    or a preposition, with an object after it ("Copper gives a nutty taste", not "25,000 visitors",
+    "the United States" or "spruce boards from the forest"). A note
+    without one is a fragment of the note before it ("Mostly to Japan and the United States.")."""
+    tokens = _TOKENS.findall(text)
+    for i, token in enumerate(tokens):
+        low = token.lower().replace("’", "'")
+        before = tokens[i - 1].lower() if i else ""
+        if (low in _BE_HAVE_DO or low in COMMON_VERBS or low in _BASE_VERBS
+                or low in _BASE_VERBS_S or _SUBJECT_CONTRACTIONS.match(low)):
+            return True
+        if before in _SUBJECT_PRONOUNS and low not in STOPWORDS:  # "they prefer"
+            return True
+        if not i or token[:1].isupper() or before in PHRASE_OPENERS or before[:1].isdigit():
+            continue
+        if low.endswith("ed") and len(low) > 4 and not low.endswith("eed"):
+            return True
+        after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+        if low.endswith("s") and not low.endswith(("ss", "'s", "us", "is")) and len(low) > 3 \
+                and before not in ("and", "or") and _opens_an_object(after):
+            return True
+    return False
+
+
+def _opens_an_object(token: str) -> bool:
+    """What may follow a verb in -s: a determiner, a number, a particle, a content word."""
+    return bool(token) and (token in DETERMINERS or token[:1].isdigit() or is_number_word(token)
+                            or token in ("to", "up", "out", "down", "off", "back", "away")
+                            or (token not in STOPWORDS and token not in PHRASE_OPENERS))

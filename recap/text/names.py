@@ -173,8 +173,22 @@ def name_supported(word: str, vocabulary: set[str]) -> bool:
     candidates = {folded, folded + "s", folded.removesuffix("s")}
     if candidates & vocabulary:
         return True
+    if any(stem + end in vocabulary for stem, ends in _country_stems(folded) for end in ends):
+        return True
     parts = [p for p in re.split(r"[-']", folded) if p]
     return len(parts) > 1 and all(p in vocabulary for p in parts)
+
+
+# A people's or language's word and its country's: "Belgian" is said of "Belgium", "Japanese"
+# of "Japan", "American" of "America", "British" of "Britain".
+_DEMONYMS = (("ian", ("ium", "ia", "a", "y")), ("ean", ("ea", "e")), ("ese", ("", "a")),
+             ("ish", ("", "en", "ain")), ("an", ("a", "y", "o")))
+
+
+def _country_stems(folded: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The word without a demonym's ending, with the endings its country's name may have."""
+    return [(folded[: -len(suffix)], ends) for suffix, ends in _DEMONYMS
+            if folded.endswith(suffix) and len(folded) - len(suffix) >= 4]
 
 
 def group_names(text: str, names: list[Name]) -> list[str]:

@@ -155,13 +155,14 @@ def test_unusable_json_replies_fall_back_without_a_loop(episode: Path, env: dict
         model = fake_model(server)
         for kind in ("speakers", "titles", "intro"):
             model.replies[kind] = lambda request: reply
+        model.replies["heading"] = lambda request: text("Sure! Here is a heading: {bees}")
         proc = recap("notes", str(episode), *llm_args(server), env=env)
         assert proc.returncode == 0, proc.stderr
         assert model.count("speakers") == 2  # the reply, then one request for a fix
         assert model.count("intro") == 2
-        # the titles are asked once as a list and once for one section alone, each fixed once;
+        # the titles are asked once as a list (fixed once) and once for one section alone;
         # nothing was titled either way, so no other section is asked (no loop)
-        assert model.count("titles") == 4
+        assert model.count("titles") == 2 and model.count("heading") == 1
     notes = json.loads((episode / "notes.json").read_text())
     checks = notes["checks"]
     assert notes["topics"] and all(t["title"] for t in notes["topics"])

@@ -1,0 +1,75 @@
+"""A note without a verb, joined to the note before it.
+
+A small model writes the end of a sentence as a note of its own: "About 80% stays in France,
+the other 20% is exported." then "Mostly to Japan and to the United States." The second is a
+fragment that still carries facts; dropped, they are lost; kept, the post reads like a
+transcript. Joined to the note it continues ("... is exported: mostly to Japan and to the United
+States."), it reads as one written sentence. Only a note next to the one before it (the same
+window, lines at most one apart) is joined, and a note is joined to at most once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from recap.notes.verify import Candidate
+from recap.notes.words import PHRASE_OPENERS, has_verb, words
+from recap.text.names import STOPWORDS
+from recap.text.vocabulary import is_number_word
+
+LONGEST_FRAGMENT = 8
+"""Words: a longer note without a verb the check found is more likely a sentence it missed."""
+LONGEST_JOINED = 45
+"""Words: the longest note the checks keep (`verify.LONGEST_NOTE`)."""
+
+
+def join_fragments(notes: list[Candidate]) -> tuple[list[Candidate], list[dict[str, str]]]:
+    """`notes` (in time order) with each verbless note joined to the one before it where they
+    are next to each other; and what was joined (`{"before": ..., "after": ...}`)."""
+    out: list[Candidate] = []
+    joined: list[dict[str, str]] = []
+    grown: set[int] = set()
+    for note in notes:
+        before = out[-1] if out else None
+        if (before is not None and id(before) not in grown and _next_to(before, note)
+                and len(words(note.text)) <= LONGEST_FRAGMENT and not has_verb(note.text)
+                and len(words(before.text)) + len(words(note.text)) <= LONGEST_JOINED
+                and before.text.endswith(".") and _common_first_word(note)):
+            text = f"{before.text[:-1]}: {_continued(note.text)}"
+            joined.append({"before": f"{before.text} {note.text}", "after": text})
+            before.text = text
+            before.segment_ids = sorted({*before.segment_ids, *note.segment_ids})
+            grown.add(id(before))
+            continue
+        out.append(note)
+    return out, joined
+
+
+def _next_to(before: Candidate, note: Candidate) -> bool:
+    if before.window is not note.window or not before.segment_ids or not note.segment_ids:
+        return False
+    return min(note.segment_ids) - max(before.segment_ids) <= 1
+
+
+def _first_word(text: str) -> str:
+    return re.sub(r"^[^\w]+|[^\w'’-]+$", "", text.split()[0]) if text.split() else ""
+
+
+def _common_first_word(note: Candidate) -> bool:
+    """Whether the note opens on a common word, one its window also writes in lower case
+    ("Mostly", "Spruce"), not on a name ("Japan", "Henry"): a fragment that opens on a name is
+    seldom the end of the sentence before it."""
+    first = _first_word(note.text)
+    low = first.lower()
+    if not first or low in STOPWORDS or low in PHRASE_OPENERS or is_number_word(low) or \
+            low.endswith("ly"):
+        return bool(first)
+    return re.search(rf"(?<![\w'’-]){re.escape(low)}(?![\w'’-])", note.window.text) is not None
+
+
+def _continued(text: str) -> str:
+    """The fragment as the rest of a sentence: its first word in lower case ("mostly to Japan",
+    "spruce boards from...")."""
+    first = _first_word(text)
+    at = text.find(first)
+    return text[:at] + first.lower() + text[at + len(first):] if first else text
