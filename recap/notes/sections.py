@@ -19,18 +19,11 @@ from recap.errors import LLMReplyError
 from recap.notes.ask import Asker
 from recap.notes.verify import Candidate
 from recap.notes.words import (
-    AFTER_SUBJECT as _AFTER_SUBJECT,
-)
-from recap.notes.words import (
-    COMMON_VERBS as _COMMON_VERBS,
-)
-from recap.notes.words import (
-    DETERMINERS as _DETERMINERS,
-)
-from recap.notes.words import (
-    PHRASE_OPENERS as _PHRASE_OPENERS,
-)
-from recap.notes.words import (
+    AFTER_SUBJECT,
+    COMMON_VERBS,
+    DETERMINERS,
+    PARTICLES,
+    PHRASE_OPENERS,
     clean_title,
     content_stems,
     has_verb,
@@ -442,13 +435,13 @@ def noun_phrases(text: str, leave_out: frozenset[str] = frozenset(),
             while i + 1 < len(tokens) and _content_word(tokens[i + 1].lower(), leave_out):
                 after = tokens[i + 2].lower() if i + 2 < len(tokens) else ""
                 word = tokens[i + 1].lower()
-                if word in verbs or word in _COMMON_VERBS or (
+                if word in verbs or word in COMMON_VERBS or (
                         word.endswith("s") and _opens_an_object(after, leave_out)):
                     break
                 i += 1
                 run.append(word)
             following = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
-            if (opened or following in _AFTER_SUBJECT) and run[-1] not in _VAGUE_NOUNS:
+            if (opened or following in AFTER_SUBJECT) and run[-1] not in _VAGUE_NOUNS:
                 phrases.append(tuple(run[-3:]))
             opened = sentence_start = False
             i += 1
@@ -456,7 +449,7 @@ def noun_phrases(text: str, leave_out: frozenset[str] = frozenset(),
         # a participle or an adverb keeps a phrase open: "the newly fitted kiln", "for locked
         # cabinets"
         modifier = opened and len(low) > 4 and low.endswith(("ed", "ly"))
-        opened = (low in _PHRASE_OPENERS or low.endswith(("'s", "'")) or token[:1].isdigit()
+        opened = (low in PHRASE_OPENERS or low.endswith(("'s", "'")) or token[:1].isdigit()
                   or is_number_word(low) or modifier)
         sentence_start = False
         i += 1
@@ -469,12 +462,8 @@ def verbs_after_pronouns(texts: list[str]) -> frozenset[str]:
     return frozenset(w for w in found if w not in STOPWORDS)
 
 
-# What follows a verb and seldom a noun: "goes to", "ends up".
-_PARTICLES = frozenset("to up out down off back away".split())
-
-
 def _opens_an_object(token: str, leave_out: frozenset[str]) -> bool:
-    return bool(token) and (token in _DETERMINERS or token in _PARTICLES or token[:1].isdigit()
+    return bool(token) and (token in DETERMINERS or token in PARTICLES or token[:1].isdigit()
                             or is_number_word(token) or _content_word(token, leave_out))
 
 

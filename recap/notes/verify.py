@@ -50,14 +50,15 @@ _SHOW_TALK = re.compile(
     r"until next time|that's all for|see you next|"
     r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
     re.IGNORECASE)
-# What the episode is about, said of the episode, with no figure: "The episode discusses sleep
-# tips", "The podcast covers mountain cheese". The intro says what the episode covers.
+# What the episode is about, said of the episode or of its speakers, with no figure: "The
+# episode discusses sleep tips", "They discuss selling honey". The intro says what it covers.
 _ABOUT_THE_SHOW = re.compile(
     r"^(?:(?:the|this) (?:podcast|episode|show|programme|program|conversation|discussion|"
     r"interview|excerpt|segment|recording) (?:also )?(?:discusses|discussed|covers|covered|"
     r"explores|explored|examines|examined|looks at|looked at|touches on|touched on|"
     r"is about|was about|focuses on|focused on|talks about|talked about|delves into|dives into)"
-    r"|it (?:also )?(?:discusses|discussed|talks about|talked about|delves into))\b",
+    r"|it (?:also )?(?:discusses|discussed|talks about|talked about|delves into)"
+    r"|they (?:also )?(?:discuss|discussed|talk about|talked about))\b",
     re.IGNORECASE)
 # A sponsor's read in the transcript: the line that says so, and the lines after it up to the
 # next question or turn back to the show ("Now, ...", "... and we're back") or ~45 words.

@@ -165,13 +165,15 @@ won't wouldn't shouldn't
 _SUBJECT_CONTRACTIONS = re.compile(
     r"^(?:it|that|there|here|he|she|what|who|they|we|you|i)['’](?:s|re|ve|d|ll|m)$")
 # Verbs in the form a plural subject takes ("the crew run a night boat"), which neither ends in
-# -s nor is in COMMON_VERBS.
+# -s nor is in COMMON_VERBS; with -s added (`_BASE_VERBS_S`), the verbs that often end a
+# sentence ("sitting in the same room matters").
 _BASE_VERBS = frozenset("""
 cost run make sell buy keep pay go come take give get need want use work live grow say think know
 see feel try call carry bring hold build plan hope expect train teach fix put sit stand lose win
 spend send tell mean become begin find leave show stay move rise fall start end lead turn look
 seem depend belong happen help allow offer provide include involve require own produce employ
 serve visit share agree believe prefer earn save collect deliver charge cover reach open close
+matter exist count change differ remain fail succeed improve continue appear arrive return
 """.split())
 _BASE_VERBS_S = frozenset(
     w + "es" if w.endswith(("s", "sh", "ch", "x", "o")) else w[:-1] + "ies"
@@ -187,6 +189,10 @@ def has_verb(text: str) -> bool:
     "the United States" or "spruce boards from the forest"). A note
     without one is a fragment of the note before it ("Mostly to Japan and the United States.")."""
     tokens = _TOKENS.findall(text)
+    lows = [t.lower() for t in tokens]
+    if len(lows) > 2 and lows[0] in DETERMINERS and lows[1] not in STOPWORDS \
+            and lows[2].endswith("s") and not lows[2].endswith(("ss", "'s", "us")):
+        return True  # "The team consists of volunteers": a subject and its verb
     for i, token in enumerate(tokens):
         low = token.lower().replace("’", "'")
         before = tokens[i - 1].lower() if i else ""
@@ -206,8 +212,12 @@ def has_verb(text: str) -> bool:
     return False
 
 
+# What follows a verb and seldom a noun: "goes to", "ends up".
+PARTICLES = frozenset("to up out down off back away".split())
+
+
 def _opens_an_object(token: str) -> bool:
     """What may follow a verb in -s: a determiner, a number, a particle, a content word."""
     return bool(token) and (token in DETERMINERS or token[:1].isdigit() or is_number_word(token)
-                            or token in ("to", "up", "out", "down", "off", "back", "away")
+                            or token in PARTICLES
                             or (token not in STOPWORDS and token not in PHRASE_OPENERS))
