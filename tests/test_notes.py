@@ -576,6 +576,7 @@ def test_a_title_list_of_the_wrong_length_is_placed_by_its_words() -> None:
 
     class Asker:
         options = SimpleNamespace(titles_max_tokens=200)
+        language = "en"
 
         def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
                  max_tokens: int) -> dict[str, Any]:

@@ -102,6 +102,9 @@ def test_a_german_episode_gets_german_notes_and_post(model: Model, tmp_path: Pat
     assert "Hier sind meine Notizen zu dieser Folge" in post and "Lesezeit" in post
     headings = re.findall(r"^## (.*)$", post, re.MULTILINE)
     assert headings and all(h.startswith("Bienen ") for h in headings), headings
+    # the heading prompt's examples are English: a section asked alone in German is asked with
+    # the titles prompt
+    assert model.count("heading") == 0 and model.count("titles") >= 2
     assert "In dieser Folge erzählt **Priya Natarajan**" in post
     assert "**Ein Glas**" not in post  # a capitalised German noun is not a name
     assert "Here are my notes" not in post and "minutes" not in post

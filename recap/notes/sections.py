@@ -39,6 +39,8 @@ log = logging.getLogger("recap.notes")
 SMALLEST = 3
 """Notes in the smallest section: a heading over two notes is a heading over a fragment of a
 subject, and the model titles it badly."""
+ALONE_MAX_TOKENS = 48
+"""A section asked alone in JSON: one heading of 2 to 5 words is ~20 tokens of JSON."""
 HEADING_MAX_TOKENS = 24
 """A heading of 2 to 5 words is under 12 tokens; the rest is room for a longer one to be cut
 down to its noun phrases."""
@@ -225,13 +227,10 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             stats["title_calls"] += 1
             notes = "\n".join(f"- {_short(c.text, 16)}" for c in _pick(section, per_section))
             try:
-                # plain text after the prompt's examples, one line: a model that rambles on is
-                # cut off (and the section titled from its words) instead of writing for minutes
-                said = asker.text("heading", {"notes": notes}, HEADING_MAX_TOKENS, stop=["\n"])
+                heading = _ask_alone(asker, title, notes)
             except LLMReplyError as exc:
                 log.warning("section title call failed (%s)", exc)
                 continue
-            heading = clean_title(_plain_heading(said), title)
             if not heading:
                 continue
             if len(heading.split()) > 7 and not any(
@@ -247,6 +246,20 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             titles[i] = fallback_title(section, sections, speakers)
             stats["title_fallbacks"] += 1
     return titles, stats
+
+
+def _ask_alone(asker: Asker, title: str, notes: str) -> str:
+    """One section's heading. In English, the heading prompt: plain text after its examples,
+    one line (a model that rambles on is cut off instead of writing for minutes). In another
+    language the examples would pull a small model into English: the titles prompt, for one
+    section, with a JSON reply."""
+    if asker.language == "en":
+        said = asker.text("heading", {"notes": notes}, HEADING_MAX_TOKENS, stop=["\n"])
+        return clean_title(_plain_heading(said), title)
+    reply = asker.json("titles", {"title": title, "count": 1, "sections": f"Section 1:\n{notes}"},
+                       titles_schema(1), min(asker.options.titles_max_tokens, ALONE_MAX_TOKENS))
+    alone = [clean_title(t, title) for t in reply.get("titles") or []]
+    return alone[0] if len(alone) == 1 else ""
 
 
 def _plain_heading(reply: str) -> str:
