@@ -42,7 +42,7 @@ def test_the_wheel_carries_the_package_and_its_prompts(tmp_path: Path) -> None:
     found = json.loads(probe.stdout)
     assert found["package"].startswith(str(target))
     assert found["prompts"] == str(target / "recap" / "_prompts")
-    assert found["names"] == ["extract", "intro", "speakers", "titles"]
+    assert found["names"] == ["extract", "heading", "intro", "speakers", "titles"]
     for prompt in (ROOT / "prompts").glob("*.md"):
         assert (target / "recap" / "_prompts" / prompt.name).read_bytes() == prompt.read_bytes()
     helped = subprocess.run([sys.executable, "-m", "recap", "--help"], cwd=tmp_path, env=env,
