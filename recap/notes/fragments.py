@@ -28,20 +28,22 @@ def join_fragments(notes: list[Candidate]) -> tuple[list[Candidate], list[dict[s
     are next to each other; and what was joined (`{"before": ..., "after": ...}`)."""
     out: list[Candidate] = []
     joined: list[dict[str, str]] = []
-    grown: set[int] = set()
+    grown = False  # the last note in `out` has had a fragment joined to it already
     for note in notes:
         before = out[-1] if out else None
-        if (before is not None and id(before) not in grown and _next_to(before, note)
-                and len(words(note.text)) <= LONGEST_FRAGMENT and not has_verb(note.text)
-                and len(words(before.text)) + len(words(note.text)) <= LONGEST_JOINED
+        length = len(words(note.text))
+        if (before is not None and not grown and _next_to(before, note)
+                and length <= LONGEST_FRAGMENT and not has_verb(note.text)
+                and len(words(before.text)) + length <= LONGEST_JOINED
                 and before.text.endswith(".") and _common_first_word(note)):
             text = f"{before.text[:-1]}: {_continued(note.text)}"
             joined.append({"before": f"{before.text} {note.text}", "after": text})
             before.text = text
             before.segment_ids = sorted({*before.segment_ids, *note.segment_ids})
-            grown.add(id(before))
+            grown = True
             continue
         out.append(note)
+        grown = False
     return out, joined
 
 

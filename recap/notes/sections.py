@@ -294,14 +294,16 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     own = len(words(title))
     # A note given back whole, or all of it but a word once the title is long enough for that
     # to be a sentence ("The studio sits in an old bus depot"); a short heading may share three
-    # words with a note ("Opening the glass studio").
-    # A noun phrase taken from a note ("Spruce boards from the forest") is a heading all the
-    # same; a whole note, or a sentence, is not.
-    copied = own if own < 5 else own - 1
-    for note in section:
-        run = longest_copied_run(title, words(note.text))
-        if own >= 4 and run >= copied and (has_verb(title) or run >= len(words(note.text)) - 1):
-            return False
+    # words with a note ("Opening the glass studio"), and a noun phrase taken from a note
+    # ("Spruce boards from the forest") is a heading all the same.
+    if own >= 4:
+        copied = own if own < 5 else own - 1
+        sentence = has_verb(title)
+        for note in section:
+            said = words(note.text)
+            run = longest_copied_run(title, said)
+            if run >= copied and (sentence or run >= len(said) - 1):
+                return False
     return title.lower() not in {t.lower() for t in earlier if t}
 
 
