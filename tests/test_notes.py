@@ -1249,3 +1249,24 @@ def test_a_note_without_a_verb_is_joined_to_the_note_it_continues() -> None:
     assert [j["after"] for j in joined] == [kept[0].text, kept[6].text]
     assert joined[0]["before"] == ("Half of the fish is sold at the harbour and the rest is "
                                    "exported. Mostly to Norway and to the United Kingdom.")
+
+
+def test_no_section_is_cut_to_two_notes() -> None:
+    """Two notes on a subject between two longer runs would make a section a heading over two
+    bullets; sections hold three notes at least where the count allows."""
+    from recap.notes.sections import section_count, split_sections
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    texts = ["The kiln reaches 1,200 degrees in the glass studio.",
+             "The glass studio kiln burns gas.", "Glass vases cool in the studio kiln overnight.",
+             "The studio sells glass vases and kiln glass.",
+             "The bakery bakes sourdough loaves at dawn.",
+             "Sourdough loaves from the bakery sell out.",
+             "The ferry crosses the fjord in winter storms.",
+             "Ferry passengers wait for the fjord crossing.",
+             "The fjord ferry carries cars and passengers.", "Winter storms stop the fjord ferry."]
+    notes = [Candidate(t, window) for t in texts]
+    sizes = [len(s) for s in split_sections(notes, section_count(len(notes)))]
+    assert sum(sizes) == len(texts) and min(sizes) >= 3, sizes
