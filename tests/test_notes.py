@@ -357,6 +357,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
      "lovely to be here", "show_talk"),
     ("That's all for this episode about rooftop hives, until next time.", "lovely to be here",
      "show_talk"),
+    ("Priya Natarajan and Jan Jansen are the hosts of the podcast.", "lovely to be here",
+     "show_talk"),
     ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
      "question"),
     ("Natarajan says that, surprisingly, city gardens, parks and street trees all flower at "
@@ -721,6 +723,28 @@ def test_the_composed_intro_leaves_out_a_role_that_would_copy_the_opening(
     assert result.checks["intro_fallback"] is True and "Priya Natarajan" in result.intro
     assert longest_copied_run(result.intro, source) < 8, result.intro
     assert longest_copied_run(result.summary, source) < 8, result.summary
+
+
+def test_an_intro_that_does_not_say_who_talks_is_told_it(model: Model, episode: Episode) -> None:
+    """"The episode covers topics such as honey and mites.": the reader is not told whose
+    hives these are; the composed sentence saying who talks comes first."""
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Rooftop hives in Rotterdam and what they teach about cities.",
+        "intro": "The episode covers topics such as honey, mites and the wind on the roofs.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == ("In Field Notes, the host talks with Priya Natarajan, who keeps forty "
+                            "beehives. The episode covers topics such as honey, mites and the wind "
+                            "on the roofs."), result.intro
+    assert result.checks["intro_named_guest"] is True
+    assert result.checks["intro_fallback"] is False
+
+
+def test_an_intro_that_names_the_guest_is_kept_as_written(model: Model, episode: Episode) -> None:
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == ("This episode of Field Notes visits Priya Natarajan and her rooftop "
+                            "hives. It covers honey, mites, wind, money and rules.")
+    assert "intro_named_guest" not in result.checks
 
 
 def test_the_intro_and_notes_are_shown_the_speakers_not_the_opening(model: Model,
@@ -1270,3 +1294,51 @@ def test_no_section_is_cut_to_two_notes() -> None:
     notes = [Candidate(t, window) for t in texts]
     sizes = [len(s) for s in split_sections(notes, section_count(len(notes)))]
     assert sum(sizes) == len(texts) and min(sizes) >= 3, sizes
+
+
+def _timed_notes(texts: list[str], starts: list[float]) -> list[Any]:
+    """Notes citing one transcript line each, at the given times (each line 4 s long)."""
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    lines = tuple(Line(i, t, t + 4.0, text) for i, (t, text) in enumerate(zip(starts, texts, strict=True)))
+    window = Window(0, 0, lines)
+    return [Candidate(text, window, [i]) for i, text in enumerate(texts)]
+
+
+_CARGO = ["timber", "salt", "wool", "copper", "barley", "cider", "slate", "linen", "tallow",
+          "hemp", "pottery", "cheese", "apples", "coal", "glass", "oats", "rope", "tar", "wine",
+          "flour", "iron", "hides", "honey", "peat", "lime", "soap", "tin", "nails", "oil", "hay"]
+
+
+def test_a_long_stretch_without_notes_marks_a_change_of_subject() -> None:
+    """A sponsor read or a goodbye and the next guest's introduction gives no notes: when the
+    words alone do not say where the subject changes, the silence does (here after the fourth
+    note, not in the middle where an even split would cut)."""
+    from recap.notes.sections import split_sections
+
+    texts = [f"The ferry crosses the fjord with {cargo}." for cargo in _CARGO[:12]]
+    starts = [5.0 * i for i in range(4)] + [80.0 + 5.0 * i for i in range(8)]
+    sections = split_sections(_timed_notes(texts, starts), 2)
+    assert [len(s) for s in sections] == [4, 8]
+
+
+def test_sections_are_even_where_the_words_do_not_say_where_to_cut() -> None:
+    from recap.notes.sections import section_count, split_sections
+
+    texts = [f"The ferry crosses the fjord with {cargo}." for cargo in _CARGO]
+    notes = _timed_notes(texts, [5.0 * i for i in range(len(texts))])
+    sizes = [len(s) for s in split_sections(notes, section_count(len(notes)))]
+    assert sum(sizes) == len(texts) and max(sizes) - min(sizes) <= 1, sizes
+
+
+def test_a_section_does_not_open_on_a_note_that_continues_the_one_before() -> None:
+    """"They also carry barley." has its noun in the note before: the even cut in front of it
+    moves by one."""
+    from recap.notes.sections import split_sections
+
+    texts = [f"The ferry crosses the fjord with {cargo}." for cargo in _CARGO[:8]]
+    texts[4] = "They also carry barley."
+    sections = split_sections(_timed_notes(texts, [5.0 * i for i in range(8)]), 2)
+    assert [len(s) for s in sections] != [4, 4]
+    assert not any(s[0].text.startswith("They") for s in sections)

@@ -18,6 +18,7 @@ from recap.models import Info
 from recap.notes.ask import Asker
 from recap.notes.words import (
     first_person,
+    has_verb,
     longest_copied_run,
     one_line,
     sentences,
@@ -187,6 +188,15 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             # The guest's role is the opening's own words; with the name before it, a copy.
             intro = plain_intro(info, speakers, section_titles, roles=False, lower_words=lower)
         checks["intro_fallback"] = True
+    elif asker.language == "en" and not names_a_guest(intro, speakers):
+        # "The episode covers topics such as cheese production…": the reader is not told who
+        # talks. The composed sentence says it (English, like every composed sentence).
+        who = who_talks(info, speakers)
+        if longest_copied_run(who, source_words) >= COPY_LIMIT:
+            who = who_talks(info, speakers, roles=False)
+        if who:
+            intro = f"{who} {intro}"
+            checks["intro_named_guest"] = True
     if not summary:
         summary = sentences(intro)[0] if intro else ""
     keywords = unique_strings(reply.get("keywords"), 10)
@@ -196,6 +206,37 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             "speakers": speakers.names()}, checks
 
 
+def names_a_guest(text: str, speakers: Speakers) -> bool:
+    """Whether `text` names one of the guests (by any capitalised word of the name), or there is
+    no guest to name."""
+    if not speakers.guests:
+        return True
+    found = set(re.findall(r"[\w'-]+", text))
+    return any(part in found for name, _ in speakers.guests
+               for part in re.findall(r"[\w'-]+", name) if len(part) > 2 and part[:1].isupper())
+
+
+def who_talks(info: Info, speakers: Speakers, roles: bool = True) -> str:
+    """'In Rail Talk, Clara talks with Thomas Berg, a signal engineer.': who talks, without the
+    model ("" when no guest is known)."""
+    if not speakers.guests:
+        return ""
+    talk, role = _talks_with(speakers, roles)
+    who = talk + (f", {role}" if role else "")
+    show = speakers.show or info.uploader
+    return f"In {show}, {who}." if show else f"{who[:1].upper()}{who[1:]}."
+
+
+def _talks_with(speakers: Speakers, roles: bool) -> tuple[str, str]:
+    """('Clara talks with Thomas Berg', the guest's role or '') for the first guest."""
+    name, role = speakers.guests[0]
+    host = speakers.host or "the host"
+    talk = "talk" if " and " in host or " & " in host else "talks"
+    if role and has_verb(role) and role.split()[0].lower() not in {"who", "a", "an", "the"}:
+        role = f"who {role}"  # "keeps forty beehives": "Priya, who keeps forty beehives"
+    return f"{host} {talk} with {name}", role if roles else ""
+
+
 def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
                 roles: bool = True, lower_words: frozenset[str] = frozenset()) -> str:
     """An intro composed without the model: who talks, about what (`lower_words`: words the
@@ -203,11 +244,8 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
     show = speakers.show or info.uploader or "this episode"
     who = ""
     if speakers.guests:
-        name, role = speakers.guests[0]
-        role = role if roles else ""
-        host = speakers.host or "the host"
-        talk = "talk" if " and " in host or " & " in host else "talks"
-        who = f" {host} {talk} with {name}" + (f", {role}," if role else "")
+        talk, role = _talks_with(speakers, roles)
+        who = f" {talk}" + (f", {role}," if role else "")
     # "Route and bridges across Denmark" -> "route and bridges across Denmark": the first letter
     # only, and only when the transcript uses that first word in lower case (not a name).
     subjects = [t[:1].lower() + t[1:] if t[:1].isupper() and t.split()[0].lower() in lower_words

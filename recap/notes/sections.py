@@ -2,9 +2,12 @@
 
 Subjects in a podcast run in stretches, so sections are consecutive runs of notes. The cuts go
 where the words change most (cosine of the tf-idf bags of the notes and their cited lines, three
-notes on either side of each boundary), under size limits: no section over a third of the notes once there are
-three or more. The model only names the sections it is shown; when it cannot, the section is
-titled from its most distinctive words and the fallback is counted.
+notes on either side of each boundary) and where a long stretch of talk gave no note (a sponsor
+read, a goodbye and the next guest's introduction) but not before a note that opens on a pronoun
+(its noun is in the note before), under size limits (no section over a third
+of the notes once there are three or more) and preferring sections of even size. The model
+only names the sections it is shown; when it cannot, the section is titled from its most
+distinctive words and the fallback is counted.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import statistics
 from collections import Counter
 from typing import Any
 
@@ -39,6 +43,19 @@ log = logging.getLogger("recap.notes")
 SMALLEST = 3
 """Notes in the smallest section: a heading over two notes is a heading over a fragment of a
 subject, and the model titles it badly."""
+GAP_WEIGHT = 0.1
+"""How much a stretch of talk without notes (a sponsor read, a goodbye and a new guest's
+introduction) counts towards a cut: the similarity across a boundary is lowered by this times
+the log of the silence between the two notes over three times the usual one."""
+CONTINUES = 0.1
+"""How much a note that opens on a pronoun ("They are part of the taste.") counts against a cut
+before it: its noun is in the note before, and a section that opens on it cannot be read."""
+_CONTINUES = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
+BALANCE = 0.08
+"""How much a section's size away from the average counts against a split (squared, in
+averages): the words decide where the subject changes; among splits that cut as well, the
+even one wins, so a subject does not end up as one section of a third of the post beside
+sections of three notes."""
 ALONE_MAX_TOKENS = 48
 """A section asked alone in JSON: one heading of 2 to 5 words is ~20 tokens of JSON."""
 HEADING_MAX_TOKENS = 24
@@ -67,8 +84,11 @@ def split_sections(candidates: list[Candidate], count: int) -> list[list[Candida
     units = [[c] for c in candidates]
     bags = _weighted_bags([" ".join([c.text, c.source()]) for c in candidates])
     reach = 3  # notes compared on each side of a boundary
+    silences = _silences(candidates)
     gap_cost = [_cosine(_merge(bags[max(0, i + 1 - reach): i + 1]),
-                        _merge(bags[i + 1: i + 1 + reach])) for i in range(len(units) - 1)]
+                        _merge(bags[i + 1: i + 1 + reach])) - silences[i]
+                + (CONTINUES if _CONTINUES.match(candidates[i + 1].text) else 0.0)
+                for i in range(len(units) - 1)]
     sizes = [len(u) for u in units]
     cuts = _choose_cuts(sizes, gap_cost, count, len(units))
     sections: list[list[Candidate]] = []
@@ -77,6 +97,15 @@ def split_sections(candidates: list[Candidate], count: int) -> list[list[Candida
         sections.append([c for u in units[start: cut + 1] for c in u])
         start = cut + 1
     return [section for section in sections if section]
+
+
+def _silences(candidates: list[Candidate]) -> list[float]:
+    """What the time between each note and the next says about a change of subject: 0 for the
+    usual distance, more the longer the talk that gave no note."""
+    gaps = [max(0.0, b.start - a.end) for a, b in zip(candidates, candidates[1:], strict=False)]
+    usual = statistics.median(gaps) if gaps else 0.0
+    usual = usual if usual > 0.0 else 1.0
+    return [GAP_WEIGHT * math.log(max(1.0, gap / (3 * usual))) for gap in gaps]
 
 
 def _choose_cuts(sizes: list[int], gap_cost: list[float], count: int, units: int) -> list[int]:
@@ -106,6 +135,7 @@ def _best_cuts(sizes: list[int], cost: list[float], count: int, smallest: int,
     prefix = [0]
     for size in sizes:
         prefix.append(prefix[-1] + size)
+    average = prefix[-1] / count
     inf = float("inf")
     # best[k][j]: least cost of splitting units[0:j] into k sections; the last cut before j.
     best = [[inf] * (n + 1) for _ in range(count + 1)]
@@ -119,7 +149,8 @@ def _best_cuts(sizes: list[int], cost: list[float], count: int, smallest: int,
                 size = prefix[j] - prefix[i]
                 if not smallest <= size <= largest:
                     continue
-                value = best[k - 1][i] + (cost[i - 1] if i > 0 else 0.0)
+                value = (best[k - 1][i] + (cost[i - 1] if i > 0 else 0.0)
+                         + BALANCE * (size / average - 1) ** 2)
                 if value < best[k][j]:
                     best[k][j], back[k][j] = value, i
     if best[count][n] == inf:

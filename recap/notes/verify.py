@@ -40,7 +40,7 @@ _SPONSOR = r"brought to you by|(?:promo|discount|coupon|offer) code"
 # Notes about the show rather than its content: who hosts, thanks, welcomes, goodbyes, and the
 # sponsor's read ("brought to you by", "with the code ...").
 _SHOW_TALK = re.compile(
-    r"\b(?:(?:is|was) (?:the|a|our|their) (?:host|guest|co-host)|thank(?:s|ed|ing)?|"
+    r"\b(?:(?:is|was|are|were) (?:the|a|an|our|their) (?:host|guest|co-host)s?|thank(?:s|ed|ing)?|"
     rf"{_SPONSOR}|sponsored by|with the code|"
     r"welcome[sd]?|goodbye|(?:will|'ll) be back|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
     r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening|"
