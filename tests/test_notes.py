@@ -1342,3 +1342,18 @@ def test_a_section_does_not_open_on_a_note_that_continues_the_one_before() -> No
     sections = split_sections(_timed_notes(texts, [5.0 * i for i in range(8)]), 2)
     assert [len(s) for s in sections] != [4, 4]
     assert not any(s[0].text.startswith("They") for s in sections)
+
+
+def test_a_role_given_as_a_name_is_not_a_guest_the_intro_must_name() -> None:
+    """The speakers call may give a role as a guest's name ("pre-natter agent", a mishearing):
+    an intro that names the host is not told "Priya talks with pre-natter agent"."""
+    from recap.notes.intro import Speakers, names_a_guest, who_talks
+
+    info = Info(title="City Bees", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                uploader="Field Notes")
+    speakers = Speakers(show="Field Notes", host="Priya", guests=[("pre-natter agent", "agent")])
+    assert names_a_guest("Priya keeps hives on rooftops in Rotterdam.", speakers)
+    assert who_talks(info, speakers) == ""
+    both = Speakers(host="Priya", guests=[("pre-natter agent", ""), ("Jan Smit", "a beekeeper")])
+    assert not names_a_guest("Priya keeps hives.", both)
+    assert who_talks(info, both) == "In Field Notes, Priya talks with Jan Smit, a beekeeper."

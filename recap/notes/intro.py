@@ -206,30 +206,37 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             "speakers": speakers.names()}, checks
 
 
+def _name_parts(name: str) -> list[str]:
+    """The words that make `name` a name ("Priya Natarajan" -> both; "pre-natter agent", a role
+    the speakers call gave as a name, -> none)."""
+    return [part for part in re.findall(r"[\w'-]+", name) if len(part) > 2 and part[:1].isupper()]
+
+
 def names_a_guest(text: str, speakers: Speakers) -> bool:
     """Whether `text` names one of the guests (by any capitalised word of the name), or there is
-    no guest to name."""
-    if not speakers.guests:
-        return True
+    no guest with a name to name."""
+    named = [parts for parts in (_name_parts(name) for name, _ in speakers.guests) if parts]
     found = set(re.findall(r"[\w'-]+", text))
-    return any(part in found for name, _ in speakers.guests
-               for part in re.findall(r"[\w'-]+", name) if len(part) > 2 and part[:1].isupper())
+    return not named or any(part in found for parts in named for part in parts)
 
 
 def who_talks(info: Info, speakers: Speakers, roles: bool = True) -> str:
     """'In Rail Talk, Clara talks with Thomas Berg, a signal engineer.': who talks, without the
-    model ("" when no guest is known)."""
-    if not speakers.guests:
+    model ("" when no guest has a name)."""
+    guest = next((g for g in speakers.guests if _name_parts(g[0])), None)
+    if guest is None:
         return ""
-    talk, role = _talks_with(speakers, roles)
+    talk, role = _talks_with(speakers, roles, guest)
     who = talk + (f", {role}" if role else "")
     show = speakers.show or info.uploader
     return f"In {show}, {who}." if show else f"{who[:1].upper()}{who[1:]}."
 
 
-def _talks_with(speakers: Speakers, roles: bool) -> tuple[str, str]:
-    """('Clara talks with Thomas Berg', the guest's role or '') for the first guest."""
-    name, role = speakers.guests[0]
+def _talks_with(speakers: Speakers, roles: bool,
+                guest: tuple[str, str] | None = None) -> tuple[str, str]:
+    """('Clara talks with Thomas Berg', the guest's role or '') for `guest` (default: the
+    first)."""
+    name, role = guest or speakers.guests[0]
     host = speakers.host or "the host"
     talk = "talk" if " and " in host or " & " in host else "talks"
     if role and has_verb(role) and role.split()[0].lower() not in {"who", "a", "an", "the"}:
