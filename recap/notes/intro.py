@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,18 +183,14 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     if not intro:
         # The composed intro is English; in another language the post's writer composes its own.
         lower = frozenset(re.findall(r"\b[a-z][\w'-]*", transcript_text))
-        intro = (plain_intro(info, speakers, section_titles, lower_words=lower)
+        intro = (_not_copied(lambda roles: plain_intro(info, speakers, section_titles, roles,
+                                                       lower_words=lower), source_words)
                  if asker.language == "en" else "")
-        if longest_copied_run(intro, source_words) >= COPY_LIMIT:
-            # The guest's role is the opening's own words; with the name before it, a copy.
-            intro = plain_intro(info, speakers, section_titles, roles=False, lower_words=lower)
         checks["intro_fallback"] = True
     elif asker.language == "en" and not names_a_guest(intro, speakers):
         # "The episode covers topics such as cheese production…": the reader is not told who
         # talks. The composed sentence says it (English, like every composed sentence).
-        who = who_talks(info, speakers)
-        if longest_copied_run(who, source_words) >= COPY_LIMIT:
-            who = who_talks(info, speakers, roles=False)
+        who = _not_copied(lambda roles: who_talks(info, speakers, roles), source_words)
         if who:
             intro = f"{who} {intro}"
             checks["intro_named_guest"] = True
@@ -204,6 +201,14 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         " ".join([transcript_text, *names, *section_titles]))]
     return {"summary": summary, "intro": intro, "keywords": keywords,
             "speakers": speakers.names()}, checks
+
+
+def _not_copied(compose: Callable[[bool], str], source_words: list[str]) -> str:
+    """A composed sentence, with the guest's role (`compose(True)`) unless that copies
+    `COPY_LIMIT` words of the transcript: the role is the opening's own words, and with the name
+    before it, a copy."""
+    text = compose(True)
+    return text if longest_copied_run(text, source_words) < COPY_LIMIT else compose(False)
 
 
 def _name_parts(name: str) -> list[str]:
