@@ -196,7 +196,7 @@ _EXCERPT = re.compile(r"^Excerpt: (.*)$", re.MULTILINE)
 _SECTION = re.compile(r"^Section (\d+):$", re.MULTILINE)
 _JSON_KINDS = (("speakers", "guests"), ("titles", "titles"),
                ("intro", "summary"))
-LLM_KINDS = ("speakers", "extract", "titles", "intro")
+LLM_KINDS = ("speakers", "extract", "titles", "heading", "intro")
 """The notes stage's calls, in the order they are made."""
 _TIMESTAMP = re.compile(r"^\[\d+:\d{2}:\d{2}\] ?")
 
@@ -212,14 +212,16 @@ class Request:
 
 
 def _kind(body: dict[str, Any]) -> str:
-    """extract | speakers | titles | intro, from the reply schema (extraction is the
-    one plain-text call: it has none)."""
+    """extract | speakers | titles | heading | intro, from the reply schema (extraction and a
+    section's heading are the plain-text calls: they have none)."""
     fmt = body.get("response_format") or {}
     schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
     keys = set(schema.get("properties") or {})
     for kind, key in _JSON_KINDS:
         if key in keys:
             return kind
+    if _user(body).rstrip().endswith("Heading:"):
+        return "heading"
     return "extract" if _EXCERPT.search(_user(body)) else "unknown"
 
 
@@ -257,6 +259,11 @@ def canned_reply(kind: str, user: str) -> str:
         return "\n".join(f"- {n}" for n in notes) or "- Nothing of note."
     if kind == "speakers":
         return json.dumps({"show": "", "host": "", "guests": []})
+    if kind == "heading":  # the section's notes come last, after the prompt's examples
+        first = re.findall(r"^- (.*)$", user.rsplit("Notes:", 1)[-1], re.MULTILINE)[:1]
+        longest = sorted(re.findall(r"[A-Za-z]{4,}", first[0] if first else ""),
+                         key=lambda w: (-len(w), w))[:2]
+        return " and ".join(longest).capitalize() or "Benchmark notes"
     if kind == "titles":
         return json.dumps({"titles": [f"Section {n} of the benchmark"
                                       for n in _SECTION.findall(user)]})

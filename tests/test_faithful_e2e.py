@@ -24,6 +24,7 @@ from tests.fake_openai import FakeOpenAI, Reply, fake_openai
 from tests.test_notes import (
     excerpt,
     extract_reply,
+    heading_reply,
     intro_reply,
     kind_of,
     speakers_reply,
@@ -44,7 +45,7 @@ REWRITTEN = "They never place a hive closer than 2 meters to the edge of the roo
 def respond(request: dict[str, Any]) -> Reply:
     kind = kind_of(request)
     if kind != "extract":
-        return {"speakers": speakers_reply, "titles": titles_reply,
+        return {"speakers": speakers_reply, "titles": titles_reply, "heading": heading_reply,
                 "intro": intro_reply}[kind](request)
     reply = extract_reply(request)
     # Whisper heard the guest's surname as "pre-natter agent": name her as the transcript does.

@@ -95,11 +95,17 @@ def titles_reply(request: dict[str, Any]) -> Reply:
     return ok({"titles": [f"Subject heading {n}" for n in sections]})
 
 
+def heading_for(note: str) -> str:
+    """The fake model's heading for a section whose first note shown is `note`: its two longest
+    words."""
+    first, second = sorted(words(note), key=lambda w: (-len(w), w))[:2]
+    return f"{first.capitalize()} and {second}"
+
+
 def heading_reply(request: dict[str, Any]) -> Reply:
-    """A heading made of the section's first note's longest word (the prompt's own examples
+    """A heading made of the section's first note's longest words (the prompt's own examples
     come before the section's notes)."""
-    first = heading_notes(request)[0]
-    return text(f"Heading: {max(words(first), key=len).capitalize()} matters")
+    return text(f"Heading: {heading_for(heading_notes(request)[0])}")
 
 
 def heading_notes(request: dict[str, Any]) -> list[str]:
@@ -239,8 +245,11 @@ def test_notes_json_schema_grounding_and_order(model: Model, episode: Episode) -
     assert_grounded(episode)
     bullets = all_bullets(result)
     assert [b.start for b in bullets] == sorted(b.start for b in bullets)
-    assert len(result.topics) >= 2 and all(t.title.startswith("Subject heading")
-                                            for t in result.topics)
+    # in English each section is titled alone with the heading prompt, no list call
+    assert len(result.topics) >= 2
+    for topic in result.topics:
+        said = {w for b in topic.bullets for w in words(b.text)}
+        assert set(words(topic.title)) - {"and"} <= said, (topic.title, said)
     # Every figure of the transcript reaches the notes, in digits (a small count without its
     # unit stays a word, as in edited prose).
     for figure in ("2015", "22 kilograms", "11 euros", "eight evenings"):
@@ -255,7 +264,8 @@ def test_notes_json_schema_grounding_and_order(model: Model, episode: Episode) -
     assert checks["reduce_fallbacks"] == 0 and checks["title_fallbacks"] == 0
     assert checks["usage"]["requests"] == model.count()
     assert checks["windows"] + checks["gaps_asked"] == model.count("extract")
-    assert model.count("speakers") == 1 and model.count("titles") == 1
+    assert model.count("speakers") == 1 and model.count("titles") == 0
+    assert model.count("heading") == checks["title_calls"] == len(result.topics)
     assert model.count("intro") == 1
     assert "coverage" in checks and checks["coverage"]["figure_coverage"] == 1.0
 
@@ -392,7 +402,9 @@ def test_a_first_person_note_is_put_in_the_third_person_without_a_call(
     before = "We strap every hive down and I never place one near the edge of my roof."
     assert {"before": before, "after": fixed} in result.checks["repaired_bullets"]
     assert not any(first_person(b.text) for b in all_bullets(result))
-    assert model.count() == model.count("extract") + 3, "no call was made to fix it"
+    assert model.count("heading") == len(result.topics)
+    assert model.count() == model.count("extract") + 2 + len(result.topics), (
+        "no call was made to fix it")
 
 
 def test_a_note_reporting_what_the_episode_says_keeps_only_the_claim(
@@ -510,12 +522,11 @@ def test_sections_follow_the_subjects_of_the_episode(model: Model, tmp_path: Pat
 
 def test_unusable_titles_are_asked_again_then_made_from_the_notes(model: Model,
                                                                   episode: Episode) -> None:
-    model.replies["titles"] = lambda request: text("Sections: bees, money, rules")
     model.replies["heading"] = lambda request: text("Sure! Here is a heading: {bees}")
     result = run_notes(episode, settings_for(model))
-    # the list call is retried once by the client, one section is asked alone; nothing was
-    # titled either way, so the model cannot title these notes and no other section is asked
-    assert model.count("titles") == 2 and model.count("heading") == 1
+    # two sections asked alone gave nothing usable: the model cannot title these notes, and
+    # no other section is asked
+    assert model.count("titles") == 0 and model.count("heading") == 2
     assert result.checks["title_calls"] == 2
     assert result.checks["title_fallbacks"] == len(result.topics) >= 2
     assert result.checks["reduce"] == "fallback"
@@ -523,29 +534,37 @@ def test_unusable_titles_are_asked_again_then_made_from_the_notes(model: Model,
     assert len({t.title for t in result.topics}) == len(result.topics)
 
 
+def first_then(first: Callable[[dict[str, Any]], Reply],
+               rest: Callable[[dict[str, Any]], Reply] = heading_reply,
+               ) -> Callable[[dict[str, Any]], Reply]:
+    """A heading responder that answers the first section's request with `first`."""
+    asked: list[int] = []
+
+    def respond(request: dict[str, Any]) -> Reply:
+        asked.append(1)
+        return first(request) if len(asked) == 1 else rest(request)
+
+    return respond
+
+
 def test_generic_titles_are_replaced(model: Model, episode: Episode) -> None:
-    model.replies["titles"] = lambda request: ok(
-        {"titles": ["Introduction"] + [f"Subject part {n}" for n in
-                                       _SECTION.findall(user_text(request))[1:]]})
-    model.replies["heading"] = lambda request: text("Discussion.")
+    model.replies["heading"] = first_then(lambda request: text("Discussion."))
     result = run_notes(episode, settings_for(model))
     assert result.topics[0].title not in ("Introduction", "Discussion")
     assert result.checks["title_fallbacks"] == 1
 
 
-def test_a_title_still_missing_is_asked_for_alone(model: Model, episode: Episode) -> None:
-    def titles(request: dict[str, Any]) -> Reply:
-        numbers = _SECTION.findall(user_text(request))
-        return ok({"titles": ["Introduction"] + [f"Subject part {n}" for n in numbers[1:]]})
-
-    model.replies["titles"] = titles
-    model.replies["heading"] = lambda request: text('Heading: "How the hives began."\nNotes:')
+def test_each_section_is_titled_alone_with_the_heading_prompt(model: Model,
+                                                               episode: Episode) -> None:
+    model.replies["heading"] = first_then(
+        lambda request: text('Heading: "How the hives began."\nNotes:'))
     result = run_notes(episode, settings_for(model))
-    assert [t.title for t in result.topics][:2] == ["How the hives began", "Subject part 2"]
-    assert result.checks["title_fallbacks"] == 0 and result.checks["title_calls"] == 2
+    assert result.topics[0].title == "How the hives began"
+    assert result.checks["title_fallbacks"] == 0
+    assert result.checks["title_calls"] == len(result.topics) == model.count("heading")
     # asked with the heading prompt: the first section's notes after the prompt's examples,
     # one line wanted back
-    (asked,) = model.requests("heading")
+    asked = model.requests("heading")[0]
     shown = user_text(asked).rsplit("Notes:", 1)[-1]
     assert shown.rstrip().endswith("Heading:")
     assert any(f"- {b.text}" in shown for b in result.topics[0].bullets)
@@ -562,51 +581,90 @@ def _made_up_sections(*groups: list[str]) -> list[list[Any]]:
     return [[Candidate(t, window) for t in texts] for texts in groups]
 
 
+class _ListAsker:
+    """`title_sections`' view of the model in a language other than English, where one call
+    titles the list first: `listed` answers that call (given the sections as shown), `alone` a
+    section asked alone (given its notes as shown)."""
+
+    def __init__(self, listed: Callable[[str], list[str]], alone: Callable[[str], str]):
+        from types import SimpleNamespace
+
+        self.options = SimpleNamespace(titles_max_tokens=200)
+        self.language = "nl"
+        self.listed, self.alone = listed, alone
+        self.asked: list[str] = []
+
+    def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
+             max_tokens: int) -> dict[str, Any]:
+        shown = str(values["sections"])
+        self.asked.append(shown)
+        if values["count"] == 1:
+            return {"titles": [self.alone(shown)]}
+        return {"titles": self.listed(shown)}
+
+    def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
+             stop: list[str] | None = None) -> str:
+        raise AssertionError("the heading prompt's examples are English: not asked in Dutch")
+
+
+_FERRY = (
+    ["The ferry trust bought its first wooden boat from a Danish yard in 1998.",
+     "The first boat carried 40 passengers and a handful of bicycles."],
+    ["Diesel now costs the trust about 900 euros a week for the crossing.",
+     "Fuel prices for the small harbour doubled in the winter of 2022."],
+    ["Winter storms cancel about 20 crossings on the sound every year.",
+     "Storm warnings reach the skipper by marine radio before each crossing."],
+    ["The trust trains six new deckhands at the harbour each spring.",
+     "Every deckhand needs a first aid course before the summer timetable."])
+
+
 def test_a_title_list_of_the_wrong_length_is_placed_by_its_words() -> None:
     """A small model titling four sections may give three headings (two sections merged): each
     goes to the section whose notes hold its words, and only the section left is asked alone."""
+    from recap.notes.sections import title_sections
+
+    asker = _ListAsker(lambda shown: ["Fuel and diesel prices", "Winter storms and radio warnings",
+                                      "Training new deckhands"],
+                       lambda shown: "The first boat")
+    titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(*_FERRY))
+    assert titles == ["The first boat", "Fuel and diesel prices",
+                      "Winter storms and radio warnings", "Training new deckhands"]
+    assert stats["title_calls"] == 2 and stats["title_fallbacks"] == 0
+    assert "first wooden boat" in asker.asked[1]  # the section left is the one asked alone
+
+
+def test_english_sections_are_never_titled_as_a_list() -> None:
+    """In English the list call is not made: each section is asked alone, with the heading
+    prompt's examples and a one-line plain-text reply."""
     from types import SimpleNamespace
 
     from recap.notes.sections import title_sections
 
-    sections = _made_up_sections(
-        ["The ferry trust bought its first boat in 1998.", "The boat carried 40 passengers."],
-        ["Diesel for the crossing costs 900 euros a week.", "Fuel prices doubled in 2022."],
-        ["Winter storms cancel about 20 crossings a year.", "Storm warnings come by radio."],
-        ["The trust trains 6 new deckhands each spring.", "Deckhands need a first aid course."])
     asked: list[str] = []
 
     class Asker:
         options = SimpleNamespace(titles_max_tokens=200)
         language = "en"
 
-        def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
-                 max_tokens: int) -> dict[str, Any]:
-            asked.append(str(values["sections"]))
-            return {"titles": ["Fuel and diesel prices", "Winter storms and radio warnings",
-                               "Training new deckhands"]}
+        def json(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            raise AssertionError("no titles list in English")
 
         def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
                  stop: list[str] | None = None) -> str:
-            asked.append(str(values["notes"]))
-            return "The first boat"
+            asked.append(prompt)
+            return heading_for(re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE)[0])
 
-    titles, stats = title_sections(Asker(), "The Crossing", sections)  # type: ignore[arg-type]
-    assert titles == ["The first boat", "Fuel and diesel prices",
-                      "Winter storms and radio warnings", "Training new deckhands"]
-    assert stats["title_calls"] == 2 and stats["title_fallbacks"] == 0
-    assert "first boat in 1998" in asked[1]  # the section left is the one asked alone
+    titles, stats = title_sections(Asker(), "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(*_FERRY))
+    assert asked == ["heading"] * 4 and stats["title_calls"] == 4
+    assert titles[0] == heading_for(_FERRY[0][0]) and stats["title_fallbacks"] == 0
 
 
 def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Episode) -> None:
     """Asked alone, a small model may describe its section in a dozen words: the heading is
     that description's noun phrases that belong to the section, not a fallback."""
     described: list[str] = []
-
-    def titles(request: dict[str, Any]) -> Reply:
-        return ok({"titles": ["Introduction"] + [f"Subject part {n}" for n in
-                                                 range(2, len(_SECTION.findall(
-                                                     user_text(request))) + 1)]})
 
     def heading(request: dict[str, Any]) -> Reply:
         phrases = [" ".join(p) for n in heading_notes(request) for p in noun_phrases(n)]
@@ -616,8 +674,7 @@ def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Ep
 
     from recap.notes.sections import noun_phrases
 
-    model.replies["titles"] = titles
-    model.replies["heading"] = heading
+    model.replies["heading"] = first_then(heading)
     result = run_notes(episode, settings_for(model))
     heading = result.topics[0].title
     assert described and heading not in described and len(heading.split()) <= 7
@@ -625,71 +682,53 @@ def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Ep
     assert result.checks["titles_shortened"] == 1 and result.checks["title_fallbacks"] == 0
 
 
-def test_a_note_given_back_as_its_title_is_asked_again(model: Model, episode: Episode) -> None:
+def test_a_note_given_back_as_its_title_is_asked_again() -> None:
+    from recap.notes.sections import title_sections
+
     copied: list[str] = []
     alone: list[int] = []
 
-    def titles(request: dict[str, Any]) -> Reply:
-        firsts = re.findall(r"Section \d+:\n- (.*)", user_text(request))
+    def listed(shown: str) -> list[str]:
+        firsts = re.findall(r"Section \d+:\n- (.*)", shown)
         # a small model's habit: a heading for the first section, then the first five words of
         # each other section's first note
         firsts = [" ".join(first.split()[:5]) for first in firsts[1:]]
         copied.extend(firsts)
-        return ok({"titles": ["Opening heading", *firsts]})
+        return ["Opening heading", *firsts]
 
-    def heading(request: dict[str, Any]) -> Reply:  # asked alone, the section gets a heading
+    def heading(shown: str) -> str:  # asked alone, the section gets a heading
         alone.append(1)
-        return text(f"Subject heading, part {len(alone)}")
+        return f"Subject heading, part {len(alone)}"
 
-    model.replies["titles"] = titles
-    model.replies["heading"] = heading
-    result = run_notes(episode, settings_for(model))
-    assert len(result.topics) >= 2 and copied
-    assert not {t.title for t in result.topics} & set(copied)
-    assert result.topics[0].title == "Opening heading"
-    assert all(t.title.startswith("Subject heading, part") for t in result.topics[1:]), (
-        [t.title for t in result.topics], copied)
-    assert result.checks["title_fallbacks"] == 0
-    assert result.checks["title_calls"] == 1 + len(result.topics) - 1
+    titles, stats = title_sections(_ListAsker(listed, heading), "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(*_FERRY))
+    assert copied and not set(titles) & set(copied)
+    assert titles[0] == "Opening heading"
+    assert all(t.startswith("Subject heading, part") for t in titles[1:]), (titles, copied)
+    assert stats["title_fallbacks"] == 0 and stats["title_calls"] == 1 + 3
 
 
-def test_a_title_slipped_onto_the_next_section_is_asked_for_alone(model: Model,
-                                                                   tmp_path: Path) -> None:
+def test_a_title_slipped_onto_the_next_section_is_asked_for_alone() -> None:
     """A list of titles that slipped by one (each section headed with its neighbour's subject)
     is caught by where the title's words occur, and each such section is titled alone."""
-    bees = [t["text"] for t in json.loads(SCRIPT.read_text())["turns"]][3:16]
-    episode = write_episode(tmp_path / "two-subjects", bees + TRAINS, budget=10_000)
+    from recap.notes.sections import title_sections
 
     def heading(block: str) -> str:
-        # the two longest words of the section's first note, e.g. "Timetable and according"
-        first = sorted(words(block.splitlines()[0]), key=lambda w: (-len(w), w))[:2]
-        return f"{first[0].capitalize()} and {first[1]}"
+        # the two longest words of the section's first note shown
+        return heading_for(re.findall(r"^- (.*)$", block, re.MULTILINE)[0])
 
-    slipped: list[str] = []
+    def listed(shown: str) -> list[str]:
+        blocks = re.findall(r"Section \d+:\n((?:- .*\n?)+)", shown)
+        return [heading(b) for b in blocks[1:]] + [heading(blocks[0])]
 
-    alone_limits: list[int] = []
-
-    def titles(request: dict[str, Any]) -> Reply:
-        blocks = re.findall(r"Section \d+:\n((?:- .*\n?)+)", user_text(request))
-        shifted = [heading(b) for b in blocks[1:]] + [heading(blocks[0])]
-        slipped.extend(shifted)
-        return ok({"titles": shifted})
-
-    def alone(request: dict[str, Any]) -> Reply:
-        alone_limits.append(request.get("max_tokens") or request["max_completion_tokens"])
-        return text(heading("\n".join(f"- {n}" for n in heading_notes(request))))
-
-    model.replies["titles"] = titles
-    model.replies["heading"] = alone
-    result = run_notes(episode, settings_for(model), window_words=40)
-    assert len(result.topics) >= 3 and slipped
-    for topic in result.topics:
-        said = {w for b in topic.bullets for w in words(b.text)}
-        assert set(words(topic.title)) - {"and"} <= said, (topic.title, said)
-    assert result.checks["titles_misplaced"] >= 2
-    assert result.checks["title_fallbacks"] == 0
-    # a section asked alone gets room for one heading, not for a model that rambles on
-    assert alone_limits and max(alone_limits) <= 32
+    sections = _made_up_sections(*_FERRY)
+    titles, stats = title_sections(_ListAsker(listed, heading), "The Crossing",  # type: ignore[arg-type]
+                                   sections)
+    for title, section in zip(titles, sections, strict=True):
+        said = {w for c in section for w in words(c.text)}
+        assert set(words(title)) - {"and"} <= said, (title, said)
+    assert stats["titles_misplaced"] >= 2
+    assert stats["title_fallbacks"] == 0
 
 
 def test_the_intro_never_copies_the_transcript(model: Model, episode: Episode) -> None:
@@ -1357,3 +1396,32 @@ def test_a_role_given_as_a_name_is_not_a_guest_the_intro_must_name() -> None:
     both = Speakers(host="Priya", guests=[("pre-natter agent", ""), ("Jan Smit", "a beekeeper")])
     assert not names_a_guest("Priya keeps hives.", both)
     assert who_talks(info, both) == "In Field Notes, Priya talks with Jan Smit, a beekeeper."
+
+
+def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
+    """Two sections on one subject: the second, asked alone, is given the first one's heading
+    again; it is asked once more with notes it was not shown, before a title is made without
+    the model."""
+    from types import SimpleNamespace
+
+    from recap.notes.sections import title_sections
+
+    storms = [f"Storm number {n} cancelled {n + 10} crossings in the winter of {2000 + n}."
+              for n in range(1, 9)]
+    shown: list[list[str]] = []
+    replies = iter(["Ferry history", "Ferry history", "Winter storms"])
+
+    class Asker:
+        options = SimpleNamespace(titles_max_tokens=200)
+        language = "en"
+
+        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
+                 stop: list[str] | None = None) -> str:
+            shown.append(re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE))
+            return next(replies)
+
+    titles, stats = title_sections(Asker(), "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(list(_FERRY[0]), storms))
+    assert titles == ["Ferry history", "Winter storms"]
+    assert stats["title_calls"] == 3 and stats["title_fallbacks"] == 0
+    assert len(shown[1]) == len(shown[2]) == 4 and not set(shown[1]) & set(shown[2])

@@ -24,6 +24,7 @@ from tests.audio import decode_all
 from tests.fake_openai import Reply, fake_openai
 from tests.test_notes import (
     extract_reply,
+    heading_reply,
     intro_reply,
     kind_of,
     speakers_reply,
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def answer(request: dict[str, Any]) -> Reply:
     """A valid reply for every kind of notes call (the paraphrasing fake of test_notes)."""
     replies = {"extract": extract_reply, "speakers": speakers_reply, "titles": titles_reply,
-               "intro": intro_reply}
+               "heading": heading_reply, "intro": intro_reply}
     return replies[kind_of(request)](request)
 
 

@@ -7,7 +7,7 @@ The package is split by concern:
     verify.py    claim-level checks on each note; citations found in code
     dedupe.py    near-duplicates removed
     rewrite.py   spoken first person turned into the third, fillers removed (in code)
-    sections.py  cut where the subject changes; one call titles the sections
+    sections.py  cut where the subject changes; a heading call per section
     intro.py     who speaks (first call) and the post's opening (last call)
     ask.py       the one way these talk to the model (prompt files, reply cache)
     builder.py   the conductor; options.py the stage's options; explain.py `--explain`

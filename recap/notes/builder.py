@@ -2,7 +2,7 @@
 
     extract (a call per window; a stretch no note cites asked again) -> check each note ->
     de-duplicate -> first person turned into the third in code -> cut into sections -> title
-    them (one call) -> intro (one call)
+    them (a call each) -> intro (one call)
 
 The speakers call runs first, on the episode's opening, so every extraction call can name people
 instead of writing "I" and "we". Calls run in a pool of `llm.settings.jobs` threads as soon as a

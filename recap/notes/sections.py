@@ -205,11 +205,16 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                    speakers: frozenset[str] = frozenset(),
                    per_section: int = 4) -> tuple[list[str], dict[str, Any]]:
     """A title for each section, and the stats: calls, fallbacks (titles made without the
-    model). One call titles the list; what it could not title well is asked alone, section by
-    section, with the heading prompt (its examples, a one-line plain-text reply), before falling
-    back. (A second list call with fewer notes shown used to come
-    first: on the tuning episodes it titled one section in 18 that the alone asks did not, for
-    a call of 14-28 s.)"""
+    model). In English each section is asked alone with the heading prompt (its examples, a
+    one-line plain-text reply); in another language, whose examples would pull a small model
+    into English, one call titles the list and what it could not title well is asked alone
+    with the titles prompt. A title still missing is made without the model.
+
+    (English used to start with the list call too: on the held-out episodes the model slipped
+    by one or gave sentences for most sections, 5 of 8 on one, which were then asked alone
+    anyway, and the list call cost more than the alone calls it saved, 48 s against 3-4 s each,
+    since it reads every section's notes. A second list call with fewer notes shown came
+    before that: it titled one section in 18 that the alone asks did not, for 14-28 s.)"""
     stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0, "titles_misplaced": 0,
                              "titles_shortened": 0}
     titles: list[str] = [""] * len(sections)
@@ -220,14 +225,15 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             f"Section {i}:\n" + "\n".join(f"- {_short(c.text, 16)}" for c in _pick(s, per_section))
             for i, s in enumerate(sections, 1)),
     }
-    stats["title_calls"] += 1
     proposed: list[str] = []
-    try:
-        reply = asker.json("titles", values, titles_schema(len(sections)),
-                           asker.options.titles_max_tokens)
-        proposed = [clean_title(t, title) for t in reply.get("titles") or []]
-    except LLMReplyError as exc:
-        log.warning("section titles call failed (%s)", exc)
+    if asker.language != "en":
+        stats["title_calls"] += 1
+        try:
+            reply = asker.json("titles", values, titles_schema(len(sections)),
+                               asker.options.titles_max_tokens)
+            proposed = [clean_title(t, title) for t in reply.get("titles") or []]
+        except LLMReplyError as exc:
+            log.warning("section titles call failed (%s)", exc)
     if len(proposed) == len(sections):
         for i, candidate in enumerate(proposed):
             if not _usable(candidate, titles[:i] + titles[i + 1:], sections[i]):
@@ -245,38 +251,53 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             if fit is not None and not titles[fit] and _usable(candidate, titles, sections[fit]):
                 titles[fit] = candidate
     if not all(titles):
-        # A few left: each asked alone (a small model titles one section where a list of them
-        # came back with a sentence, a repeat, a generic word, a neighbour's title, or a list
-        # of the wrong length). When nothing was titled yet and the first alone ask fails too,
-        # the model cannot title these notes: the rest are made without it.
+        # Each asked alone (in English all of them; in another language those the list left
+        # with a sentence, a repeat, a generic word, a neighbour's title, or a list of the
+        # wrong length). When nothing is titled after two calls, the model cannot title these
+        # notes: the rest are made without it.
         titled_any = any(titles) or stats["titles_misplaced"] > 0
         for i, section in enumerate(sections):
-            if titles[i]:
-                continue
-            if not titled_any and stats["title_calls"] > 1:
-                break
-            stats["title_calls"] += 1
-            notes = "\n".join(f"- {_short(c.text, 16)}" for c in _pick(section, per_section))
-            try:
-                heading = _ask_alone(asker, title, notes)
-            except LLMReplyError as exc:
-                log.warning("section title call failed (%s)", exc)
-                continue
-            if not heading:
-                continue
-            if len(heading.split()) > 7 and not any(
-                    longest_copied_run(heading, words(c.text)) >= 6 for c in section):
-                # a description instead of a heading: cut to its noun phrases
-                heading = shorten_heading(heading, section, sections, speakers)
-                stats["titles_shortened"] += bool(heading)
-            if _usable(heading, titles[:i] + titles[i + 1:], section):
-                titles[i] = heading
-                titled_any = True
+            for shown in _showings(section, per_section):
+                if titles[i] or (not titled_any and stats["title_calls"] > 1):
+                    break
+                stats["title_calls"] += 1
+                heading = _heading_alone(asker, title, shown, section, sections, speakers, stats)
+                if _usable(heading, titles[:i] + titles[i + 1:], section):
+                    titles[i] = heading
+                    titled_any = True
     for i, section in enumerate(sections):
         if not titles[i]:
             titles[i] = fallback_title(section, sections, speakers)
             stats["title_fallbacks"] += 1
     return titles, stats
+
+
+def _showings(section: list[Candidate], count: int) -> list[list[Candidate]]:
+    """The notes a section is shown with when asked alone: a spread of `count`, then, when the
+    heading given for those is no use (most often another section's heading again: two
+    sections on one subject), other notes of the section, when it has `count` more."""
+    first = _pick(section, count)
+    rest = [c for c in section if c not in first]
+    return [first, _pick(rest, count)] if len(rest) >= count else [first]
+
+
+def _heading_alone(asker: Asker, title: str, shown: list[Candidate],
+                   section: list[Candidate], sections: list[list[Candidate]],
+                   speakers: frozenset[str], stats: dict[str, Any]) -> str:
+    """The heading the model gives the section shown with `shown` ("" for none), a
+    description cut to its noun phrases."""
+    notes = "\n".join(f"- {_short(c.text, 16)}" for c in shown)
+    try:
+        heading = _ask_alone(asker, title, notes)
+    except LLMReplyError as exc:
+        log.warning("section title call failed (%s)", exc)
+        return ""
+    if len(heading.split()) > 7 and not any(
+            longest_copied_run(heading, words(c.text)) >= 6 for c in section):
+        # a description instead of a heading: cut to its noun phrases
+        heading = shorten_heading(heading, section, sections, speakers)
+        stats["titles_shortened"] += bool(heading)
+    return heading
 
 
 def _ask_alone(asker: Asker, title: str, notes: str) -> str:

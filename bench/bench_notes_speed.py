@@ -1,0 +1,120 @@
+"""Notes time against the issue's one-call-per-window baseline, on the same machine in one run.
+
+    python bench/bench_notes_speed.py [--split heldout] [--only NAME] [--work DIR]
+
+For each episode (the evaluation set's held-out split by default), with the embedded model:
+
+1. **baseline**: the throwaway recipe issue 11 measured (0.14x and 0.17x of the audio on its
+   machine, coverage 0.74 and 0.88): recap's own 150-word windows with one segment of overlap,
+   one plain-text call per window with a short "bullet notes" prompt, nothing else (no speakers
+   call, no stretch asked again, no checks, no titles, no intro). A fresh server, timed from its
+   start to the last reply, as recap's notes stage is.
+2. **recap**: `recap notes --force` with the reply cache cleared (the stage's own wall time from
+   the manifest).
+
+It prints both times over the audio and their ratio. Times alone depend on the machine (the same
+calls ran 1.5x slower on one 2-core machine than on another); the ratio much less, since both
+read and write with the same model on the same cores, so `ratio x the baseline's time on another
+machine` estimates recap's time there. Results: bench/results/notes_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from common import RESULTS, ROOT, WORK, machine
+
+sys.path.insert(0, str(ROOT))
+
+from recap.config import Config  # noqa: E402
+from recap.episode import Episode  # noqa: E402
+from recap.llm import LLMSettings, open_llm  # noqa: E402
+from recap.models import Chunks, Info  # noqa: E402
+from recap.notes.windows import chunk_lines, make_windows  # noqa: E402
+from recap.pipeline import locate_episode  # noqa: E402
+
+EPISODES = ROOT / "bench" / "episodes"
+
+BASELINE_SYSTEM = ("You take notes on a podcast. Write the specific facts of the excerpt as short "
+                   "bullet points, one per line, each starting with \"- \". Keep every figure, "
+                   "name and date.")
+
+
+def recap(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "recap", *args], check=True, cwd=ROOT)
+
+
+def baseline(episode: Episode) -> dict[str, Any]:
+    """The one-call-per-window recipe: seconds from the server's start to the last reply."""
+    chunks = Chunks.load(episode.chunks_path, "recap chunk")
+    info = Info.load(episode.info_path, "recap fetch")
+    started = time.monotonic()
+    settings = LLMSettings.resolve(Config.load())
+    calls = completion = 0
+    with open_llm(settings) as llm:
+        for chunk in chunks.chunks:
+            for window in make_windows(chunk, chunk_lines(chunk), 150, 1):
+                llm.complete_text(system=BASELINE_SYSTEM,
+                                  user=f"Podcast: {info.title}\nExcerpt: {window.text}\nNotes:",
+                                  max_tokens=400, temperature=0.1, cache=None)
+                calls += 1
+        completion = int(llm.usage.to_dict().get("completion_tokens") or 0)
+    return {"seconds": round(time.monotonic() - started, 1), "calls": calls,
+            "completion_tokens": completion}
+
+
+def recap_notes(episode: Episode) -> dict[str, Any]:
+    shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+    recap("notes", str(episode.root), "--force")
+    record = episode.read_manifest().stages["notes"]
+    usage = (json.loads(episode.notes_path.read_text()).get("checks") or {}).get("usage") or {}
+    return {"seconds": round(record.wall_seconds, 1), "calls": usage.get("requests"),
+            "completion_tokens": usage.get("completion_tokens")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="heldout")
+    parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
+    parser.add_argument("--work", type=Path, default=WORK / "quality")
+    args = parser.parse_args()
+    entries = [e for e in json.loads((EPISODES / "eval_set.json").read_text())
+               if e["split"] == args.split and (not args.only or e["name"] in args.only)]
+    print(json.dumps(machine()), flush=True)
+    rows = []
+    for entry in entries:
+        audio = (EPISODES / entry["audio"]).resolve()
+        recap("run", str(audio), "-o", str(args.work.resolve()), "--stop-after", "chunk")
+        episode = locate_episode(str(audio), args.work.resolve())
+        if episode is None:
+            raise SystemExit(f"no episode folder for {audio} in {args.work}")
+        duration = Info.load(episode.info_path, "recap fetch").duration
+        base = baseline(episode)
+        ours = recap_notes(episode)
+        row = {"name": entry["name"], "audio_seconds": round(duration, 1),
+               "baseline": base, "recap": ours,
+               "baseline_x_audio": round(base["seconds"] / duration, 3),
+               "recap_x_audio": round(ours["seconds"] / duration, 3),
+               "ratio": round(ours["seconds"] / base["seconds"], 2)}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    audio = sum(r["audio_seconds"] for r in rows)
+    total = {"audio_seconds": round(audio, 1),
+             "baseline_x_audio": round(sum(r["baseline"]["seconds"] for r in rows) / audio, 3),
+             "recap_x_audio": round(sum(r["recap"]["seconds"] for r in rows) / audio, 3)}
+    total["ratio"] = round(total["recap_x_audio"] / total["baseline_x_audio"], 2)
+    print("[all] " + " ".join(f"{k}={v}" for k, v in total.items()), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "notes_speed.json").write_text(
+        json.dumps({"machine": machine(), "episodes": rows, "total": total}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
