@@ -369,6 +369,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
      "show_talk"),
     ("Priya Natarajan and Jan Jansen are the hosts of the podcast.", "lovely to be here",
      "show_talk"),
+    ("The guest is a beekeeper from Rotterdam with rooftop hives.", "lovely to be here",
+     "show_talk"),
     ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
      "question"),
     ("Natarajan says that, surprisingly, city gardens, parks and street trees all flower at "

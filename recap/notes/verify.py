@@ -51,14 +51,17 @@ _SHOW_TALK = re.compile(
     r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
     re.IGNORECASE)
 # What the episode is about, said of the episode or of its speakers, with no figure: "The
-# episode discusses sleep tips", "They discuss selling honey". The intro says what it covers.
+# episode discusses sleep tips", "They discuss selling honey", "The guest is a beekeeper". The
+# intro says what it covers and who talks.
 _ABOUT_THE_SHOW = re.compile(
     r"^(?:(?:the|this) (?:podcast|episode|show|programme|program|conversation|discussion|"
     r"interview|excerpt|segment|recording) (?:also )?(?:discusses|discussed|covers|covered|"
     r"explores|explored|examines|examined|looks at|looked at|touches on|touched on|"
     r"is about|was about|focuses on|focused on|talks about|talked about|delves into|dives into)"
     r"|it (?:also )?(?:discusses|discussed|talks about|talked about|delves into)"
-    r"|they (?:also )?(?:discuss|discussed|talk about|talked about))\b",
+    r"|they (?:also )?(?:discuss|discussed|talk about|talked about)"
+    # who the guest or host is, said of the role: "The guest is a beekeeper"
+    r"|(?:the|our|their|this|today's) (?:host|guest|co-host)s? (?:is|was|are|were))\b",
     re.IGNORECASE)
 # A sponsor's read in the transcript: the line that says so, and the lines after it up to the
 # next question or turn back to the show ("Now, ...", "... and we're back") or ~45 words.
