@@ -219,14 +219,15 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                              "titles_shortened": 0}
     titles: list[str] = [""] * len(sections)
     present = [{s for c in section for s in content_stems(c.text)} for section in sections]
-    values: dict[str, object] = {
-        "title": title, "count": len(sections),
-        "sections": "\n\n".join(
-            f"Section {i}:\n" + "\n".join(f"- {_short(c.text, 16)}" for c in _pick(s, per_section))
-            for i, s in enumerate(sections, 1)),
-    }
     proposed: list[str] = []
     if asker.language != "en":
+        values: dict[str, object] = {
+            "title": title, "count": len(sections),
+            "sections": "\n\n".join(
+                f"Section {i}:\n" + "\n".join(f"- {_short(c.text, 16)}"
+                                                for c in _pick(s, per_section))
+                for i, s in enumerate(sections, 1)),
+        }
         stats["title_calls"] += 1
         try:
             reply = asker.json("titles", values, titles_schema(len(sections)),
