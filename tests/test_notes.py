@@ -788,6 +788,54 @@ def test_an_intro_that_names_the_guest_is_kept_as_written(model: Model, episode:
     assert "intro_named_guest" not in result.checks
 
 
+def test_an_intro_sentence_the_episode_does_not_say_is_dropped(model: Model,
+                                                                 episode: Episode) -> None:
+    """"The podcast explores the impact of climate change on urban ecosystems…": nothing the
+    guest said, though every name and figure in it checks out; the sentence that is the
+    episode's own stays."""
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "intro": "This episode of Field Notes visits Priya Natarajan and her rooftop hives. The "
+                 "podcast explores the impact of climate change on urban ecosystems and the "
+                 "challenges faced by conservationists in protecting pollinators.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == ("This episode of Field Notes visits Priya Natarajan and her rooftop "
+                            "hives."), result.intro
+    assert result.checks["intro_sentences_dropped"] == 1
+    assert result.checks["intro_fallback"] is False
+
+
+def test_praise_the_transcript_does_not_give_is_dropped_from_the_intro(model: Model,
+                                                                      episode: Episode) -> None:
+    """"a renowned expert": a claim about the guest no one made. The sentence goes; the intro
+    still says who talks."""
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan, a leading beekeeper, explains what rooftop hives teach.",
+        "intro": "Priya Natarajan, a renowned expert, keeps forty beehives on rooftops in "
+                 "Rotterdam. It covers honey, mites, wind, money and rules.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    for praise in ("renowned", "expert", "leading"):
+        assert praise not in result.intro and praise not in result.summary, result
+    assert "It covers honey, mites, wind, money and rules." in result.intro
+    assert "Priya Natarajan" in result.intro  # the composed who-talks sentence
+    assert result.checks["intro_sentences_dropped"] == 2
+
+
+def test_an_intro_may_use_the_episodes_own_words_and_the_bloggers_framing() -> None:
+    from recap.notes.intro import episode_words, said_in
+
+    episode = episode_words("Our hives are the leading supplier of honey to the city's cafes. "
+                            "The varroa mite is the biggest threat.")
+    assert said_in("The leading honey supplier of the city's cafes shares insights on varroa "
+                   "mites in this episode.", episode)
+    assert said_in("In 2015 she talks about 40 hives.", episode)  # figures aside: no claim left
+    assert not said_in("A passionate beekeeper talks about honey and varroa mites.", episode)
+    assert not said_in("The episode explores biodiversity loss and pesticide regulation in "
+                       "European farming.", episode)
+
+
 def test_the_intro_and_notes_are_shown_the_speakers_not_the_opening(model: Model,
                                                                     episode: Episode) -> None:
     run_notes(episode, settings_for(model))

@@ -143,6 +143,9 @@ def test_post_language_translates_and_still_checks_figures(model: Model, tmp_pat
     assert any(b.startswith("The team lost 6 of its 40 hives") for b in bullets)
     assert not any("95" in b for b in bullets)
     assert result.checks["drop_reasons"].get("figures", 0) >= 1
+    # Nor is an English intro's support looked for in German lines: it is kept as written.
+    assert result.intro == ("This episode of Field Notes visits Priya Natarajan and her rooftop "
+                            "hives. It covers honey, mites, wind, money and rules."), result.intro
 
 
 def test_written_fallback_intro_and_untitled_sections_follow_the_language(tmp_path: Path) -> None:

@@ -18,14 +18,17 @@ from recap.languages import capitalises_nouns
 from recap.models import Info
 from recap.notes.ask import Asker
 from recap.notes.words import (
+    content_stems,
     first_person,
     has_verb,
     longest_copied_run,
     one_line,
     sentences,
+    stem,
     unique_strings,
     words,
 )
+from recap.text.vocabulary import is_number_word
 
 log = logging.getLogger("recap.notes")
 
@@ -33,6 +36,28 @@ OPENING_WORDS = 260
 """Transcript words shown to the speakers call: the opening, where people are introduced."""
 COPY_LIMIT = 8
 """A run of this many words taken from the transcript makes an intro sentence a copy."""
+INTRO_SUPPORT = 0.5
+"""Below this share of an intro sentence's content words found in the episode (transcript,
+metadata, section titles), the sentence says what no one said ("the challenges faced by
+conservationists"): it is dropped, like a note below `verify.MIN_SUPPORT`."""
+
+# The blogger's framing: words an intro may use that the episode itself need not hold.
+_FRAMING = frozenset(stem(w) for w in (
+    "episode podcast show conversation interview guest guests host hosts listener listeners "
+    "reader readers post talk talks talking discuss discusses discussing share shares sharing "
+    "explore explores exploring cover covers covering highlight highlights describe describes "
+    "explain explains look looks offer offers give gives walk walks take takes insight insights "
+    "story stories topic topics subject subjects such including include includes along among "
+    "other also well this these their there here into about "
+    "join joins chat chats sit sits down behind").split())
+# Praise of a person or of the episode: a claim the intro may make only where the transcript
+# makes it ("a leading expert", "a prominent figure", "a fascinating conversation").
+_PRAISE = frozenset("""
+    prominent leading renowned famous acclaimed celebrated esteemed distinguished respected
+    influential pioneering visionary passionate dedicated notable seasoned eminent foremost
+    expert experts world-class well-known fascinating insightful inspiring compelling remarkable
+    captivating thought-provoking invaluable unparalleled legendary
+    """.split())
 
 SPEAKERS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -156,6 +181,12 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         reply, checks["intro_failed"] = {}, str(exc)
     source_words = words(transcript_text)
     allowed = [*names, *speakers.names()]
+    # What an English intro's words are checked against, when the notes are in the transcript's
+    # language (a translated intro's words are not the transcript's).
+    episode_text = " ".join([transcript_text, info.title, info.description, *allowed,
+                             *(role for _, role in speakers.guests), *section_titles])
+    grounded = (episode_words(episode_text)
+                if asker.language == "en" == asker.source_language else None)
 
     def unsupported(sentence: str) -> bool:
         found = check_bullet(sentence, transcript_text, allowed)
@@ -172,7 +203,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             if (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
                     or len(words(sentence)) < 5 or "?" in sentence
                     or first_person(sentence, asker.language)
-                    or unsupported(sentence)):
+                    or unsupported(sentence)
+                    or (grounded is not None and not said_in(sentence, grounded))):
                 checks["intro_sentences_dropped"] += 1
                 continue
             kept.append(sentence)
@@ -201,6 +233,25 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         " ".join([transcript_text, *names, *section_titles]))]
     return {"summary": summary, "intro": intro, "keywords": keywords,
             "speakers": speakers.names()}, checks
+
+
+def episode_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(the stems, the lower-case words) of the episode's text, for `said_in`."""
+    found = words(text)
+    return frozenset(stem(w) for w in found), frozenset(found)
+
+
+def said_in(sentence: str, episode: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """Whether an intro sentence says what the episode says: no praise the transcript does not
+    use, and at least `INTRO_SUPPORT` of its content words (framing, figures and names aside,
+    names being checked on their own) found in the episode's text."""
+    stems, lower = episode
+    found = words(sentence)
+    if any(w in _PRAISE and w not in lower for w in found):
+        return False
+    claims = [s for s in content_stems(sentence) if s not in _FRAMING
+              and not any(c.isdigit() for c in s) and not is_number_word(s)]
+    return not claims or sum(s in stems for s in claims) >= INTRO_SUPPORT * len(claims)
 
 
 def _not_copied(compose: Callable[[bool], str], source_words: list[str]) -> str:
