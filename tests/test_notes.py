@@ -26,7 +26,7 @@ from recap.errors import ArtifactError
 from recap.llm import LLMSettings, open_llm
 from recap.models import Chapter, Chunks, Info, Notes, Segment, Transcript
 from recap.notes import NotesBuilder, NotesOptions, explain, notes
-from recap.notes.words import content_stems, first_person, longest_copied_run, words
+from recap.notes.words import content_stems, first_person, longest_copied_run, sentences, words
 from recap.progress import Reporter
 from recap.tokens import EstimateCounter
 from tests.fake_openai import FakeOpenAI, Reply, fake_openai, ok, text
@@ -1475,3 +1475,9 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     assert titles == ["Ferry history", "Winter storms"]
     assert stats["title_calls"] == 3 and stats["title_fallbacks"] == 0
     assert len(shown[1]) == len(shown[2]) == 4 and not set(shown[1]) & set(shown[2])
+
+
+def test_a_title_before_a_name_does_not_end_a_sentence() -> None:
+    """The summary falls back on the intro's first sentence: "… talks with Dr." was one."""
+    assert sentences("Owen talks with Dr. Aileen Mac Ray about peat. Mr. Hale agrees.") == [
+        "Owen talks with Dr. Aileen Mac Ray about peat.", "Mr. Hale agrees."]

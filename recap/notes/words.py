@@ -82,8 +82,13 @@ def longest_copied_run(text: str, source_words: list[str]) -> int:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of `text`, split after . ! or ? followed by a space."""
-    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    """The sentences of `text`, split after . ! or ? followed by a space (not after a title
+    such as "Dr." or "Mr.", which a name follows)."""
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+_SENTENCE_END = re.compile(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bSt\.)(?<!\bMrs\.)"
+                           r"(?<!\bProf\.)(?<=[.!?])\s+")
 
 
 def one_line(value: object) -> str:
