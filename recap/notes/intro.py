@@ -18,7 +18,7 @@ from recap.languages import capitalises_nouns
 from recap.models import Info
 from recap.notes.ask import Asker
 from recap.notes.words import (
-    content_stems,
+    claim_stems,
     first_person,
     has_verb,
     longest_copied_run,
@@ -28,7 +28,6 @@ from recap.notes.words import (
     unique_strings,
     words,
 )
-from recap.text.vocabulary import is_number_word
 
 log = logging.getLogger("recap.notes")
 
@@ -249,9 +248,8 @@ def said_in(sentence: str, episode: tuple[frozenset[str], frozenset[str]]) -> bo
     found = words(sentence)
     if any(w in _PRAISE and w not in lower for w in found):
         return False
-    claims = [s for s in content_stems(sentence) if s not in _FRAMING
-              and not any(c.isdigit() for c in s) and not is_number_word(s)]
-    return not claims or sum(s in stems for s in claims) >= INTRO_SUPPORT * len(claims)
+    claims = claim_stems(sentence, _FRAMING)
+    return not claims or len(claims & stems) >= INTRO_SUPPORT * len(claims)
 
 
 def _not_copied(compose: Callable[[bool], str], source_words: list[str]) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from recap.languages import capitalises_nouns
 from recap.notes.windows import Line, Window
-from recap.notes.words import content_stems, first_person, stem, words
+from recap.notes.words import claim_stems, content_stems, first_person, stem, words
 
 if TYPE_CHECKING:
     from recap.text.quantity import Figure
@@ -118,13 +118,6 @@ class Candidate:
         return " ".join(ln.text for ln in self.window.lines if ln.id in self.segment_ids)
 
 
-def _claim_stems(text: str, free: frozenset[str]) -> set[str]:
-    from recap.text.vocabulary import is_number_word
-
-    return {s for s in content_stems(text)
-            if s not in free and not any(c.isdigit() for c in s) and not is_number_word(s)}
-
-
 def cite(text: str, lines: tuple[Line, ...] | list[Line], free: frozenset[str] = frozenset(),
          limit: int = 3) -> tuple[list[int], float]:
     """The lines a note rests on (greedy: the fewest lines holding most of its content words and
@@ -133,7 +126,7 @@ def cite(text: str, lines: tuple[Line, ...] | list[Line], free: frozenset[str] =
     from recap.text.quantity import find_match
 
     free = _FREE | free
-    wanted = _claim_stems(text, free)
+    wanted = claim_stems(text, free)
     figures = [f for f in extract_figures(text) if not f.soft]
     line_stems = [content_stems(ln.text) for ln in lines]
     line_figures = [extract_figures(ln.text, heard=True) for ln in lines]

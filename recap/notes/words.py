@@ -39,6 +39,13 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
 
 
+def claim_stems(text: str, free: frozenset[str]) -> set[str]:
+    """The content stems a statement's support is measured on: not `free` words (reporting
+    verbs, framing), not figures or number words."""
+    return {s for s in content_stems(text)
+            if s not in free and not any(c.isdigit() for c in s) and not is_number_word(s)}
+
+
 def content_words(text: str) -> set[str]:
     """Lower-case words without the commonest function words."""
     return {w for w in words(text) if w not in STOPWORDS}
