@@ -118,8 +118,8 @@ def test_small_windows_cut_between_copies(jfk_four_times: tuple[Path, list[float
 
 
 # What jfk.wav says. Whisper tiny.en mishears a word now and then ("asked", "America"), so the
-# checks below align what was heard to these words and allow misheard words; what a window edge would do wrong is lose or repeat a stretch of speech, or put
-# it at the wrong time.
+# checks below align what was heard to these words and allow misheard words; what a window edge
+# would do wrong is lose or repeat a stretch of speech, or put it at the wrong time.
 SPOKEN = ("and so my fellow americans ask not what your country can do for you "
           "ask what you can do for your country").split()
 

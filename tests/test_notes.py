@@ -352,6 +352,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("Natarajan is known for her innovative use of technology to improve efficiency and safety.",
      "twenty two kilograms", "unsupported"),
     ("Over the last winter the team gained six of its forty hives.", "varroa mite", "reversed"),
+    ("The team places its hives closer than two meters to the edge of the roof.",
+     "Wind is the real problem", "reversed"),
     ("The team started in twenty fifteen and sells a jar for eleven euros.", "twenty fifteen",
      "figures"),
     ("Is a city actually a good place for bees?", "good place for bees", "question"),
@@ -371,6 +373,7 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
      "show_talk"),
     ("The guest is a beekeeper from Rotterdam with rooftop hives.", "lovely to be here",
      "show_talk"),
+    ("Field Notes is hosted by Priya Natarajan in Rotterdam.", "lovely to be here", "show_talk"),
     ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
      "question"),
     ("Natarajan says that, surprisingly, city gardens, parks and street trees all flower at "
@@ -813,14 +816,55 @@ def test_praise_the_transcript_does_not_give_is_dropped_from_the_intro(model: Mo
     model.replies["intro"] = lambda request: ok({
         "summary": "Priya Natarajan, a leading beekeeper, explains what rooftop hives teach.",
         "intro": "Priya Natarajan, a renowned expert, keeps forty beehives on rooftops in "
-                 "Rotterdam. It covers honey, mites, wind, money and rules.",
+                 "Rotterdam. The talk covers honey, mites, wind, money and rules.",
         "keywords": []})
     result = run_notes(episode, settings_for(model))
     for praise in ("renowned", "expert", "leading"):
         assert praise not in result.intro and praise not in result.summary, result
-    assert "It covers honey, mites, wind, money and rules." in result.intro
+    assert "The talk covers honey, mites, wind, money and rules." in result.intro
     assert "Priya Natarajan" in result.intro  # the composed who-talks sentence
     assert result.checks["intro_sentences_dropped"] == 2
+
+
+def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
+                                                                  episode: Episode) -> None:
+    """"It was then…" after the sentence that said what "it" is was dropped points at nothing
+    (the magazine's intro told "It was then brought to the Switch" after its game was dropped).
+    The same sentence after a kept one stays."""
+    leaning = "They then sell a five hundred gram jar of honey for eleven euros."
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "intro": "Priya Natarajan, a renowned expert, keeps forty beehives on rooftops. "
+                 f"{leaning} The talk covers honey, mites, wind, money and rules.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    assert leaning not in result.intro, result.intro
+    assert "The talk covers honey, mites, wind, money and rules." in result.intro
+    assert result.checks["intro_sentences_dropped"] == 2
+
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "intro": f"Priya Natarajan looks after forty hives on the roofs of Rotterdam. {leaning}",
+        "keywords": []})
+    shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+    result = run_notes(episode, settings_for(model))
+    assert leaning in result.intro, result.intro
+    assert result.checks["intro_sentences_dropped"] == 0
+
+
+def test_a_note_asserting_what_its_source_negates_is_turned_around() -> None:
+    from recap.notes.verify import negation_lost
+
+    said = "We didn't fire anyone, the people who turned wheels now do the tasting."
+    assert negation_lost("Morrill fired the people who turned the wheels.", said)
+    assert not negation_lost("Nobody was fired: the wheel turners now do the tasting.", said)
+    assert not negation_lost("The people who turned wheels now do the tasting.", said)
+    chilled = "The milk must never be chilled below twelve degrees."
+    assert negation_lost("The milk is chilled below twelve degrees.", chilled)
+    assert not negation_lost("The rules forbid chilling the milk below twelve degrees.", chilled)
+    # said both ways in the source: not judged
+    assert not negation_lost("The team fired a cheesemaker.",
+                             "We didn't fire anyone at first. Later we fired a cheesemaker.")
 
 
 def test_an_intro_may_use_the_episodes_own_words_and_the_bloggers_framing() -> None:

@@ -57,6 +57,9 @@ _PRAISE = frozenset("""
     expert experts world-class well-known fascinating insightful inspiring compelling remarkable
     captivating thought-provoking invaluable unparalleled legendary
     """.split())
+# An English sentence that leans on the one before it: a pronoun or "then" opens it ("It was
+# then brought to the Switch…"). Kept after its antecedent was dropped, it points at nothing.
+_LEANS_BACK = re.compile(r"^(?:it|its|they|their|them|he|she|his|her|then)\b", re.IGNORECASE)
 
 SPEAKERS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -196,17 +199,21 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         return True
 
     def keep(text: str, limit: int) -> str:
-        kept = []
+        kept: list[str] = []
+        dropped = False  # the sentence before was dropped
         for sentence in sentences(one_line(text)):
             copied = longest_copied_run(sentence, source_words)
             if (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
                     or len(words(sentence)) < 5 or "?" in sentence
                     or first_person(sentence, asker.language)
                     or unsupported(sentence)
-                    or (grounded is not None and not said_in(sentence, grounded))):
+                    or (grounded is not None and not said_in(sentence, grounded))
+                    or (dropped and asker.language == "en" and _LEANS_BACK.match(sentence))):
                 checks["intro_sentences_dropped"] += 1
+                dropped = True
                 continue
             kept.append(sentence)
+            dropped = False
         return " ".join(kept[:limit])
 
     summary = keep(str(reply.get("summary") or ""), 2)

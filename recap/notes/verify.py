@@ -46,6 +46,7 @@ _SHOW_TALK = re.compile(
     r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening|"
     # who hosts, said another way; the sign-off; a sponsor's read without "brought to you by"
     r"host(?:s|ed)? (?:the|this|a) (?:podcast|show|episode|programme|program)|"
+    r"(?:is|was|are|were) (?:co-)?hosted by|"
     r"(?:the )?host and (?:the |their |his |her )?guests?|"
     r"until next time|that's all for|see you next|"
     r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
@@ -85,6 +86,17 @@ _UP = frozenset("increase increased increases increasing rise rises rose risen r
 _DOWN = frozenset("decrease decreased decreases decreasing fall falls fell fallen falling drop "
                   "dropped drops dropping declined decline declines lower less fewer down cut "
                   "cuts halved shrank shrunk reduced reduce reduces lost slashed".split())
+# A verb said only with "not" before it ("we didn't fire anyone"), written by a note that
+# negates nothing ("Morrill fired the people who turned wheels"): the claim turned around.
+# `_NOT` negates the word after it (a few `_BETWEEN` words may stand between: "did not really
+# fire", "must never be chilled"); a note with any `_NEGATING` word is not judged (it may say the
+# same another way: "nobody was fired", "the rules forbid chilling").
+_NOT = frozenset({"not", "never", "cannot"})
+_BETWEEN = frozenset("be been have really even always ever actually just yet get got to".split())
+_NEGATING = _NOT | frozenset(
+    "no none nobody nothing neither nor without instead rather stop stopped stops refuse refused "
+    "refuses avoid avoided avoids forbid forbids forbidden ban bans banned prohibit prohibits "
+    "prohibited unable lack lacks fail fails failed".split())
 # A note opening with these continues a sentence it does not hold: a fragment.
 _CONJUNCTION_START = re.compile(r"^(?:than|or|nor|which|whom|whose|of|because|although)\b",
                                 re.IGNORECASE)
@@ -178,6 +190,35 @@ def reversed_comparison(text: str, source: str) -> bool:
     return (up and source_down and not source_up) or (down and source_up and not source_down)
 
 
+def _verb_stem(word: str) -> str:
+    """`stem`, and a final "e" off ("fire"/"fired" are "fire"/"fir" to `stem`)."""
+    found = stem(word)
+    return found[:-1] if len(found) > 3 and found.endswith("e") else found
+
+
+def _negated(word: str) -> bool:
+    return word in _NOT or word.endswith("n't")
+
+
+def negation_lost(text: str, source: str) -> bool:
+    """True when the note asserts a content word that its source says only negated ("we didn't
+    fire anyone" → "Morrill fired the people…") and the note negates nothing."""
+    mine = words(text)
+    if any(w in _NEGATING or _negated(w) for w in mine):
+        return False
+    said = words(source)
+    only_negated: dict[str, bool] = {}
+    for i, word in enumerate(said):
+        j = i - 1
+        while j >= 0 and said[j] in _BETWEEN and i - j <= 3:
+            j -= 1
+        key = _verb_stem(word)
+        only_negated[key] = only_negated.get(key, True) and j >= 0 and _negated(said[j])
+    wanted = claim_stems(text, _FREE)
+    claims = {_verb_stem(w) for w in mine if stem(w) in wanted}
+    return any(only_negated.get(key, False) for key in claims)
+
+
 def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[int]:
     """The ids of the lines that are a sponsor's read: a line that says so ("... is brought to
     you by", "a word from our sponsor", "use the code ...", or the show's name with "supported
@@ -261,7 +302,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
             problems.append("figures")
         if found.unsupported_names and not capitalises_nouns(language):
             problems.append("names")
-    if not translated and language == "en" and reversed_comparison(text, candidate.source()):
+    if not translated and language == "en" and (reversed_comparison(text, candidate.source())
+                                                 or negation_lost(text, candidate.source())):
         problems.append("reversed")
     candidate.problems = problems
 
