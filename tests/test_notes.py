@@ -932,15 +932,20 @@ def test_whole_stage_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
 
 
 def test_the_composed_intro_keeps_names_capitalised() -> None:
-    from recap.notes.intro import Speakers, plain_intro
+    from recap.notes.intro import Speakers, plain_intro, proper_words
 
     info = Info(title="Night trains", duration=60.0, audio_file="a.mp3", source="a.mp3",
                 uploader="Rail Talk")
     speakers = Speakers(show="Rail Talk", host="Clara", guests=[("Thomas Berg", "")])
-    text = plain_intro(info, speakers, ["Route and bridges across Denmark", "Stockholm arrivals"],
-                       lower_words=frozenset({"route", "and", "across"}))
+    said = ("Route planning took a year. The route runs over bridges across Denmark and "
+            "arrives in Stockholm at nine. Rail Talk asked Thomas Berg why.")
+    proper = proper_words(said)
+    assert {"denmark", "stockholm", "berg", "talk"} <= proper and "route" not in proper
+    assert "planning" not in proper  # written in lower case
+    text = plain_intro(info, speakers, ["Route and bridges across Denmark", "Stockholm arrivals",
+                                        "Night Train Company"], proper=proper)
     assert text == ("In Rail Talk, Clara talks with Thomas Berg about route and bridges across "
-                    "Denmark and Stockholm arrivals.")
+                    "Denmark; Stockholm arrivals; and Night Train Company.")
 
 
 def test_a_fallback_title_writes_names_as_the_notes_do() -> None:
@@ -1017,8 +1022,8 @@ def test_the_composed_intro_names_a_few_subjects_and_agrees_with_two_hosts() -> 
     speakers = Speakers(show="Quay Radio", host="Ana and Ben", guests=[("Ola Nord", "")])
     text = plain_intro(info, speakers, ["Ferry and cars", "Kiln and glazes", "Nets",
                                         "Tides and moorings", "Fish prices"])
-    assert text == ("In Quay Radio, Ana and Ben talk with Ola Nord about Ferry and cars; Kiln and "
-                    "glazes; and Nets among other subjects.")
+    assert text == ("In Quay Radio, Ana and Ben talk with Ola Nord about ferry and cars; kiln and "
+                    "glazes; and nets among other subjects.")
 
 
 def test_a_title_is_judged_misplaced_only_on_clear_evidence() -> None:

@@ -220,9 +220,9 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     intro = keep(str(reply.get("intro") or ""), 3)
     if not intro:
         # The composed intro is English; in another language the post's writer composes its own.
-        lower = frozenset(re.findall(r"\b[a-z][\w'-]*", transcript_text))
+        proper = proper_words(transcript_text)
         intro = (_not_copied(lambda roles: plain_intro(info, speakers, section_titles, roles,
-                                                       lower_words=lower), source_words)
+                                                       proper=proper), source_words)
                  if asker.language == "en" else "")
         checks["intro_fallback"] = True
     elif asker.language == "en" and not names_a_guest(intro, speakers):
@@ -305,19 +305,48 @@ def _talks_with(speakers: Speakers, roles: bool,
     return f"{host} {talk} with {name}", role if roles else ""
 
 
+def proper_words(text: str) -> frozenset[str]:
+    """The words (lower-cased) that `text` writes capitalised inside a sentence and never in
+    lower case: names ("Stockholm", "Lanternfish")."""
+    lower: set[str] = set()
+    capital: set[str] = set()
+    for match in re.finditer(r"[A-Za-z][\w'-]*", text):
+        word = match.group()
+        if word[0].islower():
+            lower.add(word)
+            continue
+        i = match.start() - 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+        if i >= 0 and text[i] not in ".!?:\"“…":  # not a sentence's first word
+            capital.add(word.lower())
+    return frozenset(capital - lower)
+
+
+def _subject(title: str, proper: frozenset[str]) -> str:
+    """A section title as a subject inside a sentence: "Floods and water table rise" ->
+    "floods and water table rise", but "Stockholm arrivals" and "Fruity Air Desk" (a name:
+    `proper`, or a second word capitalised too) stay."""
+    parts = title.split()
+    first = parts[0] if parts else ""
+    if (not first[:1].isupper() or first.lower() in proper or first.isupper()
+            or (len(parts) > 1 and parts[1][:1].isupper())):
+        return title
+    return title[:1].lower() + title[1:]
+
+
 def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
-                roles: bool = True, lower_words: frozenset[str] = frozenset()) -> str:
-    """An intro composed without the model: who talks, about what (`lower_words`: words the
-    transcript writes in lower case, so a title's first word may be too)."""
+                roles: bool = True, proper: frozenset[str] = frozenset()) -> str:
+    """An intro composed without the model: who talks, about what (`proper`: the transcript's
+    names, which keep their capital where a title opens on one; `proper_words`)."""
     show = speakers.show or info.uploader or "this episode"
     who = ""
     if speakers.guests:
         talk, role = _talks_with(speakers, roles)
         who = f" {talk}" + (f", {role}," if role else "")
     # "Route and bridges across Denmark" -> "route and bridges across Denmark": the first letter
-    # only, and only when the transcript uses that first word in lower case (not a name).
-    subjects = [t[:1].lower() + t[1:] if t[:1].isupper() and t.split()[0].lower() in lower_words
-                else t for t in section_titles]
+    # only, and not of a name.
+    subjects = [_subject(t, proper) for t in section_titles]
     more = " among other subjects" if len(subjects) > 3 else ""
     subjects = subjects[:3]  # a list of every section reads as a table of contents
     if len(subjects) > 2 and any(" and " in t for t in subjects):
