@@ -374,6 +374,7 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("The guest is a beekeeper from Rotterdam with rooftop hives.", "lovely to be here",
      "show_talk"),
     ("Field Notes is hosted by Priya Natarajan in Rotterdam.", "lovely to be here", "show_talk"),
+    ("Natarajan is the Priya Natarajan.", "lovely to be here", "show_talk"),
     ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
      "question"),
     ("Natarajan says that, surprisingly, city gardens, parks and street trees all flower at "
@@ -850,6 +851,16 @@ def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
     result = run_notes(episode, settings_for(model))
     assert leaning in result.intro, result.intro
     assert result.checks["intro_sentences_dropped"] == 0
+
+
+def test_a_note_of_the_speakers_names_alone_says_nothing() -> None:
+    from recap.notes.verify import says_only_names
+    from recap.notes.words import stem
+
+    people = frozenset(stem(w) for name in ("Priya", "pre-natter agent") for w in words(name))
+    assert says_only_names("Priya is the pre-natter agent.", people)
+    assert not says_only_names("Priya keeps forty hives.", people)
+    assert not says_only_names("The pre-natter agent is a beekeeper.", people)
 
 
 def test_a_note_asserting_what_its_source_negates_is_turned_around() -> None:

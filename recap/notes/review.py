@@ -50,11 +50,14 @@ class NameContext:
     free: frozenset[str]
     """Stems of the speakers' names and roles, which a note may use where its window does not:
     the extraction prompt gives them to the model."""
+    people: frozenset[str] = frozenset()
+    """Stems of the speakers' names alone."""
 
     @classmethod
     def of(cls, known: list[str], speakers: Speakers) -> NameContext:
         given = [*speakers.names(), *speakers.context()]
-        return cls([*known, *given], frozenset(stem(w) for name in given for w in words(name)))
+        return cls([*known, *given], frozenset(stem(w) for name in given for w in words(name)),
+                   frozenset(stem(w) for name in speakers.names() for w in words(name)))
 
 
 class ReviewStats:
@@ -127,7 +130,7 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
         else:
             candidate.text = candidate.text.strip()
         if verify:
-            inspect(candidate, names.names, names.free, language, translated)
+            inspect(candidate, names.names, names.free, language, translated, names.people)
             if (candidate.segment_ids and set(candidate.segment_ids) <= ads
                     and "show_talk" not in candidate.problems):
                 candidate.problems.append("show_talk")
@@ -169,7 +172,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         before = candidate.text
         if language == "en":  # the rewrite knows English pronouns only
             candidate.text = tidy(third_person(before, person))
-        inspect(candidate, names.names, names.free, language, translated)
+        inspect(candidate, names.names, names.free, language, translated, names.people)
         if candidate.problems:
             candidate.text = before
             stats.drop(candidate, "not fixed")
@@ -203,10 +206,10 @@ def _credit(candidate: Candidate, host: str, guest: str, names: NameContext, tra
     if after == before:
         return
     candidate.text = after
-    inspect(candidate, names.names, names.free, "en", translated)
+    inspect(candidate, names.names, names.free, "en", translated, names.people)
     if candidate.problems:
         candidate.text = before
-        inspect(candidate, names.names, names.free, "en", translated)
+        inspect(candidate, names.names, names.free, "en", translated, names.people)
         return
     for repaired in stats.repaired:  # repaired once already (first person): one repair
         if repaired["after"] == before:

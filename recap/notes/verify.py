@@ -219,6 +219,14 @@ def negation_lost(text: str, source: str) -> bool:
     return any(only_negated.get(key, False) for key in claims)
 
 
+def says_only_names(text: str, people: frozenset[str]) -> bool:
+    """True when every content word of the note is a word of the speakers' names (`people`,
+    stems): "Priya is the pre-natter agent." (her misheard surname given as a second speaker)
+    says who is who, which the intro does, or nothing."""
+    claims = claim_stems(text, _FREE)
+    return bool(claims) and claims <= people
+
+
 def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[int]:
     """The ids of the lines that are a sponsor's read: a line that says so ("... is brought to
     you by", "a word from our sponsor", "use the code ...", or the show's name with "supported
@@ -260,7 +268,8 @@ def asks_only(text: str, names: list[str]) -> bool:
 
 
 def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset(),
-            language: str = "en", translated: bool = False) -> None:
+            language: str = "en", translated: bool = False,
+            people: frozenset[str] = frozenset()) -> None:
     """Cite the candidate's lines and record its problems (codes, in `candidate.problems`).
 
     `language` is the note's; `translated` says the transcript is in another one, so the note's
@@ -285,6 +294,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("show_talk")
     if asks_only(text, names):
         problems.append("question")
+    if people and says_only_names(text, people):
+        problems.append("show_talk")
     length = len(words(text))
     if length > LONGEST_NOTE:
         problems.append("run_on")
