@@ -18,7 +18,7 @@ from typing import Any
 
 from recap import __version__
 from recap.errors import ArtifactError, LockError, OutputError
-from recap.packaged import try_lock, waiting_lock
+from recap.packaged import held, try_lock, waiting_lock
 from recap.youtube import canonical_url
 
 STAGES = ("fetch", "transcribe", "chunk", "notes", "write")
@@ -359,14 +359,15 @@ def pid_lock(lock_path: Path, busy: Callable[[str], str]) -> Iterator[None]:
     except OSError as exc:
         raise OutputError(f"cannot write {lock_path}: {_strerror(exc)}") from None
     try:
-        if not try_lock(fd):
+        with held(fd):
+            if not try_lock(fd):
+                os.lseek(fd, 0, os.SEEK_SET)
+                holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+                raise LockError(busy(holder)) from None
+            os.ftruncate(fd, 0)
             os.lseek(fd, 0, os.SEEK_SET)
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-            raise LockError(busy(holder)) from None
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, str(os.getpid()).encode())
-        yield
+            os.write(fd, str(os.getpid()).encode())
+            yield
     finally:
         os.close(fd)
 

@@ -72,6 +72,36 @@ def stamp_matches(stamp: Path, sha256: str, paths: list[Path]) -> bool:
 
 # ---------------------------------------------------------------- portable file locks
 
+# The lock files this process holds open. A process forked while one is held (a batch forks its
+# transcription workers on first use, maybe while another thread holds an episode's lock) shares
+# the flock through its copy of the descriptor and keeps it after this process closes its own:
+# the next `recap` step on that episode was told "another recap process is working on it". The
+# child closes its copies as it starts.
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
+@contextlib.contextmanager
+def held(fd: int) -> Iterator[None]:
+    """Mark `fd`, a lock file's descriptor, as one a forked child must not keep (the caller
+    closes it after this block)."""
+    _HELD.add(fd)
+    try:
+        yield
+    finally:
+        _HELD.discard(fd)
+
+
 def try_lock(fd: int) -> bool:
     """Take an exclusive lock on an open file without waiting; False when another process holds
     it. Released when the file is closed."""
@@ -96,7 +126,7 @@ def try_lock(fd: int) -> bool:
 def waiting_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (created if needed), waiting for another process that
     holds it (e.g. one assembling the same model right now)."""
-    with open(path, "w") as handle:
+    with open(path, "w") as handle, held(handle.fileno()):
         try:
             import fcntl
         except ImportError:  # Windows: LK_LOCK retries for about 10 s, then raises OSError

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +54,40 @@ def test_parts_are_joined_checked_and_stamped(tmp_path: Path) -> None:
     assert not packaged.stamp_matches(stamp, "1" * 64, [target])
     os.utime(target, ns=(1, 1))  # touched since: checked again
     assert not packaged.stamp_matches(stamp, good, [target])
+
+
+def _started_then_sleep(started: Any) -> None:
+    started.set()
+    time.sleep(60)
+
+
+def test_a_process_forked_while_a_lock_is_held_does_not_keep_it(tmp_path: Path) -> None:
+    """A batch forks its transcription workers on first use, maybe while another thread holds an
+    episode's lock; a worker that kept it made the batch's next step on that episode fail with
+    "another recap process (pid …) is working on …" (its own pid)."""
+    import multiprocessing
+
+    from recap.episode import Episode
+
+    episode = Episode(tmp_path / "episode")
+    claim = tmp_path / "claim.lock"
+    fork = multiprocessing.get_context("fork")
+    started = fork.Event()
+    with episode.lock(), packaged.waiting_lock(claim):
+        child = fork.Process(target=_started_then_sleep, args=(started,))
+        child.start()
+    try:
+        assert started.wait(30)  # the child runs (its copies of the lock files are closed)
+        with episode.lock():  # the child still runs; the lock is this process's again
+            pass
+        fd = os.open(claim, os.O_RDWR)
+        try:
+            assert packaged.try_lock(fd)
+        finally:
+            os.close(fd)
+    finally:
+        child.kill()
+        child.join()
 
 
 def test_a_held_lock_is_refused_without_waiting(tmp_path: Path) -> None:
