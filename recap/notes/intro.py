@@ -28,6 +28,7 @@ from recap.notes.words import (
     unique_strings,
     words,
 )
+from recap.text.names import at_sentence_start
 
 log = logging.getLogger("recap.notes")
 
@@ -315,10 +316,7 @@ def proper_words(text: str) -> frozenset[str]:
         if word[0].islower():
             lower.add(word)
             continue
-        i = match.start() - 1
-        while i >= 0 and text[i].isspace():
-            i -= 1
-        if i >= 0 and text[i] not in ".!?:\"“…":  # not a sentence's first word
+        if not at_sentence_start(text, match.start()):
             capital.add(word.lower())
     return frozenset(capital - lower)
 

@@ -102,7 +102,9 @@ def fold(word: str) -> str:
     return re.sub(r"'s?$", "", text)
 
 
-def _at_sentence_start(text: str, position: int) -> bool:
+def at_sentence_start(text: str, position: int) -> bool:
+    """Whether the word at `position` opens a sentence, a line or a list item (quotes and
+    brackets before it aside)."""
     i = position - 1
     while i >= 0 and text[i] in _OPENERS:
         i -= 1
@@ -147,7 +149,7 @@ def name_spans(text: str) -> list[Name]:
         if not looks_like_name(word) or is_unit_word(word) or is_number_word(word):
             continue
         in_bold = any(start <= match.start() < end for start, end in bold)
-        if _at_sentence_start(masked, match.start()) and not in_bold:
+        if at_sentence_start(masked, match.start()) and not in_bold:
             following = words[index + 1] if index + 1 < len(words) else None
             if following is None or masked[match.end():following.start()].strip() or not (
                     following.group()[0].isupper() and looks_like_name(following.group())):
