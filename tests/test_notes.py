@@ -878,6 +878,30 @@ def test_a_note_asserting_what_its_source_negates_is_turned_around() -> None:
                              "We didn't fire anyone at first. Later we fired a cheesemaker.")
 
 
+def test_a_comparison_its_source_does_not_make_is_dropped() -> None:
+    """Two figures said side by side are not a comparison the note may draw (the sample's post
+    had the farm hives making more honey: the city's made more); a bound on a figure, a
+    comparison the speaker made, and "rather than" are left alone."""
+    from recap.notes.verify import Candidate, comparison_not_made, inspect
+    from recap.notes.windows import Line, Window
+
+    said = ("Our city hives made about twenty two kilograms of honey each last year, while "
+            "hives on nearby farmland average fifteen kilograms.")
+    note = "Hives on nearby farmland produce more honey than those on rooftops."
+    assert comparison_not_made(note, said)
+    assert not comparison_not_made("The team has more than 40 hives.", "We have over forty hives.")
+    assert not comparison_not_made("City hives make more honey than farm hives.",
+                                   "City hives make more honey than the farm ones.")
+    assert not comparison_not_made("Farm hives make half as much honey as city hives.",
+                                   "Farm hives make half what the city ones make.")
+    assert not comparison_not_made("Rather than sell the wax, they give it away.",
+                                   "We give the wax away.")
+    window = Window(0, 0, (Line(0, 0.0, 6.0, said),))
+    candidate = Candidate(note, window)
+    inspect(candidate, [], language="en")
+    assert "reversed" in candidate.problems
+
+
 def test_an_intro_may_use_the_episodes_own_words_and_the_bloggers_framing() -> None:
     from recap.notes.intro import episode_words, said_in
 
@@ -1506,6 +1530,64 @@ def test_a_role_given_as_a_name_is_not_a_guest_the_intro_must_name() -> None:
     both = Speakers(host="Priya", guests=[("pre-natter agent", ""), ("Jan Smit", "a beekeeper")])
     assert not names_a_guest("Priya keeps hives.", both)
     assert who_talks(info, both) == "In Field Notes, Priya talks with Jan Smit, a beekeeper."
+
+
+def test_a_guest_without_a_name_is_the_guest_in_notes_and_intro() -> None:
+    """A guest whose "name" has no capitalised word ("pre-natter agent") is not written as a
+    name: the first person becomes "they", not "Agent's team"; the composed intro does not
+    say "Priya talks with pre-natter agent, agent"; and a role made of the name's own words is
+    no role. A short name ("Li Na") is a name."""
+    from recap.notes.intro import Speakers, plain_intro
+    from recap.notes.review import NameContext, WindowResult, first_look, review
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    info = Info(title="City Bees", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                uploader="Field Notes")
+    unnamed = Speakers(show="Field Notes", host="Priya", guests=[("pre-natter agent", "")])
+    assert unnamed.guest_surname() == "" and unnamed.named_guest() is None
+    intro = plain_intro(info, unnamed, ["Rooftop hives", "Honey prices"])
+    assert "pre-natter" not in intro and "talks with" not in intro, intro
+    assert intro == "City Bees covers rooftop hives and honey prices."
+    assert Speakers(guests=[("Li Na", "")]).guest_surname() == "Na"
+    assert Speakers(guests=[("Ana de la Cruz", "")]).guest_surname() == "Cruz"
+    named = Speakers(show="Field Notes", host="Priya", guests=[("Jan Smit", "a beekeeper")])
+    assert plain_intro(info, named, ["Rooftop hives"]) == (
+        "In Field Notes, Priya talks with Jan Smit, a beekeeper, about rooftop hives.")
+
+    said = ["Welcome. How did it start?", "We lost six of our forty hives last winter."]
+    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
+    names = NameContext.of([], unnamed)
+    note = "We lost six of our 40 hives last winter."
+    result = WindowResult(window, first_look([Candidate(note, window)], window, names, "en",
+                                             translated=False, verify=True))
+    kept = review([result], names, unnamed, language="en", translated=False,
+                  similarity=0.6).kept
+    assert [c.text for c in kept] == ["They lost six of their 40 hives last winter."]
+
+
+def test_a_role_made_of_the_guests_own_name_is_no_role() -> None:
+    """The speakers call gave "pre-natter agent" with the role "agent": the intro said
+    "talks with pre-natter agent, agent"."""
+    from types import SimpleNamespace
+
+    from recap.notes.intro import identify_speakers
+
+    class Asker:
+        options = SimpleNamespace(speakers_max_tokens=160)
+
+        def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
+                 max_tokens: int) -> dict[str, Any]:
+            return {"show": "Field Notes", "host": "Priya",
+                    "guests": [{"name": "Jan Smit", "role": "Smit"},
+                               {"name": "Ola Nord", "role": "beekeeper"}]}
+
+    info = Info(title="City Bees", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                uploader="Field Notes")
+    opening = ("Welcome to Field Notes, I am Priya. With me are Jan Smit and Ola Nord, "
+               "a beekeeper.")
+    speakers = identify_speakers(Asker(), info, opening)  # type: ignore[arg-type]
+    assert speakers.guests == [("Jan Smit", ""), ("Ola Nord", "beekeeper")]
 
 
 def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:

@@ -104,6 +104,17 @@ class Speakers:
     def names(self) -> list[str]:
         return [n for n in [self.host, *(g for g, _ in self.guests)] if n]
 
+    def named_guest(self) -> tuple[str, str] | None:
+        """The first guest whose name is a name (a capitalised word in it): not "pre-natter
+        agent", a misheard name that the speakers call gave."""
+        return next((g for g in self.guests if _capitalised(g[0])), None)
+
+    def guest_surname(self) -> str:
+        """What the first-person rewrite calls the guest: the named guest's last name ("" when
+        no guest has a name: the rewrite then says "the guest")."""
+        guest = self.named_guest()
+        return _capitalised(guest[0])[-1] if guest is not None else ""
+
     def context(self) -> list[str]:
         """The show's name and the guests' roles: grounded in the opening, and given to every
         extraction call, so a note may name the guest's organisation where the window does not."""
@@ -152,7 +163,10 @@ def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
         if isinstance(item, dict):
             name = grounded(item.get("name"))
             if name and name.lower() not in {g.lower() for g, _ in guests}:
-                guests.append((name, grounded_role(item.get("role"))))
+                role = grounded_role(item.get("role"))
+                if set(words(role)) <= set(words(name)):  # "pre-natter agent (agent)": no role
+                    role = ""
+                guests.append((name, role))
     host = grounded(reply.get("host"))
     guests = [(g, r) for g, r in guests if g.lower() != host.lower()]
     return Speakers(show=grounded(reply.get("show"), 8), host=host, guests=guests[:4])
@@ -268,6 +282,13 @@ def _not_copied(compose: Callable[[bool], str], source_words: list[str]) -> str:
     return text if longest_copied_run(text, source_words) < COPY_LIMIT else compose(False)
 
 
+def _capitalised(name: str) -> list[str]:
+    """The words of `name` that a name's words are: capitalised ("Li Na": both), or in a
+    script without capitals."""
+    return [part for part in re.findall(r"[\w'-]+", name)
+            if part[:1].isupper() or (part[:1].isalpha() and not part[:1].islower())]
+
+
 def _name_parts(name: str) -> list[str]:
     """The words that make `name` a name ("Priya Natarajan" -> both; "pre-natter agent", a role
     the speakers call gave as a name, -> none)."""
@@ -285,7 +306,7 @@ def names_a_guest(text: str, speakers: Speakers) -> bool:
 def who_talks(info: Info, speakers: Speakers, roles: bool = True) -> str:
     """'In Rail Talk, Clara talks with Thomas Berg, a signal engineer.': who talks, without the
     model ("" when no guest has a name)."""
-    guest = next((g for g in speakers.guests if _name_parts(g[0])), None)
+    guest = speakers.named_guest()
     if guest is None:
         return ""
     talk, role = _talks_with(speakers, roles, guest)
@@ -339,8 +360,8 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
     names, which keep their capital where a title opens on one; `proper_words`)."""
     show = speakers.show or info.uploader or "this episode"
     who = ""
-    if speakers.guests:
-        talk, role = _talks_with(speakers, roles)
+    if (guest := speakers.named_guest()) is not None:
+        talk, role = _talks_with(speakers, roles, guest)
         who = f" {talk}" + (f", {role}," if role else "")
     # "Route and bridges across Denmark" -> "route and bridges across Denmark": the first letter
     # only, and not of a name.

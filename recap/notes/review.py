@@ -167,7 +167,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     pending, removed = remove_duplicates(pending + broken, similarity)
     stats.duplicates += removed
     fixable = [c for c in pending if c.problems]
-    person = speakers.guests[0][0].split()[-1] if speakers.guests else ""
+    person = speakers.guest_surname()
     for candidate in fixable:
         before = candidate.text
         if language == "en":  # the rewrite knows English pronouns only
