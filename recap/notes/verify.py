@@ -190,6 +190,23 @@ def reversed_comparison(text: str, source: str) -> bool:
     return (up and source_down and not source_up) or (down and source_up and not source_down)
 
 
+_THAN = re.compile(r"(?<!rather )(?<!other )\bthan\b((?:\W+[\w'-]+){0,3})", re.IGNORECASE)
+_COMPARED = frozenset("than compared compare comparison versus vs unlike twice double times "
+                      "half".split())
+
+
+def comparison_not_made(text: str, source: str) -> bool:
+    """True when the note compares two things ("Hives on farmland produce more honey than
+    those on rooftops") where its source makes no comparison at all (it gave the two figures,
+    "our city hives made about 22 kilograms, while farm hives average 15"): a small model's
+    inference, turned around as often as not. A bound on a figure ("more than 40 hives") is no
+    such comparison."""
+    from recap.text.figures import extract_figures
+
+    things = [m for m in _THAN.finditer(text) if not extract_figures(m.group(1), heard=True)]
+    return bool(things) and not set(words(source)) & _COMPARED
+
+
 def _verb_stem(word: str) -> str:
     """`stem`, and a final "e" off ("fire"/"fired" are "fire"/"fir" to `stem`)."""
     found = stem(word)
@@ -314,7 +331,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         if found.unsupported_names and not capitalises_nouns(language):
             problems.append("names")
     if not translated and language == "en" and (reversed_comparison(text, candidate.source())
-                                                 or negation_lost(text, candidate.source())):
+                                                 or negation_lost(text, candidate.source())
+                                                 or comparison_not_made(text, candidate.source())):
         problems.append("reversed")
     candidate.problems = problems
 
