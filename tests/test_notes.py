@@ -1590,6 +1590,22 @@ def test_a_role_made_of_the_guests_own_name_is_no_role() -> None:
     assert speakers.guests == [("Jan Smit", ""), ("Ola Nord", "beekeeper")]
 
 
+def test_a_heading_in_the_plural_repeats_the_singular() -> None:
+    """A tuning post had "Repair Cafe" and "Repair cafes" as two sections' headings: the second
+    is a repeat, asked again like an exact one."""
+    from recap.notes.sections import _heading_key, _usable
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 6.0, "The cafe fixes about forty toasters a month."),))
+    section = [Candidate("The cafe fixes about 40 toasters a month.", window)]
+    assert not _usable("Repair cafes", ["Repair Cafe"], section)
+    assert not _usable("Electric ferry", ["Electric ferries"], section)
+    assert _usable("Toaster repairs", ["Repair Cafe"], section)
+    assert _usable("Glass", ["Gas"], section)
+    assert _heading_key("東京の喫茶店") != _heading_key("大阪の喫茶店")  # no English words
+
+
 def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     """Two sections on one subject: the second, asked alone, is given the first one's heading
     again; it is asked once more with notes it was not shown, before a title is made without

@@ -357,7 +357,23 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
             run = longest_copied_run(title, said)
             if run >= copied and (sentence or run >= len(said) - 1):
                 return False
-    return title.lower() not in {t.lower() for t in earlier if t}
+    return _heading_key(title) not in {_heading_key(t) for t in earlier if t}
+
+
+def _heading_key(title: str) -> tuple[str, ...]:
+    """A heading as its words in the singular, lower case: "Repair cafes" repeats "Repair
+    Cafe", "Electric ferries" "Electric ferry" (a title without such words, as itself)."""
+    return tuple(_singular(w) for w in words(title)) or (title.strip().lower(),)
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 def _fits_another_better(title: str, index: int, present: list[set[str]]) -> bool:
