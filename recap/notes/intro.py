@@ -292,7 +292,7 @@ def _capitalised(name: str) -> list[str]:
 def _name_parts(name: str) -> list[str]:
     """The words that make `name` a name ("Priya Natarajan" -> both; "pre-natter agent", a role
     the speakers call gave as a name, -> none)."""
-    return [part for part in re.findall(r"[\w'-]+", name) if len(part) > 2 and part[:1].isupper()]
+    return [part for part in _capitalised(name) if len(part) > 2 and part[:1].isupper()]
 
 
 def names_a_guest(text: str, speakers: Speakers) -> bool:

@@ -330,10 +330,11 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
             problems.append("figures")
         if found.unsupported_names and not capitalises_nouns(language):
             problems.append("names")
-    if not translated and language == "en" and (reversed_comparison(text, candidate.source())
-                                                 or negation_lost(text, candidate.source())
-                                                 or comparison_not_made(text, candidate.source())):
-        problems.append("reversed")
+    if not translated and language == "en":
+        source = candidate.source()
+        if (reversed_comparison(text, source) or negation_lost(text, source)
+                or comparison_not_made(text, source)):
+            problems.append("reversed")
     candidate.problems = problems
 
 
