@@ -7,8 +7,10 @@ For each episode (the evaluation set's held-out split by default), with the embe
 1. **baseline**: the throwaway recipe issue 11 measured (0.14x and 0.17x of the audio on its
    machine, coverage 0.74 and 0.88): recap's own 150-word windows with one segment of overlap,
    one plain-text call per window with a short "bullet notes" prompt, nothing else (no speakers
-   call, no stretch asked again, no checks, no titles, no intro). A fresh server, timed from its
-   start to the last reply, as recap's notes stage is.
+   call, no stretch asked again, no checks, no titles, no intro), sent one after the other to
+   llama-cpp-python's own server (`python -m llama_cpp.server`, one request at a time, as the
+   issue's script ran). A fresh server, timed from its start to the last reply, as recap's notes
+   stage is.
 2. **recap**: `recap notes --force` with the reply cache cleared (the stage's own wall time from
    the manifest).
 
@@ -35,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from recap.config import Config  # noqa: E402
 from recap.episode import Episode  # noqa: E402
-from recap.llm import LLMSettings, open_llm  # noqa: E402
+from recap.llm import EmbeddedServer, LLMSettings, assemble_model, open_llm  # noqa: E402
+from recap.llm.embedded import HOST, cpu_threads  # noqa: E402
 from recap.models import Chunks, Info  # noqa: E402
 from recap.notes.windows import chunk_lines, make_windows  # noqa: E402
 from recap.pipeline import locate_episode  # noqa: E402
@@ -51,14 +54,28 @@ def recap(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "recap", *args], check=True, cwd=ROOT)
 
 
+class LlamaCppPythonServer(EmbeddedServer):
+    """llama-cpp-python's bundled server: one request at a time, the issue's baseline's server."""
+
+    def command(self, port: int) -> list[str]:
+        threads = str(self.threads or cpu_threads())
+        return [self.python, "-m", "llama_cpp.server", "--model", str(self.model_path),
+                "--host", HOST, "--port", str(port), "--n_ctx", str(self.context_tokens),
+                "--n_threads", threads, "--n_threads_batch", threads, "--logits_all", "False",
+                "--model_alias", "baseline"]
+
+
 def baseline(episode: Episode) -> dict[str, Any]:
     """The one-call-per-window recipe: seconds from the server's start to the last reply."""
     chunks = Chunks.load(episode.chunks_path, "recap chunk")
     info = Info.load(episode.info_path, "recap fetch")
     started = time.monotonic()
-    settings = LLMSettings.resolve(Config.load())
+    embedded = LLMSettings.resolve(Config.load())
     calls = completion = 0
-    with open_llm(settings) as llm:
+    with LlamaCppPythonServer(assemble_model(embedded.embedded_model),
+                              context_tokens=embedded.context_window()) as server, \
+            open_llm(LLMSettings(base_url=server.base_url, model="baseline", jobs=1,
+                                 timeout=embedded.timeout)) as llm:
         for chunk in chunks.chunks:
             for window in make_windows(chunk, chunk_lines(chunk), 150, 1):
                 llm.complete_text(system=BASELINE_SYSTEM,

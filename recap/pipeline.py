@@ -296,7 +296,7 @@ def _record_notes_speed(episode: Episode, options: RunOptions, checks: dict[str,
     with contextlib.suppress(RecapError):
         duration = Info.load(episode.info_path).duration
         record_notes_speed(settings.model_name(), settings.threads or cpu_threads(), duration,
-                           seconds)
+                           seconds, jobs=settings.jobs)
 
 
 def _run_write(episode: Episode, options: RunOptions, reporter: Reporter,

@@ -43,30 +43,32 @@ def write(known: dict[str, Any], cache_dir: Path | None = None) -> None:
         atomic_write_json((cache_dir or default_cache_dir()) / "speed.json", known)
 
 
-def notes_key(model: str, threads: int) -> str:
-    return "notes:" + fingerprint_text(model, str(threads), platform.node(), platform.machine(),
-                                       str(os.cpu_count()))
+def notes_key(model: str, threads: int, jobs: int = 1) -> str:
+    return "notes:" + fingerprint_text(model, str(threads), f"jobs={jobs}", platform.node(),
+                                       platform.machine(), str(os.cpu_count()))
 
 
 def record_notes_speed(model: str, threads: int, audio_seconds: float, notes_seconds: float,
-                       cache_dir: Path | None = None) -> None:
-    """Fold one notes run into the running mean for this model and thread count."""
+                       cache_dir: Path | None = None, *, jobs: int = 1) -> None:
+    """Fold one notes run into the running mean for this model, thread count and number of
+    requests decoded together."""
     if audio_seconds < 30 or notes_seconds <= 0:
         return  # a clip this short is mostly start-up: it would mislead the plan
     known = read(cache_dir)
-    key = notes_key(model, threads)
+    key = notes_key(model, threads, jobs)
     found = known.get(key)
     old: dict[str, Any] = found if isinstance(found, dict) else {}
     runs = int(old.get("runs") or 0)
     ratio = notes_seconds / audio_seconds
     mean = (float(old.get("notes_x_audio") or 0) * runs + ratio) / (runs + 1)
     known[key] = {"notes_x_audio": round(mean, 4), "runs": runs + 1, "model": model,
-                  "threads": threads, "measured_at": now_iso()}
+                  "threads": threads, "jobs": jobs, "measured_at": now_iso()}
     write(known, cache_dir)
 
 
-def notes_speed(model: str, threads: int, cache_dir: Path | None = None) -> float | None:
+def notes_speed(model: str, threads: int, cache_dir: Path | None = None, *,
+                jobs: int = 1) -> float | None:
     """Notes seconds per audio second measured here for this model, or None."""
-    hit = read(cache_dir).get(notes_key(model, threads))
+    hit = read(cache_dir).get(notes_key(model, threads, jobs))
     value = hit.get("notes_x_audio") if isinstance(hit, dict) else None
     return float(value) if isinstance(value, int | float) and value > 0 else None

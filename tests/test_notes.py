@@ -14,6 +14,8 @@ import importlib.util
 import json
 import re
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -531,8 +533,8 @@ def test_unusable_titles_are_asked_again_then_made_from_the_notes(model: Model,
     model.replies["heading"] = lambda request: text("Sure! Here is a heading: {bees}")
     result = run_notes(episode, settings_for(model))
     # two sections asked alone gave nothing usable: the model cannot title these notes, and
-    # no other section is asked
-    assert model.count("titles") == 0 and model.count("heading") == 2
+    # no section is asked again (each was asked once, all at once, with two calls allowed)
+    assert model.count("titles") == 0 and model.count("heading") == len(result.topics)
     assert result.checks["title_calls"] == 2
     assert result.checks["title_fallbacks"] == len(result.topics) >= 2
     assert result.checks["reduce"] == "fallback"
@@ -543,7 +545,8 @@ def test_unusable_titles_are_asked_again_then_made_from_the_notes(model: Model,
 def first_then(first: Callable[[dict[str, Any]], Reply],
                rest: Callable[[dict[str, Any]], Reply] = heading_reply,
                ) -> Callable[[dict[str, Any]], Reply]:
-    """A heading responder that answers the first section's request with `first`."""
+    """A heading responder that answers the first request with `first` (the first section's
+    when the calls are made one at a time: `jobs=1`)."""
     asked: list[int] = []
 
     def respond(request: dict[str, Any]) -> Reply:
@@ -555,7 +558,7 @@ def first_then(first: Callable[[dict[str, Any]], Reply],
 
 def test_generic_titles_are_replaced(model: Model, episode: Episode) -> None:
     model.replies["heading"] = first_then(lambda request: text("Discussion."))
-    result = run_notes(episode, settings_for(model))
+    result = run_notes(episode, settings_for(model, jobs=1))
     assert result.topics[0].title not in ("Introduction", "Discussion")
     assert result.checks["title_fallbacks"] == 1
 
@@ -564,7 +567,7 @@ def test_each_section_is_titled_alone_with_the_heading_prompt(model: Model,
                                                                episode: Episode) -> None:
     model.replies["heading"] = first_then(
         lambda request: text('Heading: "How the hives began."\nNotes:'))
-    result = run_notes(episode, settings_for(model))
+    result = run_notes(episode, settings_for(model, jobs=1))
     assert result.topics[0].title == "How the hives began"
     assert result.checks["title_fallbacks"] == 0
     assert result.checks["title_calls"] == len(result.topics) == model.count("heading")
@@ -667,6 +670,30 @@ def test_english_sections_are_never_titled_as_a_list() -> None:
     assert titles[0] == heading_for(_FERRY[0][0]) and stats["title_fallbacks"] == 0
 
 
+def test_the_sections_are_asked_for_their_headings_together(model: Model,
+                                                            episode: Episode) -> None:
+    """With three calls allowed, the headings are asked at once (the embedded server decodes
+    them together) and the post is titled as when they are asked one by one."""
+    one_by_one = run_notes(episode, settings_for(model, jobs=1))
+    lock, now, most = threading.Lock(), [0], [0]
+
+    def slow_heading(request: dict[str, Any]) -> Reply:
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        time.sleep(0.3)
+        with lock:
+            now[0] -= 1
+        return heading_reply(request)
+
+    model.replies["heading"] = slow_heading
+    shutil.rmtree(episode.llm_cache_dir)  # asked again, not answered from the cache
+    together = run_notes(episode, settings_for(model, jobs=3))
+    assert len(together.topics) >= 3 and most[0] == 3
+    assert [t.title for t in together.topics] == [t.title for t in one_by_one.topics]
+    assert together.checks["title_calls"] == len(together.topics)
+
+
 def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Episode) -> None:
     """Asked alone, a small model may describe its section in a dozen words: the heading is
     that description's noun phrases that belong to the section, not a fallback."""
@@ -681,7 +708,7 @@ def test_a_description_given_alone_is_cut_to_a_heading(model: Model, episode: Ep
     from recap.notes.sections import noun_phrases
 
     model.replies["heading"] = first_then(heading)
-    result = run_notes(episode, settings_for(model))
+    result = run_notes(episode, settings_for(model, jobs=1))  # the first section is asked first
     heading = result.topics[0].title
     assert described and heading not in described and len(heading.split()) <= 7
     assert set(words(heading)) <= set(words(described[0]))

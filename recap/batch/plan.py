@@ -200,7 +200,7 @@ def make_plan(source: str, selection: Selection, output_root: Path, run_options:
         from recap.speeds import DEFAULT_NOTES_X_AUDIO, notes_speed
 
         threads = settings.threads or cpu_threads()
-        measured = notes_speed(settings.model_name(), threads)
+        measured = notes_speed(settings.model_name(), threads, jobs=settings.jobs)
         plan.notes_x_audio = measured or DEFAULT_NOTES_X_AUDIO
         plan.notes_measured = measured is not None
         plan.notes_seconds = sum(todo_llm) * plan.notes_x_audio

@@ -206,7 +206,8 @@ def _track(server: EmbeddedServer) -> None:
 
 
 class EmbeddedServer:
-    """llama.cpp's OpenAI-compatible server (`python -m llama_cpp.server`) on 127.0.0.1.
+    """recap's OpenAI-compatible llama.cpp server (`python -m recap.llm.server`) on 127.0.0.1,
+    decoding up to `slots` requests together.
 
     Use as a context manager, or call `start()` and `stop()`. It never outlives recap: it is
     stopped on exit (normal, exception, Ctrl-C), at interpreter exit, and, should recap be
@@ -215,10 +216,11 @@ class EmbeddedServer:
 
     def __init__(self, model_path: Path, *, context_tokens: int = 4096,
                  threads: int | None = None, model_alias: str | None = None,
-                 startup_timeout: float = 600.0, python: str | None = None):
+                 startup_timeout: float = 600.0, python: str | None = None, slots: int = 1):
         self.model_path = Path(model_path)
         self.context_tokens = context_tokens
         self.threads = threads
+        self.slots = max(1, slots)
         self.model_alias = model_alias
         self.startup_timeout = startup_timeout
         self.python = python or sys.executable
@@ -242,13 +244,12 @@ class EmbeddedServer:
 
     def command(self, port: int) -> list[str]:
         """The server's command line (no shell)."""
-        argv = [self.python, "-m", "llama_cpp.server",
+        argv = [self.python, "-m", "recap.llm.server",
                 "--model", str(self.model_path),
                 "--host", HOST, "--port", str(port),
                 "--n_ctx", str(self.context_tokens),
                 "--n_threads", str(self.threads or cpu_threads()),
-                "--n_threads_batch", str(self.threads or cpu_threads()),
-                "--logits_all", "False"]
+                "--slots", str(self.slots)]
         if self.model_alias:
             argv += ["--model_alias", self.model_alias]
         return argv

@@ -81,6 +81,7 @@ class Endpoint:
                 path = assemble_model(self.settings.embedded_model)
                 self._server = EmbeddedServer(path, context_tokens=self.settings.context_window(),
                                               threads=self.settings.threads,
+                                              slots=self.settings.jobs,
                                               model_alias=self.model)
                 self.check_open()
                 self._server.start()

@@ -17,6 +17,7 @@ import math
 import re
 import statistics
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from recap.errors import LLMReplyError
@@ -257,12 +258,15 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         # wrong length). When nothing is titled after two calls, the model cannot title these
         # notes: the rest are made without it.
         titled_any = any(titles) or stats["titles_misplaced"] > 0
+        asked = _ask_at_once(asker, title, [s for s, t in zip(sections, titles, strict=True)
+                                            if not t], per_section)
         for i, section in enumerate(sections):
             for shown in _showings(section, per_section):
                 if titles[i] or (not titled_any and stats["title_calls"] > 1):
                     break
                 stats["title_calls"] += 1
-                heading = _heading_alone(asker, title, shown, section, sections, speakers, stats)
+                heading = _heading_alone(asker, title, shown, section, sections, speakers, stats,
+                                         asked)
                 if _usable(heading, titles[:i] + titles[i + 1:], section):
                     titles[i] = heading
                     titled_any = True
@@ -282,14 +286,38 @@ def _showings(section: list[Candidate], count: int) -> list[list[Candidate]]:
     return [first, _pick(rest, count)] if len(rest) >= count else [first]
 
 
+def _ask_at_once(asker: Asker, title: str, sections: list[list[Candidate]],
+                 per_section: int) -> dict[str, Future[str]]:
+    """Each section's first heading call, sent together (English): the embedded server decodes
+    up to `llm_jobs` of them at once. The loop in `title_sections` then takes the replies in
+    order, as if it had asked them one by one (a rerun's replies come from the cache)."""
+    settings = getattr(getattr(asker, "llm", None), "settings", None)
+    jobs = max(1, int(getattr(settings, "jobs", 1)))
+    if asker.language != "en" or jobs < 2 or len(sections) < 2:
+        return {}
+    asked: dict[str, Future[str]] = {}
+    with ThreadPoolExecutor(min(jobs, len(sections)), thread_name_prefix="recap-titles") as pool:
+        for section in sections:
+            notes = _shown_notes(_pick(section, per_section))
+            if notes not in asked:
+                asked[notes] = pool.submit(_ask_alone, asker, title, notes)
+    return asked
+
+
+def _shown_notes(shown: list[Candidate]) -> str:
+    return "\n".join(f"- {_short(c.text, 16)}" for c in shown)
+
+
 def _heading_alone(asker: Asker, title: str, shown: list[Candidate],
                    section: list[Candidate], sections: list[list[Candidate]],
-                   speakers: frozenset[str], stats: dict[str, Any]) -> str:
+                   speakers: frozenset[str], stats: dict[str, Any],
+                   asked: dict[str, Future[str]] | None = None) -> str:
     """The heading the model gives the section shown with `shown` ("" for none), a
     description cut to its noun phrases."""
-    notes = "\n".join(f"- {_short(c.text, 16)}" for c in shown)
+    notes = _shown_notes(shown)
+    sent = (asked or {}).pop(notes, None)
     try:
-        heading = _ask_alone(asker, title, notes)
+        heading = sent.result() if sent is not None else _ask_alone(asker, title, notes)
     except LLMReplyError as exc:
         log.warning("section title call failed (%s)", exc)
         return ""

@@ -112,16 +112,17 @@ def test_command_binds_loopback_and_uses_every_core(tmp_path: Path, monkeypatch)
     def option(argv: list[str], name: str) -> str:
         return argv[argv.index(name) + 1]
 
-    server = EmbeddedServer(tmp_path / "m.gguf", context_tokens=4096, model_alias="m")
+    server = EmbeddedServer(tmp_path / "m.gguf", context_tokens=4096, model_alias="m", slots=3)
     argv = server.command(12345)
-    assert argv[:3] == [sys.executable, "-m", "llama_cpp.server"]
+    assert argv[:3] == [sys.executable, "-m", "recap.llm.server"]
     assert (option(argv, "--host"), option(argv, "--port")) == ("127.0.0.1", "12345")
-    assert option(argv, "--n_ctx") == "4096"
-    assert (option(argv, "--n_threads"), option(argv, "--n_threads_batch")) == ("7", "7")
+    assert (option(argv, "--n_ctx"), option(argv, "--slots")) == ("4096", "3")
+    assert option(argv, "--n_threads") == "7"
     monkeypatch.setenv("RECAP_LLM_THREADS", "3")  # the user's choice wins
     assert option(server.command(12345), "--n_threads") == "3"
     pinned = EmbeddedServer(tmp_path / "m.gguf", context_tokens=4096, threads=2)
-    assert option(pinned.command(12345), "--n_threads_batch") == "2"  # and the caller's
+    assert option(pinned.command(12345), "--n_threads") == "2"  # and the caller's
+    assert option(pinned.command(12345), "--slots") == "1"
 
 
 def test_server_environment_has_no_keys_and_no_server_settings() -> None:

@@ -23,8 +23,9 @@ def test_defaults_mean_the_embedded_server() -> None:
     assert settings.params() == {"base_url": "embedded",
                                  "model": "qwen2.5-coder-1.5b-instruct-q4_k_m",
                                  "structured": "auto"}
-    # One request at a time on the local CPU, with a patient timeout (a queued call waits).
-    assert (settings.jobs, settings.timeout, settings.structured) == (1, 1800.0, "auto")
+    # Three requests decoded together on the local CPU, with a patient timeout (each call
+    # shares the cores with the others).
+    assert (settings.jobs, settings.timeout, settings.structured) == (3, 1800.0, "auto")
     remote = LLMSettings.resolve(config(env={"OPENAI_BASE_URL": "http://h:1/v1"}))
     assert (remote.jobs, remote.timeout) == (2, 600.0)
 

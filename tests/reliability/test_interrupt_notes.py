@@ -115,7 +115,7 @@ def test_interrupted_notes_keep_finished_replies_and_resume(
 # ---------------------------------------------------------------- the embedded server
 
 def _llama_servers(parent: int) -> list[int]:
-    """Pids of `llama_cpp.server` processes whose parent is `parent`."""
+    """Pids of `recap.llm.server` processes whose parent is `parent`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -127,7 +127,7 @@ def _llama_servers(parent: int) -> list[int]:
             continue
         ppid = next((int(line.split()[1]) for line in status.splitlines()
                      if line.startswith("PPid:")), 0)
-        if b"llama_cpp.server" in cmdline and ppid == parent:
+        if b"recap.llm.server" in cmdline and ppid == parent:
             found.append(int(entry.name))
     return found
 

@@ -1,0 +1,104 @@
+"""recap's embedded server (`python -m recap.llm.server`) against the real llama.cpp library and
+SmolLM2: several requests decoded together, prompt prefixes reused, the OpenAI protocol kept."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import openai
+import pytest
+
+from recap.llm import EmbeddedServer, assemble_model
+from recap.llm.batching import _common
+from tests.llm.conftest import requires_llama
+
+INSTRUCTIONS = ("You are a careful note taker. Read the text and list its facts, one per line, "
+                "each a short sentence. Keep every number as it is written. ") * 6
+TEXTS = ["Beekeepers count forty hives on the roofs of the old town.",
+         "The night train leaves at nine and reaches Vienna at seven.",
+         "The bog stores twelve thousand tonnes of carbon a year.",
+         "The rescue team answered ninety calls last winter."]
+
+
+def test_common_prefix() -> None:
+    assert _common([1, 2, 3], [1, 2, 4, 5]) == 2
+    assert _common([], [1]) == 0
+    assert _common([7, 8], [7, 8]) == 2
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[openai.OpenAI]:
+    with EmbeddedServer(assemble_model("smollm2-135m"), context_tokens=2048, slots=3,
+                        threads=2, model_alias="smol") as server:
+        with openai.OpenAI(base_url=server.base_url, api_key="none", max_retries=0,
+                           timeout=300) as api:
+            yield api
+
+
+def ask(api: openai.OpenAI, text: str, **extra: object) -> object:
+    values: dict[str, object] = {"max_tokens": 40, "temperature": 0.0}
+    values.update(extra)
+    return api.chat.completions.create(  # type: ignore[call-overload]
+        model="smol", messages=[{"role": "system", "content": INSTRUCTIONS},
+                                {"role": "user", "content": text}], **values)
+
+
+@pytest.mark.llm
+@requires_llama
+def test_requests_decoded_together_read_the_shared_instructions_once(
+        client: openai.OpenAI) -> None:
+    alone = [ask(client, text) for text in TEXTS]
+    started = time.monotonic()
+    with ThreadPoolExecutor(len(TEXTS)) as pool:
+        together = list(pool.map(lambda text: ask(client, text), TEXTS))
+    assert time.monotonic() - started < 300
+    for one, many in zip(alone, together, strict=True):
+        assert many.choices[0].finish_reason in ("stop", "length")
+        assert many.usage.prompt_tokens == one.usage.prompt_tokens
+        assert many.usage.completion_tokens > 0 and many.choices[0].message.content.strip()
+    # Each prompt after the first reuses the instructions, read once, whichever slot holds them.
+    instructions = together[0].usage.prompt_tokens - 40
+    for reply in [*alone[1:], *together]:
+        cached = reply.usage.prompt_tokens_details.cached_tokens
+        assert instructions < cached < reply.usage.prompt_tokens
+    # Greedy decoding in a batch writes what it writes alone, bar the last bits of arithmetic.
+    same = sum(one.choices[0].message.content == many.choices[0].message.content
+               for one, many in zip(alone, together, strict=True))
+    assert same >= len(TEXTS) - 1
+
+
+@pytest.mark.llm
+@requires_llama
+def test_length_stop_and_json(client: openai.OpenAI) -> None:
+    cut = ask(client, TEXTS[0], max_tokens=5)
+    assert (cut.choices[0].finish_reason, cut.usage.completion_tokens) == ("length", 5)
+    counted = client.chat.completions.create(
+        model="smol", max_tokens=60, temperature=0.0, stop=["4"],
+        messages=[{"role": "user", "content": "Count from 1 to 9, separated by commas."}])
+    assert "4" not in counted.choices[0].message.content
+    assert counted.choices[0].finish_reason == "stop"
+    schema = {"type": "object", "properties": {"topic": {"type": "string"},
+                                               "hives": {"type": "integer"}},
+              "required": ["topic", "hives"]}
+    reply = ask(client, TEXTS[0], max_tokens=80,
+                response_format={"type": "json_object", "schema": schema})
+    data = json.loads(reply.choices[0].message.content)
+    assert isinstance(data["topic"], str) and isinstance(data["hives"], int)
+
+
+@pytest.mark.llm
+@requires_llama
+def test_bad_requests_get_a_400_and_the_server_goes_on(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError, match="maximum context length is 2048 tokens"):
+        ask(client, "word " * 3000)
+    with pytest.raises(openai.BadRequestError, match="maximum context length"):
+        ask(client, TEXTS[1], max_tokens=5000)
+    with pytest.raises(openai.BadRequestError, match="streaming is not supported"):
+        ask(client, TEXTS[1], stream=True)
+    with pytest.raises(openai.BadRequestError, match="response_format type"):
+        ask(client, TEXTS[1], response_format={"type": "xml"})
+    assert [m.id for m in client.models.list().data] == ["smol"]
+    assert ask(client, TEXTS[2]).usage.completion_tokens > 0
