@@ -24,6 +24,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,9 +78,16 @@ class Job:
     error: str | None = None
     queued_at: float = field(default_factory=time.monotonic)
     started_at: float = 0.0
+    on_done: Callable[[], None] | None = None
+    """Called on the engine's thread once `done` is set (the server wakes its request)."""
 
     def wait(self, timeout: float | None = None) -> bool:
         return self.done.wait(timeout)
+
+    def settle(self) -> None:
+        self.done.set()
+        if self.on_done is not None:
+            self.on_done()
 
 
 @dataclass
@@ -404,11 +412,11 @@ class Engine:
                   "running", slot.seq, len(job.tokens), job.reused_tokens, job.completion_tokens,
                   reason, job.started_at - job.queued_at if job.started_at else 0.0,
                   now - job.started_at if job.started_at else 0.0)
-        job.done.set()
+        job.settle()
 
     def _fail(self, job: Job, error: str) -> None:
         job.error = error
-        job.done.set()
+        job.settle()
 
 
 def _common(a: list[int], b: list[int]) -> int:

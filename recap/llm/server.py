@@ -53,7 +53,7 @@ class ChatModel:
                                              eos_token=engine.special_text(engine.eos),
                                              bos_token=engine.special_text(engine.bos))
 
-    def job(self, body: dict[str, Any]) -> tuple[Job, list[str]]:
+    def job(self, body: dict[str, Any]) -> Job:
         """The engine job for a chat-completion request body (BadRequest if it is not one)."""
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages or not all(
@@ -82,8 +82,7 @@ class ChatModel:
             sampling.top_k = _integer(body["top_k"], "top_k")
         if body.get("seed") is not None:
             sampling.seed = _integer(body["seed"], "seed")
-        return Job(tokens=tokens, max_tokens=max(1, max_tokens), sampling=sampling,
-                   stop=stop), stop
+        return Job(tokens=tokens, max_tokens=max(1, max_tokens), sampling=sampling, stop=stop)
 
     def reply(self, job: Job) -> dict[str, Any]:
         prompt = len(job.tokens)
@@ -118,11 +117,14 @@ def create_app(model: ChatModel) -> Starlette:
             body = json.loads(await request.body())
             if not isinstance(body, dict):
                 raise BadRequest("the request body must be a JSON object")
-            job, _ = model.job(body)
+            job = model.job(body)
+            loop = asyncio.get_running_loop()
+            finished = loop.create_future()
+            job.on_done = lambda: _wake(loop, finished)
             model.engine.submit(job)
         except (BadRequest, ContextFull, ValueError) as exc:
             return _error(400, str(exc))
-        await asyncio.to_thread(job.wait)
+        await finished
         if job.error:
             return _error(500, job.error)
         return _json(model.reply(job))
@@ -195,6 +197,16 @@ def _grammar(form: object) -> str | None:
         return str(json_schema_to_gbnf(json.dumps(schema)))
     except Exception as exc:  # the converter raises bare errors on schemas it cannot read
         raise BadRequest(f"response_format schema cannot be used: {exc}") from None
+
+
+def _wake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    """From the engine's thread: settle `future` on its loop."""
+    loop.call_soon_threadsafe(_settle, future)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _strings(value: object, name: str) -> list[str]:

@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from recap.llm import EmbeddedServer, assemble_model
-from recap.llm.batching import _common
+from recap.llm.batching import Engine, Job, Sampling, _common
 from tests.llm.conftest import requires_llama
 
 INSTRUCTIONS = ("You are a careful note taker. Read the text and list its facts, one per line, "
@@ -102,3 +102,25 @@ def test_bad_requests_get_a_400_and_the_server_goes_on(client: openai.OpenAI) ->
         ask(client, TEXTS[1], response_format={"type": "xml"})
     assert [m.id for m in client.models.list().data] == ["smol"]
     assert ask(client, TEXTS[2]).usage.completion_tokens > 0
+
+
+@pytest.mark.llm
+@requires_llama
+def test_the_engine_writes_requests_in_the_same_steps() -> None:
+    engine = Engine(assemble_model("smollm2-135m"), slots=3, context_tokens=1024, threads=2)
+    try:
+        prompts = [engine.tokenize(f"<|im_start|>user\nCount from 1 to 40 in words ({topic})."
+                                   f"<|im_end|>\n<|im_start|>assistant\n")
+                   for topic in ("bees", "night trains", "peat bogs")]
+        jobs = [engine.submit(Job(tokens=p, max_tokens=24, sampling=Sampling(temperature=0)))
+                for p in prompts]
+        assert all(job.wait(300) for job in jobs)
+        assert all(job.error is None and job.completion_tokens > 8 for job in jobs)
+        # three sequences in flight: most steps write a token for each of them
+        assert engine.stats.written / engine.stats.writing_steps > 2
+        # every token written went back in but the last of a reply cut at its length
+        assert engine.stats.written == sum(job.completion_tokens - (job.finish_reason == "length")
+                                           for job in jobs)
+    finally:
+        engine.close()
+    engine.close()  # a second close does nothing
