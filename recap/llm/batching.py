@@ -37,8 +37,9 @@ PENALTY_TOKENS = 64
 
 
 DEFAULT_SEED = random.Random(0xFFFFFFFF).randint(0, 2**32) & 0xFFFFFFFF
-"""The seed of a request that names none: llama-cpp-python's server draws the same one (from its
-default seed), so the same request gets the same reply, as it did there."""
+"""The seed of a request that names none: the first one llama-cpp-python's server draws from its
+default seed (it draws each next one from the last). The same request gets the same reply, as
+a rerun of a failed call did there."""
 
 
 class ContextFull(ValueError):
