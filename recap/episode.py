@@ -18,7 +18,7 @@ from typing import Any
 
 from recap import __version__
 from recap.errors import ArtifactError, LockError, OutputError
-from recap.packaged import held, try_lock, waiting_lock
+from recap.packaged import lock_file, try_lock, waiting_lock
 from recap.youtube import canonical_url
 
 STAGES = ("fetch", "transcribe", "chunk", "notes", "write")
@@ -354,22 +354,20 @@ def pid_lock(lock_path: Path, busy: Callable[[str], str]) -> Iterator[None]:
     """Hold an exclusive lock on `lock_path` (this process's pid written in it); when another
     process holds it, a LockError with `busy(its pid)`, at once."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
+    stack = contextlib.ExitStack()
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = stack.enter_context(lock_file(lock_path))
     except OSError as exc:
         raise OutputError(f"cannot write {lock_path}: {_strerror(exc)}") from None
-    try:
-        with held(fd):
-            if not try_lock(fd):
-                os.lseek(fd, 0, os.SEEK_SET)
-                holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-                raise LockError(busy(holder)) from None
-            os.ftruncate(fd, 0)
+    with stack:
+        if not try_lock(fd):
             os.lseek(fd, 0, os.SEEK_SET)
-            os.write(fd, str(os.getpid()).encode())
-            yield
-    finally:
-        os.close(fd)
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+            raise LockError(busy(holder)) from None
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, str(os.getpid()).encode())
+        yield
 
 
 def now_iso() -> str:

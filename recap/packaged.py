@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,11 +77,24 @@ def stamp_matches(stamp: Path, sha256: str, paths: list[Path]) -> bool:
 # transcription workers on first use, maybe while another thread holds an episode's lock) shares
 # the flock through its copy of the descriptor and keeps it after this process closes its own:
 # the next `recap` step on that episode was told "another recap process is working on it". The
-# child closes its copies as it starts.
+# child closes its copies as it starts. A lock file is opened and registered, and unregistered
+# and closed, under `_FORK_GUARD`, which a fork waits for: no fork falls between the two (the
+# race that was left: a fork just after the open, or just before the close).
 _HELD: set[int] = set()
+_FORK_GUARD = threading.Lock()
 
 
-def _close_held_in_child() -> None:
+def _before_fork() -> None:
+    _FORK_GUARD.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _FORK_GUARD.release()
+
+
+def _after_fork_in_child() -> None:
+    global _FORK_GUARD
+    _FORK_GUARD = threading.Lock()  # the child has one thread: the copy's state means nothing
     for fd in list(_HELD):
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -88,18 +102,27 @@ def _close_held_in_child() -> None:
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
-    os.register_at_fork(after_in_child=_close_held_in_child)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
 
 
 @contextlib.contextmanager
-def held(fd: int) -> Iterator[None]:
-    """Mark `fd`, a lock file's descriptor, as one a forked child must not keep (the caller
-    closes it after this block)."""
-    _HELD.add(fd)
+def lock_file(path: Path, flags: int = os.O_RDWR | os.O_CREAT) -> Iterator[int]:
+    """An open descriptor of the lock file `path` that no forked child keeps; closed on exit.
+
+    Raises:
+        OSError: the file cannot be opened.
+    """
+    with _FORK_GUARD:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o644)
+        _HELD.add(fd)
     try:
-        yield
+        yield fd
     finally:
-        _HELD.discard(fd)
+        with _FORK_GUARD:
+            _HELD.discard(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def try_lock(fd: int) -> bool:
@@ -126,13 +149,13 @@ def try_lock(fd: int) -> bool:
 def waiting_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (created if needed), waiting for another process that
     holds it (e.g. one assembling the same model right now)."""
-    with open(path, "w") as handle, held(handle.fileno()):
+    with lock_file(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) as fd:
         try:
             import fcntl
         except ImportError:  # Windows: LK_LOCK retries for about 10 s, then raises OSError
             import msvcrt
 
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
         else:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
