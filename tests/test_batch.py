@@ -489,3 +489,19 @@ def test_full_pipeline_on_a_two_episode_feed(site: StaticServer, tmp_path: Path)
                                 options, executor, llm_factory=llm_factory)
     assert [r.status for r in again.records] == ["skipped", "skipped"]
     assert opened == []  # nothing to ask: the LLM client is never opened
+
+
+@pytest.mark.parametrize(("flag", "file", "expected"), [
+    (None, {}, 3),  # the embedded server decodes three calls together
+    (None, {"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "m"}, 2),  # another endpoint
+    (None, {"llm_jobs": 5}, 5),  # the config's setting is not overridden by a default
+    (1, {"llm_jobs": 5}, 1),
+])
+def test_the_batch_takes_as_many_llm_calls_as_the_endpoint_serves(
+        flag: int | None, file: dict[str, object], expected: int) -> None:
+    from recap.batch.settings import BatchSettings
+    from recap.config import Config
+
+    settings = BatchSettings.resolve(llm_jobs=flag, config=Config(file, {}))
+    assert settings.options.llm_jobs == expected
+    assert settings.run_options.llm is not None and settings.run_options.llm.jobs == expected

@@ -50,7 +50,8 @@ class BatchSettings:
     @classmethod
     def resolve(cls, *, stop_after: str = "write", force: bool = False,
                 limit: int | None = None, since: str | None = None, match: str | None = None,
-                download_jobs: int = 2, transcribe_jobs: int | None = None, llm_jobs: int = 2,
+                download_jobs: int = 2, transcribe_jobs: int | None = None,
+                llm_jobs: int | None = None,
                 executor: str | None = None, cluster: str | None = None,
                 cookies: Path | None = None, cookies_from_browser: str | None = None,
                 whisper_model: str | None = None, language: str | None = None,
@@ -70,7 +71,7 @@ class BatchSettings:
             raise unknown_choice("stage", stop_after, STAGES)
         if transcribe_jobs is not None and transcribe_jobs < 1:
             raise ConfigError(f"--transcribe-jobs must be at least 1 (got {transcribe_jobs})")
-        options = BatchOptions(download_jobs=download_jobs, llm_jobs=llm_jobs)
+        options = BatchOptions(download_jobs=download_jobs, llm_jobs=2 if llm_jobs is None else llm_jobs)
         since_date = parse_since(since)
         if limit is not None and limit < 1:
             raise ConfigError(f"--limit must be at least 1 (got {limit})")
@@ -99,6 +100,7 @@ class BatchSettings:
                 llm_base_url, llm_model, llm_jobs, llm_timeout, llm_structured, embedded_model,
                 config))
             run_options.llm = settings
+            options.llm_jobs = settings.jobs  # the config's, or the endpoint's default
             run_options.chunk = resolve.chunk_options(settings)
             if last >= STAGES.index("notes"):
                 from recap.llm import open_llm

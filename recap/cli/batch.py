@@ -72,8 +72,10 @@ def batch(
     transcribe_jobs: Annotated[int | None, typer.Option(
         "--transcribe-jobs", help="Episodes transcribing at once (default: 1 locally; on a "
         "cluster, the workers' 'transcribe' resources).")] = None,
-    llm_jobs: Annotated[int, typer.Option(
-        "--llm-jobs", help="LLM calls at once across the batch.")] = 2,
+    llm_jobs: Annotated[int | None, typer.Option(
+        "--llm-jobs", help="LLM calls at once across the batch (default: llm_jobs from the "
+        "config, else 3 with the embedded server, which decodes them together, and 2 with "
+        "another endpoint).")] = None,
     executor: Annotated[str | None, typer.Option(
         "--executor", help="Where transcription runs: local (a process pool) or dask "
         "(default: dask when --cluster is given, else local).")] = None,
