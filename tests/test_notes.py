@@ -458,6 +458,31 @@ def test_a_truncated_extract_reply_halves_the_window(model: Model, tmp_path: Pat
     assert_grounded(episode)
 
 
+def test_a_reply_cut_off_even_for_one_line_keeps_its_finished_notes(model: Model,
+                                                                   episode: Episode) -> None:
+    """A model that rambles on past the token limit wrote whole notes before the cut: those are
+    kept once the window cannot be halved any more; the note it was writing is dropped."""
+    def rambling(request: dict[str, Any]) -> Reply:
+        finished = extract_reply(request).content or ""
+        return text(f"{finished}\n- The note it was still writing when", finish_reason="length")
+
+    model.replies["extract"] = rambling
+    result = run_notes(episode, settings_for(model), max_split_depth=1)
+    assert "eight evenings" in texts(result) and "2015" in texts(result)
+    assert "still writing" not in texts(result)
+    assert result.checks["failed_windows"] == 0
+    assert_grounded(episode)
+
+
+def test_a_cut_off_reply_that_is_not_a_list_gives_no_notes() -> None:
+    from recap.notes.extract import complete_notes
+
+    assert complete_notes("- One whole note.\n* Another one.\n- A third one is bei") == [
+        "One whole note.", "Another one."]
+    assert complete_notes("The speaker talks about bees and then goes on\nand on and") == []
+    assert complete_notes("- Only the note being written") == []
+
+
 def test_a_window_whose_reply_stays_unusable_is_reported_and_the_rest_kept(
         model: Model, episode: Episode) -> None:
     def one_broken(request: dict[str, Any]) -> Reply:

@@ -17,7 +17,15 @@ _CONTEXT_WORDS = ("context length", "context_length", "context window", "maximum
 
 
 class LLMTruncated(LLMReplyError):
-    """The reply (or the prompt) did not fit the token limit: split the input and retry."""
+    """The reply (or the prompt) did not fit the token limit: split the input and retry.
+
+    `partial` is the text the model wrote before it was cut off (None when the prompt itself
+    did not fit): a plain-text reply's complete lines may still be of use.
+    """
+
+    def __init__(self, message: str, partial: str | None = None):
+        super().__init__(message)
+        self.partial = partial
 
 
 class Transient(Exception):

@@ -67,7 +67,8 @@ def reply_text(response: Any, max_tokens: int, endpoint: str) -> str:
     if refusal:
         raise LLMReplyError(f"the model refused: {one_line(refusal)}")
     if choice.finish_reason == "length":
-        raise LLMTruncated(f"the model's reply was cut off at max_tokens={max_tokens}")
+        raise LLMTruncated(f"the model's reply was cut off at max_tokens={max_tokens}",
+                           partial=str(message.content or ""))
     if choice.finish_reason == "content_filter":
         raise LLMReplyError("the model's reply was withheld by the endpoint's content filter")
     content = message.content

@@ -30,6 +30,18 @@ def parse_notes(reply: str) -> list[str]:
     items = [m.group(1) for m in (_MARKER.match(ln) for ln in lines) if m]
     if not items:
         items = [ln.strip() for ln in lines if not ln.strip().endswith(":")]
+    return _cleaned(items)
+
+
+def complete_notes(partial: str) -> list[str]:
+    """The notes of a reply cut off at the token limit: its list items that ended before the
+    cut (the line being written when the model was stopped is dropped, and a reply that is not
+    a list gives none)."""
+    finished, _, _ = partial.rpartition("\n")
+    return _cleaned([m.group(1) for m in map(_MARKER.match, finished.splitlines()) if m])
+
+
+def _cleaned(items: list[str]) -> list[str]:
     out: list[str] = []
     for item in items:
         text = _TRAILING_CITATION.sub("", item).strip().strip("*").strip()
@@ -50,9 +62,14 @@ def extract(asker: Asker, window: Window, title: str, speakers: str,
     values: dict[str, object] = {"title": title, "speakers": speakers, "excerpt": window.text}
     try:
         reply = asker.text("extract", values, asker.options.extract_max_tokens, stop=STOP)
-    except LLMTruncated:
+    except LLMTruncated as exc:
         if len(window.lines) < 2 or depth >= asker.options.max_split_depth:
-            raise
+            kept = complete_notes(exc.partial or "")
+            if not kept:
+                raise
+            log.info("window %s: the reply hit the token limit even for %d line(s); keeping its "
+                     "%d complete note(s)", window.key, len(window.lines), len(kept))
+            return [Candidate(text, window) for text in kept]
         log.info("window %s: reply hit the token limit; noting it in two halves", window.key)
         half = len(window.lines) // 2
         first = Window(window.chunk, window.index, window.lines[:half])

@@ -187,9 +187,10 @@ def test_max_completion_tokens_is_used_when_asked_for(fake_llm: FakeOpenAI,
 
 def test_cut_off_reply_raises_truncated(fake_llm: FakeOpenAI, settings: LLMSettings) -> None:
     fake_llm.script(text('{"title": "Bees", "bull', finish_reason="length"))
-    with open_llm(settings) as llm, pytest.raises(LLMTruncated, match="max_tokens=200"):
+    with open_llm(settings) as llm, pytest.raises(LLMTruncated, match="max_tokens=200") as cut:
         ask(llm)
     assert issubclass(LLMTruncated, LLMReplyError)
+    assert cut.value.partial == '{"title": "Bees", "bull'  # what was written before the cut
 
 
 def test_refusal(fake_llm: FakeOpenAI, settings: LLMSettings) -> None:
