@@ -345,6 +345,16 @@ def test_find_names_from_speakers_keywords_and_text() -> None:
     assert not {"HOST", "Gardens", "City", "Start", "Join", "honey"} & set(names)
 
 
+def test_a_speaker_named_in_lower_case_is_not_bold() -> None:
+    """"pre-natter agent" is the speakers call's reading of a misheard name: not a name to bold.
+    A name in a script without capitals is one."""
+    from recap.models import Info, Notes
+
+    data = {**CITY_BEES_NOTES, "speakers": ["Priya", "pre-natter agent", "李娜"]}
+    names = find_names(Notes.from_dict(data), Info.from_dict(CITY_BEES_INFO))
+    assert {"Priya", "李娜"} <= set(names) and "pre-natter agent" not in names
+
+
 # ---------------------------------------------------------------- untrusted text
 
 

@@ -30,7 +30,11 @@ def find_names(notes: Notes, info: Info) -> list[str]:
     names: set[str] = set()
     for speaker in [*notes.speakers, info.uploader]:
         speaker = " ".join(str(speaker).split())
-        if speaker and not is_generic_speaker(speaker) and re.search(r"[^\W\d_]", speaker):
+        # A name written all in lower case ("pre-natter agent") is a misheard name that the
+        # speakers call gave; bold, it would read as a name it is not.
+        lower_case = speaker == speaker.lower() != speaker.upper()
+        if (speaker and not is_generic_speaker(speaker) and not lower_case
+                and re.search(r"[^\W\d_]", speaker)):
             names.add(speaker)
     if capitalises_nouns(notes.language or "en"):
         return sorted(names)  # every German noun is capitalised: only known names are bold
