@@ -837,11 +837,47 @@ def test_an_intro_that_does_not_say_who_talks_is_told_it(model: Model, episode: 
     assert result.checks["intro_fallback"] is False
 
 
+_NAMELESS = {"show": "", "host": "Priya",  # the guest's name misheard: a role, not a name
+             "guests": [{"name": "pre-natter agent", "role": ""}]}
+
+
+def test_an_intro_that_is_a_note_is_framed_by_the_summary(model: Model, episode: Episode) -> None:
+    """With no guest whose name is a name, an intro that is two of the notes run together says
+    neither who talks nor what the episode is: the summary's opening, which does, comes first."""
+    model.replies["speakers"] = lambda request: ok(_NAMELESS)
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya shares what keeping beehives on rooftops in Rotterdam teaches.",
+        "intro": "Wind is the real problem for rooftop hives, and every hive is strapped down.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == ("Priya shares what keeping beehives on rooftops in Rotterdam teaches. "
+                            "Wind is the real problem for rooftop hives, and every hive is "
+                            "strapped down."), result.intro
+    assert result.checks["intro_framed"] is True and "intro_named_guest" not in result.checks
+
+
+def test_an_intro_and_summary_naming_no_one_get_the_composed_sentence(
+        model: Model, episode: Episode) -> None:
+    """When the summary names no one either, the sentence composed without the model frames the
+    intro."""
+    model.replies["speakers"] = lambda request: ok(_NAMELESS)
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Wind is the real problem for rooftop hives.",
+        "intro": "Wind is the real problem for rooftop hives, and every hive is strapped down.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    framing, rest = result.intro.split(". ", 1)
+    # no guest to name: the composed sentence says what the episode covers, by its sections
+    assert framing.startswith("City Bees: what rooftop hives teach us about cities covers "), framing
+    assert rest == "Wind is the real problem for rooftop hives, and every hive is strapped down."
+    assert result.checks["intro_framed"] is True
+
+
 def test_an_intro_that_names_the_guest_is_kept_as_written(model: Model, episode: Episode) -> None:
     result = run_notes(episode, settings_for(model))
     assert result.intro == ("This episode of Field Notes visits Priya Natarajan and her rooftop "
                             "hives. It covers honey, mites, wind, money and rules.")
-    assert "intro_named_guest" not in result.checks
+    assert "intro_named_guest" not in result.checks and "intro_framed" not in result.checks
 
 
 def test_an_intro_sentence_the_episode_does_not_say_is_dropped(model: Model,
@@ -1582,6 +1618,37 @@ def test_a_role_given_as_a_name_is_not_a_guest_the_intro_must_name() -> None:
     both = Speakers(host="Priya", guests=[("pre-natter agent", ""), ("Jan Smit", "a beekeeper")])
     assert not names_a_guest("Priya keeps hives.", both)
     assert who_talks(info, both) == "In Field Notes, Priya talks with Jan Smit, a beekeeper."
+
+
+def test_a_show_name_in_lower_case_is_not_written_as_one() -> None:
+    """A local file's name ("night train") taken for the show's: the composed sentence does not
+    print "In night train, Clara talks with…"."""
+    from recap.notes.intro import Speakers, plain_intro, who_talks
+
+    info = Info(title="night train", duration=60.0, audio_file="a.mp3", source="night-train.mp3")
+    speakers = Speakers(show="night train", host="Clara", guests=[("Thomas Berg", "")])
+    assert who_talks(info, speakers) == "Clara talks with Thomas Berg."
+    assert plain_intro(info, speakers, ["Sleeper prices"]) == (
+        "In this episode, Clara talks with Thomas Berg about sleeper prices.")
+    tagged = Info(title="night train", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                  uploader="Rail Talk")
+    assert who_talks(tagged, speakers) == "In Rail Talk, Clara talks with Thomas Berg."
+
+
+def test_the_prompts_placeholder_for_a_missing_channel_is_not_written() -> None:
+    """A local file has no channel: the intro prompt says "Channel: unknown", and a small model
+    writes "In this episode of unknown channel, …"."""
+    from recap.notes.intro import without_placeholder
+
+    assert without_placeholder("In this episode of unknown channel, Rob Ferrier introduces "
+                               "Declan Delgado.", True) == (
+        "In this episode, Rob Ferrier introduces Declan Delgado.")
+    assert without_placeholder("An episode from the unknown podcast on bees.", True) == (
+        "An episode on bees.")
+    kept = "Rob says the cause is still unknown to the council."
+    assert without_placeholder(kept, True) == kept
+    assert without_placeholder("In this episode of unknown channel, Rob.", False) == (
+        "In this episode of unknown channel, Rob.")  # a channel given: its words are its own
 
 
 def test_a_guest_without_a_name_is_the_guest_in_notes_and_intro() -> None:

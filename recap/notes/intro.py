@@ -231,8 +231,9 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             dropped = False
         return " ".join(kept[:limit])
 
-    summary = keep(str(reply.get("summary") or ""), 2)
-    intro = keep(str(reply.get("intro") or ""), 3)
+    placeholder = not info.uploader  # the prompt said "Channel: unknown"
+    summary = keep(without_placeholder(str(reply.get("summary") or ""), placeholder), 2)
+    intro = keep(without_placeholder(str(reply.get("intro") or ""), placeholder), 3)
     if not intro:
         # The composed intro is English; in another language the post's writer composes its own.
         proper = proper_words(transcript_text)
@@ -247,6 +248,17 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         if who:
             intro = f"{who} {intro}"
             checks["intro_named_guest"] = True
+    if intro and asker.language == "en" and not mentions_the_episode(intro, info, speakers):
+        # "The librarians were nervous about the project for a week…": a note, not an intro (no
+        # guest with a name to say who talks). The summary's opening, when it says who or what
+        # this is, or else the composed sentence, frames it.
+        framing = sentences(summary)[0] if summary else ""
+        if not mentions_the_episode(framing, info, speakers):
+            proper = proper_words(transcript_text)
+            framing = _not_copied(lambda roles: plain_intro(info, speakers, section_titles, roles,
+                                                            proper=proper), source_words)
+        intro = f"{framing} {intro}"
+        checks["intro_framed"] = True
     if not summary:
         summary = sentences(intro)[0] if intro else ""
     keywords = unique_strings(reply.get("keywords"), 10)
@@ -254,6 +266,16 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         " ".join([transcript_text, *names, *section_titles]))]
     return {"summary": summary, "intro": intro, "keywords": keywords,
             "speakers": speakers.names()}, checks
+
+
+_UNKNOWN = re.compile(r"\s+(?:of|from|on|by)\s+(?:the\s+|an?\s+)?unknown"
+                      r"(?:\s+(?:channel|show|podcast|uploader|source))?\b", re.IGNORECASE)
+
+
+def without_placeholder(text: str, placeholder: bool) -> str:
+    """`text` without the prompt's placeholder for a channel it was not given ("In this episode
+    of unknown channel, Rob…" -> "In this episode, Rob…"), when the prompt had it."""
+    return _UNKNOWN.sub("", text) if placeholder else text
 
 
 def episode_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -303,6 +325,18 @@ def names_a_guest(text: str, speakers: Speakers) -> bool:
     return not named or any(part in found for parts in named for part in parts)
 
 
+def mentions_the_episode(text: str, info: Info, speakers: Speakers) -> bool:
+    """Whether `text` says whose or what episode this is: a speaker's name (any capitalised word
+    of it), the show's name or the episode's title, or the words "episode", "podcast", "show"."""
+    found = set(re.findall(r"[\w'-]+", text))
+    if any(part in found for name in speakers.names() for part in _name_parts(name)):
+        return True
+    said = searchable(text)
+    named = [n for n in (speakers.show, info.uploader, info.title) if searchable(n).strip()]
+    return (any(searchable(n) in said for n in named)
+            or bool(re.search(r"\b(?:episode|podcast|show|interview)s?\b", text, re.IGNORECASE)))
+
+
 def who_talks(info: Info, speakers: Speakers, roles: bool = True) -> str:
     """'In Rail Talk, Clara talks with Thomas Berg, a signal engineer.': who talks, without the
     model ("" when no guest has a name)."""
@@ -311,8 +345,16 @@ def who_talks(info: Info, speakers: Speakers, roles: bool = True) -> str:
         return ""
     talk, role = _talks_with(speakers, roles, guest)
     who = talk + (f", {role}" if role else "")
-    show = speakers.show or info.uploader
+    show = show_name(speakers, info)
     return f"In {show}, {who}." if show else f"{who[:1].upper()}{who[1:]}."
+
+
+def show_name(speakers: Speakers, info: Info) -> str:
+    """The show's name as a sentence may use it: the one the opening gives, else the uploader,
+    but not one written all in lower case ("night train": a file's name taken for the show's,
+    which "In night train, Clara talks with…" would print as it is)."""
+    return next((name for name in (speakers.show, info.uploader)
+                 if name and not name == name.lower() != name.upper()), "")
 
 
 def _talks_with(speakers: Speakers, roles: bool,
@@ -358,7 +400,7 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
                 roles: bool = True, proper: frozenset[str] = frozenset()) -> str:
     """An intro composed without the model: who talks, about what (`proper`: the transcript's
     names, which keep their capital where a title opens on one; `proper_words`)."""
-    show = speakers.show or info.uploader or "this episode"
+    show = show_name(speakers, info) or "this episode"
     who = ""
     if (guest := speakers.named_guest()) is not None:
         talk, role = _talks_with(speakers, roles, guest)
