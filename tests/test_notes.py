@@ -1388,6 +1388,27 @@ def test_a_figure_said_across_two_segments_cites_both() -> None:
     assert cite("The old ferry took about 60 cars.", lines)[0] == [0]
 
 
+def test_a_pronoun_reporting_the_guests_answer_is_the_guest() -> None:
+    """"They explain that…" cited from the guest's "we…": the pronoun names no one the post has
+    named, and the answer is the guest's. Not where a cited line asks a question (the host's
+    turn is in it) or none is in the first person (someone else's words reported)."""
+    from recap.notes.rewrite import credit_guest
+
+    answer = ["We stop collecting after three bad tests, and it happened twice last year."]
+    assert credit_guest("They explain that collection stops after three bad tests.", answer,
+                        "Tom Reed", "Morrill") == (
+        "Morrill explains that collection stops after three bad tests.")
+    assert credit_guest("They stress that it happened twice last year.", answer, "Tom Reed",
+                        "Morrill") == "Morrill stresses that it happened twice last year."
+    assert credit_guest("She points out that it happened twice.", answer, "Tom Reed",
+                        "Morrill") == "Morrill points out that it happened twice."
+    asked = ["Do you stop collecting? We heard it happened twice."]
+    kept = "He explains that collection stops after three bad tests."
+    assert credit_guest(kept, asked, "Tom Reed", "Morrill") == kept
+    reported = ["The inspector says collection stops after three bad tests."]
+    assert credit_guest(kept, reported, "Tom Reed", "Morrill") == kept
+
+
 def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> None:
     """With no voices told apart, a small model given the host's name gives the host the guest's
     "we": a note crediting the host with an answer said in the first person, citing no question,

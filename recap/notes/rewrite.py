@@ -9,7 +9,9 @@ The rewritten note is checked again like any other, and dropped if it still fail
 A note crediting the host with what an answer says ("The host started the project in 2016",
 cited from "I started it in 2016") is credited to the guest (`credit_guest`): with no voices
 told apart, the model reads the host's name in its prompt and gives it the guest's "I". A note
-opening on "She" for the guest's "I" gets the guest's name the same way. Both stop where a new
+opening on "She" for the guest's "I" gets the guest's name the same way, and so does one
+reporting what "they" or "he" explain ("They explain that…") where the lines it cites are in the
+first person. Both stop where a new
 voice is addressed by name (`new_voice`): a magazine's next part has answers of its own.
 """
 
@@ -177,6 +179,17 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
     """
     if not guest or not cited or any("?" in line for line in cited):  # the host's turn is in it
         return text
+    reported = _REPORTED.match(text)
+    if reported is not None:
+        # "They explain that after three bad tests…", cited from the guest's "we stop
+        # collecting…": the pronoun stands for no one the post has named; the guest said it.
+        if not any(first_person(line) for line in cited):
+            return text
+        said, *rest = reported.group(2).split()
+        if reported.group(1) == "They":  # "They explain" -> "Hale explains"
+            said = said + "es" if said.endswith("ss") else _agree(said)
+        verb = " ".join([said, *rest])
+        return f"{guest} {verb} {text[reported.end():]}"
     pronoun = _PRONOUN.match(text)
     if pronoun is not None:
         said = pronoun.group(1)
@@ -194,6 +207,9 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
 
 
 _PRONOUN = re.compile(r"(He|She|His|Her|They) (?=(\w+))")
+# A pronoun reporting what was said: "He explains that…", "They point out that…".
+_REPORTED = re.compile(r"(He|She|They) ((?:say|explain|argue|note|mention|suggest|state|add|"
+                       r"believe|think|stress|emphasi[sz]e|point)(?:e?s)?(?: out)?) (?=that )")
 _SELF = {"He": frozenset("i i'm i've i'd i'll".split()), "His": frozenset(["my"]),
          "They": frozenset("we we're we've we'd we'll".split())}
 _SELF |= {"She": _SELF["He"], "Her": _SELF["His"]}
