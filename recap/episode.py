@@ -360,14 +360,36 @@ def pid_lock(lock_path: Path, busy: Callable[[str], str]) -> Iterator[None]:
     except OSError as exc:
         raise OutputError(f"cannot write {lock_path}: {_strerror(exc)}") from None
     with stack:
-        if not try_lock(fd):
-            os.lseek(fd, 0, os.SEEK_SET)
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-            raise LockError(busy(holder)) from None
+        if not try_lock(fd) and not _own_lock_freed(fd):
+            raise LockError(busy(_holder(fd))) from None
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, str(os.getpid()).encode())
         yield
+
+
+SELF_WAIT = 5.0
+"""Seconds a lock that this process wrote its pid in is waited for: it was let go a moment ago,
+and a child being started (a subprocess between its fork and its exec) still holds a copy of the
+descriptor until its exec closes it."""
+
+
+def _holder(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 64).decode(errors="replace").strip() or "?"
+
+
+def _own_lock_freed(fd: int) -> bool:
+    """Whether a lock held under this process's own pid comes free within `SELF_WAIT` (another
+    process's lock is not waited for: the user is told at once)."""
+    if _holder(fd) != str(os.getpid()):
+        return False
+    deadline = time.monotonic() + SELF_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        if try_lock(fd):
+            return True
+    return False
 
 
 def now_iso() -> str:

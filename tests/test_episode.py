@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,25 @@ def test_second_process_is_refused_by_the_lock(tmp_path: Path) -> None:
         proc.join(30)
     with Episode(tmp_path).lock():  # free again once the first process is done
         pass
+
+
+def test_a_lock_let_go_while_a_child_starts_is_taken_again(tmp_path: Path) -> None:
+    """A subprocess started while an episode's lock is held keeps a copy of the descriptor until
+    its exec closes it; the next stage's lock, taken in that moment, must not be refused as
+    "another recap process". Here the copy is a forked child's that holds it for 0.5 s."""
+    import threading
+
+    from recap.packaged import try_lock
+
+    episode = Episode(tmp_path)
+    with episode.lock():
+        fd = os.open(tmp_path / ".recap.lock", os.O_RDWR)  # the copy a child inherits
+    assert try_lock(fd)  # the copy holds the lock now that the episode's own is closed
+    threading.Timer(0.5, os.close, args=(fd,)).start()
+    started = time.monotonic()
+    with episode.lock():
+        pass
+    assert 0.3 < time.monotonic() - started < 5
 
 
 def test_lock_cleans_temporaries_left_by_a_killed_process(tmp_path: Path) -> None:
