@@ -122,6 +122,11 @@ def intro_reply(request: dict[str, Any]) -> Reply:
                "keywords": ["bees", "Rotterdam", "honey", "varroa", "bees", "Atlantis"]})
 
 
+def intro_saying(summary: str, intro: str) -> Callable[[dict[str, Any]], Reply]:
+    """An intro reply with this summary and intro, and no keywords."""
+    return lambda request: ok({"summary": summary, "intro": intro, "keywords": []})
+
+
 class Model:
     """The fake endpoint's brain: a reply per kind, and a log of what was asked."""
 
@@ -825,10 +830,9 @@ def test_the_composed_intro_leaves_out_a_role_that_would_copy_the_opening(
 def test_an_intro_that_does_not_say_who_talks_is_told_it(model: Model, episode: Episode) -> None:
     """"The episode covers topics such as honey and mites.": the reader is not told whose
     hives these are; the composed sentence saying who talks comes first."""
-    model.replies["intro"] = lambda request: ok({
-        "summary": "Rooftop hives in Rotterdam and what they teach about cities.",
-        "intro": "The episode covers topics such as honey, mites and the wind on the roofs.",
-        "keywords": []})
+    model.replies["intro"] = intro_saying(
+        "Rooftop hives in Rotterdam and what they teach about cities.",
+        "The episode covers topics such as honey, mites and the wind on the roofs.")
     result = run_notes(episode, settings_for(model))
     assert result.intro == ("In Field Notes, the host talks with Priya Natarajan, who keeps forty "
                             "beehives. The episode covers topics such as honey, mites and the wind "
@@ -845,10 +849,9 @@ def test_an_intro_that_is_a_note_is_framed_by_the_summary(model: Model, episode:
     """With no guest whose name is a name, an intro that is two of the notes run together says
     neither who talks nor what the episode is: the summary's opening, which does, comes first."""
     model.replies["speakers"] = lambda request: ok(_NAMELESS)
-    model.replies["intro"] = lambda request: ok({
-        "summary": "Priya shares what keeping beehives on rooftops in Rotterdam teaches.",
-        "intro": "Wind is the real problem for rooftop hives, and every hive is strapped down.",
-        "keywords": []})
+    model.replies["intro"] = intro_saying(
+        "Priya shares what keeping beehives on rooftops in Rotterdam teaches.",
+        "Wind is the real problem for rooftop hives, and every hive is strapped down.")
     result = run_notes(episode, settings_for(model))
     assert result.intro == ("Priya shares what keeping beehives on rooftops in Rotterdam teaches. "
                             "Wind is the real problem for rooftop hives, and every hive is "
@@ -861,10 +864,9 @@ def test_an_intro_and_summary_naming_no_one_get_the_composed_sentence(
     """When the summary names no one either, the sentence composed without the model frames the
     intro."""
     model.replies["speakers"] = lambda request: ok(_NAMELESS)
-    model.replies["intro"] = lambda request: ok({
-        "summary": "Wind is the real problem for rooftop hives.",
-        "intro": "Wind is the real problem for rooftop hives, and every hive is strapped down.",
-        "keywords": []})
+    model.replies["intro"] = intro_saying(
+        "Wind is the real problem for rooftop hives.",
+        "Wind is the real problem for rooftop hives, and every hive is strapped down.")
     result = run_notes(episode, settings_for(model))
     framing, rest = result.intro.split(". ", 1)
     # no guest to name: the composed sentence says what the episode covers, by its sections

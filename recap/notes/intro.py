@@ -28,7 +28,7 @@ from recap.notes.words import (
     unique_strings,
     words,
 )
-from recap.text.names import at_sentence_start
+from recap.text.names import at_sentence_start, in_lower_case
 
 log = logging.getLogger("recap.notes")
 
@@ -234,12 +234,15 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     placeholder = not info.uploader  # the prompt said "Channel: unknown"
     summary = keep(without_placeholder(str(reply.get("summary") or ""), placeholder), 2)
     intro = keep(without_placeholder(str(reply.get("intro") or ""), placeholder), 3)
+    def composed() -> str:
+        """The intro composed without the model (English, like every composed sentence)."""
+        proper = proper_words(transcript_text)
+        return _not_copied(lambda roles: plain_intro(info, speakers, section_titles, roles,
+                                                     proper=proper), source_words)
+
     if not intro:
         # The composed intro is English; in another language the post's writer composes its own.
-        proper = proper_words(transcript_text)
-        intro = (_not_copied(lambda roles: plain_intro(info, speakers, section_titles, roles,
-                                                       proper=proper), source_words)
-                 if asker.language == "en" else "")
+        intro = composed() if asker.language == "en" else ""
         checks["intro_fallback"] = True
     elif asker.language == "en" and not names_a_guest(intro, speakers):
         # "The episode covers topics such as cheese production…": the reader is not told who
@@ -254,9 +257,7 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         # this is, or else the composed sentence, frames it.
         framing = sentences(summary)[0] if summary else ""
         if not mentions_the_episode(framing, info, speakers):
-            proper = proper_words(transcript_text)
-            framing = _not_copied(lambda roles: plain_intro(info, speakers, section_titles, roles,
-                                                            proper=proper), source_words)
+            framing = composed()
         intro = f"{framing} {intro}"
         checks["intro_framed"] = True
     if not summary:
@@ -354,7 +355,7 @@ def show_name(speakers: Speakers, info: Info) -> str:
     but not one written all in lower case ("night train": a file's name taken for the show's,
     which "In night train, Clara talks with…" would print as it is)."""
     return next((name for name in (speakers.show, info.uploader)
-                 if name and not name == name.lower() != name.upper()), "")
+                 if name and not in_lower_case(name)), "")
 
 
 def _talks_with(speakers: Speakers, roles: bool,

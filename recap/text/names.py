@@ -219,6 +219,13 @@ def is_generic_speaker(speaker: str) -> bool:
     return _GENERIC_SPEAKER.match(speaker) is not None
 
 
+def in_lower_case(text: str) -> bool:
+    """Whether `text` is written all in lower case in a script with capitals ("pre-natter agent",
+    "night train"): not a name as written, though the words may stand for one. A script without
+    capitals ("李娜") is not."""
+    return text == text.lower() != text.upper()
+
+
 def keyword_is_name(keyword: str, body: str) -> bool:
     """Whether a keyword reads as a name: an inner capital ("OpenAI"), every word capitalised
     ("Field Notes"), or capitalised where it occurs mid-sentence in `body`."""

@@ -14,7 +14,12 @@ from recap.errors import unknown_choice
 from recap.languages import capitalises_nouns, phrases
 from recap.models import Info, Notes
 from recap.text.clock import timestamp
-from recap.text.names import capitalised_runs, is_generic_speaker, keyword_is_name
+from recap.text.names import (
+    capitalised_runs,
+    in_lower_case,
+    is_generic_speaker,
+    keyword_is_name,
+)
 from recap.write.escape import emphasise, escape_text, safe_url, seek_url
 from recap.write.options import FORMATS, WriteOptions
 from recap.write.reading import episode_minutes
@@ -32,8 +37,7 @@ def find_names(notes: Notes, info: Info) -> list[str]:
         speaker = " ".join(str(speaker).split())
         # A name written all in lower case ("pre-natter agent") is a misheard name that the
         # speakers call gave; bold, it would read as a name it is not.
-        lower_case = speaker == speaker.lower() != speaker.upper()
-        if (speaker and not is_generic_speaker(speaker) and not lower_case
+        if (speaker and not is_generic_speaker(speaker) and not in_lower_case(speaker)
                 and re.search(r"[^\W\d_]", speaker)):
             names.add(speaker)
     if capitalises_nouns(notes.language or "en"):
