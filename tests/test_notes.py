@@ -882,6 +882,21 @@ def test_an_intro_that_names_the_guest_is_kept_as_written(model: Model, episode:
     assert "intro_named_guest" not in result.checks and "intro_framed" not in result.checks
 
 
+def test_the_shows_sign_off_is_no_description(model: Model, episode: Episode) -> None:
+    """"Field Notes promise to return then.": the model's summary was the show's goodbye, and
+    the front matter's description said nothing else. A sign-off is dropped from the summary
+    and the intro like any note's; the description is then the intro's opening."""
+    model.replies["intro"] = intro_saying(
+        "Field Notes promise to return then.",
+        "This episode of Field Notes visits Priya Natarajan and her rooftop hives. Field Notes "
+        "promise to return then.")
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == ("This episode of Field Notes visits Priya Natarajan and her rooftop "
+                            "hives."), result.intro
+    assert result.summary == result.intro
+    assert result.checks["intro_sentences_dropped"] == 2
+
+
 def test_an_intro_sentence_the_episode_does_not_say_is_dropped(model: Model,
                                                                  episode: Episode) -> None:
     """"The podcast explores the impact of climate change on urban ecosystems…": nothing the
@@ -1071,6 +1086,11 @@ def test_the_composed_intro_keeps_names_capitalised() -> None:
                                         "Night Train Company"], proper=proper)
     assert text == ("In Rail Talk, Clara talks with Thomas Berg about route and bridges across "
                     "Denmark; Stockholm arrivals; and Night Train Company.")
+    # a title opening on a speaker's name, said in the possessive: still a name
+    text = plain_intro(info, speakers, ["Berg's team finds a lost sleeper car", "Ferries"],
+                       proper=proper)
+    assert text == ("In Rail Talk, Clara talks with Thomas Berg about Berg's team finds a lost "
+                    "sleeper car and ferries.")
 
 
 def test_a_fallback_title_writes_names_as_the_notes_do() -> None:
@@ -1464,6 +1484,49 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
     kept = review([again], names, two_guests, language="en", translated=False,
                   similarity=0.6).kept
     assert [c.text for c in kept] == [notes[0]], "with two guests, whose answer is unknown"
+
+
+def test_a_name_misheard_is_no_new_voice() -> None:
+    """Whisper spells a name another way the second time ("Alene, who pays for this?" for
+    Aileen): the host still talks to the guest, so the guest's answers are still the guest's.
+    A name that only starts alike is someone else."""
+    from recap.notes.rewrite import new_voice, spelt_alike
+
+    known = ["Owen Hartley", "Dr. Aileen Mac Ray"]
+    assert new_voice(["And we're back. Alene, who pays for this?", "We measure carefully."],
+                     known) is None
+    assert new_voice(["Alene, who pays for this?", "Now to the market. Mia, how was it?"],
+                     known) == 1
+    assert new_voice(["Amanda, who pays for this?"], known) == 0
+    assert spelt_alike("alene", "aileen") and spelt_alike("henri", "henry")
+    assert not spelt_alike("mark", "marta") and not spelt_alike("tim", "tom")
+    assert not spelt_alike("ellen", "aileen")  # another first letter
+
+
+def test_a_note_that_only_reports_a_listeners_question_is_dropped() -> None:
+    """"Sofia asks if coffee ruins sleep.": a listener's question read out, named by the lines
+    it comes from; the answer is noted on its own. A capitalised word the lines never say
+    inside a sentence is not taken for a name."""
+    from recap.notes.intro import Speakers
+    from recap.notes.review import NameContext, first_look
+    from recap.notes.verify import Candidate, asks_only
+    from recap.notes.windows import Line, Window
+
+    said = ["Our next question comes from Sofia, who asks if coffee ruins sleep.",
+            "Caffeine has a half-life of about five hours, so a coffee at four is still there "
+            "at nine."]
+    heard = " ".join(said)
+    assert asks_only("Sofia asks if coffee ruins sleep.", [], heard)
+    assert not asks_only("Sofia asks if coffee ruins sleep.", [], "Caffeine lasts.")
+    assert not asks_only("Customers asked for refunds after the fire.", [], heard)
+    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
+    notes = ["Sofia asks if coffee ruins sleep.",
+             "Caffeine has a half-life of about 5 hours, so a coffee at four is still there at "
+             "nine."]
+    names = NameContext.of([], Speakers(host="Tom Reed", guests=[("Ana Ruiz", "")]))
+    looked = first_look([Candidate(t, window) for t in notes], window, names, "en",
+                        translated=False, verify=True)
+    assert [("question" in c.problems) for c in looked] == [True, False]
 
 
 def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:

@@ -17,6 +17,7 @@ from recap.errors import LLMReplyError
 from recap.languages import capitalises_nouns
 from recap.models import Info
 from recap.notes.ask import Asker
+from recap.notes.verify import signs_off
 from recap.notes.words import (
     claim_stems,
     first_person,
@@ -178,8 +179,9 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     """Summary, intro and keywords (Notes fields), and the checks made on them.
 
     A sentence that copies the transcript (a run of `COPY_LIMIT` words), speaks in the first
-    person, or holds a name or figure neither the transcript nor the metadata has is dropped;
-    when nothing is left, a plain intro is composed from the speakers and the section titles.
+    person, is the show's sign-off ("… promise to return then.") or holds a name or figure
+    neither the transcript nor the metadata has is dropped; when nothing is left, a plain intro
+    is composed from the speakers and the section titles.
     """
     from recap.quality.support import check_bullet
 
@@ -220,6 +222,7 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             copied = longest_copied_run(sentence, source_words)
             if (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
                     or len(words(sentence)) < 5 or "?" in sentence
+                    or (asker.language == "en" and signs_off(sentence))
                     or first_person(sentence, asker.language)
                     or unsupported(sentence)
                     or (grounded is not None and not said_in(sentence, grounded))
@@ -391,7 +394,8 @@ def _subject(title: str, proper: frozenset[str]) -> str:
     `proper`, or a second word capitalised too) stay."""
     parts = title.split()
     first = parts[0] if parts else ""
-    if (not first[:1].isupper() or first.lower() in proper or first.isupper()
+    base = re.sub(r"['’]s$", "", first).lower()  # "Price's team…": Price is the name
+    if (not first[:1].isupper() or base in proper or first.isupper()
             or (len(parts) > 1 and parts[1][:1].isupper())):
         return title
     return title[:1].lower() + title[1:]
@@ -408,6 +412,8 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
         who = f" {talk}" + (f", {role}," if role else "")
     # "Route and bridges across Denmark" -> "route and bridges across Denmark": the first letter
     # only, and not of a name.
+    proper = proper | {w.lower() for name in speakers.names() for w in name.split()
+                       if w[:1].isupper()}
     subjects = [_subject(t, proper) for t in section_titles]
     more = " among other subjects" if len(subjects) > 3 else ""
     subjects = subjects[:3]  # a list of every section reads as a table of contents

@@ -248,8 +248,8 @@ _DISCOURSE = frozenset("so well now yes no okay ok right oh and but then actuall
 def new_voice(lines: list[str], known: list[str]) -> int | None:
     """The index of the first line where someone other than the known speakers is addressed by
     name in a question or a welcome ("Felix, how was it?"): a magazine's next part, with a voice
-    of its own, so the guest of the opening is no longer the one answering. None when no
-    such line."""
+    of its own, so the guest of the opening is no longer the one answering. A name spelt
+    almost as a known speaker's is that speaker, misheard. None when no such line."""
     from recap.text.names import NOT_NAMES
 
     own = {w.lower() for name in known for w in name.split()}
@@ -258,6 +258,16 @@ def new_voice(lines: list[str], known: list[str]) -> int | None:
             continue
         for match in _ADDRESSED.finditer(line):
             word = match.group(1).lower()
-            if word not in own and word not in NOT_NAMES and word not in _DISCOURSE:
+            if (word not in own and word not in NOT_NAMES and word not in _DISCOURSE
+                    and not any(spelt_alike(word, name) for name in own)):
                 return index
     return None
+
+
+def spelt_alike(word: str, name: str) -> bool:
+    """True when `word` is `name` as Whisper may spell it another time ("Alene" for "Aileen"):
+    the same first letter, four letters or more each, and most letters in the same order."""
+    from difflib import SequenceMatcher
+
+    return (len(word) >= 4 and len(name) >= 4 and word[0] == name[0]
+            and SequenceMatcher(None, word, name).ratio() >= 0.7)

@@ -49,7 +49,14 @@ _SHOW_TALK = re.compile(
     r"(?:is|was|are|were) (?:co-)?hosted by|"
     r"(?:the )?host and (?:the |their |his |her )?guests?|"
     r"until next time|that's all for|see you next|"
+    r"promis(?:e|es|ed) to (?:return|come back|be back)(?: then| soon)?(?=[.!]?$)|"
     r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
+    re.IGNORECASE)
+# The sign-off, in a note or in the intro the model writes: "Ryan and Reason promise to return
+# then.", "That's all for this week, until next time."
+_SIGN_OFF = re.compile(
+    r"\b(?:until next time|that's all for|see you next|goodbye|(?:will|'ll) be back|"
+    r"promis(?:e|es|ed) to (?:return|come back|be back)(?: then| soon)?(?=[.!]?$))",
     re.IGNORECASE)
 # What the episode is about, said of the episode or of its speakers, with no figure: "The
 # episode discusses sleep tips", "They discuss selling honey", "The guest is a beekeeper". The
@@ -269,9 +276,19 @@ def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[
     return frozenset(found)
 
 
-def asks_only(text: str, names: list[str]) -> bool:
+def signs_off(text: str) -> bool:
+    """True when `text` is the show's sign-off ("… promise to return then.", "until next
+    time"): nothing a reader of the post is told."""
+    return _SIGN_OFF.search(text.strip()) is not None
+
+
+def asks_only(text: str, names: list[str], heard: str = "") -> bool:
     """True when the note reports that a speaker asked something ("The host asks about the
-    winter", "Reed wondered whether..."): the answer is the point, and it is noted on its own."""
+    winter", "Reed wondered whether..."): the answer is the point, and it is noted on its own.
+    The speaker is a role, a known name, or a name the lines it comes from (`heard`) say inside
+    a sentence: a listener whose question is read out ("… from Sofia, who asks …")."""
+    from recap.text.names import capitalised_mid_sentence, looks_like_name
+
     match = _ASKS.match(text)
     if match is None:
         return False
@@ -281,7 +298,11 @@ def asks_only(text: str, names: list[str]) -> bool:
     if len(subject) == 1 and subject[0] in _ROLES:
         return True
     parts = {w for name in names for w in words(name) if len(w) > 1}
-    return bool(subject) and all(w in parts or w in {"dr", "mr", "ms", "mrs"} for w in subject)
+    if bool(subject) and all(w in parts or w in {"dr", "mr", "ms", "mrs"} for w in subject):
+        return True
+    said = match.group(1).split()
+    return 0 < len(said) <= 2 and all(looks_like_name(w) and capitalised_mid_sentence(w, heard)
+                                      for w in said)
 
 
 def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset(),
@@ -309,7 +330,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     if _SHOW_TALK.search(text) or (_ABOUT_THE_SHOW.match(text)
                                    and not any(ch.isdigit() for ch in text)):
         problems.append("show_talk")
-    if asks_only(text, names):
+    if asks_only(text, names, " ".join(ln.text for ln in candidate.window.lines)):
         problems.append("question")
     if people and says_only_names(text, people):
         problems.append("show_talk")
