@@ -355,6 +355,43 @@ def test_a_speaker_named_in_lower_case_is_not_bold() -> None:
     assert {"Priya", "李娜"} <= set(names) and "pre-natter agent" not in names
 
 
+def test_a_speaker_is_named_in_full_once_then_by_the_surname(tmp_path: Path) -> None:
+    """As a written post names people: the full name at its first mention in the intro and in
+    the notes (read on their own), the surname after it, however the model wrote it ("Aileen
+    Mac Ray's" after "Dr. Aileen Mac Ray", the given name alone); bold only where written in
+    full. Two speakers with one surname keep their full names, and so does a post in another
+    language."""
+    intro = ("In Wildground, Owen Hartley talks with Dr. Aileen Mac Ray about peat bogs. Owen "
+             "Hartley asks how they are restored.")
+    topics = [{"title": "The bog", "bullets": [
+        _bullet("Dr. Aileen Mac Ray grew up in Caithness.", 1.0, 4.0, 0),
+        _bullet("Aileen Mac Ray's team has blocked 140 kilometres of ditches.", 5.0, 9.0, 1),
+        _bullet("Owen Hartley has walked the bog twice; Hartley's boots leaked.", 9.0, 12.0, 2),
+        _bullet("Aileen says the dams hold; Aileen's father cut peat near Owen Street.", 12.0,
+                15.0, 3),
+    ]}]
+    speakers = ["Owen Hartley", "Dr. Aileen Mac Ray"]
+    episode = make_episode(tmp_path, notes={"intro": intro, "topics": topics,
+                                            "speakers": speakers})
+    _, body = split_post(write_via_pipeline(episode)[0].read_text("utf-8"))
+    assert ("In Wildground, **Owen Hartley** talks with **Dr. Aileen Mac Ray** about peat bogs. "
+            "Hartley asks how they are restored." in body)
+    assert "- **Dr. Aileen Mac Ray** grew up in Caithness." in body
+    assert "- Ray's team has blocked `140 kilometres` of ditches." in body
+    assert "- **Owen Hartley** has walked the bog twice; Hartley's boots leaked." in body
+    # the given name alone, once the full name is written: the surname; not inside another name
+    assert "- Ray says the dams hold; Ray's father cut peat near **Owen Street**." in body
+
+    shared = make_episode(tmp_path, slug="shared", notes={
+        "intro": intro, "topics": topics, "speakers": ["Owen Ray", "Dr. Aileen Mac Ray"]})
+    _, body = split_post(write_via_pipeline(shared)[0].read_text("utf-8"))
+    assert "- **Aileen Mac Ray**'s team has blocked" in body
+    german = make_episode(tmp_path, slug="german", notes={
+        "intro": intro, "topics": topics, "speakers": speakers, "language": "de"})
+    _, body = split_post(write_via_pipeline(german)[0].read_text("utf-8"))
+    assert "- Aileen Mac Ray's team has blocked" in body and "- Ray's" not in body
+
+
 # ---------------------------------------------------------------- untrusted text
 
 

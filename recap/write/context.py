@@ -51,6 +51,74 @@ def find_names(notes: Notes, info: Info) -> list[str]:
     return sorted(n for n in names if n.strip())
 
 
+_TITLES = re.compile(r"^(?:dr|prof|mr|mrs|ms|sir|dame)\.?\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A speaker as a post names them: in full at first, then by the surname."""
+
+    forms: tuple[str, ...]
+    """The full name, and without its title: "Dr. Aileen Mac Ray", "Aileen Mac Ray"."""
+    given: str
+    """The given name said alone ("Henry" for Henry Morrill), or "" when another speaker shares
+    it."""
+    surname: str
+
+
+def people_named(notes: Notes) -> list[Person]:
+    """The speakers whose names are a given name and a surname (two capitalised words or more),
+    where no other speaker shares the surname."""
+    people: list[Person] = []
+    for speaker in _speakers(notes):
+        parts = speaker.split()
+        if (len(parts) < 2 or not all(p[:1].isupper() for p in parts)
+                or not all(re.fullmatch(r"[^\W\d_][\w.'’-]*", p) for p in parts)):
+            continue  # "Ryan and Reason", "pre-natter agent": not a person's full name
+        while len(parts) > 2 and parts[-1].rstrip(".").lower() in {"jr", "sr", "ii", "iii"}:
+            parts = parts[:-1]
+        bare = _TITLES.sub("", speaker).split()
+        forms = tuple(dict.fromkeys(f for f in (speaker, " ".join(bare)) if len(f.split()) > 1))
+        people.append(Person(forms, bare[0] if len(bare) > 1 else "", parts[-1]))
+    surnames = [p.surname for p in people]
+    givens = [p.given for p in people]
+    return [Person(p.forms, p.given if givens.count(p.given) == 1 and p.given != p.surname
+                   else "", p.surname)
+            for p in people if p.forms and surnames.count(p.surname) == 1]
+
+
+def name_once(texts: list[str], people: list[Person]) -> list[str]:
+    """`texts` (the notes in order) with a speaker's full name written out at its first mention
+    only, and by the surname after it ("Dr. Aileen Mac Ray grew up…", then "Ray started the
+    project in 2016"), as a written post names people. The name's every form counts as its
+    mention ("Aileen Mac Ray" after "Dr. Aileen Mac Ray"); after it, the given name said alone
+    is the surname too ("Henry is a farmer himself" -> "Morrill is…"), not where it is part of
+    another name ("Henry Ford")."""
+    whose = {form: p for p in people for form in p.forms}
+    whose |= {p.given: p for p in people if p.given and p.given not in whose}
+    if not whose:
+        return texts
+    seen: set[Person] = set()
+    forms = sorted(whose, key=len, reverse=True)  # "Dr. Aileen Mac Ray" before "Aileen Mac Ray"
+    pattern = re.compile(r"(?<![\w.’'-])(" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
+
+    def shorten(match: re.Match[str]) -> str:
+        said = match.group(1)
+        person = whose[said]
+        if said == person.given:
+            before, after = match.string[:match.start()], match.string[match.end():]
+            if (person not in seen or re.match(r"\s+[A-Z]", after)
+                    or re.search(r"[A-Z][\w.]*\s+$", before)):
+                return said  # not named in full yet, or part of another name
+            return person.surname
+        if person in seen:
+            return person.surname
+        seen.add(person)
+        return said
+
+    return [pattern.sub(shorten, text) for text in texts]
+
+
 @dataclass
 class BulletView:
     text: str
@@ -121,9 +189,10 @@ def _join_words(items: list[str]) -> str:
 
 
 def _intro_paragraphs(info: Info, notes: Notes, date: dt.date | None, minutes: int,
-                      names: list[str]) -> list[str]:
-    if notes.intro.strip():
-        paragraphs = re.split(r"\n\s*\n", notes.intro.strip())
+                      names: list[str], intro: str | None = None) -> list[str]:
+    intro = notes.intro if intro is None else intro
+    if intro.strip():
+        paragraphs = re.split(r"\n\s*\n", intro.strip())
         return [emphasise(p, names) for p in paragraphs if p.strip()]
     language = notes.language or "en"
     say = phrases(language)
@@ -168,11 +237,17 @@ def build_context(info: Info, notes: Notes, options: WriteOptions, layout: Layou
     def seek(seconds: float) -> str | None:
         return seek_url(source_url, seconds) if seekable and source_url else None
 
+    # English posts name a speaker in full once in the intro and once in the notes (read on
+    # their own, from a heading down), then by the surname.
+    people = people_named(notes) if language == "en" else []
+    intro = name_once([notes.intro], people)[0]
+    texts = iter(name_once([b.text for t in notes.topics for b in t.bullets], people))
     topics: list[TopicView] = []
     for number, topic in enumerate(notes.topics, 1):
+        shown = [(b, next(texts)) for b in topic.bullets]
         bullets = [
-            BulletView(emphasise(b.text, names), b.start, b.end, seek(b.start), timestamp(b.start))
-            for b in topic.bullets if b.text.strip()
+            BulletView(emphasise(text, names), b.start, b.end, seek(b.start), timestamp(b.start))
+            for b, text in shown if text.strip()
         ]
         if not bullets:
             continue
@@ -190,7 +265,8 @@ def build_context(info: Info, notes: Notes, options: WriteOptions, layout: Layou
         "slug": slug,
         "format": options.format,
         "hero": hero_ref,
-        "intro": _intro_paragraphs(info, notes, date if date_known else None, minutes, names),
+        "intro": _intro_paragraphs(info, notes, date if date_known else None, minutes, names,
+                                   intro),
         "language": language,
         "full_episode_line": say.full_episode.format(
             link=f"[{escape_text(info.title)}]({source_url})", minutes=minutes)
