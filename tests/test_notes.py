@@ -897,6 +897,24 @@ def test_the_shows_sign_off_is_no_description(model: Model, episode: Episode) ->
     assert result.checks["intro_sentences_dropped"] == 2
 
 
+def test_an_intro_sentence_giving_the_host_the_guests_role_is_dropped() -> None:
+    """"In this episode, Ferrier, head teacher at an academy, shares…": the model gave the host
+    the guest's role (the head teacher is the guest), so the sentence says who is who wrongly.
+    The guest with the role, or the host with another aside, is fine."""
+    from recap.notes.intro import Speakers, host_given_role
+
+    speakers = Speakers(host="Rob Ferrier", guests=[("Declan Delgado", "head teacher at the academy")])
+    assert host_given_role("In this episode, Ferrier, head teacher at an academy, shares his "
+                           "insights into homework.", speakers)
+    assert host_given_role("Rob Ferrier, the academy's head teacher, explains why.", speakers)
+    assert not host_given_role("Rob Ferrier talks with Declan Delgado, head teacher at the "
+                               "academy.", speakers)
+    assert not host_given_role("Rob Ferrier, the host of the show, talks about homework.",
+                               speakers)
+    assert not host_given_role("Ferrier, head teacher at an academy, shares his insights.",
+                               Speakers(guests=[("Declan Delgado", "head teacher")]))  # no host
+
+
 def test_an_intro_sentence_the_episode_does_not_say_is_dropped(model: Model,
                                                                  episode: Episode) -> None:
     """"The podcast explores the impact of climate change on urban ecosystems…": nothing the
@@ -1527,6 +1545,62 @@ def test_a_note_that_only_reports_a_listeners_question_is_dropped() -> None:
     looked = first_look([Candidate(t, window) for t in notes], window, names, "en",
                         translated=False, verify=True)
     assert [("question" in c.problems) for c in looked] == [True, False]
+
+
+def test_a_later_parts_answers_are_its_own_voices() -> None:
+    """An interview that moves on to another voice ("With me is Dr. Lena Sharma… Lena, our first
+    question…"): the model, given the opening's speakers, credits that part's answers to the
+    first guest ("Price advises…"), and the first person there is not the first guest's. A note
+    of that part is credited to its voice, by the surname the lines give; one whose lines say
+    the first guest's name, one of the opening part, or one naming the guest other than as its
+    subject, is left as it is."""
+    from recap.notes.intro import Speakers
+    from recap.notes.review import NameContext, WindowResult, first_look, review
+    from recap.notes.rewrite import voices
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    said = ["Welcome, Gareth. How many of you are there?",
+            "We have fifty two volunteers and an eleven thousand pound drone.",
+            "Gareth Price, thank you.",
+            "Now, something different. With me is Dr. Lena Sharma, a sleep researcher.",
+            "Lena, our first question is from Mark, who asks if naps",  # Whisper cut the line
+            "are good for him?",
+            "My advice is no caffeine after midday for a week.",
+            "I recommend a nap of about twenty minutes before a night shift.",
+            "Caffeine stays in the body for about five hours.",
+            "And Gareth Price says the team naps in the Land Rover."]
+    assert voices(said, ["Hannah Lloyd", "Gareth Price"]) == [(4, "Lena Sharma")]
+    assert voices(said, ["Hannah Lloyd", "Gareth Price", "Lena Sharma"]) == []
+    welcomed = ["Joining me is Dr. Jolly Nanda Kumer,", "a horticulturist at the botanic garden,",
+                "where she runs a free plant clinic.", "And Jolly, welcome.", "Thank you."]
+    assert voices(welcomed, ["Rob Ferrier"]) == [(3, "Jolly Nanda Kumer")]
+    # a place after "and" in a line that goes on from the one before is nobody addressed; an
+    # answer opening "Sometimes, …" that ends its sentence is no one asked the next question
+    assert voices(["my guest is Nor Hedded, co-founder of Lanternfish Games",
+                   "and Montreal, Nor, welcome.", "Do you miss the theatre?",
+                   "Sometimes, the lettuce never forgets its lines.", "How many work there?"],
+                  ["Ben Adler", "Nor Hedded"]) == []
+    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
+    speakers = Speakers(host="Hannah Lloyd", guests=[("Gareth Price", "the team leader")])
+    names = NameContext.of([], speakers)
+    notes = ["Gareth Price's team has 52 volunteers and an 11,000 pound drone.",
+             "Price advises no caffeine after midday for a week.",
+             "I recommend a nap of about 20 minutes before a night shift.",
+             "Gareth Price says the team naps in the Land Rover.",
+             "Mark's question about naps was meant for Gareth Price's team.",
+             "Price, the team leader, says that caffeine stays in the body for about 5 hours."]
+    result = WindowResult(window, first_look([Candidate(t, window) for t in notes], window,
+                                             names, "en", translated=False, verify=True))
+    reviewed = review([result], names, speakers, language="en", translated=False,
+                      similarity=0.6)
+    assert sorted(c.text for c in reviewed.kept) == sorted([
+        "Gareth Price's team has 52 volunteers and an 11,000 pound drone.",
+        "Sharma advises no caffeine after midday for a week.",
+        "Sharma recommends a nap of about 20 minutes before a night shift.",
+        "Gareth Price says the team naps in the Land Rover.",  # its line names him
+        "Mark's question about naps was meant for Gareth Price's team.",
+        "Sharma says that caffeine stays in the body for about 5 hours."])  # not his role
 
 
 def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:

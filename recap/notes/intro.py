@@ -20,6 +20,7 @@ from recap.notes.ask import Asker
 from recap.notes.verify import signs_off
 from recap.notes.words import (
     claim_stems,
+    content_stems,
     first_person,
     has_verb,
     longest_copied_run,
@@ -222,7 +223,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             copied = longest_copied_run(sentence, source_words)
             if (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
                     or len(words(sentence)) < 5 or "?" in sentence
-                    or (asker.language == "en" and signs_off(sentence))
+                    or (asker.language == "en" and (signs_off(sentence)
+                                                    or host_given_role(sentence, speakers)))
                     or first_person(sentence, asker.language)
                     or unsupported(sentence)
                     or (grounded is not None and not said_in(sentence, grounded))
@@ -274,6 +276,22 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
 
 _UNKNOWN = re.compile(r"\s+(?:of|from|on|by)\s+(?:the\s+|an?\s+)?unknown"
                       r"(?:\s+(?:channel|show|podcast|uploader|source))?\b", re.IGNORECASE)
+
+
+def host_given_role(sentence: str, speakers: Speakers) -> bool:
+    """True when `sentence` gives the host the guest's role ("In this episode, Ferrier, head
+    teacher at an academy, shares…", where the head teacher is the guest): the model mixes up
+    who is who, and the sentence goes."""
+    if not speakers.host.strip() or not speakers.guests:
+        return False
+    parts = [p for p in speakers.host.split() if p[:1].isupper() and len(p) > 1]
+    roles = [content_stems(role) for _, role in speakers.guests if role.strip()]
+    for match in re.finditer(r"\b(?:" + "|".join(re.escape(p) for p in parts) + r")(?:['’]s)?,"
+                             r" ((?:\S+ ){0,7}\S+?)[,.]", sentence) if parts else ():
+        said = content_stems(match.group(1))
+        if any(role and len(role & said) >= max(1, len(role) / 2) for role in roles):
+            return True
+    return False
 
 
 def without_placeholder(text: str, placeholder: bool) -> str:

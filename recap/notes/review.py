@@ -20,10 +20,12 @@ from recap.notes.intro import Speakers
 from recap.notes.rewrite import (
     clean_spoken,
     credit_guest,
+    credit_voice,
     join_split_figures,
-    new_voice,
+    short_name,
     third_person,
     unframe,
+    voices,
 )
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window
@@ -52,6 +54,11 @@ class NameContext:
     the extraction prompt gives them to the model."""
     people: frozenset[str] = frozenset()
     """Stems of the speakers' names alone."""
+
+    def with_names(self, more: list[str]) -> NameContext:
+        """These names and `more` people's (a later part's voices)."""
+        stems = frozenset(stem(w) for name in more for w in words(name))
+        return NameContext([*self.names, *more], self.free | stems, self.people | stems)
 
     @classmethod
     def of(cls, known: list[str], speakers: Speakers) -> NameContext:
@@ -168,10 +175,21 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     stats.duplicates += removed
     fixable = [c for c in pending if c.problems]
     person = speakers.guest_surname()
+    # An interview with one guest that moves on to other voices ("Felix, how was it?"): each
+    # later part's "I" is its own voice's, and the notes may name it.
+    parts: list[tuple[int, str]] = []
+    if language == "en" and len(speakers.guests) == 1:
+        heard = sorted({ln.id: ln for r in results for ln in r.window.lines}.values(),
+                       key=lambda ln: ln.id)
+        parts = [(heard[i].id, name)
+                 for i, name in voices([ln.text for ln in heard], speakers.names())]
+        if parts:
+            names = names.with_names([name for _, name in parts])
     for candidate in fixable:
         before = candidate.text
         if language == "en":  # the rewrite knows English pronouns only
-            candidate.text = tidy(third_person(before, person))
+            voice = _voice_of(candidate, parts)
+            candidate.text = tidy(third_person(before, short_name(voice) if voice else person))
         inspect(candidate, names.names, names.free, language, translated, names.people)
         if candidate.problems:
             candidate.text = before
@@ -183,26 +201,35 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         pending, removed = remove_duplicates(pending, similarity)
         stats.duplicates += removed
     if language == "en" and len(speakers.guests) == 1:
-        heard = sorted({ln.id: ln for r in results for ln in r.window.lines}.values(),
-                       key=lambda ln: ln.id)
-        at = new_voice([ln.text for ln in heard], speakers.names())
-        until = heard[at].id if at is not None else None
+        until = parts[0][0] if parts else None
         for candidate in pending:
             if until is None or max(candidate.segment_ids, default=until) < until:
                 _credit(candidate, speakers.host, person, names, translated, stats)
+            elif voice := _voice_of(candidate, parts):
+                _credit(candidate, speakers.host, speakers.guests[0][0], names, translated,
+                        stats, voice=voice, role=speakers.guests[0][1])
     kept = sorted(pending, key=lambda c: c.start)
     if language == "en":  # the verb check knows English
         kept, stats.joined = join_fragments(kept)
     return Review(kept, stats, list(candidates))
 
 
+def _voice_of(candidate: Candidate, parts: list[tuple[int, str]]) -> str:
+    """The voice of the later part the candidate's last cited line is in ("" in the opening's)."""
+    last = max(candidate.segment_ids, default=-1)
+    return next((name for start, name in reversed(parts) if start <= last), "")
+
+
 def _credit(candidate: Candidate, host: str, guest: str, names: NameContext, translated: bool,
-            stats: ReviewStats) -> None:
-    """A note crediting the host with the guest's answer, credited to the guest (checked again;
-    left as it was if the new form fails)."""
+            stats: ReviewStats, voice: str = "", role: str = "") -> None:
+    """A note crediting the host with the guest's answer, credited to the guest (`guest`: their
+    surname); with `voice`, a note of a later part crediting the opening's guest (`guest`: their
+    full name), credited to that part's voice (checked again; left as it was if the new form
+    fails)."""
     cited = [line.text for line in candidate.window.lines if line.id in candidate.segment_ids]
     before = candidate.text
-    after = credit_guest(before, cited, host, guest)
+    after = (credit_voice(before, cited, guest, voice, role) if voice
+             else credit_guest(before, cited, host, guest))
     if after == before:
         return
     candidate.text = after

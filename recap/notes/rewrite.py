@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from recap.notes.words import first_person, stem, words
+from recap.notes.words import content_stems, first_person, stem, words
 from recap.text.vocabulary import is_number_word
 
 _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort of|kind of|like,)"
@@ -238,8 +238,10 @@ def _replace_subject(text: str, end: int, guest: str) -> str:
     return guest + ("'s" if possessive else "") + text[end:]
 
 
-# Someone addressed by name at the head of a sentence: "Felix, how was it?", "So, Mia, ...".
-_ADDRESSED = re.compile(r"(?:^|[.?!,]\s+)([A-Z][a-z]+),\s")
+# Someone addressed by name at the head of a sentence: "Felix, how was it?", "So, Mia, ...",
+# "And Jolly, welcome.".
+_ADDRESSED = re.compile(r"(?:^|[.?!,]\s+)(?:(?:And|So|Now|Well|Okay|OK|Right),?\s+)?"
+                        r"([A-Z][a-z]+),\s")
 _DISCOURSE = frozenset("so well now yes no okay ok right oh and but then actually honestly "
                        "really look listen sure great wow anyway alright welcome thanks please "
                        "sorry hello hi hey".split())
@@ -250,18 +252,86 @@ def new_voice(lines: list[str], known: list[str]) -> int | None:
     name in a question or a welcome ("Felix, how was it?"): a magazine's next part, with a voice
     of its own, so the guest of the opening is no longer the one answering. A name spelt
     almost as a known speaker's is that speaker, misheard. None when no such line."""
+    found = _next_voice(lines, known)
+    return found[0] if found is not None else None
+
+
+def _next_voice(lines: list[str], known: list[str]) -> tuple[int, str] | None:
+    """(index, the name as addressed: "Felix") of the first line addressing a new voice."""
     from recap.text.names import NOT_NAMES
 
     own = {w.lower() for name in known for w in name.split()}
     for index, line in enumerate(lines):
-        if "?" not in line and "welcome" not in line.lower():
+        # Whisper cuts lines inside a sentence: "Lena, our first question is from Mark, who
+        # asks, are naps good" / "or bad for me?" (a line that ends its sentence does not go on)
+        asked = "?" in line or (index + 1 < len(lines) and "?" in lines[index + 1]
+                                and not line.rstrip().endswith((".", "!", "?", '"', "”")))
+        if not asked and "welcome" not in line.lower():
             continue
         for match in _ADDRESSED.finditer(line):
             word = match.group(1).lower()
             if (word not in own and word not in NOT_NAMES and word not in _DISCOURSE
                     and not any(spelt_alike(word, name) for name in own)):
-                return index
+                return index, match.group(1)
     return None
+
+
+def voices(lines: list[str], known: list[str]) -> list[tuple[int, str]]:
+    """The later parts' voices, in order: (the index of the line that first addresses each, its
+    name, in full where the lines up to it give it: "Lena Sharma" for "With me is Dr. Lena
+    Sharma… Lena, our first question is from Mark…"). The opening's speakers are `known`."""
+    from recap.text.names import capitalised_runs
+
+    found: list[tuple[int, str]] = []
+    known = list(known)
+    start = 0
+    while (voice := _next_voice(lines[start:], known)) is not None:
+        index, word = start + voice[0], voice[1]
+        around = " ".join(lines[max(0, index - 3):index + 1])
+        full = [run for run in capitalised_runs(around) if word in run.split()]
+        name = max(full, key=len) if full else word
+        found.append((index, name))
+        known.append(name)
+        start = index + 1
+    return found
+
+
+def short_name(name: str) -> str:
+    """What a note calls a person after naming them: the surname ("Sharma"), or the one name."""
+    return name.split()[-1] if name.split() else name
+
+
+def credit_voice(text: str, cited: list[str], guest: str, voice: str, role: str = "") -> str:
+    """`text` with the opening guest's name (in full, the given name or the surname) as its
+    subject replaced by `voice`'s, where the note comes from a later part of the episode and
+    none of the lines it cites says the guest's name: the model, given the opening's speakers in
+    its prompt, credits the first guest with the next part's answers ("Price advises no caffeine
+    after midday" from the sleep researcher's "My advice is no caffeine after midday"). A name
+    elsewhere in the note is left: "… correct Hedded's statement" may be the host's. The guest's
+    `role`, where the model wrote it after the name ("Delgado, head teacher at the academy,
+    says…"), goes with the name."""
+    parts = [p for p in guest.split() if p[:1].isupper() and not p.endswith(".")]
+    if not parts or not voice:
+        return text
+    said = {re.sub(r"['’]s$", "", w) for line in cited for w in words(line)}
+    if any(p.lower() in said for p in parts):
+        return text
+    forms = sorted({guest, " ".join(parts), *parts}, key=len, reverse=True)
+    pattern = re.compile(r"(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
+    if not pattern.match(text):
+        return text
+    name = short_name(voice)
+    text = pattern.sub(name, text, count=1)
+    # "Kumer, head teacher at the academy, says…": the first guest's role, which the model
+    # wrote after the name; an aside the cited lines do not say goes with the name.
+    aside = re.match(rf"{re.escape(name)}(?:, ([^,()]{{3,80}}),| \(([^()]{{3,80}})\))", text)
+    if aside is not None:
+        said_stems = content_stems(" ".join(cited))
+        stems = content_stems(aside.group(1) or aside.group(2))
+        if role.strip() and content_stems(role) >= stems or (
+                stems and len(stems & said_stems) < len(stems) / 2):
+            text = name + text[aside.end():]
+    return text
 
 
 def spelt_alike(word: str, name: str) -> bool:
