@@ -122,6 +122,20 @@ def intro_reply(request: dict[str, Any]) -> Reply:
                "keywords": ["bees", "Rotterdam", "honey", "varroa", "bees", "Atlantis"]})
 
 
+def reviewed(said: list[str], speakers: Any, notes: list[str], names: Any = None) -> Any:
+    """`notes`, as the model gave them for one window of the lines `said`, first looked at and
+    reviewed in English (`names`: the speakers' NameContext unless given)."""
+    from recap.notes.review import NameContext, WindowResult, first_look, review
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
+    names = names if names is not None else NameContext.of([], speakers)
+    result = WindowResult(window, first_look([Candidate(t, window) for t in notes], window,
+                                             names, "en", translated=False, verify=True))
+    return review([result], names, speakers, language="en", translated=False, similarity=0.6)
+
+
 def intro_saying(summary: str, intro: str) -> Callable[[dict[str, Any]], Reply]:
     """An intro reply with this summary and intro, and no keywords."""
     return lambda request: ok({"summary": summary, "intro": intro, "keywords": []})
@@ -1457,9 +1471,7 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
     question in it, someone else the guest talks about, and what is said once a new voice is
     addressed by name are left as they are."""
     from recap.notes.intro import Speakers
-    from recap.notes.review import NameContext, WindowResult, first_look, review
-    from recap.notes.verify import Candidate
-    from recap.notes.windows import Line, Window
+    from recap.notes.review import NameContext
 
     said = ["Welcome, Ana. So how did it all begin?",
             "We bought the first boat in twenty ten with money from the whole island.",
@@ -1471,9 +1483,7 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
             "In summer we run a night boat to the mainland.",
             "Now to the market. Mia, how was it?",
             "Busy, we sold forty crates of apples before noon."]
-    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
     speakers = Speakers(host="Tom Reed", guests=[("Ana Ruiz", "")])
-    names = NameContext.of([], speakers)
     notes = ["Tom Reed bought the first boat in 2010 with money from the whole island.",
              "The host's trust carries about 900 cars a day on three boats.",
              "Reed crossed on the early boat this morning.",
@@ -1482,11 +1492,8 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
              "She still sails the small boat on Sundays.",
              "They run a night boat to the mainland in summer.",
              "Tom Reed sold 40 crates of apples before noon."]
-    result = WindowResult(window, first_look([Candidate(t, window) for t in notes], window,
-                                             names, "en", translated=False, verify=True))
-    reviewed = review([result], names, speakers, language="en", translated=False,
-                      similarity=0.6)
-    assert [c.text for c in reviewed.kept] == [
+    review = reviewed(said, speakers, notes)
+    assert [c.text for c in review.kept] == [
         "Ruiz bought the first boat in 2010 with money from the whole island.",
         "Ruiz's trust carries about 900 cars a day on three boats.",
         "Reed crossed on the early boat this morning.",
@@ -1495,12 +1502,9 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
         "Ruiz still sails the small boat on Sundays.",
         "Ruiz's team run a night boat to the mainland in summer.",
         "Tom Reed sold 40 crates of apples before noon."]  # a new voice answers: not Ruiz
-    assert {"before": notes[0], "after": reviewed.kept[0].text} in reviewed.stats.repaired
+    assert {"before": notes[0], "after": review.kept[0].text} in review.stats.repaired
     two_guests = Speakers(host="Tom Reed", guests=[("Ana Ruiz", ""), ("Ola Nord", "")])
-    again = WindowResult(window, first_look([Candidate(notes[0], window)], window, names, "en",
-                                            translated=False, verify=True))
-    kept = review([again], names, two_guests, language="en", translated=False,
-                  similarity=0.6).kept
+    kept = reviewed(said, two_guests, notes[:1], NameContext.of([], speakers)).kept
     assert [c.text for c in kept] == [notes[0]], "with two guests, whose answer is unknown"
 
 
@@ -1508,14 +1512,14 @@ def test_a_name_misheard_is_no_new_voice() -> None:
     """Whisper spells a name another way the second time ("Alene, who pays for this?" for
     Aileen): the host still talks to the guest, so the guest's answers are still the guest's.
     A name that only starts alike is someone else."""
-    from recap.notes.rewrite import new_voice, spelt_alike
+    from recap.notes.rewrite import spelt_alike, voices
 
     known = ["Owen Hartley", "Dr. Aileen Mac Ray"]
-    assert new_voice(["And we're back. Alene, who pays for this?", "We measure carefully."],
-                     known) is None
-    assert new_voice(["Alene, who pays for this?", "Now to the market. Mia, how was it?"],
-                     known) == 1
-    assert new_voice(["Amanda, who pays for this?"], known) == 0
+    assert voices(["And we're back. Alene, who pays for this?", "We measure carefully."],
+                  known) == []
+    assert voices(["Alene, who pays for this?", "Now to the market. Mia, how was it?"],
+                  known) == [(1, "Mia")]
+    assert voices(["Amanda, who pays for this?"], known) == [(0, "Amanda")]
     assert spelt_alike("alene", "aileen") and spelt_alike("henri", "henry")
     assert not spelt_alike("mark", "marta") and not spelt_alike("tim", "tom")
     assert not spelt_alike("ellen", "aileen")  # another first letter
@@ -1555,10 +1559,7 @@ def test_a_later_parts_answers_are_its_own_voices() -> None:
     the first guest's name, one of the opening part, or one naming the guest other than as its
     subject, is left as it is."""
     from recap.notes.intro import Speakers
-    from recap.notes.review import NameContext, WindowResult, first_look, review
     from recap.notes.rewrite import voices
-    from recap.notes.verify import Candidate
-    from recap.notes.windows import Line, Window
 
     said = ["Welcome, Gareth. How many of you are there?",
             "We have fifty two volunteers and an eleven thousand pound drone.",
@@ -1581,20 +1582,14 @@ def test_a_later_parts_answers_are_its_own_voices() -> None:
                    "and Montreal, Nor, welcome.", "Do you miss the theatre?",
                    "Sometimes, the lettuce never forgets its lines.", "How many work there?"],
                   ["Ben Adler", "Nor Hedded"]) == []
-    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
     speakers = Speakers(host="Hannah Lloyd", guests=[("Gareth Price", "the team leader")])
-    names = NameContext.of([], speakers)
     notes = ["Gareth Price's team has 52 volunteers and an 11,000 pound drone.",
              "Price advises no caffeine after midday for a week.",
              "I recommend a nap of about 20 minutes before a night shift.",
              "Gareth Price says the team naps in the Land Rover.",
              "Mark's question about naps was meant for Gareth Price's team.",
              "Price, the team leader, says that caffeine stays in the body for about 5 hours."]
-    result = WindowResult(window, first_look([Candidate(t, window) for t in notes], window,
-                                             names, "en", translated=False, verify=True))
-    reviewed = review([result], names, speakers, language="en", translated=False,
-                      similarity=0.6)
-    assert sorted(c.text for c in reviewed.kept) == sorted([
+    assert sorted(c.text for c in reviewed(said, speakers, notes).kept) == sorted([
         "Gareth Price's team has 52 volunteers and an 11,000 pound drone.",
         "Sharma advises no caffeine after midday for a week.",
         "Sharma recommends a nap of about 20 minutes before a night shift.",
@@ -1817,9 +1812,6 @@ def test_a_guest_without_a_name_is_the_guest_in_notes_and_intro() -> None:
     say "Priya talks with pre-natter agent, agent"; and a role made of the name's own words is
     no role. A short name ("Li Na") is a name."""
     from recap.notes.intro import Speakers, plain_intro
-    from recap.notes.review import NameContext, WindowResult, first_look, review
-    from recap.notes.verify import Candidate
-    from recap.notes.windows import Line, Window
 
     info = Info(title="City Bees", duration=60.0, audio_file="a.mp3", source="a.mp3",
                 uploader="Field Notes")
@@ -1835,13 +1827,7 @@ def test_a_guest_without_a_name_is_the_guest_in_notes_and_intro() -> None:
         "In Field Notes, Priya talks with Jan Smit, a beekeeper, about rooftop hives.")
 
     said = ["Welcome. How did it start?", "We lost six of our forty hives last winter."]
-    window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
-    names = NameContext.of([], unnamed)
-    note = "We lost six of our 40 hives last winter."
-    result = WindowResult(window, first_look([Candidate(note, window)], window, names, "en",
-                                             translated=False, verify=True))
-    kept = review([result], names, unnamed, language="en", translated=False,
-                  similarity=0.6).kept
+    kept = reviewed(said, unnamed, ["We lost six of our 40 hives last winter."]).kept
     assert [c.text for c in kept] == ["They lost six of their 40 hives last winter."]
 
 

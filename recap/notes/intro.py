@@ -30,7 +30,7 @@ from recap.notes.words import (
     unique_strings,
     words,
 )
-from recap.text.names import at_sentence_start, in_lower_case
+from recap.text.names import at_sentence_start, in_lower_case, name_words, surname
 
 log = logging.getLogger("recap.notes")
 
@@ -109,13 +109,13 @@ class Speakers:
     def named_guest(self) -> tuple[str, str] | None:
         """The first guest whose name is a name (a capitalised word in it): not "pre-natter
         agent", a misheard name that the speakers call gave."""
-        return next((g for g in self.guests if _capitalised(g[0])), None)
+        return next((g for g in self.guests if name_words(g[0])), None)
 
     def guest_surname(self) -> str:
         """What the first-person rewrite calls the guest: the named guest's last name ("" when
         no guest has a name: the rewrite then says "the guest")."""
         guest = self.named_guest()
-        return _capitalised(guest[0])[-1] if guest is not None else ""
+        return surname(guest[0]) if guest is not None else ""
 
     def context(self) -> list[str]:
         """The show's name and the guests' roles: grounded in the opening, and given to every
@@ -326,17 +326,10 @@ def _not_copied(compose: Callable[[bool], str], source_words: list[str]) -> str:
     return text if longest_copied_run(text, source_words) < COPY_LIMIT else compose(False)
 
 
-def _capitalised(name: str) -> list[str]:
-    """The words of `name` that a name's words are: capitalised ("Li Na": both), or in a
-    script without capitals."""
-    return [part for part in re.findall(r"[\w'-]+", name)
-            if part[:1].isupper() or (part[:1].isalpha() and not part[:1].islower())]
-
-
 def _name_parts(name: str) -> list[str]:
     """The words that make `name` a name ("Priya Natarajan" -> both; "pre-natter agent", a role
     the speakers call gave as a name, -> none)."""
-    return [part for part in _capitalised(name) if len(part) > 2 and part[:1].isupper()]
+    return [part for part in name_words(name) if len(part) > 2 and part[:1].isupper()]
 
 
 def names_a_guest(text: str, speakers: Speakers) -> bool:

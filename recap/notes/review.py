@@ -22,7 +22,6 @@ from recap.notes.rewrite import (
     credit_guest,
     credit_voice,
     join_split_figures,
-    short_name,
     third_person,
     unframe,
     voices,
@@ -31,6 +30,7 @@ from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Window
 from recap.notes.words import stem, words
 from recap.text.digits import in_digits
+from recap.text.names import surname
 
 
 @dataclass
@@ -189,7 +189,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         before = candidate.text
         if language == "en":  # the rewrite knows English pronouns only
             voice = _voice_of(candidate, parts)
-            candidate.text = tidy(third_person(before, short_name(voice) if voice else person))
+            candidate.text = tidy(third_person(before, surname(voice) if voice else person))
         inspect(candidate, names.names, names.free, language, translated, names.people)
         if candidate.problems:
             candidate.text = before

@@ -12,7 +12,7 @@ told apart, the model reads the host's name in its prompt and gives it the guest
 opening on "She" for the guest's "I" gets the guest's name the same way, and so does one
 reporting what "they" or "he" explain ("They explain that…") where the lines it cites are in the
 first person. Both stop where a new
-voice is addressed by name (`new_voice`): a magazine's next part has answers of its own.
+voice is addressed by name (`voices`): a magazine's next part has answers of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from recap.notes.words import content_stems, first_person, stem, words
+from recap.text.names import surname
 from recap.text.vocabulary import is_number_word
 
 _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort of|kind of|like,)"
@@ -247,17 +248,11 @@ _DISCOURSE = frozenset("so well now yes no okay ok right oh and but then actuall
                        "sorry hello hi hey".split())
 
 
-def new_voice(lines: list[str], known: list[str]) -> int | None:
-    """The index of the first line where someone other than the known speakers is addressed by
-    name in a question or a welcome ("Felix, how was it?"): a magazine's next part, with a voice
-    of its own, so the guest of the opening is no longer the one answering. A name spelt
-    almost as a known speaker's is that speaker, misheard. None when no such line."""
-    found = _next_voice(lines, known)
-    return found[0] if found is not None else None
-
-
 def _next_voice(lines: list[str], known: list[str]) -> tuple[int, str] | None:
-    """(index, the name as addressed: "Felix") of the first line addressing a new voice."""
+    """(index, the name as addressed: "Felix") of the first line where someone other than the
+    known speakers is addressed by name in a question or a welcome ("Felix, how was it?"): a
+    magazine's next part, with a voice of its own, so the guest of the opening is no longer
+    the one answering. A name spelt almost as a known speaker's is that speaker, misheard."""
     from recap.text.names import NOT_NAMES
 
     own = {w.lower() for name in known for w in name.split()}
@@ -296,11 +291,6 @@ def voices(lines: list[str], known: list[str]) -> list[tuple[int, str]]:
     return found
 
 
-def short_name(name: str) -> str:
-    """What a note calls a person after naming them: the surname ("Sharma"), or the one name."""
-    return name.split()[-1] if name.split() else name
-
-
 def credit_voice(text: str, cited: list[str], guest: str, voice: str, role: str = "") -> str:
     """`text` with the opening guest's name (in full, the given name or the surname) as its
     subject replaced by `voice`'s, where the note comes from a later part of the episode and
@@ -320,7 +310,7 @@ def credit_voice(text: str, cited: list[str], guest: str, voice: str, role: str 
     pattern = re.compile(r"(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
     if not pattern.match(text):
         return text
-    name = short_name(voice)
+    name = surname(voice)
     text = pattern.sub(name, text, count=1)
     # "Kumer, head teacher at the academy, says…": the first guest's role, which the model
     # wrote after the name; an aside the cited lines do not say goes with the name.

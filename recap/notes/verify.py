@@ -37,27 +37,24 @@ _META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|not
                    re.IGNORECASE)
 _SPONSOR = r"brought to you by|(?:promo|discount|coupon|offer) code"
 """Words only a sponsor's read says: in a note (`_SHOW_TALK`) and in a transcript line (`_AD_CUE`)."""
+# The sign-off, in a note or in the intro the model writes: "Ryan and Reason promise to return
+# then.", "That's all for this week, until next time."
+_SIGN_OFFS = (r"until next time|that's all for|see you next|goodbye|(?:will|'ll) be back|"
+              r"promis(?:e|es|ed) to (?:return|come back|be back)(?: then| soon)?(?=[.!]?$)")
 # Notes about the show rather than its content: who hosts, thanks, welcomes, goodbyes, and the
 # sponsor's read ("brought to you by", "with the code ...").
 _SHOW_TALK = re.compile(
     r"\b(?:(?:is|was|are|were) (?:the|a|an|our|their) (?:host|guest|co-host)s?|thank(?:s|ed|ing)?|"
     rf"{_SPONSOR}|sponsored by|with the code|"
-    r"welcome[sd]?|goodbye|(?:will|'ll) be back|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
+    rf"welcome[sd]?|{_SIGN_OFFS}|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
     r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening|"
-    # who hosts, said another way; the sign-off; a sponsor's read without "brought to you by"
+    # who hosts, said another way; a sponsor's read without "brought to you by"
     r"host(?:s|ed)? (?:the|this|a) (?:podcast|show|episode|programme|program)|"
     r"(?:is|was|are|were) (?:co-)?hosted by|"
     r"(?:the )?host and (?:the |their |his |her )?guests?|"
-    r"until next time|that's all for|see you next|"
-    r"promis(?:e|es|ed) to (?:return|come back|be back)(?: then| soon)?(?=[.!]?$)|"
     r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
     re.IGNORECASE)
-# The sign-off, in a note or in the intro the model writes: "Ryan and Reason promise to return
-# then.", "That's all for this week, until next time."
-_SIGN_OFF = re.compile(
-    r"\b(?:until next time|that's all for|see you next|goodbye|(?:will|'ll) be back|"
-    r"promis(?:e|es|ed) to (?:return|come back|be back)(?: then| soon)?(?=[.!]?$))",
-    re.IGNORECASE)
+_SIGN_OFF = re.compile(rf"\b(?:{_SIGN_OFFS})", re.IGNORECASE)
 # What the episode is about, said of the episode or of its speakers, with no figure: "The
 # episode discusses sleep tips", "They discuss selling honey", "The guest is a beekeeper". The
 # intro says what it covers and who talks.
@@ -330,7 +327,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     if _SHOW_TALK.search(text) or (_ABOUT_THE_SHOW.match(text)
                                    and not any(ch.isdigit() for ch in text)):
         problems.append("show_talk")
-    if asks_only(text, names, " ".join(ln.text for ln in candidate.window.lines)):
+    if asks_only(text, names, candidate.window.text):
         problems.append("question")
     if people and says_only_names(text, people):
         problems.append("show_talk")

@@ -219,6 +219,20 @@ def is_generic_speaker(speaker: str) -> bool:
     return _GENERIC_SPEAKER.match(speaker) is not None
 
 
+def name_words(name: str) -> list[str]:
+    """The words of `name` that a name's words are: capitalised ("Li Na": both), or in a script
+    without capitals."""
+    return [part for part in re.findall(r"[\w'-]+", name)
+            if part[:1].isupper() or (part[:1].isalpha() and not part[:1].islower())]
+
+
+def surname(name: str) -> str:
+    """What a note calls a person once named: the last of `name`'s name words ("Sharma" for
+    "Dr. Lena Sharma", "Felix" for "Felix"; "" for "pre-natter agent")."""
+    words = name_words(name)
+    return words[-1] if words else ""
+
+
 def in_lower_case(text: str) -> bool:
     """Whether `text` is written all in lower case in a script with capitals ("pre-natter agent",
     "night train"): not a name as written, though the words may stand for one. A script without
