@@ -299,8 +299,10 @@ def test_every_line_is_shown_in_small_overlapping_windows(model: Model, tmp_path
     shown = sorted((excerpt(r) for r in model.requests("extract")),  # calls run 3 at a time
                    key=lambda w: min(i for t, i in first.items() if w.startswith(t)))
     assert len(shown) >= 4
-    for segment in transcript.segments:
+    *said, goodbye = transcript.segments  # "Priya Natarajan, thank you so much. That is all…"
+    for segment in said:
         assert any(segment.text in window for window in shown), segment
+    assert not any(goodbye.text in window for window in shown)  # the closing words are not asked
     for window in shown:
         assert len(window.split()) < 60 + max(len(s.text.split()) for s in transcript.segments)
     # Neighbouring windows share their edge line.
@@ -396,6 +398,10 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
      "show_talk"),
     ("Field Notes is hosted by Priya Natarajan in Rotterdam.", "lovely to be here", "show_talk"),
     ("Natarajan is the Priya Natarajan.", "lovely to be here", "show_talk"),
+    ("The podcast will take a small detour to discuss the wind on roofs.",
+     "Wind is the real problem", "show_talk"),
+    ("Many of them are new to it.", "Wind is the real problem", "vague"),
+    ("The best is the best.", "lovely to be here", "vague"),
     ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
      "question"),
     ("Natarajan says that, surprisingly, city gardens, parks and street trees all flower at "
@@ -1541,6 +1547,13 @@ def test_a_note_that_only_reports_a_listeners_question_is_dropped() -> None:
     assert asks_only("Sofia asks if coffee ruins sleep.", [], heard)
     assert not asks_only("Sofia asks if coffee ruins sleep.", [], "Caffeine lasts.")
     assert not asks_only("Customers asked for refunds after the fire.", [], heard)
+    two = "Next, Ingrid in Malmo and Tom from Leeds ask about showers on board."
+    assert asks_only("Ingrid and Malmo ask about showers on board.", [], two)
+    assert not asks_only("Ingrid and Malmo ask about the line, which opened in 2019.", [], two)
+    assert not asks_only("Visitors ask about showers on board.", [], two)
+    assert asks_only("The second question from Sofia asks if coffee ruins sleep.", [], heard)
+    assert asks_only("Our next question comes from Sofia.", [], heard)
+    assert not asks_only("A question from Sofia led to 3 new trials.", [], heard)
     window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
     notes = ["Sofia asks if coffee ruins sleep.",
              "Caffeine has a half-life of about 5 hours, so a coffee at four is still there at "
@@ -1904,3 +1917,40 @@ def test_a_title_before_a_name_does_not_end_a_sentence() -> None:
     """The summary falls back on the intro's first sentence: "… talks with Dr." was one."""
     assert sentences("Owen talks with Dr. Aileen Mac Ray about peat. Mr. Hale agrees.") == [
         "Owen talks with Dr. Aileen Mac Ray about peat.", "Mr. Hale agrees."]
+
+
+def test_the_closing_words_are_not_asked() -> None:
+    """A small model given a stretch that ends on the goodbye notes the goodbye ("Marta, thank
+    you so much for coming in.") and little of the answers before it: the closing lines at the
+    end of the talk are left out of the windows. A line with a figure, a long one, or one before
+    a line that is no goodbye stays."""
+    from recap.notes.verify import closing_lines
+    from recap.notes.windows import Line
+
+    said = ["Thank you, that was a great question. We weigh everything, roughly nine tons.",
+            "Bring the charger and any cables, and some patience.",
+            "Marta, thank you so much for coming in.",
+            "Thank you, Daniel, see you on the second Saturday.",
+            "That's all for this week, go and fix something."]
+    lines = [Line(i, i * 5.0, i * 5.0 + 5, t) for i, t in enumerate(said)]
+    assert closing_lines(lines) == frozenset({2, 3, 4})
+    assert closing_lines(lines[:2]) == frozenset()
+    figure = lines[:4] + [Line(4, 20.0, 25.0, "Thanks, and we reopen on 3 May.")]
+    assert closing_lines(figure) == frozenset()
+    long = Line(5, 25.0, 30.0, "Thank you, and remember that the whole idea is that people learn "
+                               "to fix their own things together with our volunteers.")
+    assert closing_lines(lines + [long]) == frozenset()
+
+
+
+def test_a_note_that_says_next_to_nothing_is_vague() -> None:
+    """No figure, no name, and one content word, or two after an opening that points at what
+    the note does not say: nothing a reader learns."""
+    from recap.notes.verify import vague
+
+    for said in ["Many are new to it.", "The best is the best.", "They are part of the taste.",
+                 "It will be about why the size of this one."]:
+        assert vague(said), said
+    for said in ["The bog is healing.", "Moss is coming back in the bog.",
+                 "It took 3 years.", "They moved to Ghent.", "Most of the site is peat bog."]:
+        assert not vague(said), said

@@ -26,7 +26,7 @@ from recap.notes.extract import extract, uncovered
 from recap.notes.intro import Speakers, identify_speakers, opening_text
 from recap.notes.options import NotesOptions
 from recap.notes.review import NameContext, WindowResult, first_look, review
-from recap.notes.verify import ad_lines
+from recap.notes.verify import ad_lines, closing_lines
 from recap.notes.windows import Window, chunk_lines, make_windows
 from recap.progress import Reporter
 from recap.text.clock import clock
@@ -61,6 +61,8 @@ class NotesBuilder:
         """Start the extraction calls of `chunk`'s windows now, in the background."""
         asker, pool = self._prepare()
         lines = chunk_lines(chunk)
+        closing = closing_lines(lines)
+        lines = [line for line in lines if line.id not in closing]
         windows = make_windows(chunk, lines, self.options.window_words, self.options.window_overlap)
         with self._asked.lock:
             self._asked.chunks[chunk.index] = chunk

@@ -47,6 +47,9 @@ _SHOW_TALK = re.compile(
     r"\b(?:(?:is|was|are|were) (?:the|a|an|our|their) (?:host|guest|co-host)s?|thank(?:s|ed|ing)?|"
     rf"{_SPONSOR}|sponsored by|with the code|"
     rf"welcome[sd]?|{_SIGN_OFFS}|(?:episode|podcast|show) (?:ends|closes|starts|opens)|"
+    # where the show goes next: "The podcast will take a small detour to discuss midges."
+    r"(?:episode|podcast|show|programme|program) (?:will|is going to) (?:now )?(?:take|turn|move|"
+    r"go|continue|come|return|look)|"
     r"(?:hosts|joins|joined) (?:the|this) (?:podcast|show|episode)|listening|"
     # who hosts, said another way; a sponsor's read without "brought to you by"
     r"host(?:s|ed)? (?:the|this|a) (?:podcast|show|episode|programme|program)|"
@@ -82,7 +85,10 @@ _BACK_WITHIN = re.compile(r"\b(?:we're back|we are back|back to (?:the|our)|and 
 AD_WORDS = 45
 # A note about the conversation, not its content: "The host asks about the winter".
 _ASKS = re.compile(r"^((?:dr\.? |mr\.? |ms\.? |mrs\.? )?[\w.'’-]+(?: [\w.'’-]+){0,3}) "
-                   r"(?:asks|asked|wonders|wondered|questions|questioned)\b", re.IGNORECASE)
+                   r"(?:asks?|asked|wonders?|wondered|questions?|questioned)\b", re.IGNORECASE)
+# A listener's question announced: "The second question from Sofia asks if…"
+_QUESTION_FROM = re.compile(r"^(?:(?:the|a|an|another|our|their) )?(?:\w+ )?question (?:comes )?"
+                            r"(?:is )?from\b", re.IGNORECASE)
 _ROLES = frozenset("host hosts co-host guest guests interviewer presenter".split())
 _UP = frozenset("increase increased increases increasing rise rises rose risen rising grew grow grows "
                 "growing growth higher more up doubled tripled gained gain jumped climbed expanded "
@@ -248,6 +254,36 @@ def says_only_names(text: str, people: frozenset[str]) -> bool:
     return bool(claims) and claims <= people
 
 
+# The closing words of a conversation: thanks, goodbyes, "see you", "that's all for this week".
+_CLOSING_CUE = re.compile(
+    rf"\b(?:thank(?:s| you)|see you|that'?s (?:all|it) (?:for|from)|{_SIGN_OFFS}|take care|"
+    r"good ?night|bye|cheers|safe travels)\b", re.IGNORECASE)
+CLOSING_WORDS = 16
+"""A closing line ("Marta, thank you so much for coming in.") is at most this many words."""
+
+
+def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
+    """The ids of the lines that end the talk: going back from the last line, each short line
+    (`CLOSING_WORDS` or fewer) that thanks, says goodbye or signs off and gives no figure but
+    an ordinal ("Thank you, Daniel, see you on the second Saturday.", "That's all for this
+    week."). They
+    tell a reader nothing, and a small model given a stretch that ends on them notes the
+    goodbye and little of what comes before it, so they are left out of what it is asked."""
+    from recap.text.figures import extract_figures
+
+    found: set[int] = set()
+    for line in reversed(lines):
+        text = line.text.strip()
+        if not text:
+            continue
+        figures = [f for f in extract_figures(text, heard=True)
+                   if not f.soft and any(q.unit != "ordinal" for q in f.readings)]
+        if line.word_count > CLOSING_WORDS or not _CLOSING_CUE.search(text) or figures:
+            break
+        found.add(line.id)
+    return frozenset(found)
+
+
 def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[int]:
     """The ids of the lines that are a sponsor's read: a line that says so ("... is brought to
     you by", "a word from our sponsor", "use the code ...", or the show's name with "supported
@@ -273,6 +309,21 @@ def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[
     return frozenset(found)
 
 
+_REFERS_BACK = re.compile(r"^(?:it|its|it's|they|they're|them|this|that|these|those|many|some|"
+                          r"most|few|both|all|each|one|he|she|his|her|the best|the rest)\b",
+                          re.IGNORECASE)
+
+
+def vague(text: str) -> bool:
+    """True when a note says next to nothing: no figure and no name, and one content word at
+    most, or two after an opening that refers to what is not in the note ("The best is the
+    best.", "Many are new to it.", "They are part of the taste.")."""
+    if any(ch.isdigit() for ch in text) or any(w[:1].isupper() for w in text.split()[1:]):
+        return False
+    said = len(content_stems(text))
+    return said <= 1 or (said <= 2 and _REFERS_BACK.match(text.strip()) is not None)
+
+
 def signs_off(text: str) -> bool:
     """True when `text` is the show's sign-off ("… promise to return then.", "until next
     time"): nothing a reader of the post is told."""
@@ -283,9 +334,13 @@ def asks_only(text: str, names: list[str], heard: str = "") -> bool:
     """True when the note reports that a speaker asked something ("The host asks about the
     winter", "Reed wondered whether..."): the answer is the point, and it is noted on its own.
     The speaker is a role, a known name, or a name the lines it comes from (`heard`) say inside
-    a sentence: a listener whose question is read out ("… from Sofia, who asks …")."""
+    a sentence: a listener whose question is read out ("… from Sofia, who asks …"; "Ingrid and
+    Malmer ask about…"; "The second question from Sofia asks…"), unless the note gives a
+    figure, which is the answer's."""
     from recap.text.names import capitalised_mid_sentence, looks_like_name
 
+    if _QUESTION_FROM.match(text) and not any(ch.isdigit() for ch in text):
+        return True
     match = _ASKS.match(text)
     if match is None:
         return False
@@ -297,9 +352,11 @@ def asks_only(text: str, names: list[str], heard: str = "") -> bool:
     parts = {w for name in names for w in words(name) if len(w) > 1}
     if bool(subject) and all(w in parts or w in {"dr", "mr", "ms", "mrs"} for w in subject):
         return True
-    said = match.group(1).split()
-    return 0 < len(said) <= 2 and all(looks_like_name(w) and capitalised_mid_sentence(w, heard)
-                                      for w in said)
+    if any(ch.isdigit() for ch in text):  # "… ask about the name, which started in 1998"
+        return False
+    askers = [part.split() for part in re.split(r" and ", match.group(1))]
+    return all(0 < len(said) <= 2 and all(looks_like_name(w) and capitalised_mid_sentence(w, heard)
+                                           for w in said) for said in askers)
 
 
 def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset(),
@@ -338,6 +395,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("fragment")
     elif text[:1].islower() or _CONJUNCTION_START.match(text):
         problems.append("fragment")
+    elif language == "en" and vague(text):
+        problems.append("vague")
     if first_person(text, language):
         problems.append("first_person")
     if candidate.support < MIN_SUPPORT:
