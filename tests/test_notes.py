@@ -1954,3 +1954,38 @@ def test_a_note_that_says_next_to_nothing_is_vague() -> None:
     for said in ["The bog is healing.", "Moss is coming back in the bog.",
                  "It took 3 years.", "They moved to Ghent.", "Most of the site is peat bog."]:
         assert not vague(said), said
+
+
+def test_a_subject_copied_from_the_prompts_example_is_the_guests_organisation(
+        model: Model, episode: Episode) -> None:
+    """The extraction prompt's example is a glass-blowing studio; the small model wrote "The
+    studio sold about 1.4 million bags of salad" in a vertical farm's episode. A note whose
+    subject is one of the example's (listed in the prompt file), which the episode never says,
+    gets the organisation the guest's role names; with none, it is left."""
+    from recap.notes.rewrite import example_subjects, organisation, unborrow
+
+    subjects = example_subjects((ROOT / "prompts" / "extract.md").read_text())
+    assert "studio" in subjects and subjects.index("glass-blowing studio") < subjects.index("studio")
+    assert organisation("co-founder and head grower at Stacklight Farms") == "Stacklight Farms"
+    assert organisation("coordinator of the Repair Cafe in Ghent") == "the Repair Cafe"
+    assert organisation("keeps forty beehives") == ""
+    heard = frozenset({"farm", "basil", "bag"})
+    assert (unborrow("The studio sold 3 bags.", subjects, heard, "the Repair Cafe")
+            == "The Repair Cafe sold 3 bags.")
+    assert (unborrow("The glass-blowing studio opened in 2021.", subjects, heard, "Stacklight Farms")
+            == "Stacklight Farms opened in 2021.")
+    assert unborrow("The studio sold 3 bags.", subjects, heard, "") == "The studio sold 3 bags."
+    assert unborrow("The farm sold 3 bags.", subjects, heard, "X Farms") == "The farm sold 3 bags."
+    assert unborrow("The studio-like room is big.", subjects, heard, "X") == (
+        "The studio-like room is big.")
+    said = heard | {"studio"}  # a studio the episode talks about is its own
+    assert unborrow("The studio sold 3 bags.", subjects, said, "X") == "The studio sold 3 bags."
+
+    model.replies["speakers"] = lambda request: ok({
+        "show": "Field Notes", "host": "",
+        "guests": [{"name": "Priya Natarajan", "role": "keeps beehives for Field Notes"}]})
+    inject(model, "The studio counts the mites every two weeks from July onwards.",
+           "count mites every two weeks")
+    result = run_notes(episode, settings_for(model))
+    assert "Field Notes counts the mites every 2 weeks from July onwards." in texts(result)
+    assert "The studio" not in texts(result)

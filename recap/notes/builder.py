@@ -26,6 +26,7 @@ from recap.notes.extract import extract, uncovered
 from recap.notes.intro import Speakers, identify_speakers, opening_text
 from recap.notes.options import NotesOptions
 from recap.notes.review import NameContext, WindowResult, first_look, review
+from recap.notes.rewrite import example_subjects
 from recap.notes.verify import ad_lines, closing_lines
 from recap.notes.windows import Window, chunk_lines, make_windows
 from recap.progress import Reporter
@@ -196,9 +197,10 @@ class NotesBuilder:
         assert asker is not None
         speakers = self._speaker_info()
         names = self._names(speakers)
+        borrowed = example_subjects(self.options.load_prompts()["extract"].text)
         reviewed = review(results, names, speakers, language=self.language,
-                          translated=self.translated,
-                          similarity=self.options.duplicate_similarity)  # raises if none gave notes
+                          translated=self.translated, similarity=self.options.duplicate_similarity,
+                          borrowed=borrowed)  # raises if none gave notes
         for result in results:
             if result.error is not None:
                 self.reporter.message(f"notes: the part {clock(result.window.start)}–"

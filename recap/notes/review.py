@@ -22,7 +22,9 @@ from recap.notes.rewrite import (
     credit_guest,
     credit_voice,
     join_split_figures,
+    organisation,
     third_person,
+    unborrow,
     unframe,
     voices,
 )
@@ -147,8 +149,12 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
 
 
 def review(results: list[WindowResult], names: NameContext, speakers: Speakers, *,
-           language: str, translated: bool, similarity: float) -> Review:
+           language: str, translated: bool, similarity: float,
+           borrowed: list[str] | None = None) -> Review:
     """Keep the notes that pass, repair what the rewrite can repair, drop the rest.
+
+    `borrowed`: the extraction prompt's example subjects (`rewrite.example_subjects`), which a
+    note may have copied as its own.
 
     Raises:
         LLMReplyError: no window gave usable notes.
@@ -208,6 +214,14 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
             elif voice := _voice_of(candidate, parts):
                 _credit(candidate, speakers.host, speakers.guests[0][0], names, translated,
                         stats, voice=voice, role=speakers.guests[0][1])
+    if language == "en" and borrowed and len(speakers.guests) == 1:
+        heard_stems = frozenset(stem(w) for r in results for ln in r.window.lines
+                                for w in words(ln.text))
+        owner = organisation(speakers.guests[0][1])
+        for candidate in pending:
+            after = unborrow(candidate.text, borrowed, heard_stems, owner)
+            if after != candidate.text:
+                _repair(candidate, after, names, translated, stats)
     kept = sorted(pending, key=lambda c: c.start)
     if language == "en":  # the verb check knows English
         kept, stats.joined = join_fragments(kept)
@@ -232,6 +246,13 @@ def _credit(candidate: Candidate, host: str, guest: str, names: NameContext, tra
              else credit_guest(before, cited, host, guest))
     if after == before:
         return
+    _repair(candidate, after, names, translated, stats)
+
+
+def _repair(candidate: Candidate, after: str, names: NameContext, translated: bool,
+            stats: ReviewStats) -> None:
+    """The note rewritten as `after`, checked again (left as it was if the new form fails)."""
+    before = candidate.text
     candidate.text = after
     inspect(candidate, names.names, names.free, "en", translated, names.people)
     if candidate.problems:

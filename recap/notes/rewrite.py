@@ -331,3 +331,51 @@ def spelt_alike(word: str, name: str) -> bool:
 
     return (len(word) >= 4 and len(name) >= 4 and word[0] == name[0]
             and SequenceMatcher(None, word, name).ratio() >= 0.7)
+
+
+
+
+_EXAMPLE_SUBJECTS = re.compile(r"^Example subjects:\s*(.+)$", re.MULTILINE)
+_ORGANISATION = re.compile(r"\b(?:at|of|for|from|with|runs|founded|co-founded|leads|coordinates)"
+                           r" (the )?((?:[A-Z][\w'’&-]*)(?: (?:[A-Z][\w'’&-]*|of|and|&))*)")
+
+
+def example_subjects(prompt_text: str) -> list[str]:
+    """What the worked example of an extraction prompt talks about, as its file lists them
+    ("Example subjects: glass-blowing studio, studio, …" in its header), longest first: a
+    small model may copy one into a note as its subject ("The studio sold about 1.4 million
+    bags", in an episode about a farm, after the example's "The studio sold about 2,400
+    glasses")."""
+    found = _EXAMPLE_SUBJECTS.search(prompt_text)
+    if found is None:
+        return []
+    subjects = [s.strip().lower() for s in found.group(1).split(",") if s.strip()]
+    return sorted(subjects, key=lambda s: -len(s.split()))
+
+
+def organisation(role: str) -> str:
+    """The organisation a speaker's role names ("co-founder at Stacklight Farms" -> "Stacklight
+    Farms"; "coordinator of the Repair Cafe in Ghent" -> "the Repair Cafe"), or ""."""
+    match = _ORGANISATION.search(role)
+    if match is None:
+        return ""
+    name = re.sub(r"(?: (?:of|and|&))+$", "", match.group(2))
+    return f"the {name}" if match.group(1) else name
+
+
+def unborrow(text: str, subjects: list[str], heard: frozenset[str], organisation: str) -> str:
+    """A note whose subject is one of the prompt example's (`example_subjects`) that the episode
+    never says ("The studio weighs 9 tons…" in a repair café's episode) gets the guest's
+    organisation as its subject ("The Repair Cafe weighs 9 tons…"); without one it is left as
+    it is."""
+    if not organisation:
+        return text
+    for subject in subjects:
+        match = re.match(rf"(?:The|Their|Its|This) {re.escape(subject)}(?![\w-])", text,
+                         re.IGNORECASE)
+        if match is None:
+            continue
+        if any(stem(w) in heard for w in words(subject)):
+            return text
+        return organisation[:1].upper() + organisation[1:] + text[match.end():]
+    return text
