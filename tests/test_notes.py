@@ -995,6 +995,18 @@ def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
     assert leaning in result.intro, result.intro
     assert result.checks["intro_sentences_dropped"] == 0
 
+    # "Priya also explains…" opening what is left (the night train's intro and description
+    # were "Thomas also discusses the changes made to the dining cart in 2023…").
+    adding = "Priya also explains why the city bees go hungry in late summer."
+    model.replies["intro"] = lambda request: ok({
+        "summary": adding,
+        "intro": f"Priya Natarajan, a renowned expert, keeps forty beehives on rooftops. {adding}",
+        "keywords": []})
+    shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+    result = run_notes(episode, settings_for(model))
+    assert adding not in result.intro and adding not in result.summary, result.intro
+    assert result.intro and result.summary
+
 
 def test_a_note_of_the_speakers_names_alone_says_nothing() -> None:
     from recap.notes.verify import says_only_names
@@ -1554,6 +1566,7 @@ def test_a_note_that_only_reports_a_listeners_question_is_dropped() -> None:
     assert asks_only("The second question from Sofia asks if coffee ruins sleep.", [], heard)
     assert asks_only("Our next question comes from Sofia.", [], heard)
     assert not asks_only("A question from Sofia led to 3 new trials.", [], heard)
+    assert asks_only("The listener asked if they can eat the rind.", [], heard)
     window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
     notes = ["Sofia asks if coffee ruins sleep.",
              "Caffeine has a half-life of about 5 hours, so a coffee at four is still there at "

@@ -63,6 +63,9 @@ _PRAISE = frozenset("""
 # An English sentence that leans on the one before it: a pronoun or "then" opens it ("It was
 # then brought to the Switch…"). Kept after its antecedent was dropped, it points at nothing.
 _LEANS_BACK = re.compile(r"^(?:it|its|they|their|them|he|she|his|her|then)\b", re.IGNORECASE)
+# A sentence that adds to one before it: "Thomas also discusses…", "Additionally, …".
+_ADDS_TO = re.compile(r"^(?:(?:\S+ ){0,3}also\b|additionally|furthermore|moreover|besides|"
+                      r"in addition)", re.IGNORECASE)
 
 SPEAKERS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -228,7 +231,9 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
                     or first_person(sentence, asker.language)
                     or unsupported(sentence)
                     or (grounded is not None and not said_in(sentence, grounded))
-                    or (dropped and asker.language == "en" and _LEANS_BACK.match(sentence))):
+                    or (asker.language == "en" and (
+                        (dropped and _LEANS_BACK.match(sentence))
+                        or ((dropped or not kept) and _ADDS_TO.match(sentence))))):
                 checks["intro_sentences_dropped"] += 1
                 dropped = True
                 continue

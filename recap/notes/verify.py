@@ -89,7 +89,8 @@ _ASKS = re.compile(r"^((?:dr\.? |mr\.? |ms\.? |mrs\.? )?[\w.'’-]+(?: [\w.'’-
 # A listener's question announced: "The second question from Sofia asks if…"
 _QUESTION_FROM = re.compile(r"^(?:(?:the|a|an|another|our|their) )?(?:\w+ )?question (?:comes )?"
                             r"(?:is )?from\b", re.IGNORECASE)
-_ROLES = frozenset("host hosts co-host guest guests interviewer presenter".split())
+_ROLES = frozenset("host hosts co-host guest guests interviewer presenter listener listeners "
+                   "caller callers viewer viewers reader readers audience".split())
 _UP = frozenset("increase increased increases increasing rise rises rose risen rising grew grow grows "
                 "growing growth higher more up doubled tripled gained gain jumped climbed expanded "
                 "raised boosted surged".split())
