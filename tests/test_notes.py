@@ -401,6 +401,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("The podcast will take a small detour to discuss the wind on roofs.",
      "Wind is the real problem", "show_talk"),
     ("Many of them are new to it.", "Wind is the real problem", "vague"),
+    ("The second reason is that the hives arrive in the city center at.",
+     "Wind is the real problem", "fragment"),
     ("The best is the best.", "lovely to be here", "vague"),
     ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
      "question"),

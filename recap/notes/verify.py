@@ -111,6 +111,9 @@ _NEGATING = _NOT | frozenset(
 # A note opening with these continues a sentence it does not hold: a fragment.
 _CONJUNCTION_START = re.compile(r"^(?:than|or|nor|which|whom|whose|of|because|although)\b",
                                 re.IGNORECASE)
+# A sentence cut off mid-phrase: "…you arrive in the city center at." (a line that ends there).
+_CUT_END = re.compile(r"\b(?:at|the|a|an|and|or|of|by|but|because|their|his|her|its|our|my|your|"
+                      r"than)[.!]?$")  # lower case: "vitamin A." is whole
 # Spoken openers that add nothing to a written note; `tidy` removes them.
 _OPENER = re.compile(r"^(?:(?:and|but|so|well|now|yeah|yes|oh|um|uh|okay|ok|right|also)\b[,]?\s+"
                      r"|(?:exactly|absolutely|sure|of course|indeed|yep|true|correct),\s+)+",
@@ -394,7 +397,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("run_on")
     if length < 5:
         problems.append("fragment")
-    elif text[:1].islower() or _CONJUNCTION_START.match(text):
+    elif text[:1].islower() or _CONJUNCTION_START.match(text) or _CUT_END.search(text):
         problems.append("fragment")
     elif language == "en" and vague(text):
         problems.append("vague")
