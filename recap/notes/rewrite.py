@@ -333,8 +333,6 @@ def spelt_alike(word: str, name: str) -> bool:
             and SequenceMatcher(None, word, name).ratio() >= 0.7)
 
 
-
-
 _EXAMPLE_SUBJECTS = re.compile(r"^Example subjects:\s*(.+)$", re.MULTILINE)
 _ORGANISATION = re.compile(r"\b(?:at|of|for|from|with|runs|founded|co-founded|leads|coordinates)"
                            r" (the )?((?:[A-Z][\w'’&-]*)(?: (?:[A-Z][\w'’&-]*|of|and|&))*)")

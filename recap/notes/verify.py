@@ -270,9 +270,9 @@ def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
     """The ids of the lines that end the talk: going back from the last line, each short line
     (`CLOSING_WORDS` or fewer) that thanks, says goodbye or signs off and gives no figure but
     an ordinal ("Thank you, Daniel, see you on the second Saturday.", "That's all for this
-    week."). They
-    tell a reader nothing, and a small model given a stretch that ends on them notes the
-    goodbye and little of what comes before it, so they are left out of what it is asked."""
+    week."). They tell a reader nothing, and a small model given a stretch that ends on them
+    notes the goodbye and little of what comes before it, so they are left out of what it is
+    asked."""
     from recap.text.figures import extract_figures
 
     found: set[int] = set()
