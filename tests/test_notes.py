@@ -2004,3 +2004,17 @@ def test_a_subject_copied_from_the_prompts_example_is_the_guests_organisation(
     result = run_notes(episode, settings_for(model))
     assert "Field Notes counts the mites every 2 weeks from July onwards." in texts(result)
     assert "The studio" not in texts(result)
+
+
+def test_a_yes_or_no_answers_first_words_are_not_the_note() -> None:
+    """"It can, they sell a 500 gram jar for 11 euros…" (the sample's answer to "can a hive pay
+    for itself?"): the answer's first words go, the claim stays; "It does, however, take…" is
+    one sentence and stays whole."""
+    from recap.notes.verify import tidy
+
+    assert (tidy("It can, they sell a 500 gram jar for 11 euros.")
+            == "They sell a 500 gram jar for 11 euros.")
+    assert tidy("They do, the city pays 4,500 euros a year.") == "The city pays 4,500 euros a year."
+    assert (tidy("It does, however, take three years to pay back.")
+            == "It does, however, take three years to pay back.")
+    assert tidy("It is, after all, a team of 12.") == "It is, after all, a team of 12."

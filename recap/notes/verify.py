@@ -116,7 +116,11 @@ _CUT_END = re.compile(r"\b(?:at|the|a|an|and|or|of|by|but|because|their|his|her|
                       r"than)[.!]?$")  # lower case: "vitamin A." is whole
 # Spoken openers that add nothing to a written note; `tidy` removes them.
 _OPENER = re.compile(r"^(?:(?:and|but|so|well|now|yeah|yes|oh|um|uh|okay|ok|right|also)\b[,]?\s+"
-                     r"|(?:exactly|absolutely|sure|of course|indeed|yep|true|correct),\s+)+",
+                     r"|(?:exactly|absolutely|sure|of course|indeed|yep|true|correct),\s+"
+                     # a yes-or-no answer's first words before its claim: "It can, they sell…"
+                     r"|(?:it|they|that|he|she|you|we) (?:can|could|does|do|did|is|was|will|would"
+                     r"|has|have|had)(?:n't| not)?,\s+(?=(?:they|it|we|he|she|you|the|a|an|there|"
+                     r"this|that|most|some|every)\b))+",
                      re.IGNORECASE)
 
 
