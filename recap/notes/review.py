@@ -29,7 +29,7 @@ from recap.notes.rewrite import (
     voices,
 )
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
-from recap.notes.windows import Window
+from recap.notes.windows import Line, Window
 from recap.notes.words import stem, words
 from recap.text.digits import in_digits
 from recap.text.names import surname
@@ -184,6 +184,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     # An interview with one guest that moves on to other voices ("Felix, how was it?"): each
     # later part's "I" is its own voice's, and the notes may name it.
     parts: list[tuple[int, str]] = []
+    heard: list[Line] = []  # the episode's lines, each once (windows overlap)
     if language == "en" and len(speakers.guests) == 1:
         heard = sorted({ln.id: ln for r in results for ln in r.window.lines}.values(),
                        key=lambda ln: ln.id)
@@ -214,14 +215,13 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
             elif voice := _voice_of(candidate, parts):
                 _credit(candidate, speakers.host, speakers.guests[0][0], names, translated,
                         stats, voice=voice, role=speakers.guests[0][1])
-    if language == "en" and borrowed and len(speakers.guests) == 1:
-        heard_stems = frozenset(stem(w) for r in results for ln in r.window.lines
-                                for w in words(ln.text))
-        owner = organisation(speakers.guests[0][1])
-        for candidate in pending:
-            after = unborrow(candidate.text, borrowed, heard_stems, owner)
-            if after != candidate.text:
-                _repair(candidate, after, names, translated, stats)
+        if borrowed:
+            said = frozenset(stem(w) for ln in heard for w in words(ln.text))
+            owner = organisation(speakers.guests[0][1])
+            for candidate in pending:
+                after = unborrow(candidate.text, borrowed, said, owner)
+                if after != candidate.text:
+                    _repair(candidate, after, names, translated, stats)
     kept = sorted(pending, key=lambda c: c.start)
     if language == "en":  # the verb check knows English
         kept, stats.joined = join_fragments(kept)

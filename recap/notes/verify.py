@@ -347,7 +347,8 @@ def asks_only(text: str, names: list[str], heard: str = "") -> bool:
     figure, which is the answer's."""
     from recap.text.names import capitalised_mid_sentence, looks_like_name
 
-    if _QUESTION_FROM.match(text) and not any(ch.isdigit() for ch in text):
+    figure = any(ch.isdigit() for ch in text)  # a listener's question with the answer's figure
+    if _QUESTION_FROM.match(text) and not figure:
         return True
     match = _ASKS.match(text)
     if match is None:
@@ -360,7 +361,7 @@ def asks_only(text: str, names: list[str], heard: str = "") -> bool:
     parts = {w for name in names for w in words(name) if len(w) > 1}
     if bool(subject) and all(w in parts or w in {"dr", "mr", "ms", "mrs"} for w in subject):
         return True
-    if any(ch.isdigit() for ch in text):  # "… ask about the name, which started in 1998"
+    if figure:  # "… ask about the name, which started in 1998"
         return False
     askers = [part.split() for part in re.split(r" and ", match.group(1))]
     return all(0 < len(said) <= 2 and all(looks_like_name(w) and capitalised_mid_sentence(w, heard)
