@@ -1528,6 +1528,52 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
     assert [c.text for c in kept] == [notes[0]], "with two guests, whose answer is unknown"
 
 
+def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
+    """The host asks, the guest answers: the lines after a question, up to the next one, are the
+    guest's. A note that names the host (anywhere, "the host" too) and rests only on such lines,
+    questions aside, says what the guest said, and is the guest's; one that gives the host what
+    the guest told of someone else ("now he's taking the nets out") is dropped. A note on the
+    opening, one whose lines name the host, or one naming the guest as well is left."""
+    from recap.notes.intro import Speakers
+    from recap.notes.turns import answer_lines
+    from recap.notes.windows import Line
+
+    said = ["Welcome to Harbour Talk, I'm Tom Reed, and my guest is Ana Ruiz.",
+            "How many people does it take to run the ferry?",
+            "The whole company is sixty-four people, six of them on each boat.",
+            "Do you sell tickets online?",
+            "We do, and I'm honestly a bit cautious about the fees, about five percent.",
+            "Who drives the boats?",
+            "Mostly locals, one of them, Callum, used to fish here,",
+            "and now he's taking the old nets out of the harbour.",
+            "Does your family help?",
+            "My kids remind me about the timetable at dinner, loudly.",
+            "Last question, the one I ask everyone,",
+            "what should listeners do?",
+            "Thank you, Tom, take the early boat, it is the quietest one."]
+    lines = [Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)]
+    assert answer_lines(lines) == frozenset({2, 4, 6, 7, 9, 12})  # not 10: it runs on into 11
+    speakers = Speakers(show="Harbour Talk", host="Tom Reed", guests=[("Ana Ruiz", "")])
+    notes = ["Tom Reed hosts Harbour Talk with his guest Ana Ruiz.",
+             "Tom Reed notes that the whole company is 64 people, six on each boat.",
+             "Tickets are sold online, but the host is cautious about the fees of 5 percent.",
+             "Tom Reed is taking the old nets out of the harbour.",
+             "The kids remind Reed about the timetable at dinner.",
+             "Tom Reed advises taking the early boat, the quietest one.",
+             "Reed and Ruiz agree that locals drive the boats."]
+    review = reviewed(said, speakers, notes)
+    assert [c.text for c in review.kept] == [
+        "Tom Reed hosts Harbour Talk with his guest Ana Ruiz.",
+        "Ruiz notes that the whole company is 64 people, six on each boat.",
+        "Tickets are sold online, but Ruiz is cautious about the fees of 5 percent.",
+        "Reed and Ruiz agree that locals drive the boats.",
+        "Tom Reed advises taking the early boat, the quietest one.",  # the line says "Tom"
+        "The kids remind Ruiz about the timetable at dinner."]
+    assert review.stats.dropped == [{"text": "Tom Reed is taking the old nets out of the harbour.",
+                                     "problem": "misattributed", "outcome": "dropped"}]
+    assert {"before": notes[1], "after": review.kept[1].text} in review.stats.repaired
+
+
 def test_a_name_misheard_is_no_new_voice() -> None:
     """Whisper spells a name another way the second time ("Alene, who pays for this?" for
     Aileen): the host still talks to the guest, so the guest's answers are still the guest's.

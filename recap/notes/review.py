@@ -28,6 +28,7 @@ from recap.notes.rewrite import (
     unframe,
     voices,
 )
+from recap.notes.turns import answer_lines, credit_answer
 from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
 from recap.notes.windows import Line, Window
 from recap.notes.words import stem, words
@@ -215,6 +216,8 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
             elif voice := _voice_of(candidate, parts):
                 _credit(candidate, speakers.host, speakers.guests[0][0], names, translated,
                         stats, voice=voice, role=speakers.guests[0][1])
+        pending = _answers_credited(pending, heard, until, speakers, person, names, translated,
+                                    stats)
         if borrowed:
             said = frozenset(stem(w) for ln in heard for w in words(ln.text))
             owner = organisation(speakers.guests[0][1])
@@ -226,6 +229,28 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     if language == "en":  # the verb check knows English
         kept, stats.joined = join_fragments(kept)
     return Review(kept, stats, list(candidates))
+
+
+def _answers_credited(pending: list[Candidate], heard: list[Line], until: int | None,
+                      speakers: Speakers, person: str, names: NameContext, translated: bool,
+                      stats: ReviewStats) -> list[Candidate]:
+    """The notes of the interview (before any later part) that name the host for what the guest
+    answered, credited to the guest (`turns.credit_answer`); those crediting the host with what
+    the guest told of someone else are dropped (`misattributed`)."""
+    answers = answer_lines([ln for ln in heard if until is None or ln.id < until])
+    guest_words = speakers.guests[0][0].split()
+    kept: list[Candidate] = []
+    for candidate in pending:
+        cited = [ln for ln in candidate.window.lines if ln.id in candidate.segment_ids]
+        after = credit_answer(candidate.text, cited, answers, speakers.host, person, guest_words)
+        if after is None:
+            candidate.problems.append("misattributed")
+            stats.drop(candidate, "dropped")
+            continue
+        if after != candidate.text:
+            _repair(candidate, after, names, translated, stats)
+        kept.append(candidate)
+    return kept
 
 
 def _voice_of(candidate: Candidate, parts: list[tuple[int, str]]) -> str:

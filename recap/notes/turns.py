@@ -1,0 +1,103 @@
+"""Whose turn a line is: the questions and the answers of an interview with one guest.
+
+The transcript tells no voices apart, and the model, given the host's name in its prompt, often
+credits the host with what the guest answered ("Clara notes that the whole company is 64
+people", "the host is cautious about selling them", "They remind Rob Ferrier of the homework at
+dinner" from the guest's "they remind me about at dinner"). In a one-guest interview the host
+asks and the guest answers: the lines after a question, up to the next one, are the guest's.
+A note that names the host and rests only on such lines (questions aside) says what the guest
+said; `credit_answer` gives it to the guest, or finds it credits the host with what the guest
+told of someone else ("Owen Hartley is taking the ditches out" from "one of them, Calam, ...
+now he's taking the ditches out"), which no name swap mends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recap.notes.windows import Line
+from recap.notes.words import first_person, words
+
+_ENDS = (".", "!", "?", "…")
+# "Hale says/notes/explains…": the note reports what was said; whoever answered said it.
+_REPORTS = frozenset(
+    "says said notes noted explains explained adds added mentions mentioned suggests suggested "
+    "believes thinks argues argued stresses stressed emphasises emphasizes states stated "
+    "recommends recommended advises advised encourages encouraged points admits admitted "
+    "recalls recalled describes described warns warned shares shared".split())
+
+
+def answer_lines(lines: Sequence[Line]) -> frozenset[int]:
+    """The ids of the lines that answer a question: those after a line with a question mark, up
+    to the next such line. A line with a question mark is no one's here (Whisper joins the end of
+    an answer to the next question), nor is a line running on into one (no full stop before the
+    question's line: the question's start), nor anything before the first question (the opening,
+    where the host speaks first)."""
+    ids: set[int] = set()
+    asked = False
+    for i, line in enumerate(lines):
+        if "?" in line.text:
+            asked = True
+            continue
+        text = line.text.rstrip()
+        runs_on = (i + 1 < len(lines) and "?" in lines[i + 1].text and not text.endswith(_ENDS))
+        if asked and text and not runs_on:
+            ids.add(line.id)
+    return frozenset(ids)
+
+
+def credit_answer(text: str, cited: Sequence[Line], answers: frozenset[int], host: str,
+                  guest: str, guest_words: Sequence[str]) -> str | None:
+    """`text` with the host (their name, given name, surname, or "the host") replaced by `guest`
+    wherever the note names them, when every line it cites but the questions is an answer
+    (`answers`) and none of them says the host's name; None when the note credits the host with
+    what the answer tells of a third person (no line in the first person, and the host's name is
+    not the subject of a reporting verb such as "says"). Otherwise `text` unchanged: a note that
+    also names the guest (`guest_words`: their name's words) is left, since it may tell both
+    apart ("Kettleby tells Pillow…").
+
+    Args:
+        text: the note.
+        cited: the lines the note cites.
+        answers: `answer_lines` of the episode.
+        host: the host's name as the speakers call gave it ("" when unknown: nothing to do).
+        guest: what to call the guest (their surname).
+    """
+    if not host.strip() or not guest or not cited:
+        return text
+    host_words = [w for w in host.split()
+                  if w[:1].isupper() and not w.endswith(".") and len(w) > 2]
+    mention = _mention(host_words)
+    if mention is None or not mention.search(text):
+        return text
+    said = [line for line in cited if "?" not in line.text]
+    if not said or any(line.id not in answers for line in said):
+        return text
+    heard = {w for line in said for w in words(line.text)}
+    if any(w.lower() in heard for w in host_words):
+        return text  # the guest speaks of or to the host
+    if any(w.lower() in {x.lower() for x in words(text)} for w in guest_words
+           if w[:1].isupper() and len(w) > 2):
+        return text
+    first = mention.search(text)
+    assert first is not None
+    reporting = first.start() == 0 and _next_word(text, first.end()) in _REPORTS
+    if not reporting and not any(first_person(line.text) for line in said):
+        return None
+    return mention.sub(lambda m: guest + ("'s" if m.group(0).endswith(("'s", "’s")) else ""),
+                       text)
+
+
+def _mention(host_words: list[str]) -> re.Pattern[str] | None:
+    """The host named in a note: "the host", the full name, or one of its words, possessive or
+    not, as whole words."""
+    full = " ".join(host_words)
+    names = sorted({full, *host_words}, key=len, reverse=True) if host_words else []
+    options = ["[Tt]he host", *(re.escape(n) for n in names if n)]
+    return re.compile(rf"(?<![\w'’])(?:{'|'.join(options)})(?:['’]s)?(?![\w'’])")
+
+
+def _next_word(text: str, at: int) -> str:
+    following = words(text[at:])
+    return following[0] if following else ""
