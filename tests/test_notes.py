@@ -1574,6 +1574,37 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
     assert {"before": notes[1], "after": review.kept[1].text} in review.stats.repaired
 
 
+def test_a_later_voice_reporting_a_listeners_question_is_dropped() -> None:
+    """"Lena asks Mark about naps.": the magazine's later voice reads out a listener's question.
+    The window it comes from names Lena only at a sentence's start, so the first look cannot
+    tell her for a speaker; once the later parts' voices are known, the note is a question."""
+    from recap.notes.intro import Speakers
+    from recap.notes.review import NameContext, WindowResult, first_look, review
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    said = ["Welcome to Open Air, I'm Hannah Lloyd, and my guest is Gareth Price.",
+            "How many volunteers are there?",
+            "There are fifty-two of us, and the pager goes off day and night.",
+            "Now to sleep. With me is Dr. Lena Sharma, a sleep researcher in Leeds.",
+            "Lena, our first question is from Mark, who asks, are naps good for me?",
+            "Yes, the sweet spot is about twenty minutes, longer and you wake up groggy."]
+    lines = [Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)]
+    first, second = Window(0, 0, tuple(lines[:4])), Window(0, 1, tuple(lines[4:]))
+    speakers = Speakers(show="Open Air", host="Hannah Lloyd", guests=[("Gareth Price", "")])
+    names = NameContext.of([], speakers)
+    results = [WindowResult(window, first_look([Candidate(t, window) for t in notes], window,
+                                               names, "en", translated=False, verify=True))
+               for window, notes in [
+                   (first, ["The team has 52 volunteers."]),
+                   (second, ["Lena asks Mark about naps.",
+                             "The sweet spot for a nap is about 20 minutes."])]]
+    assert not any(c.problems for r in results for c in r.candidates)  # the first look: fine
+    kept = review(results, names, speakers, language="en", translated=False, similarity=0.6).kept
+    assert [c.text for c in kept] == ["The team has 52 volunteers.",
+                                      "The sweet spot for a nap is about 20 minutes."]
+
+
 def test_a_name_misheard_is_no_new_voice() -> None:
     """Whisper spells a name another way the second time ("Alene, who pays for this?" for
     Aileen): the host still talks to the guest, so the guest's answers are still the guest's.
@@ -1820,6 +1851,29 @@ def test_sections_are_even_where_the_words_do_not_say_where_to_cut() -> None:
     notes = _timed_notes(texts, [5.0 * i for i in range(len(texts))])
     sizes = [len(s) for s in split_sections(notes, section_count(len(notes)))]
     assert sum(sizes) == len(texts) and max(sizes) - min(sizes) <= 1, sizes
+
+
+def test_no_section_runs_across_the_start_of_a_later_part() -> None:
+    """A magazine's next item is another subject whatever its words: where a later part starts
+    (the host's turn to it, found going back from the line that addresses its voice to the
+    line that turns to something new), the sections are cut, even where an even split or the
+    words would cut elsewhere."""
+    from recap.notes.sections import split_sections
+    from recap.notes.turns import part_start
+    from recap.notes.windows import Line
+
+    said = ["So the pager goes off at night.", "Gareth, thank you.", "Thanks, Hannah.",
+            "Now, something different.", "Every month we take your questions to an expert.",
+            "With me is Dr. Lena Sharma, a sleep researcher.",
+            "Lena, our first question is from Mark, are naps good for me?"]
+    lines = [Line(i, 4.0 * i, 4.0 * i + 4, t) for i, t in enumerate(said)]
+    assert part_start(lines, 6) == 3
+    assert part_start(lines[:3] + lines[4:], 5) == 5  # no turn to something new: the address
+    assert part_start(lines, 2) == 2  # thanks end the search
+    texts = [f"The ferry crosses the fjord with {cargo}." for cargo in _CARGO[:12]]
+    notes = _timed_notes(texts, [5.0 * i for i in range(12)])
+    assert [len(s) for s in split_sections(notes, 2)] == [6, 6]
+    assert [len(s) for s in split_sections(notes, 2, breaks=[22.0])] == [5, 7]
 
 
 def test_a_section_does_not_open_on_a_note_that_continues_the_one_before() -> None:

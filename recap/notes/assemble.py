@@ -32,7 +32,7 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
     """Cut the kept notes into sections, title them, write the intro; fill `Notes.checks`."""
     if not reviewed.kept:
         raise LLMReplyError("the LLM returned no usable notes for this episode")
-    sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)))
+    sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)), reviewed.breaks)
     speaker_words = frozenset(w for n in speakers.names() for w in words(n))
     titles, title_stats = title_sections(asker, episode.info.title, sections, speaker_words)
     segments = {s.id: s for s in episode.transcript.segments}

@@ -28,8 +28,8 @@ from recap.notes.rewrite import (
     unframe,
     voices,
 )
-from recap.notes.turns import answer_lines, credit_answer
-from recap.notes.verify import FIXABLE, Candidate, inspect, split_note, tidy
+from recap.notes.turns import answer_lines, credit_answer, part_start
+from recap.notes.verify import FIXABLE, Candidate, asks_only, inspect, split_note, tidy
 from recap.notes.windows import Line, Window
 from recap.notes.words import stem, words
 from recap.text.digits import in_digits
@@ -122,6 +122,8 @@ class Review:
     stats: ReviewStats
     written: list[Candidate]
     """Every note as the model wrote it, for the support counts."""
+    breaks: list[float] = field(default_factory=list)
+    """Where a later part of the episode starts (seconds): no section runs across one."""
 
 
 def first_look(candidates: list[Candidate], window: Window, names: NameContext, language: str,
@@ -185,14 +187,23 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     # An interview with one guest that moves on to other voices ("Felix, how was it?"): each
     # later part's "I" is its own voice's, and the notes may name it.
     parts: list[tuple[int, str]] = []
+    breaks: list[float] = []  # where each later part starts (its host's turn to it), in seconds
     heard: list[Line] = []  # the episode's lines, each once (windows overlap)
     if language == "en" and len(speakers.guests) == 1:
         heard = sorted({ln.id: ln for r in results for ln in r.window.lines}.values(),
                        key=lambda ln: ln.id)
-        parts = [(heard[i].id, name)
-                 for i, name in voices([ln.text for ln in heard], speakers.names())]
+        found = voices([ln.text for ln in heard], speakers.names())
+        parts = [(heard[i].id, name) for i, name in found]
+        breaks = [heard[part_start(heard, i)].start for i, _ in found]
         if parts:
             names = names.with_names([name for _, name in parts])
+            # "Lena asks Mark about naps": a later part's voice reporting a listener's question,
+            # which the first look could not tell (it knew the opening's speakers only).
+            for candidate in pending:
+                if asks_only(candidate.text, names.names, candidate.window.text):
+                    candidate.problems.append("question")
+                    stats.drop(candidate, "dropped")
+            pending = [c for c in pending if "question" not in c.problems]
     for candidate in fixable:
         before = candidate.text
         if language == "en":  # the rewrite knows English pronouns only
@@ -228,7 +239,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     kept = sorted(pending, key=lambda c: c.start)
     if language == "en":  # the verb check knows English
         kept, stats.joined = join_fragments(kept)
-    return Review(kept, stats, list(candidates))
+    return Review(kept, stats, list(candidates), breaks)
 
 
 def _answers_credited(pending: list[Candidate], heard: list[Line], until: int | None,

@@ -17,6 +17,7 @@ import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -52,6 +53,9 @@ CONTINUES = 0.1
 """How much a note that opens on a pronoun ("They are part of the taste.") counts against a cut
 before it: its noun is in the note before, and a section that opens on it cannot be read."""
 _CONTINUES = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
+PART_BREAK = 1.0
+"""How much a later part's start between two notes counts towards a cut there: more than any
+likeness of words (cosines are 0 to 1), so the cut falls there unless the size limits forbid."""
 BALANCE = 0.08
 """How much a section's size away from the average counts against a split (squared, in
 averages): the words decide where the subject changes; among splits that cut as well, the
@@ -78,8 +82,11 @@ def section_count(notes: int) -> int:
     return max(count, 3) if notes >= 9 else count
 
 
-def split_sections(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
-    """Consecutive runs of `candidates` (in time order), cut at the strongest changes of subject."""
+def split_sections(candidates: list[Candidate], count: int,
+                   breaks: Sequence[float] = ()) -> list[list[Candidate]]:
+    """Consecutive runs of `candidates` (in time order), cut at the strongest changes of subject
+    and, before all, where a later part of the episode starts (`breaks`, in seconds: a
+    magazine's next item, with its own voice, is another subject whatever its words)."""
     if count <= 1 or len(candidates) < 2:
         return [candidates] if candidates else []
     units = [[c] for c in candidates]
@@ -89,6 +96,8 @@ def split_sections(candidates: list[Candidate], count: int) -> list[list[Candida
     gap_cost = [_cosine(_merge(bags[max(0, i + 1 - reach): i + 1]),
                         _merge(bags[i + 1: i + 1 + reach])) - silences[i]
                 + (CONTINUES if _CONTINUES.match(candidates[i + 1].text) else 0.0)
+                - (PART_BREAK if any(candidates[i].start < b <= candidates[i + 1].start
+                                     for b in breaks) else 0.0)
                 for i in range(len(units) - 1)]
     sizes = [len(u) for u in units]
     cuts = _choose_cuts(sizes, gap_cost, count, len(units))

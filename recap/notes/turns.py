@@ -20,6 +20,10 @@ from recap.notes.windows import Line
 from recap.notes.words import first_person, words
 
 _ENDS = (".", "!", "?", "…")
+# The host turning to something new: "Now, something different.", "Next, …", "Moving on…".
+_TURNS_TO = re.compile(r"(?:(?:and|so|okay|ok|right|well),? )?(?:now|next|moving on|time for|"
+                       r"over to|let['’]s (?:turn|move))\b", re.IGNORECASE)
+_THANKS = re.compile(r"\bthank(?:s| you)\b", re.IGNORECASE)
 # "Hale says/notes/explains…": the note reports what was said; whoever answered said it.
 _REPORTS = frozenset(
     "says said notes noted explains explained adds added mentions mentioned suggests suggested "
@@ -101,3 +105,19 @@ def _mention(host_words: list[str]) -> re.Pattern[str] | None:
 def _next_word(text: str, at: int) -> str:
     following = words(text[at:])
     return following[0] if following else ""
+
+
+def part_start(lines: Sequence[Line], address: int, reach: int = 6) -> int:
+    """The index of the line where the part whose voice `lines[address]` addresses by name
+    starts: the host's turn to it ("Now, something different." … "With me is Dr. Lena Sharma, …"
+    before "Lena, our first question…"). Going back from the address at most `reach` lines, the
+    line that turns to something new ("Now…", "Next…", "Moving on…"); with none, the address
+    itself. A line with a question mark or thanks ends the search: the part before still talks
+    there."""
+    for i in range(address - 1, max(-1, address - reach - 1), -1):
+        text = lines[i].text.strip()
+        if "?" in text or _THANKS.search(text):
+            break
+        if _TURNS_TO.match(text):
+            return i
+    return address
