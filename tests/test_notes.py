@@ -1707,8 +1707,8 @@ def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
     """A sponsor's read is found in the transcript (a line that says so, then the lines after
     it up to the next question or turn back to the show, "... and we're back" ending it): a note
     citing only it is dropped as show talk, however it is worded, and its lines are not asked
-    again. The show's name with "supported by" is a read; a walk "sponsored" by a school, said
-    in an answer, is not."""
+    again; so is a short line leading into it. The show's name with "supported by" is a read; a
+    walk "sponsored" by a school, said in an answer, is not."""
     from recap.notes.extract import uncovered
     from recap.notes.review import NameContext, first_look
     from recap.notes.verify import Candidate, ad_lines
@@ -1731,6 +1731,13 @@ def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
             Line(1, 5, 9, "Lumen Lamps, light that knows the time, and we're back, Ana"),
             Line(2, 9, 12, "The port pays twelve crane drivers from its own budget.")]
     assert ad_lines(back, show="Quay Talk") == {0, 1}, "the answer after it is not the read"
+    def led(before: str) -> frozenset[int]:
+        return ad_lines([Line(0, 0, 3, before), Line(1, 3, 5, back[0].text),
+                         Line(2, 5, 9, back[1].text)], show="Quay Talk")
+
+    assert led("A quick word before the news.") == {0, 1, 2}, "the line leading into it"
+    for said_before in ["They moved to Ghent.", "The crane lifts forty boxes.", "Is it costly?"]:
+        assert led(said_before) == {1, 2}
     notes = ["The reading lamp dims itself at sunset and lasts 12 years.",
              "The harbour crane lifts about 40 containers an hour."]
     looked = first_look([Candidate(t, window) for t in notes], window, NameContext([], frozenset()),

@@ -292,22 +292,28 @@ def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
     return frozenset(found)
 
 
+LEAD_IN_WORDS = 8
+"""A short line just before a sponsor's read, with no question or figure, leads into it."""
+
+
 def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[int]:
     """The ids of the lines that are a sponsor's read: a line that says so ("... is brought to
     you by", "a word from our sponsor", "use the code ...", or the show's name with "supported
-    by") and those after it, up to the next question, the next turn back to the show
-    ("Now, ..."; a line that turns back within it, "... and we're back", is the read's last) or
-    about `AD_WORDS` words. A note citing only these lines is talk about the
-    show, however it is worded ("The savings app rounds up your purchases"), and they are never
-    asked again."""
+    by"), the short line before it that leads in (`_leads_in`), and those after it, up to the
+    next question, the next turn back to the show ("Now, ..."; a line that turns back within
+    it, "... and we're back", is the read's last) or about `AD_WORDS` words. A note citing only
+    these lines is talk about the show, however it is worded ("The savings app rounds up your
+    purchases"), and they are never asked again."""
     named = content_stems(show) if show else set()
     found: set[int] = set()
     words_left = 0
-    for line in lines:
+    for i, line in enumerate(lines):
         if _AD_CUE.search(line.text) or (named and _BACKED_BY.search(line.text)
                                          and named <= content_stems(line.text)):
             found.add(line.id)
             words_left = AD_WORDS - line.word_count
+            if i and _leads_in(lines[i - 1]):
+                found.add(lines[i - 1].id)  # "A quick word before the news."
             continue
         if words_left <= 0 or "?" in line.text or _BACK_TO_SHOW.match(line.text.strip()):
             words_left = 0
@@ -315,6 +321,17 @@ def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[
         found.add(line.id)
         words_left = 0 if _BACK_WITHIN.search(line.text) else words_left - line.word_count
     return frozenset(found)
+
+
+def _leads_in(line: Line) -> bool:
+    """A short line that can lead into a sponsor's read: `LEAD_IN_WORDS` or fewer, no question,
+    no figure, no name ("A quick word before the news.", not "They moved to Ghent.")."""
+    from recap.text.figures import extract_figures
+
+    text = line.text.strip()
+    return (0 < line.word_count <= LEAD_IN_WORDS and "?" not in text
+            and not any(w[:1].isupper() for w in text.split()[1:])
+            and not any(not f.soft for f in extract_figures(text, heard=True)))
 
 
 _REFERS_BACK = re.compile(r"^(?:it|its|it's|they|they're|them|this|that|these|those|many|some|"
