@@ -957,13 +957,28 @@ def test_an_intro_sentence_the_episode_does_not_say_is_dropped(model: Model,
 
 def test_praise_the_transcript_does_not_give_is_dropped_from_the_intro(model: Model,
                                                                       episode: Episode) -> None:
-    """"a renowned expert": a claim about the guest no one made. The sentence goes; the intro
-    still says who talks."""
+    """"a renowned expert": a claim about the guest no one made. Given as an aside after the
+    name, the aside goes and the sentence stays; given as the sentence's claim, the sentence
+    goes, and the intro still says who talks."""
     model.replies["intro"] = lambda request: ok({
         "summary": "Priya Natarajan, a leading beekeeper, explains what rooftop hives teach.",
         "intro": "Priya Natarajan, a renowned expert, keeps forty beehives on rooftops in "
                  "Rotterdam. The talk covers honey, mites, wind, money and rules.",
         "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    for praise in ("renowned", "expert", "leading"):
+        assert praise not in result.intro and praise not in result.summary, result
+    assert result.intro == ("Priya Natarajan keeps forty beehives on rooftops in Rotterdam. "
+                            "The talk covers honey, mites, wind, money and rules."), result.intro
+    assert result.summary == "Priya Natarajan explains what rooftop hives teach."
+    assert result.checks["intro_sentences_dropped"] == 0
+
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan is a leading beekeeper.",
+        "intro": "Priya Natarajan is a renowned expert on rooftop beehives in Rotterdam. "
+                 "The talk covers honey, mites, wind, money and rules.",
+        "keywords": []})
+    shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
     result = run_notes(episode, settings_for(model))
     for praise in ("renowned", "expert", "leading"):
         assert praise not in result.intro and praise not in result.summary, result
@@ -980,7 +995,7 @@ def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
     leaning = "They then sell a five hundred gram jar of honey for eleven euros."
     model.replies["intro"] = lambda request: ok({
         "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
-        "intro": "Priya Natarajan, a renowned expert, keeps forty beehives on rooftops. "
+        "intro": "Priya Natarajan is a renowned expert who keeps forty beehives on rooftops. "
                  f"{leaning} The talk covers honey, mites, wind, money and rules.",
         "keywords": []})
     result = run_notes(episode, settings_for(model))
@@ -1002,12 +1017,38 @@ def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
     adding = "Priya also explains why the city bees go hungry in late summer."
     model.replies["intro"] = lambda request: ok({
         "summary": adding,
-        "intro": f"Priya Natarajan, a renowned expert, keeps forty beehives on rooftops. {adding}",
+        "intro": f"Priya Natarajan is a renowned expert who keeps forty beehives on rooftops. "
+                 f"{adding}",
         "keywords": []})
     shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
     result = run_notes(episode, settings_for(model))
     assert adding not in result.intro and adding not in result.summary, result.intro
     assert result.intro and result.summary
+
+
+def test_an_intro_sentence_is_kept_without_an_aside_the_episode_does_not_say(
+        model: Model, episode: Episode) -> None:
+    """"Priya Natarajan, a renowned expert in urban ecology, keeps forty beehives…": the aside
+    after the name says what the episode does not; without it the sentence is sound, and so is
+    the one that leans on it. Where the claim itself is not the episode's, the sentence still
+    goes."""
+    from recap.notes.intro import Speakers, without_aside
+
+    speakers = Speakers(host="Jan Smit", guests=[("Priya Natarajan", "")])
+    assert without_aside("Natarajan, a renowned expert, keeps hives.", speakers) == \
+        "Natarajan keeps hives."
+    assert without_aside("In Rotterdam, bees, wasps, and ants thrive.", speakers) == \
+        "In Rotterdam, bees, wasps, and ants thrive."  # no name before the commas
+    leaning = "She then sells a five hundred gram jar of honey for eleven euros."
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "intro": "Priya Natarajan, a renowned expert in urban ecology, keeps forty beehives on "
+                 f"rooftops in Rotterdam. {leaning}",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == ("Priya Natarajan keeps forty beehives on rooftops in Rotterdam. "
+                            f"{leaning}"), result.intro
+    assert result.checks["intro_sentences_dropped"] == 0
 
 
 def test_a_note_of_the_speakers_names_alone_says_nothing() -> None:

@@ -219,18 +219,27 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             return bool(found.unsupported_figures)  # figures can be checked
         return True
 
+    def wrong(sentence: str) -> bool:
+        """What the sentence says is copied or not in the episode."""
+        copied = longest_copied_run(sentence, source_words)
+        return (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
+                or unsupported(sentence)
+                or (grounded is not None and not said_in(sentence, grounded)))
+
     def keep(text: str, limit: int) -> str:
         kept: list[str] = []
         dropped = False  # the sentence before was dropped
         for sentence in sentences(one_line(text)):
-            copied = longest_copied_run(sentence, source_words)
-            if (copied >= COPY_LIMIT or copied >= 0.6 * len(words(sentence))
-                    or len(words(sentence)) < 5 or "?" in sentence
+            if (asker.language == "en" and wrong(sentence)
+                    and not host_given_role(sentence, speakers)):
+                # "Thomas Goss, a prominent figure in the rail industry, shares…": the aside
+                # says what the episode does not (or copies the opening's name and role); the
+                # sentence without it may be sound.
+                sentence = without_aside(sentence, speakers)
+            if (wrong(sentence) or len(words(sentence)) < 5 or "?" in sentence
                     or (asker.language == "en" and (signs_off(sentence)
                                                     or host_given_role(sentence, speakers)))
                     or first_person(sentence, asker.language)
-                    or unsupported(sentence)
-                    or (grounded is not None and not said_in(sentence, grounded))
                     or (asker.language == "en" and (
                         (dropped and _LEANS_BACK.match(sentence))
                         or ((dropped or not kept) and _ADDS_TO.match(sentence))))):
@@ -281,6 +290,21 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
 
 _UNKNOWN = re.compile(r"\s+(?:of|from|on|by)\s+(?:the\s+|an?\s+)?unknown"
                       r"(?:\s+(?:channel|show|podcast|uploader|source))?\b", re.IGNORECASE)
+
+
+def without_aside(sentence: str, speakers: Speakers) -> str:
+    """`sentence` without the aside between commas after a speaker's name ("Thomas Goss, a
+    prominent figure in the rail industry, shares…" -> "Thomas Goss shares…"); unchanged when
+    there is none (the aside must be followed by a word in lower case: the sentence goes on)."""
+    for name in speakers.names():
+        parts = [re.escape(p) for p in name.split() if p[:1].isupper()]
+        if not parts:
+            continue
+        found = re.search(r"\b((?:" + r" )?(?:".join(parts) + r")), [^,]{3,90}?, (?=[a-z])",
+                          sentence)
+        if found is not None:
+            return f"{sentence[:found.end(1)]} {sentence[found.end():]}"
+    return sentence
 
 
 def host_given_role(sentence: str, speakers: Speakers) -> bool:
