@@ -380,6 +380,7 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("The team started in twenty fifteen and sells a jar for eleven euros.", "twenty fifteen",
      "figures"),
     ("Is a city actually a good place for bees?", "good place for bees", "question"),
+    ("A city is actually a good place for bees.", "good place for bees", "question"),
     ("The excerpt discusses how wind affects the rooftop hives.", "Wind is the real problem",
      "meta"),
     ("Priya Natarajan thanks the host for having her on the show.", "lovely to be here",
@@ -424,6 +425,24 @@ def test_a_faulty_note_is_caught_and_dropped(model: Model, episode: Episode, fau
     problems = [p["problem"].split(", ") for p in checks["problems"] if p["text"] == fault]
     assert problems and reason in problems[0], problems  # dropped for this reason, not another
     assert_grounded(episode)
+
+
+def test_a_question_made_into_a_claim_is_a_question() -> None:
+    """A note resting only on the host's questions says what was asked, not answered; a line
+    that goes on into its answer after the question mark, or a figure, is another matter."""
+    from recap.notes.verify import Candidate, asked_only
+    from recap.notes.windows import Line, Window
+
+    said = ["Denmark bumping, are delays a problem?",
+            "Is she right? Yes, the coffee on board is terrible, she says.",
+            "You keep forty hives?",
+            "I crossed on the early boat today. Was it busy?"]
+    window = Window(0, 0, tuple(Line(i, i * 5.0, i * 5.0 + 5, t) for i, t in enumerate(said)))
+    assert asked_only(Candidate("Delays are a problem in Denmark.", window, [0]))
+    assert not asked_only(Candidate("The coffee on board is terrible.", window, [1]))
+    assert not asked_only(Candidate("She keeps 40 hives.", window, [2]))
+    assert not asked_only(Candidate("Delays are a problem.", window, []))
+    assert not asked_only(Candidate("Reed crossed on the early boat today.", window, [3]))
 
 
 def test_a_first_person_note_is_put_in_the_third_person_without_a_call(
@@ -1284,6 +1303,10 @@ def test_a_title_is_judged_misplaced_only_on_clear_evidence() -> None:
     assert _usable("When the ferry leaves", [], sections[0]) is True
     assert _usable("The ferry carries forty cars", [], sections[0]) is False
     assert _usable("Ferry carries forty cars", [], sections[0]) is False
+    # a noun phrase of a note, its last word a verb elsewhere ("train"), is a heading
+    trains = _made_up_sections(["People remember the old night train rolling onto a ship.",
+                                "The route is about 1,200 kilometres."])[0]
+    assert _usable("The old night train", [], trains) is True
 
 
 def test_a_figure_written_with_a_space_after_its_comma_is_joined(model: Model,
@@ -1628,7 +1651,7 @@ def test_a_later_voice_reporting_a_listeners_question_is_dropped() -> None:
             "How many volunteers are there?",
             "There are fifty-two of us, and the pager goes off day and night.",
             "Now to sleep. With me is Dr. Lena Sharma, a sleep researcher in Leeds.",
-            "Lena, our first question is from Mark, who asks, are naps good for me?",
+            "Lena, our first question is from Mark. He asks, are naps good for me?",
             "Yes, the sweet spot is about twenty minutes, longer and you wake up groggy."]
     lines = [Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)]
     first, second = Window(0, 0, tuple(lines[:4])), Window(0, 1, tuple(lines[4:]))

@@ -388,13 +388,19 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     # ("Spruce boards from the forest") is a heading all the same.
     if own >= 4:
         copied = own if own < 5 else own - 1
-        sentence = has_verb(title)
+        sentence = _reads_as_clause(title)
         for note in section:
             said = words(note.text)
             run = longest_copied_run(title, said)
             if run >= copied and (sentence or run >= len(said) - 1):
                 return False
     return _heading_key(title) not in {_heading_key(t) for t in earlier if t}
+
+
+def _reads_as_clause(title: str) -> bool:
+    """Whether a heading has a verb that makes it a sentence: not one as its last word only (a
+    noun there: "The old night train")."""
+    return has_verb(" ".join(title.split()[:-1]))
 
 
 def _heading_key(title: str) -> tuple[str, ...]:

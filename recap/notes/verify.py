@@ -385,6 +385,25 @@ def asks_only(text: str, names: list[str], heard: str = "") -> bool:
                                            for w in said) for said in askers)
 
 
+def asked_only(candidate: Candidate) -> bool:
+    """True when every line the note cites is one question and nothing else (`_only_asks`:
+    "Denmark bumping, are delays a problem?" -> "Goss mentions Denmark bumping, which is a
+    problem for delays."), and the note gives no figure: a question made into a claim says what
+    the host asked, not what anyone answered. (A figure in it may be the episode's: "You keep
+    40 hives?".)"""
+    cited = [ln for ln in candidate.window.lines if ln.id in candidate.segment_ids]
+    return (bool(cited) and not any(ch.isdigit() for ch in candidate.text)
+            and all(_only_asks(ln.text) for ln in cited))
+
+
+def _only_asks(line: str) -> bool:
+    """A line that is one question and nothing else: no sentence before it ("That's very kind.
+    How was the drive in?" says something first) and two words at most after it."""
+    asked, mark, after = line.rpartition("?")
+    return (bool(mark) and len(after.split()) <= 2
+            and re.search(r"[.!](?:\s|$)", asked) is None)
+
+
 def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = frozenset(),
             language: str = "en", translated: bool = False,
             people: frozenset[str] = frozenset()) -> None:
@@ -411,6 +430,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
                                    and not any(ch.isdigit() for ch in text)):
         problems.append("show_talk")
     if asks_only(text, names, candidate.window.text):
+        problems.append("question")
+    elif not translated and asked_only(candidate):
         problems.append("question")
     if people and says_only_names(text, people):
         problems.append("show_talk")
