@@ -1788,6 +1788,9 @@ def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
     ads = ad_lines(window.lines, show="Quay Talk")
     assert ads == {1, 2, 3}
     assert ad_lines(window.lines) == frozenset(), "without the show's name, only the cues"
+    misheard = [Line(0, 0, 5, "First, a quick word from this weak sponsor, Lumen Lamps."),
+                Line(1, 5, 9, "Lamps that dim themselves at sunset.")]
+    assert ad_lines(misheard) == {0, 1}, "a word from a sponsor, however the sponsor is named"
     code = [Line(0, 0, 5, "Get ten percent off with the code HARBOUR at checkout."),
             Line(1, 5, 9, "It ships in two days."), Line(2, 9, 12, "Back to the cranes.")]
     assert ad_lines(code) == {0, 1}
@@ -2126,6 +2129,8 @@ def test_the_closing_words_are_not_asked() -> None:
     long = Line(5, 25.0, 30.0, "Thank you, and remember that the whole idea is that people learn "
                                "to fix their own things together with our volunteers.")
     assert closing_lines(lines + [long]) == frozenset()
+    teaser = Line(6, 30.0, 35.0, "Next week, we visit a mushroom grower in an old tunnel.")
+    assert closing_lines(lines + [teaser]) == frozenset({2, 3, 4, 6}), "next week's teaser"
 
 
 

@@ -74,7 +74,7 @@ _ABOUT_THE_SHOW = re.compile(
 # A sponsor's read in the transcript: the line that says so, and the lines after it up to the
 # next question or turn back to the show ("Now, ...", "... and we're back") or ~45 words.
 _AD_CUE = re.compile(rf"\b(?:{_SPONSOR}|(?:episode|show|podcast|programme|program) is "
-                     r"(?:supported|sponsored|presented) by|word from (?:our|this week's) sponsors?|"
+                     r"(?:supported|sponsored|presented) by|word from (?:[\w']+ ){0,2}sponsors?|"
                      r"(?:with|use) (?:the )?code)\b",
                      re.IGNORECASE)
 _BACKED_BY = re.compile(r"\b(?:supported|sponsored|presented|powered) by\b", re.IGNORECASE)
@@ -265,7 +265,7 @@ def says_only_names(text: str, people: frozenset[str]) -> bool:
 # The closing words of a conversation: thanks, goodbyes, "see you", "that's all for this week".
 _CLOSING_CUE = re.compile(
     rf"\b(?:thank(?:s| you)|see you|that'?s (?:all|it) (?:for|from)|{_SIGN_OFFS}|take care|"
-    r"good ?night|bye|cheers|safe travels)\b", re.IGNORECASE)
+    r"good ?night|bye|cheers|safe travels|next (?:week|time|episode|month))\b", re.IGNORECASE)
 CLOSING_WORDS = 16
 """A closing line ("Marta, thank you so much for coming in.") is at most this many words."""
 
