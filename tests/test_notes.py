@@ -1597,7 +1597,8 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
     guest's. A note that names the host (anywhere, "the host" too) and rests only on such lines,
     questions aside, says what the guest said, and is the guest's; one that gives the host what
     the guest told of someone else ("now he's taking the nets out") is dropped. A note on the
-    opening, one whose lines name the host, or one naming the guest as well is left."""
+    opening, one whose lines name the host, or one naming the guest as well is left. A note
+    opening on "She" reporting what an answer says is the guest's too."""
     from recap.notes.intro import Speakers
     from recap.notes.turns import answer_lines
     from recap.notes.windows import Line
@@ -1612,11 +1613,13 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
             "and now he's taking the old nets out of the harbour.",
             "Does your family help?",
             "My kids remind me about the timetable at dinner, loudly.",
+            "Why so few boats?",
+            "Because the pier holds only two at a time, so we never bought a third.",
             "Last question, the one I ask everyone,",
             "what should listeners do?",
             "Thank you, Tom, take the early boat, it is the quietest one."]
     lines = [Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)]
-    assert answer_lines(lines) == frozenset({2, 4, 6, 7, 9, 12})  # not 10: it runs on into 11
+    assert answer_lines(lines) == frozenset({2, 4, 6, 7, 9, 11, 14})  # not 12: runs on into 13
     speakers = Speakers(show="Harbour Talk", host="Tom Reed", guests=[("Ana Ruiz", "")])
     notes = ["Tom Reed hosts Harbour Talk with his guest Ana Ruiz.",
              "Tom Reed notes that the whole company is 64 people, six on each boat.",
@@ -1624,7 +1627,8 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
              "Tom Reed is taking the old nets out of the harbour.",
              "The kids remind Reed about the timetable at dinner.",
              "Tom Reed advises taking the early boat, the quietest one.",
-             "Reed and Ruiz agree that locals drive the boats."]
+             "Reed and Ruiz agree that locals drive the boats.",
+             "She explains that the pier holds only two boats at a time."]
     review = reviewed(said, speakers, notes)
     assert [c.text for c in review.kept] == [
         "Tom Reed hosts Harbour Talk with his guest Ana Ruiz.",
@@ -1632,7 +1636,8 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
         "Tickets are sold online, but Ruiz is cautious about the fees of 5 percent.",
         "Reed and Ruiz agree that locals drive the boats.",
         "Tom Reed advises taking the early boat, the quietest one.",  # the line says "Tom"
-        "The kids remind Ruiz about the timetable at dinner."]
+        "The kids remind Ruiz about the timetable at dinner.",
+        "Ruiz explains that the pier holds only two boats at a time."]
     assert review.stats.dropped == [{"text": "Tom Reed is taking the old nets out of the harbour.",
                                      "problem": "misattributed", "outcome": "dropped"}]
     assert {"before": notes[1], "after": review.kept[1].text} in review.stats.repaired

@@ -28,7 +28,7 @@ from recap.notes.rewrite import (
     unframe,
     voices,
 )
-from recap.notes.turns import answer_lines, credit_answer, part_start
+from recap.notes.turns import answer_lines, credit_answer, credit_pronoun, part_start
 from recap.notes.verify import FIXABLE, Candidate, asks_only, inspect, split_note, tidy
 from recap.notes.windows import Line, Window
 from recap.notes.words import stem, words
@@ -247,13 +247,16 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], until: int | 
                       stats: ReviewStats) -> list[Candidate]:
     """The notes of the interview (before any later part) that name the host for what the guest
     answered, credited to the guest (`turns.credit_answer`); those crediting the host with what
-    the guest told of someone else are dropped (`misattributed`)."""
+    the guest told of someone else are dropped (`misattributed`). A note opening on "He" or
+    "She" reporting what an answer says gets the guest's name (`turns.credit_pronoun`)."""
     answers = answer_lines([ln for ln in heard if until is None or ln.id < until])
     guest_words = speakers.guests[0][0].split()
     kept: list[Candidate] = []
     for candidate in pending:
         cited = [ln for ln in candidate.window.lines if ln.id in candidate.segment_ids]
         after = credit_answer(candidate.text, cited, answers, speakers.host, person, guest_words)
+        if after == candidate.text:
+            after = credit_pronoun(candidate.text, cited, answers, person)
         if after is None:
             candidate.problems.append("misattributed")
             stats.drop(candidate, "dropped")

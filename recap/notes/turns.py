@@ -93,6 +93,23 @@ def credit_answer(text: str, cited: Sequence[Line], answers: frozenset[int], hos
                        text)
 
 
+_HE_SHE_REPORTS = re.compile(r"(?:He|She) (\w+)\b")
+
+
+def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], guest: str) -> str:
+    """A note opening on "He" or "She" and a reporting verb ("He explains that trains are late
+    at night…"), whose lines, questions aside, are all answers, with the guest's name for the
+    pronoun ("Goss explains that…"): the guest answered, and the pronoun's noun is in no note.
+    Otherwise `text` unchanged."""
+    found = _HE_SHE_REPORTS.match(text)
+    if found is None or found.group(1).lower() not in _REPORTS or not guest or not cited:
+        return text
+    said = [line for line in cited if "?" not in line.text]
+    if not said or any(line.id not in answers for line in said):
+        return text
+    return f"{guest}{text[found.start(1) - 1:]}"
+
+
 def _mention(host_words: list[str]) -> re.Pattern[str] | None:
     """The host named in a note: "the host", the full name, or one of its words, possessive or
     not, as whole words."""
