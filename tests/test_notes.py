@@ -427,6 +427,43 @@ def test_a_faulty_note_is_caught_and_dropped(model: Model, episode: Episode, fau
     assert_grounded(episode)
 
 
+def test_a_note_cut_where_whisper_cut_the_line_is_finished() -> None:
+    """Whisper ends a line mid-sentence ("… so we bought 11 carriages second" / "hand from an
+    Italian operator."), and the model copies up to the cut: the note goes on with the next
+    line's words to their first punctuation mark. Not when the line ends a sentence, the next
+    line starts one, or it would take more than a few words."""
+    from recap.notes.rewrite import finish_cut_phrase
+    from recap.notes.windows import Line
+
+    said = ["Nobody builds sleeper cars, so we bought 11 carriages second",
+            "hand from an Italian operator. They were built in the 1980s.",
+            "The peat is basically moss that never rotted, because it is permanently",
+            "waterlogged and cold and acidic and dark and very slow to change, you see."]
+    lines = [Line(i, i * 5.0, i * 5.0 + 5, t) for i, t in enumerate(said)]
+    assert finish_cut_phrase("They bought 11 carriages second.", lines) == \
+        "They bought 11 carriages second hand from an Italian operator."
+    assert finish_cut_phrase("Peat never rotted because it is permanently.", lines) == \
+        "Peat never rotted because it is permanently."  # the rest runs on too long
+    assert finish_cut_phrase("They were built in the 1980s.", lines) == \
+        "They were built in the 1980s."
+    capital = [lines[0], Line(1, 5, 10, "Hand from Italy, they said.")]
+    assert finish_cut_phrase("They bought 11 carriages second.", capital) == \
+        "They bought 11 carriages second."
+    # cut at the window's last line: finished from the line after the window, which the note
+    # then cites (its name, "Italian", is checked against it)
+    from recap.notes.intro import Speakers
+    from recap.notes.review import NameContext, first_look
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Window
+
+    window = Window(0, 0, (lines[0],), lines[1])
+    names = NameContext.of([], Speakers(host="Clara", guests=[("Thomas Goss", "")]))
+    looked = first_look([Candidate("They bought 11 carriages second.", window)], window, names,
+                        "en", translated=False, verify=True)
+    assert [(c.text, c.problems, c.segment_ids) for c in looked] == [
+        ("They bought 11 carriages second hand from an Italian operator.", [], [0, 1])]
+
+
 def test_a_question_made_into_a_claim_is_a_question() -> None:
     """A note resting only on the host's questions says what was asked, not answered; a line
     that goes on into its answer after the question mark, or a figure, is another matter."""

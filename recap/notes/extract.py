@@ -72,8 +72,8 @@ def extract(asker: Asker, window: Window, title: str, speakers: str,
             return [Candidate(text, window) for text in kept]
         log.info("window %s: reply hit the token limit; noting it in two halves", window.key)
         half = len(window.lines) // 2
-        first = Window(window.chunk, window.index, window.lines[:half])
-        second = Window(window.chunk, window.index, window.lines[half:])
+        first = Window(window.chunk, window.index, window.lines[:half], window.lines[half])
+        second = Window(window.chunk, window.index, window.lines[half:], window.after)
         return (extract(asker, first, title, speakers, depth + 1)
                 + extract(asker, second, title, speakers, depth + 1))
     texts = parse_notes(reply)
@@ -134,7 +134,9 @@ def uncovered(window: Window, candidates: list[Candidate], min_words: int,
                 continue
             at = window.lines.index(run[0])
             run = list(window.lines[max(at - 1, 0):at]) + run
-        gaps.append(Gap(Window(window.chunk, window.index, tuple(run)), open_ids))
+        at = window.lines.index(run[-1])
+        after = window.lines[at + 1] if at + 1 < len(window.lines) else window.after
+        gaps.append(Gap(Window(window.chunk, window.index, tuple(run), after), open_ids))
     return gaps
 
 

@@ -21,6 +21,7 @@ from recap.notes.rewrite import (
     clean_spoken,
     credit_guest,
     credit_voice,
+    finish_cut_phrase,
     join_split_figures,
     organisation,
     third_person,
@@ -137,6 +138,16 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
     excerpt = " ".join(line.text for line in window.lines)
     for candidate in out:
         candidate.text = join_split_figures(candidate.text, excerpt)
+        if language == "en" and not translated:
+            finished = finish_cut_phrase(candidate.text, window.lines)
+            if finished == candidate.text and window.after is not None:
+                # cut at the window's last line: finished from the line after it, which the
+                # note then cites like the window's own
+                finished = finish_cut_phrase(candidate.text, window.lines + (window.after,))
+                if finished != candidate.text:
+                    candidate.window = Window(window.chunk, window.index,
+                                              window.lines + (window.after,))
+            candidate.text = finished
         if language == "en":  # English fillers ("um" is a German word) and number words
             candidate.text = tidy(in_digits(unframe(clean_spoken(candidate.text))))
         else:

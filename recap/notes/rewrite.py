@@ -18,7 +18,9 @@ voice is addressed by name (`voices`): a magazine's next part has answers of its
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from recap.notes.windows import Line
 from recap.notes.words import content_stems, first_person, stem, words
 from recap.text.names import surname
 from recap.text.vocabulary import is_number_word
@@ -52,6 +54,33 @@ _UNCHANGED_VERBS = frozenset(
 
 # "£40, 000": a figure a small model wrote with a space after a thousands comma.
 _SPLIT_FIGURE = re.compile(r"(?<![\d.,])\d{1,3}(?:, ?\d{3})+(?!\d)")
+
+
+_PHRASE_END = re.compile(r"[.,;:?!…]")
+RUN_ON_WORDS = 6
+"""The most words a note cut at a line's end is given from the next line."""
+
+
+def finish_cut_phrase(text: str, lines: Sequence[Line]) -> str:
+    """A note that stops where a transcript line stops mid-sentence goes on with the next
+    line's words up to their first punctuation mark, `RUN_ON_WORDS` at most: "… bought 11
+    carriages second." from a line ending "we bought 11 carriages second" whose next line goes
+    on "hand from Anatalian operator." -> "… bought 11 carriages second hand from Anatalian
+    operator." (Whisper cut the sentence; the model copied up to the cut.) The note's last three
+    words must be the line's, the line must end without punctuation and the next line go on in
+    lower case; otherwise `text` is returned as it is."""
+    body = text.rstrip().rstrip(".").rstrip()
+    tail = words(body)[-3:]
+    if len(tail) < 3:
+        return text
+    for line, after in zip(lines, lines[1:], strict=False):
+        said = line.text.rstrip()
+        if said.endswith((".", "?", "!", ",", ";", ":", "…")) or words(said)[-3:] != tail:
+            continue
+        more = _PHRASE_END.split(after.text.strip(), maxsplit=1)[0].strip()
+        if more[:1].islower() and len(more.split()) <= RUN_ON_WORDS:
+            return f"{body} {more}."
+    return text
 
 
 def join_split_figures(text: str, source: str) -> str:

@@ -36,6 +36,9 @@ class Window:
     chunk: int
     index: int
     lines: tuple[Line, ...]
+    after: Line | None = None
+    """The chunk's line after the window's last (not shown to the model): a note copied up to a
+    line Whisper cut mid-sentence is finished from it (`rewrite.finish_cut_phrase`)."""
 
     @property
     def start(self) -> float:
@@ -103,4 +106,6 @@ def make_windows(chunk: Chunk, lines: list[Line], words: int, overlap: int) -> l
             spans[-1].extend(fresh)
         else:
             spans.append(current)
-    return [Window(chunk.index, i, tuple(span)) for i, span in enumerate(spans)]
+    following = {a.id: b for a, b in zip(lines, lines[1:], strict=False)}
+    return [Window(chunk.index, i, tuple(span), following.get(span[-1].id))
+            for i, span in enumerate(spans)]
