@@ -1589,8 +1589,8 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
     "we": a note crediting the host with an answer said in the first person, citing no question,
     is the guest's, and so is a "She" whose verb the guest said after "I" (a "They" after
     "we": the guest's team). What the host asked or said, a line of the host's own with a
-    question in it, someone else the guest talks about, and what is said once a new voice is
-    addressed by name are left as they are."""
+    question in it and someone else the guest talks about are left as they are; what is said
+    once a new voice is addressed by name is that voice's, not the guest's."""
     from recap.notes.intro import Speakers
     from recap.notes.review import NameContext
 
@@ -1622,7 +1622,7 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
         "He sailed the old ferry for 30 years.",  # the guest's grandfather: left alone
         "Ruiz still sails the small boat on Sundays.",
         "Ruiz's team run a night boat to the mainland in summer.",
-        "Tom Reed sold 40 crates of apples before noon."]  # a new voice answers: not Ruiz
+        "Mia sold 40 crates of apples before noon."]  # a new voice answers: hers, not Ruiz's
     assert {"before": notes[0], "after": review.kept[0].text} in review.stats.repaired
     two_guests = Speakers(host="Tom Reed", guests=[("Ana Ruiz", ""), ("Ola Nord", "")])
     kept = reviewed(said, two_guests, notes[:1], NameContext.of([], speakers)).kept
@@ -1678,6 +1678,28 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
     assert review.stats.dropped == [{"text": "Tom Reed is taking the old nets out of the harbour.",
                                      "problem": "misattributed", "outcome": "dropped"}]
     assert {"before": notes[1], "after": review.kept[1].text} in review.stats.repaired
+
+
+def test_a_note_naming_the_host_for_a_later_voices_answer_is_that_voices() -> None:
+    """In a later part the host asks its voice: a note naming the host for an answer there is
+    the voice's, not the first guest's; the host's own turn to the part stays the host's."""
+    from recap.notes.intro import Speakers
+
+    said = ["Welcome to Open Air, I'm Hannah Lloyd, and my guest is Gareth Price.",
+            "How many volunteers do you have?",
+            "There are fifty-two of us, and the pager goes off day and night.",
+            "Gareth, thank you.", "Thanks, Hannah.",
+            "Now, something different.",
+            "Every month we take your questions to an expert.",
+            "With me is Dr. Lena Sharma, a sleep researcher in Leeds.",
+            "Lena, are naps good for us?",
+            "Yes, I nap for twenty minutes after lunch myself, never longer."]
+    speakers = Speakers(show="Open Air", host="Hannah Lloyd", guests=[("Gareth Price", "")])
+    notes = ["Hannah Lloyd takes questions to an expert every month.",
+             "Hannah Lloyd naps for 20 minutes after lunch, never longer."]
+    kept = [c.text for c in reviewed(said, speakers, notes).kept]
+    assert kept == ["Hannah Lloyd takes questions to an expert every month.",
+                    "Sharma naps for 20 minutes after lunch, never longer."]
 
 
 def test_a_later_voice_reporting_a_listeners_question_is_dropped() -> None:

@@ -199,6 +199,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     # later part's "I" is its own voice's, and the notes may name it.
     parts: list[tuple[int, str]] = []
     breaks: list[float] = []  # where each later part starts (its host's turn to it), in seconds
+    turns: frozenset[int] = frozenset()  # the lines of the host's turns to the later parts
     heard: list[Line] = []  # the episode's lines, each once (windows overlap)
     if language == "en" and len(speakers.guests) == 1:
         heard = sorted({ln.id: ln for r in results for ln in r.window.lines}.values(),
@@ -206,6 +207,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         found = voices([ln.text for ln in heard], speakers.names())
         parts = [(heard[i].id, name) for i, name in found]
         breaks = [heard[part_start(heard, i)].start for i, _ in found]
+        turns = frozenset(heard[j].id for i, _ in found for j in range(part_start(heard, i), i + 1))
         if parts:
             names = names.with_names([name for _, name in parts])
             # "Lena asks Mark about naps": a later part's voice reporting a listener's question,
@@ -233,13 +235,15 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     if language == "en" and len(speakers.guests) == 1:
         until = parts[0][0] if parts else None
         for candidate in pending:
+            if turns.intersection(candidate.segment_ids):
+                continue  # the host's own turn to a later part
             if until is None or max(candidate.segment_ids, default=until) < until:
                 _credit(candidate, speakers.host, person, names, translated, stats)
             elif voice := _voice_of(candidate, parts):
                 _credit(candidate, speakers.host, speakers.guests[0][0], names, translated,
                         stats, voice=voice, role=speakers.guests[0][1])
-        pending = _answers_credited(pending, heard, until, speakers, person, names, translated,
-                                    stats)
+        pending = _answers_credited(pending, heard, turns, parts, speakers, person, names,
+                                    translated, stats)
         if borrowed:
             said = frozenset(stem(w) for ln in heard for w in words(ln.text))
             owner = organisation(speakers.guests[0][1])
@@ -253,21 +257,27 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     return Review(kept, stats, list(candidates), breaks)
 
 
-def _answers_credited(pending: list[Candidate], heard: list[Line], until: int | None,
-                      speakers: Speakers, person: str, names: NameContext, translated: bool,
+def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozenset[int],
+                      parts: list[tuple[int, str]], speakers: Speakers, person: str,
+                      names: NameContext, translated: bool,
                       stats: ReviewStats) -> list[Candidate]:
-    """The notes of the interview (before any later part) that name the host for what the guest
-    answered, credited to the guest (`turns.credit_answer`); those crediting the host with what
-    the guest told of someone else are dropped (`misattributed`). A note opening on "He" or
-    "She" reporting what an answer says gets the guest's name (`turns.credit_pronoun`)."""
-    answers = answer_lines([ln for ln in heard if until is None or ln.id < until])
-    guest_words = speakers.guests[0][0].split()
+    """The notes that name the host for what an answer says, credited to whoever answered: the
+    guest, or in a later part that part's voice (`turns.credit_answer`); those crediting the
+    host with what the answer told of someone else are dropped (`misattributed`). A note
+    opening on "He" or "She" reporting what an answer says gets the answerer's name
+    (`turns.credit_pronoun`). The host's turn to a later part ("Now, something different." …
+    "With me is Dr. Lena Sharma.", the lines `turns`) is the host's, however it follows an
+    answer."""
+    answers = answer_lines(heard) - turns
     kept: list[Candidate] = []
     for candidate in pending:
+        voice = _voice_of(candidate, parts)
+        guest, guest_words = ((surname(voice), voice.split()) if voice
+                              else (person, speakers.guests[0][0].split()))
         cited = [ln for ln in candidate.window.lines if ln.id in candidate.segment_ids]
-        after = credit_answer(candidate.text, cited, answers, speakers.host, person, guest_words)
+        after = credit_answer(candidate.text, cited, answers, speakers.host, guest, guest_words)
         if after == candidate.text:
-            after = credit_pronoun(candidate.text, cited, answers, person)
+            after = credit_pronoun(candidate.text, cited, answers, guest)
         if after is None:
             candidate.problems.append("misattributed")
             stats.drop(candidate, "dropped")
