@@ -206,8 +206,9 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                        key=lambda ln: ln.id)
         found = voices([ln.text for ln in heard], speakers.names())
         parts = [(heard[i].id, name) for i, name in found]
-        breaks = [heard[part_start(heard, i)].start for i, _ in found]
-        turns = frozenset(heard[j].id for i, _ in found for j in range(part_start(heard, i), i + 1))
+        starts = [(part_start(heard, i), i) for i, _ in found]  # the host's turn, the address
+        breaks = [heard[start].start for start, _ in starts]
+        turns = frozenset(heard[j].id for start, i in starts for j in range(start, i + 1))
         if parts:
             names = names.with_names([name for _, name in parts])
             # "Lena asks Mark about naps": a later part's voice reporting a listener's question,
