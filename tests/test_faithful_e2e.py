@@ -39,7 +39,8 @@ INVENTED_HONEY = "Each city hive produced 95 kilograms of honey last year."
 INVENTED_COURSE = "The beekeeping course takes 12 evenings."
 INVENTED_NAME = "Hives in Amsterdam need no registration with the city."
 FIRST_PERSON = "We never place a hive closer than two meters to the edge of the roof."
-REWRITTEN = "They never place a hive closer than 2 meters to the edge of the roof."
+# The speakers call names her "Priya Natarajan"; the transcript says "Priya" only, so she is Priya.
+REWRITTEN = "Priya's team never place a hive closer than 2 meters to the edge of the roof."
 
 
 def respond(request: dict[str, Any]) -> Reply:
@@ -89,6 +90,7 @@ def test_invented_figures_and_names_never_reach_the_post(server: FakeOpenAI,
     notes = Notes.load(episode / "notes.json")
     texts = [b.text for t in notes.topics for b in t.bullets]
     assert REWRITTEN in texts and FIRST_PERSON not in texts
+    assert notes.speakers == ["Priya"]  # "Jan Invented" is nowhere in the episode
     assert "20 to kilograms" in " ".join(texts)  # the faithful paraphrase of the honey line stays
 
     stats = Episode(episode).stage_record("notes").stats

@@ -2121,6 +2121,35 @@ def test_a_role_made_of_the_guests_own_name_is_no_role() -> None:
     assert speakers.guests == [("Jan Smit", ""), ("Ola Nord", "beekeeper")]
 
 
+def test_a_name_half_heard_is_the_half_the_episode_says() -> None:
+    """Whisper heard "Priya Natarajan" as "pre-natter agent … Priya, welcome": the speakers call
+    gave her full name, which the opening does not hold in full; she is "Priya" (the words the
+    opening says as a name), not no one, so the notes and the re-check may name her. A name of
+    which no word is said as a name ("Jan Invented"), or only a word said in lower case too, is
+    dropped."""
+    from types import SimpleNamespace
+
+    from recap.notes.intro import heard_part, identify_speakers
+
+    class Asker:
+        options = SimpleNamespace(speakers_max_tokens=160)
+
+        def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
+                 max_tokens: int) -> dict[str, Any]:
+            return {"show": "Field Notes", "host": "Mark Bell",
+                    "guests": [{"name": "Priya Natarajan", "role": "keeps beehives"},
+                               {"name": "Jan Invented", "role": "mayor"}]}
+
+    info = Info(title="City Bees", duration=60.0, audio_file="a.mp3", source="a.mp3")
+    opening = ("Hello, and welcome to Field Notes. Today I am talking with pre-natter agent, "
+               "who keeps 40 beehives across Rotterdam. Priya, welcome. Thank you, Mark.")
+    speakers = identify_speakers(Asker(), info, opening)  # type: ignore[arg-type]
+    assert speakers.guests == [("Priya", "keeps beehives")]
+    assert speakers.host == "Mark"
+    assert heard_part("Hello Kitty", opening) == ""  # a common word opening a sentence
+    assert heard_part("Sam Keeps", "Sam keeps bees. Keeps, welcome.") == "Sam"
+
+
 def test_a_heading_in_the_plural_repeats_the_singular() -> None:
     """A tuning post had "Repair Cafe" and "Repair cafes" as two sections' headings: the second
     is a repeat, asked again like an exact one."""

@@ -156,6 +156,8 @@ def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
             return ""
         return text if searchable(text) in heard else ""
 
+    said = " ".join([opening, info.title, info.uploader, info.description])
+
     def grounded_role(value: object) -> str:
         text = one_line(value).strip(".,;:")
         if not text or len(text.split()) > 10:
@@ -166,15 +168,38 @@ def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
     guests: list[tuple[str, str]] = []
     for item in reply.get("guests") or []:
         if isinstance(item, dict):
-            name = grounded(item.get("name"))
+            name = grounded(item.get("name")) or heard_part(one_line(item.get("name")), said)
             if name and name.lower() not in {g.lower() for g, _ in guests}:
                 role = grounded_role(item.get("role"))
                 if set(words(role)) <= set(words(name)):  # "pre-natter agent (agent)": no role
                     role = ""
                 guests.append((name, role))
-    host = grounded(reply.get("host"))
+    host = grounded(reply.get("host")) or heard_part(one_line(reply.get("host")), said)
     guests = [(g, r) for g, r in guests if g.lower() != host.lower()]
     return Speakers(show=grounded(reply.get("show"), 8), host=host, guests=guests[:4])
+
+
+def heard_part(name: str, said: str) -> str:
+    """The part of `name` that `said` (the opening and the episode details) says as a name: its
+    first run of name words each written there capitalised, never in lower case, and none a
+    common word ("Priya" of "Priya Natarajan" where Whisper heard "pre-natter agent … Priya,
+    welcome"); "" where none is. Whisper mishears a surname far more often than the given name
+    the host addresses."""
+    from recap.text.names import NOT_NAMES
+
+    def as_said(word: str) -> bool:
+        found = re.findall(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", said, re.IGNORECASE)
+        return bool(found) and all(f[:1].isupper() for f in found)
+
+    run: list[str] = []
+    for part in name.split():
+        word = part.strip(".,;:()\"'")
+        if (len(word) > 2 and word[:1].isupper() and word.lower() not in NOT_NAMES
+                and as_said(word)):
+            run.append(word)
+        elif run:
+            break
+    return " ".join(run)
 
 
 def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: list[str],
