@@ -1680,6 +1680,30 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
     assert {"before": notes[1], "after": review.kept[1].text} in review.stats.repaired
 
 
+def test_a_pronoun_for_the_answers_i_is_the_guest() -> None:
+    """A note opening on "She" or "He" for what the guest said of herself ("I studied at
+    Aberdeen") names her: the post's reader meets a pronoun with no one before it. Not where
+    the answer speaks of someone else as "he" or "she", nor where it is not in the first
+    person, nor on a line that is no answer (the host's opening)."""
+    from recap.notes.turns import credit_pronoun
+    from recap.notes.windows import Line
+
+    said = ["My guest today is Dr. Aileen Ray, an ecologist.", "How did you start?",
+            "I studied at Aberdeen and my first job was on a bog.",
+            "Then a lecturer took us out, and he pulled up a peat core.",
+            "Was it wet?", "The bog is eight metres deep in places."]
+    lines = [Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)]
+    answers = frozenset({2, 3, 5})
+    assert credit_pronoun("She studied at Aberdeen University.", lines[1:3], answers,
+                          "Ray") == "Ray studied at Aberdeen University."
+    assert credit_pronoun("He studied at Aberdeen.", lines[2:3], answers,
+                          "Ray") == "Ray studied at Aberdeen."
+    for note, cited in (("He pulled up a peat core.", lines[2:4]),  # "he": the lecturer
+                        ("She measured the bog at 8 metres deep.", lines[5:6]),  # no "I"
+                        ("She is an ecologist.", lines[0:1])):  # the host's opening
+        assert credit_pronoun(note, cited, answers, "Ray") == note
+
+
 def test_a_note_naming_the_host_for_a_later_voices_answer_is_that_voices() -> None:
     """In a later part the host asks its voice: a note naming the host for an answer there is
     the voice's, not the first guest's; the host's own turn to the part stays the host's."""

@@ -97,17 +97,30 @@ _HE_SHE_REPORTS = re.compile(r"(?:He|She) (\w+)\b")
 
 
 def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], guest: str) -> str:
-    """A note opening on "He" or "She" and a reporting verb ("He explains that trains are late
-    at night…"), whose lines, questions aside, are all answers, with the guest's name for the
-    pronoun ("Goss explains that…"): the guest answered, and the pronoun's noun is in no note.
-    Otherwise `text` unchanged."""
+    """A note opening on "He" or "She" whose lines, questions aside, are all answers, with the
+    guest's name for the pronoun: the guest answered, and the pronoun's noun is in no note. So
+    where the pronoun reports what was said ("He explains that trains are late at night…" ->
+    "Goss explains that…"), or stands for the answer's "I" ("She studied at Aberdeen
+    University…" from "I studied at Aberdeen…" -> "Ray studied…"): the lines speak in the first
+    person singular and of no one else as "he" or "she". Otherwise `text` unchanged."""
     found = _HE_SHE_REPORTS.match(text)
-    if found is None or found.group(1).lower() not in _REPORTS or not guest or not cited:
+    if found is None or not guest or not cited:
         return text
     said = [line for line in cited if "?" not in line.text]
     if not said or any(line.id not in answers for line in said):
         return text
+    if found.group(1).lower() not in _REPORTS:
+        spoken = " ".join(line.text for line in said)
+        if not _SPEAKS_OF_SELF.search(spoken) or _ANOTHER.search(spoken):
+            return text
     return f"{guest}{text[found.start(1) - 1:]}"
+
+
+# The first person singular, and someone else in the third ("he", "her", …), in an answer.
+_SPEAKS_OF_SELF = re.compile(r"(?<![\w'’])(?:I|I['’](?:m|ve|d|ll)|[Mm]y|[Mm]e|[Mm]yself)"
+                             r"(?![\w'’])")
+_ANOTHER = re.compile(r"(?<![\w'’])(?:he|she|him|his|her|hers|himself|herself)(?![\w'’])",
+                      re.IGNORECASE)
 
 
 def _mention(host_words: list[str]) -> re.Pattern[str] | None:
