@@ -56,6 +56,7 @@ _FRAMING = frozenset(stem(w) for w in (
 # makes it ("a leading expert", "a prominent figure", "a fascinating conversation").
 _PRAISE = frozenset("""
     prominent leading renowned famous acclaimed celebrated esteemed distinguished respected
+    innovative groundbreaking revolutionary cutting-edge state-of-the-art
     influential pioneering visionary passionate dedicated notable seasoned eminent foremost
     expert experts world-class well-known fascinating insightful inspiring compelling remarkable
     captivating thought-provoking invaluable unparalleled legendary

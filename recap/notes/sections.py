@@ -226,8 +226,23 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
     since it reads every section's notes. A second list call with fewer notes shown came
     before that: it titled one section in 18 that the alone asks did not, for 14-28 s.)"""
     stats: dict[str, Any] = {"title_calls": 0, "title_fallbacks": 0, "titles_misplaced": 0,
-                             "titles_shortened": 0}
+                             "titles_shortened": 0, "titles_borrowed": 0}
     titles: list[str] = [""] * len(sections)
+    examples = _example_stems(asker, "heading" if asker.language == "en" else "titles")
+
+    def settle(heading: str, earlier: list[str], section: list[Candidate]) -> str:
+        """The heading as the post may use it ("" for none): a word copied from the prompt's
+        examples that the section does not say is taken out, where what is left is a heading
+        ("Training the youth team" -> "Training the team")."""
+        if not _usable(heading, earlier, section):
+            return ""
+        if borrows(heading, section, examples):
+            stats["titles_borrowed"] += 1
+            heading = without_borrowed(heading, section, examples)
+            if not _usable(heading, earlier, section) or borrows(heading, section, examples):
+                return ""
+        return heading
+
     present = [{s for c in section for s in content_stems(c.text)} for section in sections]
     proposed: list[str] = []
     if asker.language != "en":
@@ -247,7 +262,8 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
             log.warning("section titles call failed (%s)", exc)
     if len(proposed) == len(sections):
         for i, candidate in enumerate(proposed):
-            if not _usable(candidate, titles[:i] + titles[i + 1:], sections[i]):
+            candidate = settle(candidate, titles[:i] + titles[i + 1:], sections[i])
+            if not candidate:
                 continue
             if _fits_another_better(candidate, i, present):
                 # A small model titling a list slips by one: section 4 gets section 5's heading.
@@ -259,8 +275,8 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         # heading goes to the section whose notes hold clearly most of its distinctive words.
         for candidate in proposed:
             fit = _best_fit(candidate, present)
-            if fit is not None and not titles[fit] and _usable(candidate, titles, sections[fit]):
-                titles[fit] = candidate
+            if fit is not None and not titles[fit]:
+                titles[fit] = settle(candidate, titles, sections[fit])
     if not all(titles):
         # Each asked alone (in English all of them; in another language those the list left
         # with a sentence, a repeat, a generic word, a neighbour's title, or a list of the
@@ -276,7 +292,8 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                 stats["title_calls"] += 1
                 heading = _heading_alone(asker, title, shown, section, sections, speakers, stats,
                                          asked)
-                if _usable(heading, titles[:i] + titles[i + 1:], section):
+                heading = settle(heading, titles[:i] + titles[i + 1:], section)
+                if heading:
                     titles[i] = heading
                     titled_any = True
     for i, section in enumerate(sections):
@@ -289,10 +306,17 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
 def _showings(section: list[Candidate], count: int) -> list[list[Candidate]]:
     """The notes a section is shown with when asked alone: a spread of `count`, then, when the
     heading given for those is no use (most often another section's heading again: two
-    sections on one subject), other notes of the section, when it has `count` more."""
+    sections on one subject, or words of the prompt's examples), other notes of the section,
+    when it has `count` more, else fewer of its notes."""
     first = _pick(section, count)
     rest = [c for c in section if c not in first]
-    return [first, _pick(rest, count)] if len(rest) >= count else [first]
+    if len(rest) >= count:
+        return [first, _pick(rest, count)]
+    # A smaller section is shown again with fewer notes, those not shown yet where there are
+    # two (the first ones may hold the words that drew the heading refused): a simpler ask
+    # before a heading made without the model.
+    fewer = rest if len(rest) >= 2 else _pick(section, max(2, count // 2))
+    return [first, fewer] if fewer != first else [first]
 
 
 def _ask_at_once(asker: Asker, title: str, sections: list[list[Candidate]],
@@ -373,6 +397,44 @@ def _short(text: str, limit: int = 24) -> str:
     return " ".join(parts[:limit]) + (" …" if len(parts) > limit else "")
 
 
+def _example_stems(asker: Asker, prompt: str) -> frozenset[str]:
+    """The content words of a prompt's example headings (its user part before the variables:
+    the "Heading: …" lines, or the titles in a JSON list), which a small model may copy into a
+    heading: "Training the youth team" for a mountain rescue team's training."""
+    try:
+        loaded = asker.options.load_prompts()[prompt]
+    except (AttributeError, KeyError, TypeError):
+        return frozenset()
+    headings = re.findall(r"^Heading:\s*(.+)$", loaded.user.split("{", 1)[0], re.MULTILINE)
+    if not headings:  # the titles prompt: {"titles": ["…", "…"]} in its examples
+        headings = [t for block in re.findall(r'"titles"\s*:\s*\[([^\]]*)\]',
+                                              f"{loaded.system}\n{loaded.user}")
+                    for t in re.findall(r'"([^"]+)"', block)]
+    return frozenset(s for h in headings for s in content_stems(h) if not s[:1].isdigit())
+
+
+def borrows(title: str, section: list[Candidate], examples: frozenset[str]) -> bool:
+    """Whether a heading has a word of the prompt's examples (`examples`: their stems) that
+    neither the section's notes nor the lines they cite say ("youth" in "Volunteers in the
+    youth team" over notes that never say it)."""
+    if not examples:
+        return False
+    said = {s for c in section for s in content_stems(f"{c.text} {c.source()}")}
+    return any(s in examples and s not in said for s in content_stems(title))
+
+
+def without_borrowed(title: str, section: list[Candidate], examples: frozenset[str]) -> str:
+    """`title` without the words `borrows` finds ("Training the youth team" -> "Training the
+    team"); "" when no content word is left or it ends on a function word ("A in a")."""
+    said = {s for c in section for s in content_stems(f"{c.text} {c.source()}")}
+    kept = [w for w in title.split()
+            if not any(s in examples and s not in said for s in content_stems(w))]
+    while kept and kept[-1].lower() in STOPWORDS:
+        kept.pop()
+    left = " ".join(kept)
+    return left if content_stems(left) and len(kept) >= 2 else ""
+
+
 def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     """A heading of a few words, not generic, not another section's, and not one of the
     section's own notes (or most of one) given back as its heading."""
@@ -399,8 +461,18 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
 
 def _reads_as_clause(title: str) -> bool:
     """Whether a heading has a verb that makes it a sentence: not one as its last word only (a
-    noun there: "The old night train")."""
-    return has_verb(" ".join(title.split()[:-1]))
+    noun there: "The old night train"), nor an infinitive ("Project to restore mosses to peat
+    bogs": a noun phrase), nor a word in -ed before a noun ("Broken or strained ankle
+    injuries")."""
+    head = _INFINITIVE.sub("", " ".join(title.split()[:-1])).split()
+    # "strained ankle", "Guided tours": a word in -ed before a noun describes it.
+    head = [w for i, w in enumerate(head) if not (
+        w.lower().endswith("ed") and i + 1 < len(head) and head[i + 1].lower() not in STOPWORDS)]
+    return has_verb(" ".join(head))
+
+
+# An infinitive and what follows it: "to restore mosses to peat".
+_INFINITIVE = re.compile(r"\s*\bto \w+.*$", re.IGNORECASE)
 
 
 def _heading_key(title: str) -> tuple[str, ...]:
