@@ -2128,27 +2128,33 @@ def test_a_guest_without_a_name_is_the_guest_in_notes_and_intro() -> None:
     assert [c.text for c in kept] == ["They lost six of their 40 hives last winter."]
 
 
+class _SpeakersAsker:
+    """`identify_speakers`' view of the model: the speakers call answers `reply`."""
+
+    def __init__(self, reply: dict[str, Any]):
+        from types import SimpleNamespace
+
+        self.options = SimpleNamespace(speakers_max_tokens=160)
+        self.reply = reply
+
+    def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
+             max_tokens: int) -> dict[str, Any]:
+        return self.reply
+
+
 def test_a_role_made_of_the_guests_own_name_is_no_role() -> None:
     """The speakers call gave "pre-natter agent" with the role "agent": the intro said
     "talks with pre-natter agent, agent"."""
-    from types import SimpleNamespace
-
     from recap.notes.intro import identify_speakers
 
-    class Asker:
-        options = SimpleNamespace(speakers_max_tokens=160)
-
-        def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
-                 max_tokens: int) -> dict[str, Any]:
-            return {"show": "Field Notes", "host": "Priya",
-                    "guests": [{"name": "Jan Smit", "role": "Smit"},
-                               {"name": "Ola Nord", "role": "beekeeper"}]}
-
+    asker = _SpeakersAsker({"show": "Field Notes", "host": "Priya",
+                            "guests": [{"name": "Jan Smit", "role": "Smit"},
+                                       {"name": "Ola Nord", "role": "beekeeper"}]})
     info = Info(title="City Bees", duration=60.0, audio_file="a.mp3", source="a.mp3",
                 uploader="Field Notes")
     opening = ("Welcome to Field Notes, I am Priya. With me are Jan Smit and Ola Nord, "
                "a beekeeper.")
-    speakers = identify_speakers(Asker(), info, opening)  # type: ignore[arg-type]
+    speakers = identify_speakers(asker, info, opening)  # type: ignore[arg-type]
     assert speakers.guests == [("Jan Smit", ""), ("Ola Nord", "beekeeper")]
 
 
@@ -2158,23 +2164,15 @@ def test_a_name_half_heard_is_the_half_the_episode_says() -> None:
     opening says as a name), not no one, so the notes and the re-check may name her. A name of
     which no word is said as a name ("Jan Invented"), or only a word said in lower case too, is
     dropped."""
-    from types import SimpleNamespace
-
     from recap.notes.intro import heard_part, identify_speakers
 
-    class Asker:
-        options = SimpleNamespace(speakers_max_tokens=160)
-
-        def json(self, prompt: str, values: dict[str, Any], schema: dict[str, Any],
-                 max_tokens: int) -> dict[str, Any]:
-            return {"show": "Field Notes", "host": "Mark Bell",
-                    "guests": [{"name": "Priya Natarajan", "role": "keeps beehives"},
-                               {"name": "Jan Invented", "role": "mayor"}]}
-
+    asker = _SpeakersAsker({"show": "Field Notes", "host": "Mark Bell",
+                            "guests": [{"name": "Priya Natarajan", "role": "keeps beehives"},
+                                       {"name": "Jan Invented", "role": "mayor"}]})
     info = Info(title="City Bees", duration=60.0, audio_file="a.mp3", source="a.mp3")
     opening = ("Hello, and welcome to Field Notes. Today I am talking with pre-natter agent, "
                "who keeps 40 beehives across Rotterdam. Priya, welcome. Thank you, Mark.")
-    speakers = identify_speakers(Asker(), info, opening)  # type: ignore[arg-type]
+    speakers = identify_speakers(asker, info, opening)  # type: ignore[arg-type]
     assert speakers.guests == [("Priya", "keeps beehives")]
     assert speakers.host == "Mark"
     assert heard_part("Hello Kitty", opening) == ""  # a common word opening a sentence

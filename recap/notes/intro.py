@@ -149,15 +149,14 @@ def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
     except LLMReplyError as exc:
         log.warning("speakers call failed (%s); notes will not name the speakers", exc)
         return Speakers()
-    heard = searchable(" ".join([opening, info.title, info.uploader, info.description]))
+    said = " ".join([opening, info.title, info.uploader, info.description])
+    heard = searchable(said)
 
     def grounded(value: object, limit: int = 6) -> str:
         text = one_line(value).strip(".,;:")
         if not text or len(text.split()) > limit:
             return ""
         return text if searchable(text) in heard else ""
-
-    said = " ".join([opening, info.title, info.uploader, info.description])
 
     def grounded_role(value: object) -> str:
         text = one_line(value).strip(".,;:")

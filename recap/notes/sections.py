@@ -236,10 +236,11 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         ("Training the youth team" -> "Training the team")."""
         if not _usable(heading, earlier, section):
             return ""
-        if borrows(heading, section, examples):
+        said = _section_stems(section) if examples else frozenset()
+        if borrows(heading, said, examples):
             stats["titles_borrowed"] += 1
-            heading = without_borrowed(heading, section, examples)
-            if not _usable(heading, earlier, section) or borrows(heading, section, examples):
+            heading = without_borrowed(heading, said, examples)
+            if not _usable(heading, earlier, section) or borrows(heading, said, examples):
                 return ""
         return heading
 
@@ -413,22 +414,22 @@ def _example_stems(asker: Asker, prompt: str) -> frozenset[str]:
     return frozenset(s for h in headings for s in content_stems(h) if not s[:1].isdigit())
 
 
-def borrows(title: str, section: list[Candidate], examples: frozenset[str]) -> bool:
-    """Whether a heading has a word of the prompt's examples (`examples`: their stems) that
-    neither the section's notes nor the lines they cite say ("youth" in "Volunteers in the
-    youth team" over notes that never say it)."""
-    if not examples:
-        return False
-    said = {s for c in section for s in content_stems(f"{c.text} {c.source()}")}
-    return any(s in examples and s not in said for s in content_stems(title))
+def _section_stems(section: list[Candidate]) -> frozenset[str]:
+    """The stems of a section's notes and of the lines they cite."""
+    return frozenset(s for c in section for s in content_stems(f"{c.text} {c.source()}"))
 
 
-def without_borrowed(title: str, section: list[Candidate], examples: frozenset[str]) -> str:
+def borrows(text: str, said: frozenset[str], examples: frozenset[str]) -> bool:
+    """Whether a heading (or a word of one) has a word of the prompt's examples (`examples`:
+    their stems) that neither the section's notes nor the lines they cite say (`said`:
+    `_section_stems`): "youth" in "Volunteers in the youth team" over notes that never say it."""
+    return any(s in examples and s not in said for s in content_stems(text))
+
+
+def without_borrowed(title: str, said: frozenset[str], examples: frozenset[str]) -> str:
     """`title` without the words `borrows` finds ("Training the youth team" -> "Training the
     team"); "" when no content word is left or it ends on a function word ("A in a")."""
-    said = {s for c in section for s in content_stems(f"{c.text} {c.source()}")}
-    kept = [w for w in title.split()
-            if not any(s in examples and s not in said for s in content_stems(w))]
+    kept = [w for w in title.split() if not borrows(w, said, examples)]
     while kept and kept[-1].lower() in STOPWORDS:
         kept.pop()
     left = " ".join(kept)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from recap.notes.windows import Line
-from recap.notes.words import first_person, words
+from recap.notes.words import first_person, speaks_as_i, words
 
 _ENDS = (".", "!", "?", "…")
 # The host turning to something new: "Now, something different.", "Next, …", "Moving on…".
@@ -111,14 +111,12 @@ def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], gu
         return text
     if found.group(1).lower() not in _REPORTS:
         spoken = " ".join(line.text for line in said)
-        if not _SPEAKS_OF_SELF.search(spoken) or _ANOTHER.search(spoken):
+        if not speaks_as_i(spoken) or _ANOTHER.search(spoken):
             return text
     return f"{guest}{text[found.start(1) - 1:]}"
 
 
-# The first person singular, and someone else in the third ("he", "her", …), in an answer.
-_SPEAKS_OF_SELF = re.compile(r"(?<![\w'’])(?:I|I['’](?:m|ve|d|ll)|[Mm]y|[Mm]e|[Mm]yself)"
-                             r"(?![\w'’])")
+# Someone else in the third person singular ("he", "her", …), in an answer.
 _ANOTHER = re.compile(r"(?<![\w'’])(?:he|she|him|his|her|hers|himself|herself)(?![\w'’])",
                       re.IGNORECASE)
 

@@ -69,6 +69,15 @@ def first_person(text: str, language: str = "en") -> list[str]:
     return found
 
 
+_MY_ME = re.compile(r"(?<![\w'’])(?:[Mm]y|[Mm]e|[Mm]yself)(?![\w'’])")
+
+
+def speaks_as_i(text: str) -> bool:
+    """Whether `text` is in the first person singular ("I", "I'm", "my", "me", "myself"), as an
+    answer speaking of its speaker is; "we" is not."""
+    return bool(_FIRST_PERSON_I.search(text) or _MY_ME.search(text))
+
+
 def longest_copied_run(text: str, source_words: list[str]) -> int:
     """The longest run of consecutive words of `text` that also occurs in `source_words`."""
     mine = words(text)
