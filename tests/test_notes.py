@@ -1497,6 +1497,44 @@ def test_a_stretch_no_usable_note_cites_is_asked_again() -> None:
     assert [[ln.id for ln in g.window.lines] for g in uncovered(window, [kept, cited], 10)] == [[0], [2]]
 
 
+def test_the_stretches_asked_again_run_beside_each_other(model: Model, tmp_path: Path) -> None:
+    """A window's stretches asked again are calls of their own in the pool, not asked one after
+    the other by the window's thread: at the end of an episode the last window's stretches kept
+    one slot of the server busy while the others idled. Their notes still come in the window's
+    order."""
+    turns = ["Thanks for having me on the show today, it is a pleasure to be here with you.",
+             "The ferry opened in 1931 with two small boats and a crew of six from the island.",
+             "Today the ferry carries about 900 cars on a normal summer day, far more than planned.",
+             "What about the winter?",
+             "Storms stop the boats on about 12 days a year, and the island school closes then.",
+             "The shop runs short of fresh milk within 3 days when the boats stop running."]
+    episode = write_episode(tmp_path / "ep", turns=turns, budget=10_000)
+    both = threading.Barrier(2)
+    overlapped: list[bool] = []
+
+    def reply(request: dict[str, Any]) -> Reply:
+        shown = excerpt(request)
+        if shown.startswith("Thanks for having me") and "Storms stop" in shown:  # the window
+            return text("- Today the ferry carries about 900 cars on a normal summer day.")
+        try:  # a stretch: the other one must be asked while this one is
+            both.wait(timeout=5)
+            overlapped.append(True)
+        except threading.BrokenBarrierError:
+            overlapped.append(False)
+        return extract_reply(request)
+
+    model.replies["extract"] = reply
+    result = run_notes(episode, settings_for(model))
+    asked = [excerpt(r) for r in model.requests("extract")][1:]
+    assert len(asked) == 2 and overlapped == [True, True], asked
+    assert result.checks["gaps_asked"] == 2
+    found = texts(result)
+    assert all(f in found for f in ("1931", "900 cars", "12 days", "3 days")), found
+    notes_ = [b.text for b in all_bullets(result)]
+    assert notes_.index(next(n for n in notes_ if "1931" in n)) < notes_.index(
+        next(n for n in notes_ if "12 days" in n))
+
+
 def test_a_figure_no_note_writes_is_asked_again_with_the_line_before() -> None:
     """A model that notes one figure of an answer holding three: the line is cited, but its other
     figures are in no note, so the line is asked again, short as it is, with the line before it

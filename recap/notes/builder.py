@@ -22,12 +22,12 @@ from recap.errors import ArtifactError, LLMReplyError
 from recap.models import Chunk, Chunks, Info, Notes, Transcript
 from recap.notes.ask import Asker
 from recap.notes.assemble import EpisodeText, assemble, usage_delta
-from recap.notes.extract import extract, uncovered
+from recap.notes.extract import Gap, extract, uncovered
 from recap.notes.intro import Speakers, identify_speakers, opening_text
 from recap.notes.options import NotesOptions
 from recap.notes.review import NameContext, WindowResult, first_look, review
 from recap.notes.rewrite import example_subjects
-from recap.notes.verify import ad_lines, closing_lines
+from recap.notes.verify import Candidate, ad_lines, closing_lines
 from recap.notes.windows import Window, chunk_lines, make_windows
 from recap.progress import Reporter
 from recap.text.clock import clock
@@ -85,7 +85,7 @@ class NotesBuilder:
                 self._asked.forget(chunk.index)
                 self.submit(chunk)
         pending = self._asked.pending()
-        results = [future.result() for _, future in pending]
+        results = [_with_gaps(future.result()) for _, future in pending]
         duration = max(transcript.duration, chunks.chunks[-1].end)
         notes = self._assemble(results, chunks, transcript, duration)
         atomic_write_text(self.episode.notes_path, notes.to_json())
@@ -150,7 +150,11 @@ class NotesBuilder:
     # -- per window
 
     def _extract(self, window: Window) -> WindowResult:
-        asker = self._asker
+        """The window's notes, first looked at; its stretches that no note covers are sent to
+        the pool as calls of their own (`_ask_gap`), behind the windows already waiting: asked
+        here one after the other, the last windows' stretches kept one slot of the server busy
+        while the others idled (see `_Asked.add_gaps`)."""
+        asker, pool = self._asker, self._pool
         assert asker is not None
         speakers = self._speaker_info()
         title, described = self._episode_info().title, speakers.describe()
@@ -162,22 +166,31 @@ class NotesBuilder:
                         clock(window.start), clock(window.end), exc)
             result.error = str(exc)
             return result
-        names = self._names(speakers)
         ads = self._ads(window)
-        result.candidates = first_look(result.candidates, window, names, self.language,
-                                       self.translated, self.options.verify, ads)
-        for gap in uncovered(window, result.candidates, self.options.gap_words, ads):
-            try:
-                found = extract(asker, gap.window, title, described)
-            except LLMReplyError as exc:
-                log.info("window %s: the stretch %s–%s asked again gave nothing (%s)",
-                         window.key, clock(gap.window.start), clock(gap.window.end), exc)
-                continue
-            result.gaps += 1
-            looked = first_look(found, gap.window, names, self.language, self.translated,
-                                self.options.verify, ads)
-            result.candidates += [c for c in looked if gap.keeps(c)]
+        result.candidates = first_look(result.candidates, window, self._names(speakers),
+                                       self.language, self.translated, self.options.verify, ads)
+        gaps = uncovered(window, result.candidates, self.options.gap_words, ads)
+        try:
+            result.pending = [pool.submit(self._ask_gap, gap, ads) for gap in gaps] if pool else []
+        except RuntimeError:  # the pool was shut (the stage stopped): nothing waits for them
+            return result
+        self._asked.add_gaps(result.pending)
         return result
+
+    def _ask_gap(self, gap: Gap, ads: frozenset[int]) -> list[Candidate] | None:
+        """The notes of a stretch asked again that cite its open lines (None: no reply)."""
+        asker = self._asker
+        assert asker is not None
+        speakers = self._speaker_info()
+        try:
+            found = extract(asker, gap.window, self._episode_info().title, speakers.describe())
+        except LLMReplyError as exc:
+            log.info("window %s: the stretch %s–%s asked again gave nothing (%s)",
+                     gap.window.key, clock(gap.window.start), clock(gap.window.end), exc)
+            return None
+        looked = first_look(found, gap.window, self._names(speakers), self.language,
+                            self.translated, self.options.verify, ads)
+        return [c for c in looked if gap.keeps(c)]
 
     def _ads(self, window: Window) -> frozenset[int]:
         """The sponsor's read in the window's chunk (found over the chunk: a read can start in
@@ -213,6 +226,17 @@ class NotesBuilder:
         return notes
 
 
+def _with_gaps(result: WindowResult) -> WindowResult:
+    """The window's notes with those of its stretches asked again, in the window's order."""
+    for future in result.pending:
+        found = future.result()
+        if found is not None:
+            result.gaps += 1
+            result.candidates += found
+    result.pending = []
+    return result
+
+
 class _Asked:
     """The chunks and windows asked so far and the replies to come. The caller and the pool
     threads (through the done callbacks) share it: `lock` guards every field."""
@@ -222,6 +246,8 @@ class _Asked:
         self.lock = threading.Lock()
         self.chunks: dict[int, Chunk] = {}
         self.windows: list[tuple[Window, Future[WindowResult]]] = []
+        self.gaps: list[Future[Any]] = []
+        """The stretches asked again, each a call of its own (counted in the progress)."""
         self.speakers: Future[Speakers] | None = None
         self.done = 0
 
@@ -231,31 +257,46 @@ class _Asked:
         for _, future in started:  # outside the lock: a finished future calls back at once
             future.add_done_callback(self._on_done)
 
+    def add_gaps(self, started: list[Future[Any]]) -> None:
+        with self.lock:
+            self.gaps.extend(started)
+        for future in started:
+            future.add_done_callback(self._on_done)
+
     def pending(self) -> list[tuple[Window, Future[WindowResult]]]:
         """Every window in transcript order; the progress bar set to what is done."""
         with self.lock:
             pending, done = sorted(self.windows, key=lambda item: item[0].key), self.done
-        self.reporter.stage_started("notes", len(pending))
-        self.reporter.advance("notes", done, len(pending))
+            total = len(self.windows) + len(self.gaps)
+        self.reporter.stage_started("notes", total)
+        self.reporter.advance("notes", done, total)
         return pending
 
     def forget(self, chunk_index: int) -> None:
         """Drop the windows of a chunk submitted in another form (it changed since)."""
         with self.lock:
+            for window, future in self.windows:
+                if window.chunk == chunk_index:
+                    future.cancel()
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        for gap in future.result().pending:
+                            gap.cancel()
             self.windows = [(w, f) for w, f in self.windows if w.chunk != chunk_index]
+            self.gaps = [f for f in self.gaps if not f.cancelled()]
 
     def cancel_all(self) -> None:
         with self.lock:
-            for _, future in self.windows:
+            for future in [*(f for _, f in self.windows), *self.gaps]:
                 future.cancel()
             if self.speakers is not None:
                 self.speakers.cancel()
-            self.windows, self.chunks, self.done, self.speakers = [], {}, 0, None
+            self.windows, self.gaps, self.chunks, self.done = [], [], {}, 0
+            self.speakers = None
 
-    def _on_done(self, future: Future[WindowResult]) -> None:
+    def _on_done(self, future: Future[Any]) -> None:
         if future.cancelled():
             return
         with self.lock:
             self.done += 1
-            done, total = self.done, len(self.windows)
+            done, total = self.done, len(self.windows) + len(self.gaps)
         self.reporter.advance("notes", done, total)

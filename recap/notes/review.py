@@ -10,6 +10,7 @@ The counts are the `checks` that `recap check` and the bench read (see recap.qua
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,8 @@ class WindowResult:
     error: str | None = None
     gaps: int = 0
     """Stretches of the window no note cited, asked again on their own."""
+    pending: list[Future[list[Candidate] | None]] = field(default_factory=list)
+    """Those stretches' calls while they run (the builder adds their notes once answered)."""
 
 
 @dataclass(frozen=True)
