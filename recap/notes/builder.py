@@ -167,14 +167,15 @@ class NotesBuilder:
             result.error = str(exc)
             return result
         ads = self._ads(window)
-        result.candidates = first_look(result.candidates, window, self._names(speakers),
-                                       self.language, self.translated, self.options.verify, ads)
+        result.candidates = self._first_look(result.candidates, window, speakers, ads)
         gaps = uncovered(window, result.candidates, self.options.gap_words, ads)
-        try:
-            result.pending = [pool.submit(self._ask_gap, gap, ads) for gap in gaps] if pool else []
-        except RuntimeError:  # the pool was shut (the stage stopped): nothing waits for them
+        if pool is None:  # the stage stopped: nothing waits for them
             return result
-        self._asked.add_gaps(result.pending)
+        try:
+            result.pending = [pool.submit(self._ask_gap, gap, ads) for gap in gaps]
+        except RuntimeError:  # the pool was shut meanwhile
+            return result
+        self._asked.add_gaps(window.chunk, result.pending)
         return result
 
     def _ask_gap(self, gap: Gap, ads: frozenset[int]) -> list[Candidate] | None:
@@ -188,9 +189,12 @@ class NotesBuilder:
             log.info("window %s: the stretch %s–%s asked again gave nothing (%s)",
                      gap.window.key, clock(gap.window.start), clock(gap.window.end), exc)
             return None
-        looked = first_look(found, gap.window, self._names(speakers), self.language,
-                            self.translated, self.options.verify, ads)
-        return [c for c in looked if gap.keeps(c)]
+        return [c for c in self._first_look(found, gap.window, speakers, ads) if gap.keeps(c)]
+
+    def _first_look(self, found: list[Candidate], window: Window, speakers: Speakers,
+                    ads: frozenset[int]) -> list[Candidate]:
+        return first_look(found, window, self._names(speakers), self.language, self.translated,
+                          self.options.verify, ads)
 
     def _ads(self, window: Window) -> frozenset[int]:
         """The sponsor's read in the window's chunk (found over the chunk: a read can start in
@@ -246,8 +250,9 @@ class _Asked:
         self.lock = threading.Lock()
         self.chunks: dict[int, Chunk] = {}
         self.windows: list[tuple[Window, Future[WindowResult]]] = []
-        self.gaps: list[Future[Any]] = []
-        """The stretches asked again, each a call of its own (counted in the progress)."""
+        self.gaps: list[tuple[int, Future[Any]]] = []
+        """The stretches asked again, each a call of its own (counted in the progress), with
+        their chunk's index."""
         self.speakers: Future[Speakers] | None = None
         self.done = 0
 
@@ -257,9 +262,9 @@ class _Asked:
         for _, future in started:  # outside the lock: a finished future calls back at once
             future.add_done_callback(self._on_done)
 
-    def add_gaps(self, started: list[Future[Any]]) -> None:
+    def add_gaps(self, chunk_index: int, started: list[Future[Any]]) -> None:
         with self.lock:
-            self.gaps.extend(started)
+            self.gaps.extend((chunk_index, future) for future in started)
         for future in started:
             future.add_done_callback(self._on_done)
 
@@ -275,18 +280,15 @@ class _Asked:
     def forget(self, chunk_index: int) -> None:
         """Drop the windows of a chunk submitted in another form (it changed since)."""
         with self.lock:
-            for window, future in self.windows:
-                if window.chunk == chunk_index:
-                    future.cancel()
-                    if future.done() and not future.cancelled() and future.exception() is None:
-                        for gap in future.result().pending:
-                            gap.cancel()
+            for future in [*(f for w, f in self.windows if w.chunk == chunk_index),
+                           *(f for c, f in self.gaps if c == chunk_index)]:
+                future.cancel()
             self.windows = [(w, f) for w, f in self.windows if w.chunk != chunk_index]
-            self.gaps = [f for f in self.gaps if not f.cancelled()]
+            self.gaps = [(c, f) for c, f in self.gaps if c != chunk_index]
 
     def cancel_all(self) -> None:
         with self.lock:
-            for future in [*(f for _, f in self.windows), *self.gaps]:
+            for future in [*(f for _, f in self.windows), *(f for _, f in self.gaps)]:
                 future.cancel()
             if self.speakers is not None:
                 self.speakers.cancel()
