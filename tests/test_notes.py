@@ -401,6 +401,10 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("Natarajan is the Priya Natarajan.", "lovely to be here", "show_talk"),
     ("The podcast will take a small detour to discuss the wind on roofs.",
      "Wind is the real problem", "show_talk"),
+    ("Natarajan discusses the financial side of keeping hives on rooftops.",
+     "Wind is the real problem", "show_talk"),
+    ("Let's talk about the wind, can the hives on a roof stand it.", "Wind is the real problem",
+     "question"),
     ("Many of them are new to it.", "Wind is the real problem", "vague"),
     ("The second reason is that the hives arrive in the city center at.",
      "Wind is the real problem", "fragment"),
@@ -496,6 +500,37 @@ def test_a_first_person_note_is_put_in_the_third_person_without_a_call(
     assert model.count("heading") == len(result.topics)
     assert model.count() == model.count("extract") + 2 + len(result.topics), (
         "no call was made to fix it")
+
+
+def test_the_third_person_keeps_a_past_tense_and_a_pair_as_they_are() -> None:
+    """"I lost six hives" is "Hart lost six hives" (the sample's post had "losts"), and "I" in a
+    pair ("Vero and I lost", "my wife and I run") takes the pair's verb; "and I" joining two
+    clauses is still one person."""
+    from recap.notes.rewrite import third_person
+
+    assert third_person("I lost six of our hives.", "Hart") == "Hart lost six of Hart's hives."
+    assert third_person("I sold the van and I bought a boat.", "Hart") == (
+        "Hart sold the van and Hart bought a boat.")
+    assert third_person("I sell honey.", "Hart") == "Hart sells honey."
+    assert third_person("Marta and I lost six hives.", "Hart") == "Marta and Hart lost six hives."
+    assert third_person("My wife and I run the farm.", "") == (
+        "The guest's wife and the guest run the farm.")
+    assert third_person("Marta and I was there.", "Hart") == "Marta and Hart were there."
+    assert third_person("I think so, and I go.", "Hart") == "Hart thinks so, and Hart goes."
+
+
+def test_a_note_of_two_sentences_becomes_two_notes() -> None:
+    """A bullet states one claim: a note of two whole sentences is two notes, however short;
+    a short word before the sentence ("Yes.") leaves it whole, and a pasted question goes."""
+    from recap.notes.verify import split_note
+
+    assert split_note("They lost six hives over the winter. Now they count mites every two "
+                      "weeks.") == ["They lost six hives over the winter.",
+                                    "Now they count mites every two weeks."]
+    assert split_note("Yes. They count mites every two weeks.") == [
+        "Yes. They count mites every two weeks."]
+    assert split_note("Why count mites? They count mites every two weeks.") == [
+        "They count mites every two weeks."]
 
 
 def test_a_note_reporting_what_the_episode_says_keeps_only_the_claim(
@@ -1495,6 +1530,31 @@ def test_a_stretch_no_usable_note_cites_is_asked_again() -> None:
     assert uncovered(window, [kept], min_words=0) == []  # 0 turns it off
     cited = Candidate("The crew says the ferry carries far more cars than planned.", window, [1])
     assert [[ln.id for ln in g.window.lines] for g in uncovered(window, [kept, cited], 10)] == [[0], [2]]
+
+
+def test_a_line_that_only_asks_is_not_asked_again() -> None:
+    """A question the model copied is dropped, but the line that only asks it has nothing to
+    note: it is not open (asked again, the sample's "Let's talk money, can the honey pay for
+    itself." gave "This would allow the company to pay for itself by selling jars."). A line
+    that asks and answers stays open."""
+    from recap.notes.extract import uncovered
+    from recap.notes.verify import Candidate, inspect
+    from recap.notes.windows import Line, Window
+
+    said = ["Let's talk money, can the honey from the roof pay for the whole thing by itself",
+            "It can, the jars sell well at the weekly market and the shop down the road buys too.",
+            "What about the rules, can anyone put hives on a roof in the middle of the city?",
+            "Which hives are the best ones? We like the wooden kind with the deep frames best."]
+    window = Window(0, 0, tuple(Line(i, i * 5.0, i * 5.0 + 5, t) for i, t in enumerate(said)))
+    prompt = Candidate("Let's talk money, can the honey from the roof pay for itself.", window)
+    rules = Candidate("Can anyone put hives on a roof in the middle of the city?", window)
+    both = Candidate("Which hives are the best ones in the city?", window)
+    for note in (prompt, rules, both):
+        inspect(note, [], language="en")
+        assert "question" in note.problems
+    assert prompt.segment_ids == [0] and rules.segment_ids == [2] and 3 in both.segment_ids
+    gaps = uncovered(window, [prompt, rules, both], min_words=10)
+    assert [set(gap.open_ids) for gap in gaps] == [{1}, {3}]
 
 
 def test_the_stretches_asked_again_run_beside_each_other(model: Model, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from recap.notes.ask import Asker
-from recap.notes.verify import FIXABLE, Candidate
+from recap.notes.verify import FIXABLE, Candidate, only_asks
 from recap.notes.windows import Line, Window
 from recap.text.figures import extract_figures
 
@@ -102,7 +102,8 @@ def uncovered(window: Window, candidates: list[Candidate], min_words: int,
     given a dense window often notes only part of it: its last part (what follows the last
     question), or one figure of an answer that gives three.
 
-    A line is open when no usable note cites it, or when it holds a figure no usable note
+    A line is open when no usable note cites it (a line that only asks, cited by a note dropped
+    as a question, is not), or when it holds a figure no usable note
     writes (compared strictly: "80 wheels" is not noted by "80 %"). A run of open lines is asked
     again when it is `min_words` words or more, or when it holds such a figure; a shorter one
     takes the line before it too, so the model sees what the figure answers. A sponsor's read
@@ -111,6 +112,12 @@ def uncovered(window: Window, candidates: list[Candidate], min_words: int,
         return []
     usable = [c for c in candidates if set(c.problems) <= FIXABLE]
     cited = {i for c in usable for i in c.segment_ids}
+    # A question the model copied was noted, and dropped: the line that only asks it has nothing
+    # to note, and asked again it gave notes nobody made ("This would allow the company to pay
+    # for itself").
+    lines = {line.id: line for line in window.lines}
+    cited |= {i for c in candidates if "question" in c.problems for i in c.segment_ids
+              if i in lines and only_asks(lines[i].text)}
     noted = {q.base() for c in usable for f in extract_figures(c.text) for q in f.readings}
     runs: list[list[Line]] = [[]]
     missing: set[int] = set()

@@ -50,6 +50,22 @@ _US = re.compile(r"(?<![\w'’])us(?![\w'’])")  # lower case only: "US" is a c
 _UNCHANGED_VERBS = frozenset(
     "can could will would shall should may might must did had was were also never always "
     "just still really only".split())
+# The past tense of the common irregular verbs: the same after any subject ("I lost" -> "Hart
+# lost", never "Hart losts").
+_IRREGULAR_PAST = frozenset(
+    "ate became began bent bet bit bled blew broke brought built burnt bought caught chose came "
+    "cost crept cut dealt dug drew dreamt drank drove fed felt fought found fled flew forbade "
+    "forgot forgave froze got gave went ground grew hung heard hid held hurt kept knelt knew laid "
+    "led leant leapt learnt left lent let lay lit lost made meant met paid put quit read rode rang "
+    "rose ran said saw sought sold sent set shook shone shot showed shrank shut sang sank sat "
+    "slept slid spoke spent spun spread sprang stood stole stuck stung struck swore swept swam "
+    "swung took taught tore told thought threw understood woke wore won wound wrote".split())
+# "Vero and I lost…", "my wife and I run…": "I" in a compound subject, whose verb already
+# agrees with the pair. Only after a name or "my"/"our" and a word: "…, and I go" joins clauses.
+_PARTNER = r"((?:[A-Z][\w'’-]*|(?:my|our|My|Our) [\w'’-]+) (?:and|or))"
+_AND_I_AM = re.compile(rf"{_PARTNER} I(?:['’]m| am)(?![\w'’])")
+_AND_I_WAS = re.compile(rf"{_PARTNER} I was(?![\w'’])")
+_AND_I = re.compile(rf"{_PARTNER} I(?![\w'’])")
 
 
 # "£40, 000": a figure a small model wrote with a space after a thousands comma.
@@ -134,6 +150,9 @@ def third_person(text: str, person: str) -> str:
     "their" (the first "we" by `person`'s team when `person` is known)."""
     name = person or "the guest"
     owner = f"{name}'s" if person else "the guest's"
+    text = _AND_I_AM.sub(lambda m: f"{m.group(1)} {name} are", text)
+    text = _AND_I_WAS.sub(lambda m: f"{m.group(1)} {name} were", text)
+    text = _AND_I.sub(lambda m: f"{m.group(1)} {name}", text)
     text = _I_VERB.sub(f"{name} is", text)
     text = _I_WAS.sub(f"{name} was", text)
     text = _I_HAVE.sub(f"{name} has", text)
@@ -172,7 +191,8 @@ def _mark(flag: list[bool]) -> bool:
 def _agree(verb: str) -> str:
     """The verb after a third-person singular subject: think -> thinks, go -> goes."""
     low = verb.lower()
-    if low in _UNCHANGED_VERBS or low.endswith(("ed", "s")) or not verb.isalpha():
+    if (low in _UNCHANGED_VERBS or low in _IRREGULAR_PAST or low.endswith(("ed", "s"))
+            or not verb.isalpha()):
         return verb
     if low == "have":
         return "has"

@@ -71,6 +71,16 @@ _ABOUT_THE_SHOW = re.compile(
     # who the guest or host is, said of the role: "The guest is a beekeeper"
     r"|(?:the|our|their|this|today's) (?:host|guest|co-host)s? (?:is|was|are|were))\b",
     re.IGNORECASE)
+# A person said to talk about a subject, with no figure: "Priya discusses the financial
+# viability of selling honey jars" says what the episode covers, which the intro says.
+_TALKS_ABOUT = re.compile(
+    r"^(?:Dr\. |Mr\. |Ms\. |Mrs\. |Prof\. )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)* (?:also )?"
+    r"(?:discusses|discussed|talks about|talked about|delves into|delved into|explores|explored|"
+    r"touches on|touched on|reflects on|reflected on|dives into|dived into|goes into|went into)\b")
+# A host's prompt to the guest or the listener, copied as a note: "Let's talk money, can the
+# honey pay for itself.", "Tell us about the first year." (Whisper often drops the "?").
+_PROMPT = re.compile(r"^(?:(?:so|now|okay|ok|well|and),? )?(?:let['’]s|let us|tell (?:us|me)|"
+                     r"walk (?:us|me) through|talk (?:us|me) through)\b", re.IGNORECASE)
 # A sponsor's read in the transcript: the line that says so, and the lines after it up to the
 # next question or turn back to the show ("Now, ...", "... and we're back") or ~45 words.
 _AD_CUE = re.compile(rf"\b(?:{_SPONSOR}|(?:episode|show|podcast|programme|program) is "
@@ -396,6 +406,12 @@ def asked_only(candidate: Candidate) -> bool:
             and all(_only_asks(ln.text) for ln in cited))
 
 
+def only_asks(line: str) -> bool:
+    """A transcript line that only asks: one question (`_only_asks`), or a host's prompt
+    ("Let's talk money, can the honey pay for itself.", Whisper having dropped the "?")."""
+    return _only_asks(line) or _PROMPT.match(line) is not None
+
+
 def _only_asks(line: str) -> bool:
     """A line that is one question and nothing else: no sentence before it ("That's very kind.
     How was the drive in?" says something first) and two words at most after it."""
@@ -426,9 +442,11 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("question")
     if _META.search(text):
         problems.append("meta")
-    if _SHOW_TALK.search(text) or (_ABOUT_THE_SHOW.match(text)
+    if _SHOW_TALK.search(text) or ((_ABOUT_THE_SHOW.match(text) or _TALKS_ABOUT.match(text))
                                    and not any(ch.isdigit() for ch in text)):
         problems.append("show_talk")
+    if _PROMPT.match(text):
+        problems.append("question")
     if asks_only(text, names, candidate.window.text):
         problems.append("question")
     elif not translated and asked_only(candidate):
@@ -468,16 +486,18 @@ FIXABLE = frozenset({"first_person"})
 
 def split_note(text: str, longest: int = 30) -> list[str]:
     """A note as the model wrote it, made into notes: a pasted question is cut off (its answer
-    stays), and a pasted stretch of several sentences over `longest` words becomes one note per
-    sentence of five words or more."""
+    stays), and a note of several sentences becomes one note per sentence: always when each has
+    five words or more (a bullet states one claim), else when it is over `longest` words (a pasted
+    stretch), keeping the sentences of five words or more."""
     from recap.notes.words import sentences
 
     parts = sentences(text)
     kept = [p for p in parts if not p.rstrip().endswith("?")]
     if not kept:
         return [text]  # nothing but a question: the checks will drop it
-    if len(kept) > 1 and len(text.split()) > longest:
-        return [p for p in kept if len(p.split()) >= 5] or [" ".join(kept)]
+    whole = [p for p in kept if len(p.split()) >= 5]
+    if len(kept) > 1 and (len(whole) == len(kept) or len(text.split()) > longest):
+        return whole or [" ".join(kept)]
     return [" ".join(kept)]
 
 
