@@ -519,6 +519,19 @@ def test_the_third_person_keeps_a_past_tense_and_a_pair_as_they_are() -> None:
     assert third_person("I think so, and I go.", "Hart") == "Hart thinks so, and Hart goes."
 
 
+def test_a_bound_said_with_never_is_not_a_negation_lost() -> None:
+    """"We never place one closer than two meters to the edge" places hives: "placed at least 2
+    meters away from the edge" says the same bound (the sample's note was dropped as a negation
+    lost). A note that drops the negation of a comparison, stating no bound, still is one."""
+    from recap.notes.verify import negation_lost
+
+    said = "We strap every hive down and we never place one closer than two meters to the edge."
+    assert not negation_lost("Every hive is placed at least 2 meters away from the edge.", said)
+    assert negation_lost("They place the hives closer than 2 meters to the edge.", said)
+    assert negation_lost("Morrill fired the people who turned wheels.",
+                         "We didn't fire anyone who turned wheels.")
+
+
 def test_a_note_of_two_sentences_becomes_two_notes() -> None:
     """A bullet states one claim: a note of two whole sentences is two notes, however short;
     a short word before the sentence ("Yes.") leaves it whole, and a pasted question goes."""

@@ -113,6 +113,8 @@ _DOWN = frozenset("decrease decreased decreases decreasing fall falls fell falle
 # fire", "must never be chilled"); a note with any `_NEGATING` word is not judged (it may say the
 # same another way: "nobody was fired", "the rules forbid chilling").
 _NOT = frozenset({"not", "never", "cannot"})
+_BOUND = re.compile(r"\b(?:at least|at most|no (?:more|less|fewer|closer|further) than|"
+                    r"minimum|maximum)\b", re.IGNORECASE)
 _BETWEEN = frozenset("be been have really even always ever actually just yet get got to".split())
 _NEGATING = _NOT | frozenset(
     "no none nobody nothing neither nor without instead rather stop stopped stops refuse refused "
@@ -252,13 +254,18 @@ def negation_lost(text: str, source: str) -> bool:
     if any(w in _NEGATING or _negated(w) for w in mine):
         return False
     said = words(source)
+    # "never place one closer than two meters" bounds a figure, which "placed at least 2 meters
+    # away" says too: a note stating a bound keeps the verb of a negated comparison.
+    bound = _BOUND.search(text) is not None
     only_negated: dict[str, bool] = {}
     for i, word in enumerate(said):
         j = i - 1
         while j >= 0 and said[j] in _BETWEEN and i - j <= 3:
             j -= 1
+        compared = bound and "than" in said[i + 1:i + 5]
         key = _verb_stem(word)
-        only_negated[key] = only_negated.get(key, True) and j >= 0 and _negated(said[j])
+        only_negated[key] = (only_negated.get(key, True) and j >= 0 and _negated(said[j])
+                             and not compared)
     wanted = claim_stems(text, _FREE)
     claims = {_verb_stem(w) for w in mine if stem(w) in wanted}
     return any(only_negated.get(key, False) for key in claims)
