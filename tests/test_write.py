@@ -207,6 +207,28 @@ def test_a_long_episode_gets_the_examples_figures(tmp_path: Path) -> None:
     assert record.stats["post"] == "post/index.md"
 
 
+def test_the_post_says_the_reading_time_its_front_matter_says(tmp_path: Path) -> None:
+    """A body on the edge between two minutes flipped between them as its saving line changed
+    wording ("1 minute reading instead of 2 minutes, a `2x` saving" against "2 minutes
+    reading."): the sample's post said 1 minute and its front matter 2. Whatever the length, the
+    two say the same minutes."""
+    said = re.compile(r"(\d+) minutes? reading")
+    word = "honey "
+    two_minutes = 0
+    for extra in range(0, 120, 3):
+        topics = [{"title": "Hives", "bullets": [
+            _bullet(f"The team keeps forty hives on roofs {word * (extra + 20 * i)}.", 10.0 * i,
+                    0.0) for i in range(2)]}]
+        episode = make_episode(tmp_path / f"e{extra}", info={"duration": 117},
+                               notes={"topics": topics})
+        path, _ = write_via_pipeline(episode)
+        meta, body = split_post(path.read_text("utf-8"))
+        match = said.search(body)
+        assert match and int(match.group(1)) == meta["reading_time"], (extra, body[-300:])
+        two_minutes += meta["reading_time"] == 2
+    assert two_minutes, "no length reached the second minute"
+
+
 # ---------------------------------------------------------------- the Hugo post
 
 

@@ -44,18 +44,22 @@ def render_post(episode: Episode, options: WriteOptions,
     read = 1
     body = ""
     extra: dict[str, Any] = {}
-    # The saving line is part of the body it measures; its figures do not change the word count,
-    # so this settles on the second pass.
-    for _ in range(5):
+    # The saving line is part of the body it measures. Its figures do not change the word count,
+    # but its wording may ("1 minute reading instead of 2 minutes, a 2x saving" against "2
+    # minutes reading."): a body on the edge between two minutes then flips between them, and
+    # the post says the larger, in its text and its front matter alike.
+    seen: set[int] = set()
+    for _ in range(10):
         context.update(reading_minutes=read, saving=saving_factor(listen, read))
         context["saving_article"] = indefinite_article(context["saving"])
         context["saving_line"] = saving_line(context["language"], read, listen,
                                              context["saving"])
         body, extra = render_template(template, context)
         settled = reading_minutes(count_words(body), options.words_per_minute)
-        if settled == read:
+        if settled == read or (read in seen and read > settled):
             break
-        read = settled
+        seen.add(read)
+        read = max(settled, read) if settled in seen else settled
     words = count_words(body)
     meta = front_matter_for(options.format, info, notes, options, date, slug, layout,
                             hero_source is not None, read, listen)
