@@ -299,3 +299,14 @@ def test_eval_errors_are_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "--min-score must be between 0 and 1" in proc.stderr
     proc = run_recap("eval", str(tmp_path / "nope"), "--facts", str(FACTS))
     assert proc.returncode == 1 and "does not exist" in proc.stderr
+
+
+def test_check_claims_no_saving_where_the_post_claims_none() -> None:
+    """A post as long to read as to hear says "2 minutes reading." and no saving; `recap check`
+    said "2 min instead of 2 min, a 1x saving"."""
+    from recap.cli.quality import _reading_line
+
+    line = _reading_line({"reading_minutes": 2, "episode_minutes": 2, "saving": 1})
+    assert line == "2 min instead of 2 min, no saving"
+    assert _reading_line({"reading_minutes": 9, "episode_minutes": 169, "saving": 18}) == (
+        "9 min instead of 169 min, an 18x saving")

@@ -117,6 +117,8 @@ def _coverage_line(cov: dict[str, Any]) -> str:
 
 
 def _reading_line(report: dict[str, Any]) -> str:
+    from recap.write.reading import indefinite_article
+
     reading, episode = report["reading_minutes"], report["episode_minutes"]
     if reading is None:
         return "n/a (no post yet; run `recap write`)"
@@ -125,7 +127,9 @@ def _reading_line(report: dict[str, Any]) -> str:
         text += f" instead of {_number(episode)} min"
     saving = report["saving"]
     if isinstance(saving, int | float):
-        text += f", a {_number(saving)}x saving"
+        # the post itself claims no saving of 1x or less ("2 minutes reading.")
+        article = indefinite_article(int(saving))
+        text += f", {article} {_number(saving)}x saving" if saving > 1 else ", no saving"
     elif saving:
         text += f", a {saving} saving"
     return text
