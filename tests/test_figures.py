@@ -302,6 +302,11 @@ def test_an_apostrophe_before_a_decimal_is_no_decade() -> None:
     ("The second bridge took half the budget and a dozen workers.",
      "The second bridge took half the budget and a dozen workers."),
     ("Already in digits: 1,200 seats and 40%.", "Already in digits: 1,200 seats and 40%."),
+    # Whisper's comma after "point" inside a figure with its scale or unit; not "at one point".
+    ("They sold about one point, four million bags.", "They sold about 1.4 million bags."),
+    ("It weighs one point, two kilograms.", "It weighs 1.2 kilograms."),
+    ("At one point, two of them left.", "At one point, two of them left."),
+    ("That is one point, two people agree on.", "That is one point, two people agree on."),
 ])
 def test_figures_said_in_words_are_written_in_digits(said: str, written: str) -> None:
     from recap.text.digits import in_digits

@@ -229,11 +229,21 @@ class _Spelled:
         return False
 
     def point(self) -> bool:
-        """'two point five': the digits after it end the amount (a scale may still follow)."""
+        """'two point five': the digits after it end the amount (a scale may still follow).
+        Whisper sometimes writes a comma after 'point' ('one point, four million'): the figure
+        goes on across it when a scale or a unit follows the digits, and not after 'at' ('at one
+        point, two of them left')."""
+        after = self.k + 1
+        if (self.cur.is_glued(after, ",") and self.cur.number_word(after + 1)
+                and self.cur.low(self.first - 1) != "at"):
+            _, end = decimal_digits(self.cur, after + 1)
+            follows = self.cur.low(end)
+            if follows in SCALES or follows in UNIT_ALIASES or follows in ("percent", "%"):
+                after += 1
         if self.last not in ("", "unit", "teen", "tens", "hundred", "scale") or (
-                not self.cur.number_word(self.k + 1)):
+                not self.cur.number_word(after)):
             return False
-        digits, self.k = decimal_digits(self.cur, self.k + 1)
+        digits, self.k = decimal_digits(self.cur, after)
         if digits:
             self.current += Decimal("0." + digits)
             self.last = "point"
