@@ -445,15 +445,13 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     else:
         candidate.segment_ids, candidate.support = cite(text, candidate.window.lines, free)
     problems: list[str] = []
-    if "?" in text:
+    if "?" in text or _PROMPT.match(text):
         problems.append("question")
     if _META.search(text):
         problems.append("meta")
     if _SHOW_TALK.search(text) or ((_ABOUT_THE_SHOW.match(text) or _TALKS_ABOUT.match(text))
                                    and not any(ch.isdigit() for ch in text)):
         problems.append("show_talk")
-    if _PROMPT.match(text):
-        problems.append("question")
     if asks_only(text, names, candidate.window.text):
         problems.append("question")
     elif not translated and asked_only(candidate):

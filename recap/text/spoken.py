@@ -233,6 +233,8 @@ class _Spelled:
         Whisper sometimes writes a comma after 'point' ('one point, four million'): the figure
         goes on across it when a scale or a unit follows the digits, and not after 'at' ('at one
         point, two of them left')."""
+        if self.last not in ("", "unit", "teen", "tens", "hundred", "scale"):
+            return False
         after = self.k + 1
         if (self.cur.is_glued(after, ",") and self.cur.number_word(after + 1)
                 and self.cur.low(self.first - 1) != "at"):
@@ -240,8 +242,7 @@ class _Spelled:
             follows = self.cur.low(end)
             if follows in SCALES or follows in UNIT_ALIASES or follows in ("percent", "%"):
                 after += 1
-        if self.last not in ("", "unit", "teen", "tens", "hundred", "scale") or (
-                not self.cur.number_word(after)):
+        if not self.cur.number_word(after):
             return False
         digits, self.k = decimal_digits(self.cur, after)
         if digits:
