@@ -532,6 +532,41 @@ def test_a_bound_said_with_never_is_not_a_negation_lost() -> None:
                          "We didn't fire anyone who turned wheels.")
 
 
+def test_a_figure_given_another_figures_rate_is_caught() -> None:
+    """A small model moves a rate from one figure to its neighbour: "20,000 tons of carbon
+    dioxide per hectare per year" where the guest said 10 tons per hectare and 20,000 tons a
+    year across the site. Both figures and the rate are in the source, so the figure check
+    passed it. The same rate on its own figure, the other figure with its own rate, a rate
+    said in other words and a rate the source never says are not caught."""
+    from recap.notes.verify import rate_moved
+
+    said = ("On a badly drained site like ours we estimate about ten tons of carbon dioxide per "
+            "hectare per year, across the whole site that's in the order of 20,000 tons a year.")
+    assert rate_moved("The site releases about 20,000 tons of carbon dioxide per hectare per "
+                      "year.", said)
+    assert not rate_moved("A drained site releases about 10 tons of carbon dioxide per hectare "
+                          "per year.", said)
+    assert not rate_moved("The whole site releases about 20,000 tons per year.", said)
+    assert not rate_moved("The crofters keep about one sheep per two hectares.",
+                          "they keep grazing at about one sheep for every two hectares")
+    assert not rate_moved("The boat takes 12 people per trip.", "the boat takes 12 people")
+    # a rate said before its figure, in the same clause
+    assert not rate_moved("The company has 64 people in total, with six staff per train.",
+                          "The whole company is 64 people, on board each train there are six "
+                          "staff, two drivers.")
+    assert not rate_moved("Sales rose 30 per cent.",
+                          "sales rose thirty percent, and fat is 5 per cent of the cheese")
+    # and the check drops it as a figure problem
+    from recap.notes.verify import Candidate, inspect
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 9.0, said),))
+    note = Candidate("The site releases about 20,000 tons of carbon dioxide per hectare per year.",
+                     window)
+    inspect(note, [])
+    assert "figures" in note.problems
+
+
 def test_a_note_of_two_sentences_becomes_two_notes() -> None:
     """A bullet states one claim: a note of two whole sentences is two notes, however short;
     a short word before the sentence ("Yes.") leaves it whole, and a pasted question goes."""
@@ -1295,6 +1330,26 @@ def test_the_composed_intro_keeps_names_capitalised() -> None:
                        proper=proper)
     assert text == ("In Rail Talk, Clara talks with Thomas Berg about Berg's team finds a lost "
                     "sleeper car and ferries.")
+
+
+def test_the_composed_intro_does_not_list_the_guests_name_as_a_subject() -> None:
+    """"…talks with Aileen MacRae about Aileen MacRae's project; the bog…": a heading that is the
+    guest's name in the possessive and a word or two is left out of the subjects, which the
+    sentence has named; one that says more about her ("Berg's team finds a lost sleeper car")
+    stays, and so does the only heading there is."""
+    from recap.notes.intro import Speakers, plain_intro
+
+    info = Info(title="Rewetting the bog", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                uploader="Wildground")
+    speakers = Speakers(show="Wildground", host="Owen Hale",
+                        guests=[("Dr. Aileen MacRae", "ecologist")])
+    assert plain_intro(info, speakers, ["Dr. Aileen MacRae's project", "Blocking ditches",
+                                        "Funding"]) == (
+        "In Wildground, Owen Hale talks with Dr. Aileen MacRae, ecologist, about blocking ditches "
+        "and funding.")
+    assert "MacRae's team finds" in plain_intro(info, speakers, [
+        "MacRae's team finds a lost peat core", "Funding"])
+    assert plain_intro(info, speakers, ["MacRae's project"]).endswith("about MacRae's project.")
 
 
 def test_a_fallback_title_writes_names_as_the_notes_do() -> None:
@@ -2482,3 +2537,17 @@ def test_a_yes_or_no_answers_first_words_are_not_the_note() -> None:
     assert (tidy("It does, however, take three years to pay back.")
             == "It does, however, take three years to pay back.")
     assert tidy("It is, after all, a team of 12.") == "It is, after all, a team of 12."
+
+
+def test_a_currency_written_as_sign_and_name_is_written_once() -> None:
+    """"The project has cost £8 million pounds" names the currency twice; the sign stays. A
+    sign and another currency's name are left as the model wrote them (which of the two was
+    said is not for the tidy-up to guess)."""
+    from recap.notes.verify import tidy
+
+    assert (tidy("The project has cost £8 million pounds, 70% of it from the fund.")
+            == "The project has cost £8 million, 70% of it from the fund.")
+    assert tidy("A ticket costs $40 dollars.") == "A ticket costs $40."
+    assert tidy("Rent is €1,200 euros a month.") == "Rent is €1,200 a month."
+    assert tidy("A ticket costs $40 pounds.") == "A ticket costs $40 pounds."
+    assert tidy("A ticket costs 40 pounds.") == "A ticket costs 40 pounds."

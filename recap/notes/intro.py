@@ -466,6 +466,15 @@ def _subject(title: str, proper: frozenset[str]) -> str:
     return title[:1].lower() + title[1:]
 
 
+def _only_about(title: str, named: set[str]) -> bool:
+    """True when `title` is a person's name in the possessive and two words at most ("Dr. Aileen
+    MacRae's project"), with `named` the words of that name (lower case)."""
+    parts = title.split()
+    owner = [i for i, w in enumerate(parts)
+             if w.endswith(("'s", "’s")) and w[:-2].lower() in named]
+    return bool(owner) and len(parts) - owner[-1] - 1 <= 2
+
+
 def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
                 roles: bool = True, proper: frozenset[str] = frozenset()) -> str:
     """An intro composed without the model: who talks, about what (`proper`: the transcript's
@@ -480,6 +489,11 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
     proper = proper | {w.lower() for name in speakers.names() for w in name.split()
                        if w[:1].isupper()}
     subjects = [_subject(t, proper) for t in section_titles]
+    if guest is not None and len(subjects) > 1:
+        # "…talks with Aileen MacRae about Aileen MacRae's project; the bog…": the sentence has
+        # named her, and a heading that is only her name and a word or two adds nothing to it.
+        named = {w.lower() for w in _name_parts(guest[0])}
+        subjects = [t for t in subjects if not _only_about(t, named)] or subjects
     more = " among other subjects" if len(subjects) > 3 else ""
     subjects = subjects[:3]  # a list of every section reads as a table of contents
     if len(subjects) > 2 and any(" and " in t for t in subjects):

@@ -237,6 +237,58 @@ def comparison_not_made(text: str, source: str) -> bool:
     return bool(things) and not set(words(source)) & _COMPARED
 
 
+# What a figure counts "per" something: "10 tons of carbon dioxide per hectare" (a note), "10
+# tons a year", "for every hectare" (a transcript). Up to four words between figure and rate.
+_RATE_AFTER = re.compile(r"^(?:\W+(?!per\b)[\w'-]+){0,4}?\W+per\W+([a-z][\w'-]*)", re.IGNORECASE)
+_SAID_RATE = r"(?:per|an?|each|every|for every|for each)\W+"
+_NOT_A_RATE = frozenset({"cent", "centum"})  # "30 per cent"
+
+
+def rate_moved(text: str, source: str) -> bool:
+    """True when the note puts one of its figures "per" something its source says of another
+    figure only: "20,000 tons of carbon dioxide per hectare per year" from "about 10 tons of
+    carbon dioxide per hectare per year, across the whole site that's 20,000 tons a year". The
+    figure and the rate are each in the source, so the figure check passes, but the claim is
+    one nobody made. A rate the source never says ("per hectare" for "a hectare", reworded, or
+    a rate the note adds by itself) is left to the other checks."""
+    from recap.text.figures import extract_figures
+    from recap.text.quantity import find_match
+
+    figures = [f for f in extract_figures(text) if not f.soft]
+    theirs = [f for f in extract_figures(source, heard=True) if not f.soft]
+    for i, figure in enumerate(figures):
+        stop = figures[i + 1].start if i + 1 < len(figures) else len(text)
+        rate = _RATE_AFTER.match(text[figure.end:stop])
+        if rate is None:
+            continue
+        unit = stem(rate.group(1).lower())
+        if unit in _NOT_A_RATE:
+            continue
+        said = [m for m in re.finditer(_SAID_RATE + r"([a-z][\w'-]*)", source, re.IGNORECASE)
+                if stem(m.group(1).lower()) == unit]
+        if not said:
+            continue  # the source never says this rate: not a rate moved from another figure
+        holders = [g for g in theirs if find_match(figure, [g])]
+        if not holders:
+            continue
+        if not any(_rate_follows(g, theirs, source, unit) for g in holders):
+            return True
+    return False
+
+
+def _rate_follows(figure: Figure, figures: list[Figure], source: str, unit: str) -> bool:
+    """True when the source says `unit`'s rate of `figure`: within eight words after it, before
+    the next figure, or just before it in the same clause ("on board each train there are six
+    staff")."""
+    later = [f.start for f in figures if f.start >= figure.end]
+    after = source[figure.end:min(later, default=len(source))]
+    earlier = [f.end for f in figures if f.end <= figure.start]
+    before = re.split(r"[,.;:!?]", source[max(earlier, default=0):figure.start])[-1]
+    reach = " ".join(after.split()[:8]) + " | " + " ".join(before.split()[-8:])
+    return any(stem(m.group(1).lower()) == unit
+               for m in re.finditer(_SAID_RATE + r"([a-z][\w'-]*)", reach, re.IGNORECASE))
+
+
 def _verb_stem(word: str) -> str:
     """`stem`, and a final "e" off ("fire"/"fired" are "fire"/"fir" to `stem`)."""
     found = stem(word)
@@ -477,6 +529,9 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
             problems.append("figures")
         if found.unsupported_names and not capitalises_nouns(language):
             problems.append("names")
+    if (not translated and language == "en" and "figures" not in problems
+            and rate_moved(text, candidate.window.text)):
+        problems.append("figures")  # a figure given another figure's rate
     if not translated and language == "en":
         source = candidate.source()
         if (reversed_comparison(text, source) or negation_lost(text, source)
@@ -506,10 +561,23 @@ def split_note(text: str, longest: int = 30) -> list[str]:
     return [" ".join(kept)]
 
 
+# A currency written twice, as its sign and its name: "£8 million pounds".
+_SIGN_AND_NAME = re.compile(r"([£$€¥])(\s?\d[\d,.]*(?:\s(?:thousand|million|billion|trillion|bn|m|k))?)"
+                            r"\s+(pounds?|dollars?|euros?|yen)\b", re.IGNORECASE)
+_CURRENCY_SIGN = {"pound": "£", "dollar": "$", "euro": "€", "yen": "¥"}
+
+
+def _one_currency(match: re.Match[str]) -> str:
+    name = match.group(3).lower().rstrip("s") if match.group(3).lower() != "yen" else "yen"
+    if _CURRENCY_SIGN.get(name) != match.group(1):
+        return match.group(0)
+    return match.group(1) + match.group(2)
+
+
 def tidy(text: str) -> str:
-    """Sentence case and a full stop, without a spoken opener ("So, ", "And "); the claim's own
-    words are never touched."""
-    text = text.strip().strip('"“”').strip()
+    """Sentence case and a full stop, without a spoken opener ("So, ", "And ") or a currency
+    named twice ("£8 million pounds"); the claim's own words are never touched."""
+    text = _SIGN_AND_NAME.sub(_one_currency, text.strip().strip('"“”').strip())
     bare = _OPENER.sub("", text)
     if len(bare.split()) >= 4:
         text = bare
