@@ -240,7 +240,8 @@ def comparison_not_made(text: str, source: str) -> bool:
 # What a figure counts "per" something: "10 tons of carbon dioxide per hectare" (a note), "10
 # tons a year", "for every hectare" (a transcript). Up to four words between figure and rate.
 _RATE_AFTER = re.compile(r"^(?:\W+(?!per\b)[\w'-]+){0,4}?\W+per\W+([a-z][\w'-]*)", re.IGNORECASE)
-_SAID_RATE = r"(?:per|an?|each|every|for every|for each)\W+"
+_SAID_RATE = re.compile(r"(?:per|an?|each|every|for every|for each)\W+([a-z][\w'-]*)",
+                        re.IGNORECASE)
 _NOT_A_RATE = frozenset({"cent", "centum"})  # "30 per cent"
 
 
@@ -252,28 +253,28 @@ def rate_moved(text: str, source: str) -> bool:
     one nobody made. A rate the source never says ("per hectare" for "a hectare", reworded, or
     a rate the note adds by itself) is left to the other checks."""
     from recap.text.figures import extract_figures
-    from recap.text.quantity import find_match
 
     figures = [f for f in extract_figures(text) if not f.soft]
-    theirs = [f for f in extract_figures(source, heard=True) if not f.soft]
+    theirs: list[Figure] | None = None  # the source's figures, read once a note says a rate
     for i, figure in enumerate(figures):
         stop = figures[i + 1].start if i + 1 < len(figures) else len(text)
         rate = _RATE_AFTER.match(text[figure.end:stop])
         if rate is None:
             continue
         unit = stem(rate.group(1).lower())
-        if unit in _NOT_A_RATE:
-            continue
-        said = [m for m in re.finditer(_SAID_RATE + r"([a-z][\w'-]*)", source, re.IGNORECASE)
-                if stem(m.group(1).lower()) == unit]
-        if not said:
-            continue  # the source never says this rate: not a rate moved from another figure
-        holders = [g for g in theirs if find_match(figure, [g])]
-        if not holders:
-            continue
-        if not any(_rate_follows(g, theirs, source, unit) for g in holders):
+        if unit in _NOT_A_RATE or not _says_rate(source, unit):
+            continue  # not a rate, or one the source never says: not moved from another figure
+        if theirs is None:
+            theirs = [f for f in extract_figures(source, heard=True) if not f.soft]
+        holders = [g for g in theirs if figure.matches(g)]
+        if holders and not any(_rate_follows(g, theirs, source, unit) for g in holders):
             return True
     return False
+
+
+def _says_rate(text: str, unit: str) -> bool:
+    """True when `text` says a rate of `unit` (a stem): "per hectare", "a year", "each train"."""
+    return any(stem(m.group(1).lower()) == unit for m in _SAID_RATE.finditer(text))
 
 
 def _rate_follows(figure: Figure, figures: list[Figure], source: str, unit: str) -> bool:
@@ -284,9 +285,8 @@ def _rate_follows(figure: Figure, figures: list[Figure], source: str, unit: str)
     after = source[figure.end:min(later, default=len(source))]
     earlier = [f.end for f in figures if f.end <= figure.start]
     before = re.split(r"[,.;:!?]", source[max(earlier, default=0):figure.start])[-1]
-    reach = " ".join(after.split()[:8]) + " | " + " ".join(before.split()[-8:])
-    return any(stem(m.group(1).lower()) == unit
-               for m in re.finditer(_SAID_RATE + r"([a-z][\w'-]*)", reach, re.IGNORECASE))
+    return (_says_rate(" ".join(after.split()[:8]), unit)
+            or _says_rate(" ".join(before.split()[-8:]), unit))
 
 
 def _verb_stem(word: str) -> str:
@@ -564,12 +564,13 @@ def split_note(text: str, longest: int = 30) -> list[str]:
 # A currency written twice, as its sign and its name: "£8 million pounds".
 _SIGN_AND_NAME = re.compile(r"([£$€¥])(\s?\d[\d,.]*(?:\s(?:thousand|million|billion|trillion|bn|m|k))?)"
                             r"\s+(pounds?|dollars?|euros?|yen)\b", re.IGNORECASE)
-_CURRENCY_SIGN = {"pound": "£", "dollar": "$", "euro": "€", "yen": "¥"}
 
 
 def _one_currency(match: re.Match[str]) -> str:
-    name = match.group(3).lower().rstrip("s") if match.group(3).lower() != "yen" else "yen"
-    if _CURRENCY_SIGN.get(name) != match.group(1):
+    """The sign and amount alone, where the name is the sign's currency (`UNIT_ALIASES`)."""
+    from recap.text.vocabulary import UNIT_ALIASES
+
+    if UNIT_ALIASES[match.group(1)] != UNIT_ALIASES[match.group(3).lower()]:
         return match.group(0)
     return match.group(1) + match.group(2)
 
