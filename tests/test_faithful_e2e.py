@@ -160,7 +160,7 @@ def test_embedded_model_on_the_sample_episode(tmp_path: Path, sample_transcribed
                                   check=True).stdout)
     missed = [f["id"] for f in result["facts"] if not f["found"]]
     print(f"\nembedded model: {result['found']}/{result['total']} facts; missed {missed}")
-    assert result["found"] >= 8, missed  # 9 of 12 measured; the model is not bit-repeatable
+    assert result["found"] >= 8, missed  # 8 of 12 measured (9 before stop 41's windows)
     notes = Notes.load(folder / "notes.json")
     bullets = [b.text for t in notes.topics for b in t.bullets]
     assert not [b for b in bullets if first_person(b)]

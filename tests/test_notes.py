@@ -26,8 +26,9 @@ from recap.chunk import ChunkPacker
 from recap.episode import Episode
 from recap.errors import ArtifactError
 from recap.llm import LLMSettings, open_llm
-from recap.models import Chapter, Chunks, Info, Notes, Segment, Transcript
+from recap.models import Chapter, Chunk, Chunks, Info, Notes, Segment, Transcript
 from recap.notes import NotesBuilder, NotesOptions, explain, notes
+from recap.notes.windows import Line, make_windows
 from recap.notes.words import content_stems, first_person, longest_copied_run, sentences, words
 from recap.progress import Reporter
 from recap.tokens import EstimateCounter
@@ -291,7 +292,8 @@ def test_notes_json_schema_grounding_and_order(model: Model, episode: Episode) -
     assert "coverage" in checks and checks["coverage"]["figure_coverage"] == 1.0
 
 
-def test_every_line_is_shown_in_small_overlapping_windows(model: Model, tmp_path: Path) -> None:
+def test_every_line_is_shown_in_small_windows_of_whole_sentences(model: Model,
+                                                                 tmp_path: Path) -> None:
     episode = write_episode(tmp_path / "ep", budget=10_000)  # one chunk, many windows
     run_notes(episode, settings_for(model), window_words=60)
     transcript = load(episode)[1]
@@ -304,10 +306,43 @@ def test_every_line_is_shown_in_small_overlapping_windows(model: Model, tmp_path
         assert any(segment.text in window for window in shown), segment
     assert not any(goodbye.text in window for window in shown)  # the closing words are not asked
     for window in shown:
-        assert len(window.split()) < 60 + max(len(s.text.split()) for s in transcript.segments)
-    # Neighbouring windows share their edge line.
+        assert len(window.split()) < 60 * 1.4 + max(len(s.text.split()) for s in said)
+        assert window.rstrip().endswith((".", "?", "!"))  # each ends where a sentence does
+    # Every line of this script ends a sentence: no window repeats a line of the one before.
     for a, b in zip(shown, shown[1:], strict=False):
-        assert any(s.text in a and s.text in b for s in transcript.segments)
+        assert not any(s.text in a and s.text in b for s in said)
+
+
+def _lines(*texts: str) -> list[Line]:
+    return [Line(i, i * 5.0, i * 5.0 + 5, text) for i, text in enumerate(texts)]
+
+
+def _chunk() -> Chunk:
+    return Chunk(index=0, start=0.0, end=100.0, segment_ids=[0], text="", tokens=0)
+
+
+def test_a_window_ends_at_the_sentence_end_nearest_its_size() -> None:
+    ten = "one two three four five six seven eight nine ten"
+    lines = _lines(f"{ten}.", f"{ten}", f"{ten} ten.", f"{ten}", f"{ten}.", f"{ten}", f"{ten}.")
+    windows = make_windows(_chunk(), lines, 30, 1, whole_sentences=True)
+    # 30 words fall mid-sentence in line 2; the sentence ends in line 2 at 31 words.
+    assert [[ln.id for ln in w.lines] for w in windows] == [[0, 1, 2], [3, 4, 5, 6]]
+    assert windows[0].after == lines[3]
+    # Without it, windows are cut at their size and repeat their edge line.
+    plain = make_windows(_chunk(), lines, 30, 1)
+    assert [[ln.id for ln in w.lines] for w in plain] == [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+
+
+def test_a_window_with_no_sentence_end_in_reach_is_cut_and_repeats_its_edge() -> None:
+    ten = "one two three four five six seven eight nine ten"
+    lines = _lines(*[ten] * 8, f"{ten}.")
+    windows = make_windows(_chunk(), lines, 30, 1, whole_sentences=True)
+    assert [[ln.id for ln in w.lines] for w in windows] == [[0, 1, 2], [2, 3, 4], [4, 5, 6],
+                                                             [6, 7, 8]]
+    # A sentence that ends before the size, in reach, is preferred to a cut after it.
+    lines = _lines(ten, f"{ten} {ten[:15]}?", ten, ten, ten, f"{ten}.")
+    windows = make_windows(_chunk(), lines, 30, 1, whole_sentences=True)
+    assert [[ln.id for ln in w.lines] for w in windows][0] == [0, 1]
 
 
 def test_rerun_with_nothing_changed_makes_no_request(model: Model, episode: Episode) -> None:
@@ -409,6 +444,12 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("The second reason is that the hives arrive in the city center at.",
      "Wind is the real problem", "fragment"),
     ("The best is the best.", "lovely to be here", "vague"),
+    ("The two biggest worries of the rooftop beekeepers right now are:.",
+     "Wind is the real problem", "fragment"),
+    ("It mentions the wind on the roofs and the straps on the hives.",
+     "Wind is the real problem", "show_talk"),
+    ("The podcast mentions the wind on the roofs and the straps on the hives.",
+     "Wind is the real problem", "show_talk"),
     ("The host asks how the rooftop hives survive the wind.", "Wind is the real problem",
      "question"),
     ("Natarajan says that, surprisingly, city gardens, parks and street trees all flower at "
@@ -2117,7 +2158,8 @@ def test_a_note_without_a_verb_is_joined_to_the_note_it_continues() -> None:
              note("Spruce boards from the forest.", [7], window),  # a word the window writes
              note("The office was rebuilt in 2021.", [8], window),
              note("Henry and the cook.", [8], window)]  # a name the window never writes
-    kept, joined = join_fragments(notes)
+    kept, joined, left = join_fragments(notes)
+    assert left == []
     assert [n.text for n in kept] == [
         "Half of the fish is sold at the harbour and the rest is exported: mostly to Norway "
         "and to the United Kingdom.",
@@ -2129,6 +2171,29 @@ def test_a_note_without_a_verb_is_joined_to_the_note_it_continues() -> None:
     assert [j["after"] for j in joined] == [kept[0].text, kept[6].text]
     assert joined[0]["before"] == ("Half of the fish is sold at the harbour and the rest is "
                                    "exported. Mostly to Norway and to the United Kingdom.")
+
+
+def test_a_note_too_short_to_stand_alone_with_a_figure_is_joined_or_dropped() -> None:
+    """A note under five words is a fragment, verb or not; with a figure it is the end of the
+    note before ("Hours take eight evenings." after the course), joined where it can be."""
+    from recap.notes.fragments import join_fragments
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    lines = tuple(Line(i, i * 5.0, i * 5.0 + 5, f"line {i}: hours take say eight evenings")
+                  for i in range(8))
+    window = Window(0, 0, lines)
+    course = Candidate("Some cities require a beekeeping course.", window, [1])
+    stretch = Window(0, 0, lines[2:4])  # a stretch of the window asked again
+    hours = Candidate("Hours take 8 evenings.", stretch, [2])
+    later = Candidate("The roof was rebuilt in 2021.", window, [4])
+    far = Candidate("Hours take 9 evenings.", window, [7])  # lines 4 and 7: not next to it
+    kept, joined, left = join_fragments([course, later], [hours, far])
+    assert [n.text for n in kept] == [
+        "Some cities require a beekeeping course: hours take 8 evenings.",
+        "The roof was rebuilt in 2021."]
+    assert kept[0].segment_ids == [1, 2] and len(joined) == 1
+    assert left == [far]
 
 
 def test_no_section_is_cut_to_two_notes() -> None:

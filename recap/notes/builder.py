@@ -64,7 +64,8 @@ class NotesBuilder:
         lines = chunk_lines(chunk)
         closing = closing_lines(lines)
         lines = [line for line in lines if line.id not in closing]
-        windows = make_windows(chunk, lines, self.options.window_words, self.options.window_overlap)
+        windows = make_windows(chunk, lines, self.options.window_words, self.options.window_overlap,
+                               self.options.window_sentences)
         with self._asked.lock:
             self._asked.chunks[chunk.index] = chunk
             if self._asked.speakers is None:

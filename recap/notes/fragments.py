@@ -23,17 +23,28 @@ LONGEST_JOINED = 45
 """Words: the longest note the checks keep (`verify.LONGEST_NOTE`)."""
 
 
-def join_fragments(notes: list[Candidate]) -> tuple[list[Candidate], list[dict[str, str]]]:
+def join_fragments(notes: list[Candidate], short: list[Candidate] | None = None,
+                   ) -> tuple[list[Candidate], list[dict[str, str]], list[Candidate]]:
     """`notes` (in time order) with each verbless note joined to the one before it where they
-    are next to each other; and what was joined (`{"before": ..., "after": ...}`)."""
+    are next to each other; what was joined (`{"before": ..., "after": ...}`); and the notes of
+    `short` that were not joined.
+
+    `short`: notes too short to stand alone (under five words) that hold a figure, which the
+    checks dropped as fragments whether or not they have a verb: "Hours take eight evenings."
+    after "Some cities require a beekeeping course." is the end of its sentence, and its figure
+    the course's length; joined like a verbless note where it can be, dropped where not."""
+    alone = {id(note) for note in short or []}
     out: list[Candidate] = []
     joined: list[dict[str, str]] = []
+    left: list[Candidate] = []
     grown = False  # the last note in `out` has had a fragment joined to it already
-    for note in notes:
+    ordered = sorted([*notes, *short], key=lambda c: c.start) if short else notes
+    for note in ordered:
         before = out[-1] if out else None
         length = len(words(note.text))
-        if (before is not None and not grown and _next_to(before, note)
-                and length <= LONGEST_FRAGMENT and not has_verb(note.text)
+        if (before is not None and not grown and _next_to(before, note, id(note) in alone)
+                and length <= LONGEST_FRAGMENT
+                and (id(note) in alone or not has_verb(note.text))
                 and len(words(before.text)) + length <= LONGEST_JOINED
                 and before.text.endswith(".") and _common_first_word(note)):
             text = f"{before.text[:-1]}: {_continued(note.text)}"
@@ -42,13 +53,21 @@ def join_fragments(notes: list[Candidate]) -> tuple[list[Candidate], list[dict[s
             before.segment_ids = sorted({*before.segment_ids, *note.segment_ids})
             grown = True
             continue
+        if id(note) in alone:
+            left.append(note)
+            continue
         out.append(note)
         grown = False
-    return out, joined
+    return out, joined, left
 
 
-def _next_to(before: Candidate, note: Candidate) -> bool:
-    if before.window is not note.window or not before.segment_ids or not note.segment_ids:
+def _next_to(before: Candidate, note: Candidate, alone: bool = False) -> bool:
+    if not before.segment_ids or not note.segment_ids:
+        return False
+    if alone:  # a stretch of a window asked again is that window (its key) for a short note
+        if before.window.key != note.window.key:
+            return False
+    elif before.window is not note.window:
         return False
     return min(note.segment_ids) - max(before.segment_ids) <= 1
 

@@ -35,7 +35,10 @@ class NotesOptions:
     window_words: int = 150
     """Transcript words per extraction call: a small model notes far more of a short window."""
     window_overlap: int = 1
-    """Segments each window repeats from the one before, so no fact is cut at an edge."""
+    """Segments a window repeats from the one before where it had to start mid-sentence."""
+    window_sentences: bool = True
+    """Windows end where a sentence ends, so the next starts on a sentence of its own and
+    repeats nothing (`windows.make_windows`)."""
     extract_max_tokens: int = 400
     """Reply budget of one extraction call (the notes of one window)."""
     speakers_max_tokens: int = 160
@@ -81,6 +84,7 @@ class NotesOptions:
             "temperature": self.temperature,
             "window_words": self.window_words,
             "window_overlap": self.window_overlap,
+            "window_sentences": self.window_sentences,
             "extract_max_tokens": self.extract_max_tokens,
             "speakers_max_tokens": self.speakers_max_tokens,
             "titles_max_tokens": self.titles_max_tokens,

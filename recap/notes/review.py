@@ -186,12 +186,15 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
 
     pending: list[Candidate] = []
     broken: list[Candidate] = []
+    short: list[Candidate] = []  # too short to stand alone, with a figure: joined, or dropped
     for candidate in candidates:
         problems = set(candidate.problems)
         if not problems:
             pending.append(candidate)
         elif problems <= FIXABLE:
             broken.append(candidate)
+        elif language == "en" and problems == {"fragment"} and _short_with_figure(candidate):
+            short.append(candidate)
         else:
             stats.drop(candidate, "dropped")
     pending, removed = remove_duplicates(pending + broken, similarity)
@@ -257,8 +260,18 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                     _repair(candidate, after, names, translated, stats)
     kept = sorted(pending, key=lambda c: c.start)
     if language == "en":  # the verb check knows English
-        kept, stats.joined = join_fragments(kept)
+        kept, stats.joined, left = join_fragments(kept, short)
+        for candidate in left:
+            stats.drop(candidate, "dropped")
     return Review(kept, stats, list(candidates), breaks)
+
+
+def _short_with_figure(candidate: Candidate) -> bool:
+    """A note under five words that holds a figure ("Hours take eight evenings.")."""
+    from recap.text.figures import extract_figures
+
+    return len(words(candidate.text)) < 5 and any(
+        not figure.soft for figure in extract_figures(candidate.text))
 
 
 def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozenset[int],

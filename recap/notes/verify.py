@@ -64,9 +64,13 @@ _SIGN_OFF = re.compile(rf"\b(?:{_SIGN_OFFS})", re.IGNORECASE)
 _ABOUT_THE_SHOW = re.compile(
     r"^(?:(?:the|this) (?:podcast|episode|show|programme|program|conversation|discussion|"
     r"interview|excerpt|segment|recording) (?:also )?(?:discusses|discussed|covers|covered|"
+    r"mentions|mentioned|"
     r"explores|explored|examines|examined|looks at|looked at|touches on|touched on|"
     r"is about|was about|focuses on|focused on|talks about|talked about|delves into|dives into)"
-    r"|it (?:also )?(?:discusses|discussed|talks about|talked about|delves into)"
+    # "It mentions penalties for bad batches": what is said about them, the note does not say
+    # (a note that reports a claim, "It mentions that…", is the claim: `rewrite.unframe`)
+    r"|it (?:also )?(?:discusses|discussed|talks about|talked about|delves into|mentions|"
+    r"mentioned)"
     r"|they (?:also )?(?:discuss|discussed|talk about|talked about)"
     # who the guest or host is, said of the role: "The guest is a beekeeper"
     r"|(?:the|our|their|this|today's) (?:host|guest|co-host)s? (?:is|was|are|were))\b",
@@ -123,6 +127,9 @@ _NEGATING = _NOT | frozenset(
 # A note opening with these continues a sentence it does not hold: a fragment.
 _CONJUNCTION_START = re.compile(r"^(?:than|or|nor|which|whom|whose|of|because|although)\b",
                                 re.IGNORECASE)
+# A note that ends on a colon announces what it does not hold: "The two biggest worries right
+# now are:." (the model wrote the list's items, if at all, as notes of their own).
+_ANNOUNCES = re.compile(r":\s*[.!]?$")
 # A sentence cut off mid-phrase: "…you arrive in the city center at." (a line that ends there).
 _CUT_END = re.compile(r"\b(?:at|the|a|an|and|or|of|by|but|because|their|his|her|its|our|my|your|"
                       r"than)[.!]?$")  # lower case: "vitamin A." is whole
@@ -515,7 +522,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("run_on")
     if length < 5:
         problems.append("fragment")
-    elif text[:1].islower() or _CONJUNCTION_START.match(text) or _CUT_END.search(text):
+    elif (text[:1].islower() or _CONJUNCTION_START.match(text) or _CUT_END.search(text)
+          or _ANNOUNCES.search(text)):
         problems.append("fragment")
     elif language == "en" and vague(text):
         problems.append("vague")

@@ -1,8 +1,9 @@
 """Transcript windows: a chunk's segments in small, slightly overlapping pieces.
 
 A small model notes far more of what was said in 150 words than in 1,500: each window gets its
-own extraction call. Windows overlap by a segment so a fact cut by a window's edge is whole in
-one of them; the duplicates this makes are removed later (`dedupe`).
+own extraction call. A window ends where a sentence does, so the next starts on a sentence of
+its own; only where no sentence ends in reach is a window cut mid-sentence, and the next then
+repeats its last segment so the fact cut there is whole in one of them.
 """
 
 from __future__ import annotations
@@ -84,28 +85,68 @@ def chunk_lines(chunk: Chunk) -> list[Line]:
     return lines
 
 
-def make_windows(chunk: Chunk, lines: list[Line], words: int, overlap: int) -> list[Window]:
+def make_windows(chunk: Chunk, lines: list[Line], words: int, overlap: int,
+                 whole_sentences: bool = False) -> list[Window]:
     """The chunk's lines packed into windows of about `words` words, each starting with the last
-    `overlap` lines of the one before; a short tail joins the window before it."""
+    `overlap` lines of the one before; a short tail joins the window before it.
+
+    With `whole_sentences`, a window ends where a sentence does: at the sentence end nearest to
+    `words` words between `SENTENCE_FLOOR` and `SENTENCE_SLACK` times that, and the next window
+    starts on the sentence after, repeating no line. Whisper cuts half its lines mid-sentence,
+    and a window that starts inside a sentence gave notes of its second half ("France put
+    together a land ownership system."), which one line of overlap did not prevent. Only where
+    no sentence ends in reach is a window cut mid-sentence, and the next repeats its `overlap`
+    lines."""
+    kept = [line for line in lines if line.text.strip()]
     spans: list[list[Line]] = []
-    current: list[Line] = []
-    count = 0
-    for line in lines:
-        if not line.text.strip():
-            continue
-        current.append(line)
-        count += line.word_count
-        if count >= words:
-            spans.append(current)
-            carried = current[-overlap:] if overlap and len(current) > overlap else []
-            current, count = list(carried), sum(ln.word_count for ln in carried)
-    fresh = [ln for ln in current if not spans or ln not in spans[-1]]
-    if fresh:
-        tail_words = sum(ln.word_count for ln in fresh)
-        if spans and tail_words < words * 0.4:
-            spans[-1].extend(fresh)
-        else:
-            spans.append(current)
+    begin = 0
+    while begin < len(kept):
+        end, count = begin, 0
+        while end < len(kept) and count < words:
+            count += kept[end].word_count
+            end += 1
+        repeat = overlap
+        if whole_sentences and end < len(kept):
+            cut = _sentence_cut(kept, begin, end, words)
+            if cut is not None:
+                end, repeat = cut, 0
+        span = kept[begin:end]
+        if spans and end >= len(kept) and sum(ln.word_count for ln in span
+                                              if ln not in spans[-1]) < words * 0.4:
+            spans[-1].extend(ln for ln in span if ln not in spans[-1])  # a short tail
+            break
+        spans.append(span)
+        if end >= len(kept):
+            break
+        begin = end - repeat if repeat and end - repeat > begin else end
     following = {a.id: b for a, b in zip(lines, lines[1:], strict=False)}
     return [Window(chunk.index, i, tuple(span), following.get(span[-1].id))
             for i, span in enumerate(spans)]
+
+
+SENTENCE_FLOOR = 0.7
+SENTENCE_SLACK = 1.4
+"""A window of `words` words ends at a sentence end between these many times `words`."""
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """True when the line ends on a full stop, a question or an exclamation mark."""
+    return bool(_SENTENCE_END.search(text.rstrip()))
+
+
+def _sentence_cut(lines: list[Line], begin: int, end: int, words: int) -> int | None:
+    """Where the window `lines[begin:end]` (about `words` words) ends on a sentence end: the
+    index after the line nearest to `words` words that ends a sentence (None: none in reach)."""
+    best: tuple[float, int] | None = None
+    count = 0
+    for i in range(begin, len(lines)):
+        count += lines[i].word_count
+        if count > words * SENTENCE_SLACK:
+            break
+        if count >= words * SENTENCE_FLOOR and ends_sentence(lines[i].text):
+            distance = abs(count - words)
+            if best is None or distance < best[0]:
+                best = (distance, i + 1)
+    return best[1] if best is not None else None
