@@ -42,9 +42,9 @@ def join_fragments(notes: list[Candidate], short: list[Candidate] | None = None,
     for note in ordered:
         before = out[-1] if out else None
         length = len(words(note.text))
-        if (before is not None and not grown and _next_to(before, note, id(note) in alone)
-                and length <= LONGEST_FRAGMENT
-                and (id(note) in alone or not has_verb(note.text))
+        too_short = id(note) in alone
+        if (before is not None and not grown and _next_to(before, note, too_short)
+                and length <= LONGEST_FRAGMENT and (too_short or not has_verb(note.text))
                 and len(words(before.text)) + length <= LONGEST_JOINED
                 and before.text.endswith(".") and _common_first_word(note)):
             text = f"{before.text[:-1]}: {_continued(note.text)}"
@@ -53,7 +53,7 @@ def join_fragments(notes: list[Candidate], short: list[Candidate] | None = None,
             before.segment_ids = sorted({*before.segment_ids, *note.segment_ids})
             grown = True
             continue
-        if id(note) in alone:
+        if too_short:
             left.append(note)
             continue
         out.append(note)

@@ -31,7 +31,15 @@ from recap.notes.rewrite import (
     voices,
 )
 from recap.notes.turns import answer_lines, credit_answer, credit_pronoun, part_start
-from recap.notes.verify import FIXABLE, Candidate, asks_only, inspect, split_note, tidy
+from recap.notes.verify import (
+    FIXABLE,
+    SHORTEST_NOTE,
+    Candidate,
+    asks_only,
+    inspect,
+    split_note,
+    tidy,
+)
 from recap.notes.windows import Line, Window
 from recap.notes.words import stem, words
 from recap.text.digits import in_digits
@@ -267,10 +275,10 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
 
 
 def _short_with_figure(candidate: Candidate) -> bool:
-    """A note under five words that holds a figure ("Hours take eight evenings.")."""
+    """A note too short to stand alone that holds a figure ("Hours take eight evenings.")."""
     from recap.text.figures import extract_figures
 
-    return len(words(candidate.text)) < 5 and any(
+    return len(words(candidate.text)) < SHORTEST_NOTE and any(
         not figure.soft for figure in extract_figures(candidate.text))
 
 

@@ -24,6 +24,9 @@ MIN_SUPPORT = 0.5
 LONGEST_NOTE = 45
 """A note of more words than this in one sentence is a stretch of transcript pasted whole (a
 note in the reference post is 15 to 35 words); it is dropped, and the stretch asked again."""
+SHORTEST_NOTE = 5
+"""A note of fewer words than this is a fragment (`review` joins one that holds a figure to
+the note before it where it can)."""
 
 # Words a note may use that the transcript need not contain: reporting verbs and roles.
 _FREE = frozenset(stem(w) for w in (
@@ -520,7 +523,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     length = len(words(text))
     if length > LONGEST_NOTE:
         problems.append("run_on")
-    if length < 5:
+    if length < SHORTEST_NOTE:
         problems.append("fragment")
     elif (text[:1].islower() or _CONJUNCTION_START.match(text) or _CUT_END.search(text)
           or _ANNOUNCES.search(text)):

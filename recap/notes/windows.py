@@ -111,10 +111,11 @@ def make_windows(chunk: Chunk, lines: list[Line], words: int, overlap: int,
             if cut is not None:
                 end, repeat = cut, 0
         span = kept[begin:end]
-        if spans and end >= len(kept) and sum(ln.word_count for ln in span
-                                              if ln not in spans[-1]) < words * 0.4:
-            spans[-1].extend(ln for ln in span if ln not in spans[-1])  # a short tail
-            break
+        if spans and end >= len(kept):
+            fresh = [ln for ln in span if ln not in spans[-1]]
+            if sum(ln.word_count for ln in fresh) < words * 0.4:
+                spans[-1].extend(fresh)  # a short tail joins the window before it
+                break
         spans.append(span)
         if end >= len(kept):
             break
