@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("recap.llm.server")
 
@@ -126,6 +127,9 @@ class _Slot:
     next_token: int | None = None
     """The token sampled last, not yet in the cache."""
     sampler: object | None = None
+    """The job's sampling chain, without its grammar."""
+    grammar: object | None = None
+    """The job's grammar sampler, kept out of the chain (`Engine._sample_with_grammar`)."""
     written: bytearray = field(default_factory=bytearray)
 
     @property
@@ -141,8 +145,13 @@ class Engine:
     """A loaded model and a context of `slots` sequences of `context_tokens` each."""
 
     def __init__(self, model_path: Path, *, slots: int = 3, context_tokens: int = 4096,
-                 threads: int = 2):
+                 threads: int = 2, grammar_in_chain: bool = False):
+        """`grammar_in_chain`: a JSON reply's grammar checks every token of the vocabulary at
+        every step, as llama-cpp-python does (the baseline of `bench/bench_json_replies.py`),
+        instead of the one token sampled (`_sample_with_grammar`)."""
         import llama_cpp as ll
+
+        self.grammar_in_chain = grammar_in_chain
 
         self._ll = ll
         self.slots_count = max(1, slots)
@@ -166,6 +175,7 @@ class Engine:
         self.memory = ll.llama_get_memory(self.ctx)
         self._batch = ll.llama_batch_init(BATCH_TOKENS, 0, self.slots_count)
         self._slots = [_Slot(seq) for seq in range(self.slots_count)]
+        self._candidates = _Candidates(ll, self.n_vocab)
         self._queue: deque[Job] = deque()
         self._cond = threading.Condition()
         self._closed = False
@@ -302,22 +312,27 @@ class Engine:
         slot.job, slot.next_token, slot.written = job, None, bytearray()
         job.reused_tokens = keep
         job.started_at = time.monotonic()
-        slot.sampler = self._sampler(job.sampling)
-        if not slot.sampler:
-            self._finish(slot, error="the grammar of the response format is not valid")
+        grammar = None
+        if job.sampling.grammar:
+            grammar = self._ll.llama_sampler_init_grammar(
+                self.vocab, job.sampling.grammar.encode(), b"root") or None
+            if grammar is None:
+                self._finish(slot, error="the grammar of the response format is not valid")
+                return
+        if self.grammar_in_chain:
+            slot.sampler = self._sampler(job.sampling, grammar)
+        else:
+            slot.sampler, slot.grammar = self._sampler(job.sampling), grammar
 
-    def _sampler(self, sampling: Sampling) -> object:
+    def _sampler(self, sampling: Sampling, grammar: object | None = None) -> object:
+        """The sampling chain of a job (llama-cpp-python's order), with `grammar` in it only
+        where given (`grammar_in_chain`)."""
         ll = self._ll
         chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
         ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_penalties(
             self.n_vocab, PENALTY_TOKENS, sampling.repeat_penalty, sampling.frequency_penalty,
             sampling.presence_penalty))
-        if sampling.grammar:
-            grammar = ll.llama_sampler_init_grammar(self.vocab, sampling.grammar.encode(),
-                                                    b"root")
-            if not grammar:
-                ll.llama_sampler_free(chain)
-                return None
+        if grammar is not None:
             ll.llama_sampler_chain_add(chain, grammar)
         seed = sampling.seed if sampling.seed is not None else DEFAULT_SEED
         if sampling.temperature <= 0:
@@ -365,8 +380,29 @@ class Engine:
         for slot, tokens in added:
             slot.cached += tokens
         for slot, index in outputs:
-            token = ll.llama_sampler_sample(slot.sampler, self.ctx, index)
-            self._take(slot, int(token))
+            if slot.grammar is None:
+                token = int(ll.llama_sampler_sample(slot.sampler, self.ctx, index))
+            else:
+                token = self._sample_with_grammar(slot, index)
+            self._take(slot, token)
+
+    def _sample_with_grammar(self, slot: _Slot, index: int) -> int:
+        """A token the grammar allows, the way llama.cpp's own sampler picks one: the chain
+        samples freely and the grammar checks that one token; only when it refuses it is the
+        grammar applied to the whole vocabulary and the chain samples again. Checking every
+        token of a 150,000-token vocabulary at every step made a JSON reply write at 2/3 the
+        speed of plain text (101 ms a token against 67 alone, on 2 cores)."""
+        ll, candidates = self._ll, self._candidates
+        logits = candidates.np.ctypeslib.as_array(ll.llama_get_logits_ith(self.ctx, index),
+                                                  shape=(self.n_vocab,))
+        token = candidates.sample(ll, slot.sampler, logits)
+        if not candidates.allows(ll, slot.grammar, token):
+            candidates.fill(logits)
+            ll.llama_sampler_apply(slot.grammar, candidates.pointer)
+            token = candidates.sample(ll, slot.sampler, None)
+        ll.llama_sampler_accept(slot.grammar, token)
+        ll.llama_sampler_accept(slot.sampler, token)
+        return token
 
     def _add(self, token: int, pos: int, seq: int, logits: bool) -> int:
         batch = self._batch
@@ -401,9 +437,10 @@ class Engine:
     def _finish(self, slot: _Slot, *, reason: str = "stop", text: str | None = None,
                 error: str | None = None) -> None:
         job = slot.job
-        if slot.sampler:
-            self._ll.llama_sampler_free(slot.sampler)
-        slot.sampler, slot.job, slot.pending, slot.next_token = None, None, [], None
+        for sampler in (slot.sampler, slot.grammar):
+            if sampler:
+                self._ll.llama_sampler_free(sampler)
+        slot.sampler, slot.grammar, slot.job, slot.pending, slot.next_token = None, None, None, [], None
         if job is None:
             return
         job.text = text if text is not None else slot.written.decode("utf-8", "replace")
@@ -418,6 +455,50 @@ class Engine:
     def _fail(self, job: Job, error: str) -> None:
         job.error = error
         job.settle()
+
+
+class _Candidates:
+    """The token arrays the grammar's samplers work on (used on the engine's thread only): one
+    the size of the vocabulary, and one of a single token to check."""
+
+    def __init__(self, ll: Any, n_vocab: int):
+        import numpy as np  # llama-cpp-python's own dependency
+
+        self.np = np
+        dtype = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
+        self.ids = np.arange(n_vocab, dtype=np.intc)
+        self.data = np.zeros(n_vocab, dtype=dtype)
+        self.array = ll.llama_token_data_array(
+            data=self.data.ctypes.data_as(ll.llama_token_data_p), size=n_vocab, selected=-1,
+            sorted=False)
+        self.pointer = ctypes.byref(self.array)
+        self.one = np.zeros(1, dtype=dtype)
+        self.one_array = ll.llama_token_data_array(
+            data=self.one.ctypes.data_as(ll.llama_token_data_p), size=1, selected=-1,
+            sorted=False)
+
+    def fill(self, logits: Any) -> None:
+        self.data["id"] = self.ids
+        self.data["logit"] = logits
+        self.data["p"] = 0.0
+        self.array.size, self.array.selected, self.array.sorted = len(self.ids), -1, False
+
+    def sample(self, ll: Any, chain: object, logits: Any) -> int:
+        """The token `chain` picks (without accepting it); `logits` None: from the array as it
+        stands (after the grammar)."""
+        if logits is not None:
+            self.fill(logits)
+        ll.llama_sampler_apply(chain, self.pointer)
+        selected = self.array.selected
+        if not 0 <= selected < self.array.size:
+            raise RuntimeError("the sampler chose no token")
+        return int(self.data["id"][selected])
+
+    def allows(self, ll: Any, grammar: object, token: int) -> bool:
+        self.one["id"], self.one["logit"], self.one["p"] = token, 0.0, 0.0
+        self.one_array.size, self.one_array.selected, self.one_array.sorted = 1, -1, False
+        ll.llama_sampler_apply(grammar, ctypes.byref(self.one_array))
+        return bool(self.np.isfinite(self.one["logit"][0]))
 
 
 def _common(a: list[int], b: list[int]) -> int:

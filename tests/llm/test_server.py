@@ -124,3 +124,31 @@ def test_the_engine_writes_requests_in_the_same_steps() -> None:
     finally:
         engine.close()
     engine.close()  # a second close does nothing
+
+
+@pytest.mark.llm
+@requires_llama
+def test_a_grammar_is_followed_where_the_model_would_write_otherwise() -> None:
+    """The chain samples freely and the grammar checks that one token; a token it refuses is
+    sampled again from what the grammar allows, so the reply follows it whatever the model
+    would have written."""
+    engine = Engine(assemble_model("smollm2-135m"), slots=2, context_tokens=1024, threads=2)
+    try:
+        prompt = engine.tokenize("<|im_start|>user\nCount from 1 to 9, separated by commas."
+                                 "<|im_end|>\n<|im_start|>assistant\n")
+        free = engine.submit(Job(tokens=prompt, max_tokens=12, sampling=Sampling(temperature=0)))
+        forced = engine.submit(Job(tokens=prompt, max_tokens=12, sampling=Sampling(
+            temperature=0, grammar='root ::= "zebra" [0-9] "!"')))
+        allowed = engine.submit(Job(tokens=prompt, max_tokens=12, sampling=Sampling(
+            temperature=0, grammar='root ::= [^x]*')))
+        assert all(job.wait(300) for job in (free, forced, allowed))
+        assert "1" in free.text and "zebra" not in free.text
+        assert forced.error is None and forced.text.startswith("zebra") and forced.text[-1] == "!"
+        assert len(forced.text) == len("zebra0!")
+        # a grammar that allows what the model writes anyway changes nothing
+        assert allowed.text == free.text
+        bad = engine.submit(Job(tokens=prompt, max_tokens=4,
+                                sampling=Sampling(grammar="root ::= (")))
+        assert bad.wait(300) and bad.error and "grammar" in bad.error
+    finally:
+        engine.close()
