@@ -30,13 +30,8 @@ from recap.llm.batching import Engine  # noqa: E402
 from recap.llm.embedded import cpu_threads  # noqa: E402
 from recap.llm.server import ChatModel  # noqa: E402
 from recap.notes.intro import INTRO_SCHEMA, OPENING_WORDS, SPEAKERS_SCHEMA  # noqa: E402
+from recap.notes.options import PROMPT_VARIABLES  # noqa: E402
 from recap.prompts import load_prompts  # noqa: E402
-
-PROMPT_VARIABLES = {
-    "speakers": ("title", "uploader", "description", "opening"),
-    "intro": ("title", "uploader", "duration", "description", "speakers", "sections",
-              "highlights"),
-}
 
 
 def requests() -> dict[str, dict[str, Any]]:
@@ -44,7 +39,7 @@ def requests() -> dict[str, dict[str, Any]]:
     transcript = json.loads((ROOT / "tests" / "data" / "city-bees.transcript.json").read_text())
     lines = [s["text"].strip() for s in transcript["segments"]]
     text = " ".join(lines)
-    prompts = load_prompts(None, PROMPT_VARIABLES)
+    prompts = load_prompts(None, {name: PROMPT_VARIABLES[name] for name in ("speakers", "intro")})
     speakers = prompts["speakers"].render(
         title="City bees", uploader="unknown", description="none",
         opening=" ".join(text.split()[:OPENING_WORDS]))
