@@ -102,6 +102,10 @@ class Stats:
     read: int = 0
     written: int = 0
     writing_steps: int = 0
+    grammar_checked: int = 0
+    """Tokens of JSON replies the grammar checked one by one (`Engine._sample_with_grammar`)."""
+    grammar_resampled: int = 0
+    """Of those, the tokens it refused, sampled again over the whole vocabulary."""
 
     def count(self, seconds: float, *, writing: int, reading: int) -> None:
         self.steps += 1
@@ -113,7 +117,9 @@ class Stats:
     def __str__(self) -> str:
         together = self.written / self.writing_steps if self.writing_steps else 0.0
         return (f"{self.steps} decode calls in {self.seconds:.1f} s: {self.read} prompt tokens "
-                f"read, {self.written} written, {together:.2f} written together on average")
+                f"read, {self.written} written, {together:.2f} written together on average"
+                + (f"; {self.grammar_resampled} of {self.grammar_checked} tokens checked by a "
+                   f"grammar sampled again" if self.grammar_checked else ""))
 
 
 @dataclass
@@ -396,7 +402,9 @@ class Engine:
         logits = candidates.np.ctypeslib.as_array(ll.llama_get_logits_ith(self.ctx, index),
                                                   shape=(self.n_vocab,))
         token = candidates.sample(ll, slot.sampler, logits)
+        self.stats.grammar_checked += 1
         if not candidates.allows(ll, slot.grammar, token):
+            self.stats.grammar_resampled += 1
             candidates.fill(logits)
             ll.llama_sampler_apply(slot.grammar, candidates.pointer)
             token = candidates.sample(ll, slot.sampler, None)

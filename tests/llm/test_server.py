@@ -147,6 +147,13 @@ def test_a_grammar_is_followed_where_the_model_would_write_otherwise() -> None:
         assert len(forced.text) == len("zebra0!")
         # a grammar that allows what the model writes anyway changes nothing
         assert allowed.text == free.text
+        # each token sampled under a grammar (a reply's end too) was checked alone; only those
+        # the grammar refused (the forced reply's, never the allowing one's) were sampled again
+        # over the whole vocabulary
+        sampled = [job.completion_tokens + (job.finish_reason == "stop") for job in (forced,
+                                                                                      allowed)]
+        assert engine.stats.grammar_checked == sum(sampled)
+        assert 1 <= engine.stats.grammar_resampled <= sampled[0]
         bad = engine.submit(Job(tokens=prompt, max_tokens=4,
                                 sampling=Sampling(grammar="root ::= (")))
         assert bad.wait(300) and bad.error and "grammar" in bad.error
