@@ -107,7 +107,7 @@ def make_windows(chunk: Chunk, lines: list[Line], words: int, overlap: int,
             end += 1
         repeat = overlap
         if whole_sentences and end < len(kept):
-            cut = _sentence_cut(kept, begin, end, words)
+            cut = _sentence_cut(kept, begin, words)
             if cut is not None:
                 end, repeat = cut, 0
         span = kept[begin:end]
@@ -137,9 +137,10 @@ def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text.rstrip()))
 
 
-def _sentence_cut(lines: list[Line], begin: int, end: int, words: int) -> int | None:
-    """Where the window `lines[begin:end]` (about `words` words) ends on a sentence end: the
-    index after the line nearest to `words` words that ends a sentence (None: none in reach)."""
+def _sentence_cut(lines: list[Line], begin: int, words: int) -> int | None:
+    """Where the window starting at `lines[begin]` (about `words` words) ends on a sentence end:
+    the index after the line nearest to `words` words that ends a sentence (None: none in
+    reach)."""
     best: tuple[float, int] | None = None
     count = 0
     for i in range(begin, len(lines)):
