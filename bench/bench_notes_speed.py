@@ -1,6 +1,7 @@
 """Notes time against the issue's one-call-per-window baseline, on the same machine in one run.
 
     python bench/bench_notes_speed.py [--split heldout] [--only NAME] [--work DIR]
+                                      [--prefixes warm|cold|off[,...]]
 
 For each episode (the evaluation set's held-out split by default), with the embedded model:
 
@@ -12,7 +13,12 @@ For each episode (the evaluation set's held-out split by default), with the embe
    issue's script ran). A fresh server, timed from its start to the last reply, as recap's notes
    stage is.
 2. **recap**: `recap notes --force` with the reply cache cleared (the stage's own wall time from
-   the manifest).
+   the manifest), once per mode of `--prefixes` (the embedded server's prompt prefixes kept
+   between runs, `recap.llm.prefixes`): `warm` (the default) as on a machine where recap ran
+   before (the bench's own folder of prefixes; when it is empty, one untimed run fills it
+   first), `cold` as on the first run on a machine (an empty folder), `off` with none kept (the
+   engine before prefixes were kept). `--prefixes off,warm,off,warm` alternates the two in one
+   run, each against the same baseline.
 
 It prints both times over the audio and their ratio. Times alone depend on the machine (the same
 calls ran 1.5x slower on one 2-core machine than on another); the ratio much less, since both
@@ -24,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -50,8 +58,9 @@ BASELINE_SYSTEM = ("You take notes on a podcast. Write the specific facts of the
                    "name and date.")
 
 
-def recap(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "recap", *args], check=True, cwd=ROOT)
+def recap(*args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run([sys.executable, "-m", "recap", *args], check=True, cwd=ROOT,
+                   env={**os.environ, **(env or {})})
 
 
 class LlamaCppPythonServer(EmbeddedServer):
@@ -87,13 +96,22 @@ def baseline(episode: Episode) -> dict[str, Any]:
             "completion_tokens": completion}
 
 
-def recap_notes(episode: Episode) -> dict[str, Any]:
-    shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
-    recap("notes", str(episode.root), "--force")
+def recap_notes(episode: Episode, mode: str, warm: Path) -> dict[str, Any]:
+    """One timed `recap notes` run with the reply cache cleared, its prompt prefixes as `mode`
+    says."""
+    with tempfile.TemporaryDirectory(prefix="recap-prefixes-") as empty:
+        folder = {"warm": str(warm), "cold": empty, "off": "off"}[mode]
+        if mode == "warm" and not any(warm.rglob("*.kv")):
+            print("filling the bench's prompt prefixes: one untimed run", flush=True)
+            shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+            recap("notes", str(episode.root), "--force", env={"RECAP_PREFIXES": folder})
+        shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+        recap("notes", str(episode.root), "--force", env={"RECAP_PREFIXES": folder})
     record = episode.read_manifest().stages["notes"]
     usage = (json.loads(episode.notes_path.read_text()).get("checks") or {}).get("usage") or {}
-    return {"seconds": round(record.wall_seconds, 1), "calls": usage.get("requests"),
-            "completion_tokens": usage.get("completion_tokens")}
+    return {"prefixes": mode, "seconds": round(record.wall_seconds, 1),
+            "calls": usage.get("requests"), "completion_tokens": usage.get("completion_tokens"),
+            "prompt_tokens": usage.get("prompt_tokens")}
 
 
 def main() -> None:
@@ -101,7 +119,13 @@ def main() -> None:
     parser.add_argument("--split", default="heldout")
     parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
     parser.add_argument("--work", type=Path, default=WORK / "quality")
+    parser.add_argument("--prefixes", default="warm",
+                        help="warm, cold or off, or several separated by commas (one run each)")
     args = parser.parse_args()
+    modes = [m.strip() for m in args.prefixes.split(",") if m.strip()]
+    if not modes or any(m not in ("warm", "cold", "off") for m in modes):
+        parser.error("--prefixes takes warm, cold or off (or several, separated by commas)")
+    warm = args.work.resolve() / "prefixes"
     entries = [e for e in json.loads((EPISODES / "eval_set.json").read_text())
                if e["split"] == args.split and (not args.only or e["name"] in args.only)]
     print(json.dumps(machine()), flush=True)
@@ -114,23 +138,29 @@ def main() -> None:
             raise SystemExit(f"no episode folder for {audio} in {args.work}")
         duration = Info.load(episode.info_path, "recap fetch").duration
         base = baseline(episode)
-        ours = recap_notes(episode)
-        row = {"name": entry["name"], "audio_seconds": round(duration, 1),
-               "baseline": base, "recap": ours,
-               "baseline_x_audio": round(base["seconds"] / duration, 3),
-               "recap_x_audio": round(ours["seconds"] / duration, 3),
-               "ratio": round(ours["seconds"] / base["seconds"], 2)}
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    audio = sum(r["audio_seconds"] for r in rows)
-    total = {"audio_seconds": round(audio, 1),
-             "baseline_x_audio": round(sum(r["baseline"]["seconds"] for r in rows) / audio, 3),
-             "recap_x_audio": round(sum(r["recap"]["seconds"] for r in rows) / audio, 3)}
-    total["ratio"] = round(total["recap_x_audio"] / total["baseline_x_audio"], 2)
-    print("[all] " + " ".join(f"{k}={v}" for k, v in total.items()), flush=True)
+        for mode in modes:
+            ours = recap_notes(episode, mode, warm)
+            row = {"name": entry["name"], "audio_seconds": round(duration, 1),
+                   "baseline": base, "recap": ours,
+                   "baseline_x_audio": round(base["seconds"] / duration, 3),
+                   "recap_x_audio": round(ours["seconds"] / duration, 3),
+                   "ratio": round(ours["seconds"] / base["seconds"], 2)}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    totals = {}
+    for mode in dict.fromkeys(modes):
+        chosen = [r for r in rows if r["recap"]["prefixes"] == mode]
+        audio = sum(r["audio_seconds"] for r in chosen)
+        total = {"prefixes": mode, "runs": len(chosen), "audio_seconds": round(audio, 1),
+                 "baseline_x_audio": round(sum(r["baseline"]["seconds"] for r in chosen) / audio,
+                                           3),
+                 "recap_x_audio": round(sum(r["recap"]["seconds"] for r in chosen) / audio, 3)}
+        total["ratio"] = round(total["recap_x_audio"] / total["baseline_x_audio"], 2)
+        totals[mode] = total
+        print("[all] " + " ".join(f"{k}={v}" for k, v in total.items()), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "notes_speed.json").write_text(
-        json.dumps({"machine": machine(), "episodes": rows, "total": total}, indent=2) + "\n")
+        json.dumps({"machine": machine(), "episodes": rows, "total": totals}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ def isolate(patch: pytest.MonkeyPatch, home: Path, cwd: Path) -> None:
         patch.delenv(name)
     patch.setenv("HOME", str(home))
     patch.setenv("RECAP_CACHE", str(MODEL_CACHE))
+    # The embedded server's saved prompt prefixes start empty in every test: a reply then does
+    # not depend on which tests ran before (a loaded prefix shifts llama.cpp's arithmetic).
+    patch.setenv("RECAP_PREFIXES", str(home / ".recap-prefixes"))
     for name in PROXY_NAMES:
         patch.setenv(name, DEAD_PROXY)
         patch.setenv(name.lower(), DEAD_PROXY)

@@ -11,7 +11,8 @@ Each request gets a sequence (a slot) of one KV cache shared by all slots. A new
 the longest prompt prefix held by any slot (its own from the call before, or another's, copied in
 the cache without recomputing): the notes' fixed instructions come first in every prompt, so they
 are read once, not once per slot. A request whose prefix another slot is still reading waits for
-it rather than reading the same tokens beside it.
+it rather than reading the same tokens beside it. With a `prefix_dir`, a prefix two requests
+shared is also saved for the next run, which loads it instead of reading it (`recap.llm.prefixes`).
 
 Everything that touches llama.cpp runs on the engine's one thread; `submit` is thread-safe.
 """
@@ -29,12 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from recap.llm.prefixes import PrefixStore
+from recap.llm.prefixes import common_length as _common
+
 log = logging.getLogger("recap.llm.server")
 
 BATCH_TOKENS = 512
 """Tokens per llama_decode call: prompt reading is split into pieces of this size at most."""
 PENALTY_TOKENS = 64
 """The repeat penalty looks back this many written tokens (as llama-cpp-python does)."""
+MIN_SHARED = 16
+"""Prompt tokens a slot must share with a request to be chosen for it over an emptier one."""
+LOAD_GAIN = 32
+"""A saved prefix is loaded when it holds this many tokens more than the cache already does."""
 
 
 DEFAULT_SEED = random.Random(0xFFFFFFFF).randint(0, 2**32) & 0xFFFFFFFF
@@ -106,6 +114,10 @@ class Stats:
     """Tokens of JSON replies the grammar checked one by one (`Engine._sample_with_grammar`)."""
     grammar_resampled: int = 0
     """Of those, the tokens it refused, sampled again over the whole vocabulary."""
+    loaded: int = 0
+    """Prompt tokens loaded from a prefix saved by an earlier run (`recap.llm.prefixes`)."""
+    saved: int = 0
+    """Prompt tokens saved as a prefix for later runs."""
 
     def count(self, seconds: float, *, writing: int, reading: int) -> None:
         self.steps += 1
@@ -119,7 +131,9 @@ class Stats:
         return (f"{self.steps} decode calls in {self.seconds:.1f} s: {self.read} prompt tokens "
                 f"read, {self.written} written, {together:.2f} written together on average"
                 + (f"; {self.grammar_resampled} of {self.grammar_checked} tokens checked by a "
-                   f"grammar sampled again" if self.grammar_checked else ""))
+                   f"grammar sampled again" if self.grammar_checked else "")
+                + (f"; {self.loaded} prompt tokens loaded from saved prefixes, {self.saved} saved"
+                   if self.loaded or self.saved else ""))
 
 
 @dataclass
@@ -151,10 +165,12 @@ class Engine:
     """A loaded model and a context of `slots` sequences of `context_tokens` each."""
 
     def __init__(self, model_path: Path, *, slots: int = 3, context_tokens: int = 4096,
-                 threads: int = 2, grammar_in_chain: bool = False):
+                 threads: int = 2, grammar_in_chain: bool = False,
+                 prefix_dir: Path | None = None):
         """`grammar_in_chain`: a JSON reply's grammar checks every token of the vocabulary at
         every step, as llama-cpp-python does (the baseline of `bench/bench_json_replies.py`),
-        instead of the one token sampled (`_sample_with_grammar`)."""
+        instead of the one token sampled (`_sample_with_grammar`). `prefix_dir`: where prompt
+        prefixes are kept between runs (`recap.llm.prefixes`); None keeps none."""
         import llama_cpp as ll
 
         self.grammar_in_chain = grammar_in_chain
@@ -172,7 +188,12 @@ class Engine:
         params = ll.llama_context_default_params()
         params.n_ctx = context_tokens * self.slots_count
         params.n_batch = params.n_ubatch = BATCH_TOKENS
-        params.n_seq_max = self.slots_count
+        self.store = (PrefixStore(prefix_dir, Path(model_path), ll.__version__)
+                      if prefix_dir is not None else None)
+        # One sequence more than the slots where prefixes are saved: a prefix is copied there
+        # (in the one cache, without copying data) to save exactly its tokens.
+        self._spare = self.slots_count
+        params.n_seq_max = self.slots_count + (1 if self.store is not None else 0)
         params.n_threads = params.n_threads_batch = threads
         params.kv_unified = True  # one cache: a prefix copied to another slot is shared, not copied
         self.ctx = ll.llama_init_from_model(self.model, params)
@@ -294,7 +315,11 @@ class Engine:
             if any(_common(job.tokens, slot.holds()) > shared + 16
                    for slot in self._slots if slot.reading):
                 return  # another slot is reading this prefix now: copy it once read
-            target = max(free, key=lambda slot: (_common(job.tokens, slot.cached),
+            # The free slot holding most of this prompt; where none holds more than the chat
+            # template's first tokens, the one holding least, so that a prefix other requests
+            # will want (the instructions of the extraction calls) is not overwritten by a
+            # request of another kind while an empty slot waits.
+            target = max(free, key=lambda slot: (_useful(_common(job.tokens, slot.cached)),
                                                   -len(slot.cached)))
             self._queue.popleft()
             self._start(target, job, source, shared)
@@ -313,6 +338,8 @@ class Engine:
         else:
             ll.llama_memory_seq_rm(self.memory, slot.seq, own, -1)
             keep = own
+        if self.store is not None:
+            keep = self._with_saved_prefix(slot, job.tokens, keep)
         slot.cached = job.tokens[:keep]
         slot.pending = job.tokens[keep:]
         slot.job, slot.next_token, slot.written = job, None, bytearray()
@@ -329,6 +356,47 @@ class Engine:
             slot.sampler = self._sampler(job.sampling, grammar)
         else:
             slot.sampler, slot.grammar = self._sampler(job.sampling), grammar
+
+    def _with_saved_prefix(self, slot: _Slot, tokens: list[int], keep: int) -> int:
+        """How many of `tokens` the slot holds once a saved prefix longer than the `keep` it
+        has is loaded into it; and a prefix now shared by two requests (or by this one and a
+        saved one) is saved for the next run."""
+        store, ll = self.store, self._ll
+        assert store is not None
+        prefix, shared = store.best(tokens)
+        shared = min(shared, len(tokens) - 1)
+        if prefix is not None and shared >= keep + LOAD_GAIN:
+            state = store.state(prefix)
+            if state is not None:
+                buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+                if ll.llama_state_seq_set_data(self.ctx, buffer, len(state), slot.seq):
+                    ll.llama_memory_seq_rm(self.memory, slot.seq, shared, -1)
+                    self.stats.loaded += shared
+                    keep = shared
+                else:
+                    ll.llama_memory_seq_rm(self.memory, slot.seq, 0, -1)
+                    store.discard(prefix, "llama.cpp could not load it")
+                    keep = 0
+        wanted = store.wanted(tokens[:keep])
+        if wanted is not None:
+            self._save_prefix(slot, wanted)
+        return keep
+
+    def _save_prefix(self, slot: _Slot, tokens: list[int]) -> None:
+        """Save the KV cache of `tokens` (the first tokens the slot holds) for later runs."""
+        ll, store, spare = self._ll, self.store, self._spare
+        assert store is not None
+        ll.llama_memory_seq_rm(self.memory, spare, 0, -1)
+        ll.llama_memory_seq_cp(self.memory, slot.seq, spare, 0, len(tokens))
+        try:
+            size = ll.llama_state_seq_get_size(self.ctx, spare)
+            buffer = (ctypes.c_uint8 * size)()
+            written = ll.llama_state_seq_get_data(self.ctx, buffer, size, spare)
+        finally:
+            ll.llama_memory_seq_rm(self.memory, spare, 0, -1)
+        if written:
+            store.save(tokens, bytes(buffer)[:written])
+            self.stats.saved += len(tokens)
 
     def _sampler(self, sampling: Sampling, grammar: object | None = None) -> object:
         """The sampling chain of a job (llama-cpp-python's order), with `grammar` in it only
@@ -509,10 +577,6 @@ class _Candidates:
         return bool(self.np.isfinite(self.one["logit"][0]))
 
 
-def _common(a: list[int], b: list[int]) -> int:
-    """The length of the common prefix of two token lists."""
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+def _useful(shared: int) -> int:
+    """A shared prefix worth keeping a slot for: the chat template's opening is not."""
+    return shared if shared >= MIN_SHARED else 0

@@ -52,6 +52,16 @@ def models_dir() -> Path:
     return packaged.cache_dir()
 
 
+def prefixes_dir() -> Path | None:
+    """Where the embedded server keeps its prompt prefixes between runs (`recap.llm.prefixes`):
+    $RECAP_PREFIXES, else $RECAP_CACHE/prefixes (~/.cache/recap/prefixes); None when
+    $RECAP_PREFIXES is `off`."""
+    chosen = os.environ.get("RECAP_PREFIXES", "").strip()
+    if chosen.lower() == "off":
+        return None
+    return Path(chosen).expanduser() if chosen else models_dir().parent / "prefixes"
+
+
 def assemble_model(name: str, *, cache_dir: Path | None = None) -> Path:
     """The .gguf file for an embedded model name, assembling it on first use.
 
@@ -216,8 +226,11 @@ class EmbeddedServer:
 
     def __init__(self, model_path: Path, *, context_tokens: int = 4096,
                  threads: int | None = None, model_alias: str | None = None,
-                 startup_timeout: float = 600.0, python: str | None = None, slots: int = 1):
+                 startup_timeout: float = 600.0, python: str | None = None, slots: int = 1,
+                 prefixes: Path | None = None):
         self.model_path = Path(model_path)
+        self.prefixes = prefixes
+        """Where the server keeps prompt prefixes between runs; None keeps none."""
         self.context_tokens = context_tokens
         self.threads = threads
         self.slots = max(1, slots)
@@ -252,6 +265,8 @@ class EmbeddedServer:
                 "--slots", str(self.slots)]
         if self.model_alias:
             argv += ["--model_alias", self.model_alias]
+        if self.prefixes is not None:
+            argv += ["--prefix_cache", str(self.prefixes)]
         return argv
 
     def start(self) -> None:

@@ -75,14 +75,14 @@ class Endpoint:
         import openai
 
         if self.settings.embedded:
-            from recap.llm.embedded import EmbeddedServer, assemble_model
+            from recap.llm.embedded import EmbeddedServer, assemble_model, prefixes_dir
 
             try:
                 path = assemble_model(self.settings.embedded_model)
                 self._server = EmbeddedServer(path, context_tokens=self.settings.context_window(),
                                               threads=self.settings.threads,
                                               slots=self.settings.jobs,
-                                              model_alias=self.model)
+                                              model_alias=self.model, prefixes=prefixes_dir())
                 self.check_open()
                 self._server.start()
             except EmbeddedServerError as exc:

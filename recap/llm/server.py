@@ -2,6 +2,7 @@
 several requests decoded together (`recap.llm.batching`).
 
     python -m recap.llm.server --model M.gguf --port P [--slots 3] [--n_ctx 4096] [--n_threads 2]
+                               [--prefix_cache DIR]
 
 It answers `GET /v1/models` and `POST /v1/chat/completions` (not streamed), formats messages
 with the model's own chat template as llama-cpp-python does, honours `max_tokens`, `stop`,
@@ -144,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n_threads", type=int, default=2)
     parser.add_argument("--slots", type=int, default=3, help="requests decoded together")
     parser.add_argument("--model_alias", default=None)
+    parser.add_argument("--prefix_cache", type=Path, default=None,
+                        help="a folder where prompt prefixes are kept between runs")
     parser.add_argument("--verbose", action="store_true", help="log every request's timings")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.exit(1, f"error: model file {args.model} does not exist\n")
     try:
         engine = Engine(args.model, slots=args.slots, context_tokens=args.n_ctx,
-                        threads=args.n_threads)
+                        threads=args.n_threads, prefix_dir=args.prefix_cache)
     except OSError as exc:
         parser.exit(1, f"error: {exc}\n")
     model = ChatModel(engine, args.model_alias or args.model.stem)

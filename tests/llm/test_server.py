@@ -159,3 +159,28 @@ def test_a_grammar_is_followed_where_the_model_would_write_otherwise() -> None:
         assert bad.wait(300) and bad.error and "grammar" in bad.error
     finally:
         engine.close()
+
+
+@pytest.mark.llm
+@requires_llama
+def test_a_request_of_another_kind_takes_an_empty_slot_not_a_shared_prefix() -> None:
+    """A heading call between two extraction calls used to go to the slot holding the
+    extraction's instructions (it shared the chat template's first tokens with it, the empty
+    slot nothing) and overwrite them: the next extraction call read them all again."""
+    engine = Engine(assemble_model("smollm2-135m"), slots=2, context_tokens=1024, threads=2)
+    try:
+        def prompt(system: str, text: str) -> list[int]:
+            return engine.tokenize(f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n"
+                                   f"{text}<|im_end|>\n<|im_start|>assistant\n")
+
+        def ask(tokens: list[int]) -> Job:
+            job = engine.submit(Job(tokens=tokens, max_tokens=2, sampling=Sampling(temperature=0)))
+            assert job.wait(300) and job.error is None
+            return job
+
+        ask(prompt(INSTRUCTIONS, TEXTS[0]))
+        ask(prompt("You write headings.", TEXTS[1]))
+        again = ask(prompt(INSTRUCTIONS, TEXTS[2]))
+        assert again.reused_tokens >= len(engine.tokenize(INSTRUCTIONS)) - 8
+    finally:
+        engine.close()
