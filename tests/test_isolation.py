@@ -31,9 +31,11 @@ HOSTILE_CONFIG = 'whisper_model = "large-v3"\nllm_base_url = "http://127.0.0.1:9
 def test_a_test_sees_none_of_the_developer_environment() -> None:
     leaked = sorted(name for name in os.environ if leaks(name)
                     and name.upper() not in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-                    and name != "RECAP_CACHE")
+                    and name not in ("RECAP_CACHE", "RECAP_PREFIXES"))
     assert leaked == []
     assert os.environ["RECAP_CACHE"] == str(MODEL_CACHE)
+    # the embedded server's saved prompt prefixes: the test's own, never the developer's
+    assert Path(os.environ["RECAP_PREFIXES"]).parent == Path.home()
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         assert os.environ[name] == DEAD_PROXY
     home, cwd = Path.home(), Path.cwd()
