@@ -15,13 +15,12 @@ written, baseline and target alternated `--rounds` times. Results: bench/results
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from typing import Any
 
-from common import RESULTS, ROOT, machine
+from common import ROOT, machine, main_with_rounds
 
 sys.path.insert(0, str(ROOT))
 
@@ -106,14 +105,5 @@ def run(rounds: int) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    result = run(args.rounds)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "json_replies.json").write_text(json.dumps(result, indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    main_with_rounds(__doc__, run, "json_replies")

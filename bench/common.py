@@ -8,6 +8,7 @@ Built files are kept in bench/_work/ (git-ignored) and reused by later runs.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import hashlib
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -70,6 +71,14 @@ def machine() -> dict[str, Any]:
 def describe(info: dict[str, Any]) -> str:
     return (f"{info['cores']} cores, {info['cpu']}, {info['memory_gb']} GB RAM, "
             f"load {info['load_1min']} at start")
+
+
+def main_with_rounds(doc: str, run: Callable[[int], dict[str, Any]], name: str) -> None:
+    """The command line of a benchmark that alternates baseline and target `--rounds` times:
+    run it and save its result as bench/results/<name>.json."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    save_result(name, run(parser.parse_args().rounds))
 
 
 def save_result(name: str, result: dict[str, Any]) -> Path:

@@ -24,6 +24,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger("recap.llm.server")
 
@@ -90,11 +91,10 @@ class PrefixStore:
     def state(self, prefix: Prefix) -> bytes | None:
         """The state bytes of `prefix` (None, and the file removed, when it cannot be read)."""
         try:
-            data = prefix.path.read_bytes()
-            header, body = _split(data)
-            if tuple(header["tokens"]) != prefix.tokens:
-                raise ValueError("the file changed")
-            return body
+            with open(prefix.path, "rb") as src:
+                if _read_tokens(src) != prefix.tokens:
+                    raise ValueError("the file changed")
+                return src.read()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self.discard(prefix, f"unreadable ({exc})")
             return None
@@ -153,10 +153,7 @@ class PrefixStore:
         for path in sorted(self.folder.glob("*.kv")):
             try:
                 with open(path, "rb") as src:
-                    if src.readline() != MAGIC:
-                        raise ValueError("not a prefix file")
-                    header = json.loads(src.readline())
-                tokens = tuple(int(t) for t in header["tokens"])
+                    tokens = _read_tokens(src)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.warning("ignoring the saved prompt prefix %s: %s", path, exc)
                 continue
@@ -175,11 +172,11 @@ def _family(tokens: list[int] | tuple[int, ...]) -> str:
     return hashlib.sha256(head.encode()).hexdigest()[:16]
 
 
-def _split(data: bytes) -> tuple[dict[str, list[int]], bytes]:
-    if not data.startswith(MAGIC):
+def _read_tokens(src: BinaryIO) -> tuple[int, ...]:
+    """The tokens of a prefix file's header, leaving `src` at the start of the state."""
+    if src.readline() != MAGIC:
         raise ValueError("not a prefix file")
-    end = data.index(b"\n", len(MAGIC))
-    header = json.loads(data[len(MAGIC):end])
+    header = json.loads(src.readline())
     if not isinstance(header, dict):
         raise ValueError("no header")
-    return header, data[end + 1:]
+    return tuple(int(t) for t in header["tokens"])
