@@ -12,7 +12,8 @@ the longest prompt prefix held by any slot (its own from the call before, or ano
 the cache without recomputing): the notes' fixed instructions come first in every prompt, so they
 are read once, not once per slot. A request whose prefix another slot is still reading waits for
 it rather than reading the same tokens beside it. With a `prefix_dir`, a prefix two requests
-shared is also saved for the next run, which loads it instead of reading it (`recap.llm.prefixes`).
+shared is also saved for the next run, which loads it instead of reading it, and so is the first
+prompt of a kind, once read, for a prompt asked once a run (`recap.llm.prefixes`).
 
 Everything that touches llama.cpp runs on the engine's one thread; `submit` is thread-safe.
 """
@@ -431,11 +432,14 @@ class Engine:
                 added.append((slot, [slot.next_token]))
                 slot.next_token = None
         writing = batch.n_tokens
+        read_all: list[_Slot] = []
         for slot in self._slots:
             room = BATCH_TOKENS - batch.n_tokens
             if not slot.reading or room <= 0:
                 continue
             piece, slot.pending = slot.pending[:room], slot.pending[room:]
+            if not slot.pending:
+                read_all.append(slot)
             start = len(slot.cached)
             for offset, token in enumerate(piece):
                 last = not slot.pending and offset == len(piece) - 1
@@ -459,6 +463,13 @@ class Engine:
             else:
                 token = self._sample_with_grammar(slot, index)
             self._take(slot, token)
+        if self.store is not None:
+            for slot in read_all:  # sampled first: saving does not touch what was sampled from
+                if self.store.new_family(slot.cached):
+                    # The first prompt of its kind, read whole: kept, so that the next run
+                    # loads its fixed part even where a run asks it once (the speakers, the
+                    # intro); that run shrinks it to what the two share (`_with_saved_prefix`).
+                    self._save_prefix(slot, list(slot.cached))
 
     def _sample_with_grammar(self, slot: _Slot, index: int) -> int:
         """A token the grammar allows, the way llama.cpp's own sampler picks one: the chain

@@ -6,7 +6,9 @@ prompt's 433 tokens, the headings' 249, before anything of the episode. On 2 cor
 costs about 14 ms a token, so some 10 s of every episode's notes went to words that never
 change. The engine now keeps, per prompt family, the longest prefix two requests shared, as
 llama.cpp's sequence state (`llama_state_seq_get_data`), and a later run loads it instead of
-reading it (llama.cpp's `--slot-save-path` does the same for its server).
+reading it (llama.cpp's `--slot-save-path` does the same for its server). A family asked once a
+run (the speakers, the intro) has no second request to share with: its first prompt is kept
+whole once read, and the next run, which shares only its fixed part, shrinks it to that.
 
 A file holds one prefix: a line `RECAPKV1`, a JSON line (the tokens, the model's key) and the
 state's bytes. Files are written whole under a temporary name and renamed, so two processes
@@ -33,6 +35,9 @@ FAMILY_TOKENS = 32
 """Prompts whose first tokens agree this far belong to one family: one file each."""
 MIN_TOKENS = 64
 """A shorter prefix is not worth a file (under a second to read)."""
+MAX_FILES = 12
+"""Files kept per model: recap's own prompts make 4; a user who edits the start of a prompt
+makes a new family each time, so the least recently used go beyond this many."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,9 @@ class PrefixStore:
             with open(prefix.path, "rb") as src:
                 if _read_tokens(src) != prefix.tokens:
                     raise ValueError("the file changed")
-                return src.read()
+                state = src.read()
+            os.utime(prefix.path)  # used now: the last to go (`_forget_least_used`)
+            return state
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self.discard(prefix, f"unreadable ({exc})")
             return None
@@ -125,6 +132,12 @@ class PrefixStore:
             return None  # what is saved is all of it, or the part that stays
         return list(tokens[:shared]) if shared >= MIN_TOKENS else list(tokens)
 
+    def new_family(self, tokens: list[int]) -> bool:
+        """Whether `tokens` (a prompt read whole) is long enough to keep and of a family that
+        has no saved prefix yet."""
+        self.prefixes()
+        return len(tokens) >= MIN_TOKENS and _family(tokens) not in self._prefixes
+
     def save(self, tokens: list[int], state: bytes) -> None:
         """Keep `state` (the KV cache of `tokens`) as its family's prefix, atomically."""
         family = _family(tokens)
@@ -144,6 +157,7 @@ class PrefixStore:
             return
         self._prefixes[family] = Prefix(tuple(tokens), path)
         log.info("saved a prompt prefix of %d tokens (%s)", len(tokens), path.name)
+        self._forget_least_used()
 
     # -- helpers
 
@@ -159,6 +173,16 @@ class PrefixStore:
                 continue
             if len(tokens) >= MIN_TOKENS and path.stem == _family(tokens):
                 self._prefixes[path.stem] = Prefix(tokens, path)
+
+    def _forget_least_used(self) -> None:
+        """Beyond `MAX_FILES` files, remove those loaded or saved longest ago."""
+        try:
+            files = sorted(self.folder.glob("*.kv"), key=lambda p: p.stat().st_mtime_ns)
+        except OSError:
+            return
+        for path in files[:max(0, len(files) - MAX_FILES)]:
+            self._prefixes.pop(path.stem, None)
+            path.unlink(missing_ok=True)
 
     def _forget_other_builds(self) -> None:
         """Folders of the same model from another build or file: their states no longer load."""

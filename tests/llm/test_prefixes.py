@@ -46,6 +46,30 @@ def test_a_new_family_is_saved_whole_and_a_known_one_shrinks_to_what_runs_share(
     assert not list((tmp_path / "prefixes").rglob(".*tmp*"))  # written whole, then renamed
 
 
+def test_beyond_the_limit_the_least_recently_used_files_go(tmp_path: Path) -> None:
+    """A user who edits the start of a prompt makes a new family each time: the folder keeps
+    the `MAX_FILES` loaded or saved last."""
+    import os
+
+    from recap.llm.prefixes import MAX_FILES
+
+    prefixes = store(tmp_path)
+    families = [[n] + FIXED for n in range(MAX_FILES + 2)]
+    for age, tokens in enumerate(families):
+        prefixes.save(tokens, b"state")
+        for path in prefixes.folder.glob("*.kv"):  # the files' times as if saved in turn
+            if os.stat(path).st_mtime_ns > 10**18:
+                os.utime(path, ns=(age * 10**9, age * 10**9))
+    first, _ = prefixes.best(families[0])
+    assert first is None  # the oldest went when the limit was passed
+    found, _ = prefixes.best(families[2])
+    assert found is not None and prefixes.state(found) == b"state"  # loaded: used now
+    prefixes.save([99] + FIXED, b"state")
+    again = store(tmp_path)
+    kept = {p.tokens[0] for p in again.prefixes()}
+    assert len(kept) == MAX_FILES and 2 in kept and 3 not in kept and 99 in kept
+
+
 def test_unreadable_files_and_other_builds_are_dropped(tmp_path: Path) -> None:
     old = store(tmp_path, build="0.3.1")
     old.save(FIXED, b"old build")
@@ -99,17 +123,29 @@ def test_the_next_run_loads_the_instructions_instead_of_reading_them(tmp_path: P
     bees = "Count from 1 to 9, separated by commas."
     trains = "The night train leaves at nine and reaches Vienna at seven."
 
+    build = __import__("llama_cpp").__version__
     first = Engine(model, slots=2, context_tokens=1024, threads=2, prefix_dir=folder)
     try:
-        ask(first, prompt(first, "City bees", bees))
+        alone = prompt(first, "City bees", bees)
+        first_reply = ask(first, alone).text
+        # the first prompt of its kind is kept whole once read (a prompt asked once a run, as
+        # the speakers call is, has no second request to share with)
+        kept = PrefixStore(folder, model, build).prefixes()
+        assert [p.tokens for p in kept] == [tuple(alone)]
         ask(first, prompt(first, "City bees", trains))  # shares the instructions and the show
-        shared = first.stats.saved
-        assert shared > MIN_TOKENS and len(list(folder.rglob("*.kv"))) == 1
-        cold = Engine(model, slots=1, context_tokens=1024, threads=2)  # keeps none
-        try:
-            expected = ask(cold, prompt(cold, "Night trains", bees)).text
-        finally:
-            cold.close()
+        kept = PrefixStore(folder, model, build).prefixes()
+        assert len(kept) == 1 and len(list(folder.rglob("*.kv"))) == 1
+        shared = len(kept[0].tokens)  # shrunk to what the two requests share
+        assert MIN_TOKENS < shared < len(alone)
+        for tokens in (alone, None):
+            cold = Engine(model, slots=1, context_tokens=1024, threads=2)  # keeps none
+            try:
+                if tokens is alone:  # saving a prompt once read does not change its reply
+                    assert ask(cold, alone).text == first_reply
+                else:
+                    expected = ask(cold, prompt(cold, "Night trains", bees)).text
+            finally:
+                cold.close()
     finally:
         first.close()
 
@@ -122,7 +158,7 @@ def test_the_next_run_loads_the_instructions_instead_of_reading_them(tmp_path: P
         assert second.stats.read == len(tokens) - job.reused_tokens
         assert job.text == expected  # the loaded cache is the one reading would have made
         # what two runs share is kept: the file now ends where the shows' names differ
-        kept = PrefixStore(folder, model, __import__("llama_cpp").__version__).prefixes()
+        kept = PrefixStore(folder, model, build).prefixes()
         assert [len(p.tokens) for p in kept] == [job.reused_tokens]
         assert job.reused_tokens < shared
     finally:
