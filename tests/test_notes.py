@@ -2455,6 +2455,44 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     assert len(shown[1]) == len(shown[2]) == 4 and not set(shown[1]) & set(shown[2])
 
 
+def test_a_heading_given_twice_is_asked_again_with_the_notes_that_did_not_draw_it() -> None:
+    """A small section whose notes name the subject of the episode (the team) is given the
+    first section's heading again. Asked once more, it is shown the notes that share fewest
+    words with that heading, not a spread that holds the note naming the team again; were it
+    shown that one, it would give the same heading and be titled without the model."""
+    from types import SimpleNamespace
+
+    from recap.notes.sections import title_sections
+
+    team = ["The Harbour Rescue Team was founded in 1964 by fishermen.",
+            "The Harbour Rescue Team has 40 volunteers on call."]
+    animals = ["The team brought 9 dogs back from the cliffs last year.",
+               "A seal pup was once carried back to the water.",
+               "The Harbour Rescue Team logbook goes back to its founding.",
+               "A stranded pony was walked down the beach at low tide.",
+               "Gulls nest on the roof of the boathouse every spring."]
+    shown: list[list[str]] = []
+
+    class Asker:
+        options = SimpleNamespace(titles_max_tokens=200)
+        language = "en"
+
+        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
+                 stop: list[str] | None = None) -> str:
+            notes = re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE)
+            shown.append(notes)
+            # the model names the team whenever a note shown names it
+            if any("Rescue Team" in n for n in notes):
+                return "Harbour Rescue Team"
+            return "Animals on the shore"
+
+    titles, stats = title_sections(Asker(), "On Call",  # type: ignore[arg-type]
+                                   _made_up_sections(team, animals))
+    assert titles == ["Harbour Rescue Team", "Animals on the shore"], shown
+    assert stats["title_fallbacks"] == 0 and stats["title_calls"] == 3
+    assert not any("Rescue Team" in n for n in shown[-1]) and len(shown[-1]) >= 2
+
+
 def test_a_heading_borrowing_the_prompts_examples_loses_the_borrowed_words() -> None:
     """A small model copies the heading prompt's examples ("Training the youth team") into a
     heading for notes that never say "youth": the word is taken out ("Training the team").

@@ -287,16 +287,18 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         asked = _ask_at_once(asker, title, [s for s, t in zip(sections, titles, strict=True)
                                             if not t], per_section)
         for i, section in enumerate(sections):
+            refused = ""
             for shown in _showings(section, per_section):
                 if titles[i] or (not titled_any and stats["title_calls"] > 1):
                     break
                 stats["title_calls"] += 1
-                heading = _heading_alone(asker, title, shown, section, sections, speakers, stats,
-                                         asked)
-                heading = settle(heading, titles[:i] + titles[i + 1:], section)
+                given = _heading_alone(asker, title, _away_from(refused, shown, section),
+                                       section, sections, speakers, stats, asked)
+                heading = settle(given, titles[:i] + titles[i + 1:], section)
                 if heading:
                     titles[i] = heading
                     titled_any = True
+                refused = given
     for i, section in enumerate(sections):
         if not titles[i]:
             titles[i] = fallback_title(section, sections, speakers)
@@ -318,6 +320,24 @@ def _showings(section: list[Candidate], count: int) -> list[list[Candidate]]:
     # before a heading made without the model.
     fewer = rest if len(rest) >= 2 else _pick(section, max(2, count // 2))
     return [first, fewer] if fewer != first else [first]
+
+
+def _away_from(refused: str, shown: list[Candidate], section: list[Candidate]) -> list[Candidate]:
+    """The notes to show after the heading `refused` was no use: as many of the section's notes
+    as `shown` holds, those sharing fewest words with it (those of `shown` first among equals),
+    in the section's order. The notes naming what the refused heading named are what drew it:
+    another section's subject again, or a note copied as a heading. `shown` itself when
+    nothing was refused or no other choice shares fewer of its words."""
+    stems = {s for s in content_stems(refused) if not s.isdigit()}
+    if not stems:
+        return shown
+    shared = {id(c): len(stems & content_stems(c.text)) for c in section}
+    ranked = sorted(range(len(section)),
+                    key=lambda i: (shared[id(section[i])], section[i] not in shown, i))
+    chosen = [section[i] for i in sorted(ranked[:len(shown)])]
+    if sum(shared[id(c)] for c in chosen) < sum(shared.get(id(c), 0) for c in shown):
+        return chosen
+    return shown
 
 
 def _ask_at_once(asker: Asker, title: str, sections: list[list[Candidate]],
