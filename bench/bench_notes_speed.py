@@ -1,7 +1,7 @@
 """Notes time against the issue's one-call-per-window baseline, on the same machine in one run.
 
     python bench/bench_notes_speed.py [--split heldout] [--only NAME] [--work DIR]
-                                      [--prefixes warm|cold|off[,...]]
+                                      [--prefixes warm|cold|off[,...]] [--warm-with NAME]
 
 For each episode (the evaluation set's held-out split by default), with the embedded model:
 
@@ -15,10 +15,13 @@ For each episode (the evaluation set's held-out split by default), with the embe
 2. **recap**: `recap notes --force` with the reply cache cleared (the stage's own wall time from
    the manifest), once per mode of `--prefixes` (the embedded server's prompt prefixes kept
    between runs, `recap.llm.prefixes`): `warm` (the default) as on a machine where recap ran
-   before (the bench's own folder of prefixes; when it is empty, one untimed run fills it
-   first), `cold` as on the first run on a machine (an empty folder), `off` with none kept (the
-   engine before prefixes were kept). `--prefixes off,warm,off,warm` alternates the two in one
-   run, each against the same baseline.
+   before on other episodes (the bench's own folder of prefixes, emptied and then filled by one
+   untimed run on another episode, `--warm-with`, the sample by default: what a run saves
+   holds words of its own episode until a second episode shrinks it, so a folder filled by the
+   episode measured would load more than a new episode can), `cold` as on the first run on a
+   machine (an empty folder), `off` with none kept (the engine before prefixes were kept).
+   `--prefixes off,warm,off,warm` alternates the two in one run, each against the same
+   baseline.
 
 It prints both times over the audio and their ratio. Times alone depend on the machine (the same
 calls ran 1.5x slower on one 2-core machine than on another); the ratio much less, since both
@@ -101,10 +104,6 @@ def recap_notes(episode: Episode, mode: str, warm: Path) -> dict[str, Any]:
     says."""
     with tempfile.TemporaryDirectory(prefix="recap-prefixes-") as empty:
         folder = {"warm": str(warm), "cold": empty, "off": "off"}[mode]
-        if mode == "warm" and not any(warm.rglob("*.kv")):
-            print("filling the bench's prompt prefixes: one untimed run", flush=True)
-            shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
-            recap("notes", str(episode.root), "--force", env={"RECAP_PREFIXES": folder})
         shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
         recap("notes", str(episode.root), "--force", env={"RECAP_PREFIXES": folder})
     record = episode.read_manifest().stages["notes"]
@@ -114,6 +113,20 @@ def recap_notes(episode: Episode, mode: str, warm: Path) -> dict[str, Any]:
             "prompt_tokens": usage.get("prompt_tokens")}
 
 
+def fill_prefixes(warm: Path, other: dict[str, Any], work: Path) -> None:
+    """Empty the bench's folder of prompt prefixes and fill it with one untimed notes run on
+    `other`, an episode that is not measured."""
+    shutil.rmtree(warm, ignore_errors=True)
+    audio = (EPISODES / other["audio"]).resolve()
+    recap("run", str(audio), "-o", str(work), "--stop-after", "chunk")
+    episode = locate_episode(str(audio), work)
+    if episode is None:
+        raise SystemExit(f"no episode folder for {audio} in {work}")
+    print(f"filling the bench's prompt prefixes: one untimed run on {other['name']}", flush=True)
+    shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+    recap("notes", str(episode.root), "--force", env={"RECAP_PREFIXES": str(warm)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="heldout")
@@ -121,14 +134,22 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=WORK / "quality")
     parser.add_argument("--prefixes", default="warm",
                         help="warm, cold or off, or several separated by commas (one run each)")
+    parser.add_argument("--warm-with", default="city-bees",
+                        help="the episode whose untimed run fills the prefixes for `warm`")
     args = parser.parse_args()
     modes = [m.strip() for m in args.prefixes.split(",") if m.strip()]
     if not modes or any(m not in ("warm", "cold", "off") for m in modes):
         parser.error("--prefixes takes warm, cold or off (or several, separated by commas)")
     warm = args.work.resolve() / "prefixes"
-    entries = [e for e in json.loads((EPISODES / "eval_set.json").read_text())
+    every = json.loads((EPISODES / "eval_set.json").read_text())
+    entries = [e for e in every
                if e["split"] == args.split and (not args.only or e["name"] in args.only)]
     print(json.dumps(machine()), flush=True)
+    if "warm" in modes:
+        other = next((e for e in every if e["name"] == args.warm_with), None)
+        if other is None or other in entries:
+            parser.error(f"--warm-with {args.warm_with}: not an episode of the set, or one measured")
+        fill_prefixes(warm, other, args.work.resolve())
     rows = []
     for entry in entries:
         audio = (EPISODES / entry["audio"]).resolve()

@@ -1,18 +1,20 @@
-"""How long a run's first extraction call and first heading call take to read their prompts when
-an earlier run saved their instructions (`recap.llm.prefixes`), against a run with none saved,
-in the same run.
+"""How long a run's speakers call, first extraction call, first heading call and intro call take
+to read their prompts when an earlier run saved their instructions (`recap.llm.prefixes`),
+against a run with none saved, in the same run.
 
     python bench/bench_prefixes.py [--rounds 2]
 
 Every notes run asks the extraction prompt (433 tokens of instructions and example before the
-episode's first word) and the heading prompt (249) on a fresh embedded server; on 2 cores a
-prompt token costs about 14 ms to read, so the instructions alone were some 10 s of every run.
-The prompts are the real prompt files filled from the sample (`tests/data/city-bees.transcript.json`):
-the extraction prompt with the sample's first 150 words, the heading prompt with three of its
-lines. A first engine saves the prefixes as a run of another episode would (two calls of each
-prompt, titled "Another show"); then, `--rounds` times and alternating which goes first, a
-fresh engine with none (baseline) and a fresh engine with the saved folder (target) each read
-both prompts and write one token. Results: bench/results/prefixes.json.
+episode's first word), the heading prompt (249), and once each the speakers and intro prompts
+(their instructions first too) on a fresh embedded server; on 2 cores a prompt token costs
+about 14 ms to read, so the instructions alone were some 10 s of every run. The prompts are the
+real prompt files filled from the sample (`tests/data/city-bees.transcript.json`): the
+speakers prompt with its first 260 words, the extraction prompt with its first 150, the
+heading prompt with three of its lines, the intro with others as sections and notes. A first
+engine saves the prefixes as a run of another episode would (two calls of each prompt, titled
+"Another show"); then, `--rounds` times and alternating which goes first, a fresh engine with
+none (baseline) and a fresh engine with the saved folder (target) each read the four prompts
+and write one token. Results: bench/results/prefixes.json.
 """
 
 from __future__ import annotations
@@ -40,14 +42,25 @@ def bodies(title: str, offset: int = 0) -> dict[str, dict[str, Any]]:
     """The extraction and heading calls' request bodies, from the prompt files and the sample."""
     transcript = json.loads((ROOT / "tests" / "data" / "city-bees.transcript.json").read_text())
     lines = [s["text"].strip() for s in transcript["segments"]][offset:]
-    prompts = load_prompts(None, {name: PROMPT_VARIABLES[name] for name in ("extract", "heading")})
-    extract = prompts["extract"].render(title=title, speakers="not named",
-                                        excerpt=" ".join(" ".join(lines).split()[:150]))
-    heading = prompts["heading"].render(notes="\n".join(f"- {line}" for line in lines[2:5]))
+    names = ("speakers", "extract", "heading", "intro")
+    prompts = load_prompts(None, {name: PROMPT_VARIABLES[name] for name in names})
+    words = " ".join(lines).split()
+    rendered = {
+        "speakers": prompts["speakers"].render(title=title, uploader="recap samples",
+                                               description="none",
+                                               opening=" ".join(words[:260])),
+        "extract": prompts["extract"].render(title=title, speakers="not named",
+                                             excerpt=" ".join(words[:150])),
+        "heading": prompts["heading"].render(notes="\n".join(f"- {line}" for line in lines[2:5])),
+        "intro": prompts["intro"].render(title=title, uploader="recap samples", duration="2 min",
+                                         description="none", speakers="not named",
+                                         sections="\n".join(lines[5:8]),
+                                         highlights="\n".join(f"- {ln}" for ln in lines[8:16])),
+    }
     return {name: {"messages": [{"role": "system", "content": system},
                                 {"role": "user", "content": user}],
                    "temperature": 0.1, "max_tokens": 1}
-            for name, (system, user) in (("extract", extract), ("heading", heading))}
+            for name, (system, user) in rendered.items()}
 
 
 def ask(engine: Engine, body: dict[str, Any]) -> float:
@@ -99,7 +112,7 @@ def run(rounds: int) -> dict[str, Any]:
     result = {"machine": machine(), "rounds": rounds, "per_call": per_call,
               "seconds": {k: round(v, 2) for k, v in seconds.items()},
               "ratio": round(seconds["target"] / seconds["baseline"], 3)}
-    print(f"seconds to read both prompts, over {rounds} rounds: baseline (nothing saved) "
+    print(f"seconds to read the prompts, over {rounds} rounds: baseline (nothing saved) "
           f"{seconds['baseline']:.1f}, target (instructions saved by an earlier run) "
           f"{seconds['target']:.1f}: ratio {result['ratio']}")
     return result
