@@ -113,15 +113,21 @@ def recap_notes(episode: Episode, mode: str, warm: Path) -> dict[str, Any]:
             "prompt_tokens": usage.get("prompt_tokens")}
 
 
-def fill_prefixes(warm: Path, other: dict[str, Any], work: Path) -> None:
-    """Empty the bench's folder of prompt prefixes and fill it with one untimed notes run on
-    `other`, an episode that is not measured."""
-    shutil.rmtree(warm, ignore_errors=True)
-    audio = (EPISODES / other["audio"]).resolve()
+def chunked(entry: dict[str, Any], work: Path) -> Episode:
+    """The episode of an evaluation-set entry in `work`, transcribed and chunked (once)."""
+    audio = (EPISODES / entry["audio"]).resolve()
     recap("run", str(audio), "-o", str(work), "--stop-after", "chunk")
     episode = locate_episode(str(audio), work)
     if episode is None:
         raise SystemExit(f"no episode folder for {audio} in {work}")
+    return episode
+
+
+def fill_prefixes(warm: Path, other: dict[str, Any], work: Path) -> None:
+    """Empty the bench's folder of prompt prefixes and fill it with one untimed notes run on
+    `other`, an episode that is not measured."""
+    shutil.rmtree(warm, ignore_errors=True)
+    episode = chunked(other, work)
     print(f"filling the bench's prompt prefixes: one untimed run on {other['name']}", flush=True)
     shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
     recap("notes", str(episode.root), "--force", env={"RECAP_PREFIXES": str(warm)})
@@ -152,11 +158,7 @@ def main() -> None:
         fill_prefixes(warm, other, args.work.resolve())
     rows = []
     for entry in entries:
-        audio = (EPISODES / entry["audio"]).resolve()
-        recap("run", str(audio), "-o", str(args.work.resolve()), "--stop-after", "chunk")
-        episode = locate_episode(str(audio), args.work.resolve())
-        if episode is None:
-            raise SystemExit(f"no episode folder for {audio} in {args.work}")
+        episode = chunked(entry, args.work.resolve())
         duration = Info.load(episode.info_path, "recap fetch").duration
         base = baseline(episode)
         for mode in modes:
