@@ -21,6 +21,7 @@ Everything that touches llama.cpp runs on the engine's one thread; `submit` is t
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import random
 import threading
@@ -137,6 +138,21 @@ class Stats:
                    if self.loaded or self.saved else ""))
 
 
+class Trace:
+    """The engine's trace file: a JSON line per decode step (milliseconds, tokens written and
+    read, requests in the slots) and per finished request (prompt tokens, those found in the
+    cache, tokens written, seconds queued and running), each with the wall-clock time."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in `close`)
+
+    def write(self, **record: object) -> None:
+        self._file.write(json.dumps({"t": round(time.time(), 3), **record}) + "\n")
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass
 class _Slot:
     seq: int
@@ -167,11 +183,13 @@ class Engine:
 
     def __init__(self, model_path: Path, *, slots: int = 3, context_tokens: int = 4096,
                  threads: int = 2, grammar_in_chain: bool = False,
-                 prefix_dir: Path | None = None):
+                 prefix_dir: Path | None = None, trace: Path | None = None):
         """`grammar_in_chain`: a JSON reply's grammar checks every token of the vocabulary at
         every step, as llama-cpp-python does (the baseline of `bench/bench_json_replies.py`),
         instead of the one token sampled (`_sample_with_grammar`). `prefix_dir`: where prompt
-        prefixes are kept between runs (`recap.llm.prefixes`); None keeps none."""
+        prefixes are kept between runs (`recap.llm.prefixes`); None keeps none. `trace`: a
+        file each decode step and each finished request is appended to, one JSON line each
+        (counts and times only, never text: `bench/bench_notes_cost.py` reads it)."""
         import llama_cpp as ll
 
         self.grammar_in_chain = grammar_in_chain
@@ -208,6 +226,7 @@ class Engine:
         self._cond = threading.Condition()
         self._closed = False
         self.stats = Stats()
+        self._trace = Trace(trace) if trace is not None else None
         self._thread = threading.Thread(target=self._run, name="recap-llm-engine", daemon=True)
         self._thread.start()
 
@@ -278,6 +297,8 @@ class Engine:
         for slot in self._slots:
             if slot.job is not None:
                 self._finish(slot, error="the server is stopping")
+        if self._trace is not None:
+            self._trace.close()
         self._ll.llama_batch_free(self._batch)
         self._ll.llama_free(self.ctx)
         self._ll.llama_model_free(self.model)
@@ -453,8 +474,12 @@ class Engine:
         code = ll.llama_decode(self.ctx, batch)
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
-        self.stats.count(time.perf_counter() - started, writing=writing,
-                         reading=batch.n_tokens - writing)
+        seconds = time.perf_counter() - started
+        self.stats.count(seconds, writing=writing, reading=batch.n_tokens - writing)
+        if self._trace is not None:
+            self._trace.write(step=self.stats.steps, ms=round(seconds * 1000, 2), writing=writing,
+                              reading=batch.n_tokens - writing,
+                              busy=sum(slot.job is not None for slot in self._slots))
         for slot, tokens in added:
             slot.cached += tokens
         for slot, index in outputs:
@@ -537,6 +562,12 @@ class Engine:
                   "running", slot.seq, len(job.tokens), job.reused_tokens, job.completion_tokens,
                   reason, job.started_at - job.queued_at if job.started_at else 0.0,
                   now - job.started_at if job.started_at else 0.0)
+        if self._trace is not None:
+            self._trace.write(request=len(job.tokens), reused=job.reused_tokens,
+                              written=job.completion_tokens, finish=reason,
+                              queued_s=round(job.started_at - job.queued_at, 3)
+                              if job.started_at else 0.0,
+                              running_s=round(now - job.started_at, 3) if job.started_at else 0.0)
         job.settle()
 
     def _fail(self, job: Job, error: str) -> None:

@@ -52,6 +52,13 @@ def models_dir() -> Path:
     return packaged.cache_dir()
 
 
+def trace_file() -> Path | None:
+    """Where the embedded server traces its decode steps and requests: $RECAP_LLM_TRACE, for
+    measuring where a run's time goes (`bench/bench_notes_cost.py`); None when unset."""
+    chosen = os.environ.get("RECAP_LLM_TRACE", "").strip()
+    return Path(chosen).expanduser() if chosen else None
+
+
 def prefixes_dir() -> Path | None:
     """Where the embedded server keeps its prompt prefixes between runs (`recap.llm.prefixes`):
     $RECAP_PREFIXES, else $RECAP_CACHE/prefixes (~/.cache/recap/prefixes); None when
@@ -227,8 +234,10 @@ class EmbeddedServer:
     def __init__(self, model_path: Path, *, context_tokens: int = 4096,
                  threads: int | None = None, model_alias: str | None = None,
                  startup_timeout: float = 600.0, python: str | None = None, slots: int = 1,
-                 prefixes: Path | None = None):
+                 prefixes: Path | None = None, trace: Path | None = None):
         self.model_path = Path(model_path)
+        self.trace = trace
+        """A file the server appends each decode step and request to (`batching.Trace`)."""
         self.prefixes = prefixes
         """Where the server keeps prompt prefixes between runs; None keeps none."""
         self.context_tokens = context_tokens
@@ -267,6 +276,8 @@ class EmbeddedServer:
             argv += ["--model_alias", self.model_alias]
         if self.prefixes is not None:
             argv += ["--prefix_cache", str(self.prefixes)]
+        if self.trace is not None:
+            argv += ["--trace", str(self.trace)]
         return argv
 
     def start(self) -> None:

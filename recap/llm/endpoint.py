@@ -75,14 +75,20 @@ class Endpoint:
         import openai
 
         if self.settings.embedded:
-            from recap.llm.embedded import EmbeddedServer, assemble_model, prefixes_dir
+            from recap.llm.embedded import (
+                EmbeddedServer,
+                assemble_model,
+                prefixes_dir,
+                trace_file,
+            )
 
             try:
                 path = assemble_model(self.settings.embedded_model)
                 self._server = EmbeddedServer(path, context_tokens=self.settings.context_window(),
                                               threads=self.settings.threads,
                                               slots=self.settings.jobs,
-                                              model_alias=self.model, prefixes=prefixes_dir())
+                                              model_alias=self.model, prefixes=prefixes_dir(),
+                                              trace=trace_file())
                 self.check_open()
                 self._server.start()
             except EmbeddedServerError as exc:

@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model_alias", default=None)
     parser.add_argument("--prefix_cache", type=Path, default=None,
                         help="a folder where prompt prefixes are kept between runs")
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="a file each decode step and request is appended to (JSON lines)")
     parser.add_argument("--verbose", action="store_true", help="log every request's timings")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.exit(1, f"error: model file {args.model} does not exist\n")
     try:
         engine = Engine(args.model, slots=args.slots, context_tokens=args.n_ctx,
-                        threads=args.n_threads, prefix_dir=args.prefix_cache)
+                        threads=args.n_threads, prefix_dir=args.prefix_cache, trace=args.trace)
     except OSError as exc:
         parser.exit(1, f"error: {exc}\n")
     model = ChatModel(engine, args.model_alias or args.model.stem)

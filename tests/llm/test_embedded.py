@@ -123,6 +123,9 @@ def test_command_binds_loopback_and_uses_every_core(tmp_path: Path, monkeypatch)
     pinned = EmbeddedServer(tmp_path / "m.gguf", context_tokens=4096, threads=2)
     assert option(pinned.command(12345), "--n_threads") == "2"  # and the caller's
     assert option(pinned.command(12345), "--slots") == "1"
+    assert "--trace" not in argv  # traced only when asked (RECAP_LLM_TRACE)
+    traced = EmbeddedServer(tmp_path / "m.gguf", trace=tmp_path / "trace.jsonl")
+    assert option(traced.command(12345), "--trace") == str(tmp_path / "trace.jsonl")
 
 
 def test_server_environment_has_no_keys_and_no_server_settings() -> None:

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import openai
 import pytest
@@ -106,8 +107,10 @@ def test_bad_requests_get_a_400_and_the_server_goes_on(client: openai.OpenAI) ->
 
 @pytest.mark.llm
 @requires_llama
-def test_the_engine_writes_requests_in_the_same_steps() -> None:
-    engine = Engine(assemble_model("smollm2-135m"), slots=3, context_tokens=1024, threads=2)
+def test_the_engine_writes_requests_in_the_same_steps(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    engine = Engine(assemble_model("smollm2-135m"), slots=3, context_tokens=1024, threads=2,
+                    trace=trace)
     try:
         prompts = [engine.tokenize(f"<|im_start|>user\nCount from 1 to 40 in words ({topic})."
                                    f"<|im_end|>\n<|im_start|>assistant\n")
@@ -124,6 +127,18 @@ def test_the_engine_writes_requests_in_the_same_steps() -> None:
     finally:
         engine.close()
     engine.close()  # a second close does nothing
+    # The trace (bench/bench_notes_cost.py) holds every step and every request, counts only.
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    steps = [r for r in records if "step" in r]
+    requests = [r for r in records if "request" in r]
+    assert len(steps) == engine.stats.steps and len(requests) == 3
+    assert sum(r["writing"] for r in steps) == engine.stats.written
+    assert sum(r["reading"] for r in steps) == engine.stats.read
+    assert sum(r["ms"] for r in steps) == pytest.approx(engine.stats.seconds * 1000, rel=0.01)
+    assert sorted(r["written"] for r in requests) == sorted(j.completion_tokens for j in jobs)
+    assert sorted(r["request"] for r in requests) == sorted(len(p) for p in prompts)
+    assert all(r["running_s"] > 0 for r in requests)
+    assert "bees" not in trace.read_text()  # no prompt or reply text
 
 
 @pytest.mark.llm
