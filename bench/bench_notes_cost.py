@@ -15,7 +15,8 @@ only). It prints:
 - what a prompt token read and a token written cost on this machine: the reading steps' time
   over the tokens they read, and a writing step's time over its tokens (by calls writing at
   once), so `read x ms + written x ms` can be set against the run's time;
-- the calls: how many, prompt tokens read (not found in the cache) and tokens written.
+- how many calls it made, and the prompt tokens read (not found in the cache) and the tokens
+  written in all, counted from the steps.
 
 What it shows (stop 46, see the README): on 2 cores a step that writes for three calls costs
 about 2.5 times one that writes for one, so writing three at once saves only about a sixth a
@@ -33,8 +34,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench_notes_speed import EPISODES, chunked, fill_prefixes, recap
-from common import RESULTS, WORK, machine
+from bench_notes_speed import add_selection_args, chunked, fill_prefixes, recap, select_episodes
+from common import RESULTS, machine
 
 from recap.episode import Episode
 from recap.models import Info
@@ -79,33 +80,25 @@ def summarise(wall: float, records: list[dict[str, Any]]) -> dict[str, Any]:
         if only:
             ms_written[together] = round(sum(s["ms"] for s in only) / (together * len(only)), 1)
     decode = sum(s["ms"] for s in steps) / 1000
+    # The tokens are counted once, from the steps: the calls' own counts are the same but for
+    # the last token of a reply cut at its length, which is never decoded.
     return {
         "wall_seconds": round(wall, 1), "decode_seconds": round(decode, 1),
         "steps": len(steps), "by_step": table,
         "prompt_tokens_read": read, "tokens_written": written,
         "ms_per_token_read": round(ms_read, 1), "ms_per_token_written": ms_written,
         "calls": len(calls),
-        "calls_read": sum(c["request"] - c["reused"] for c in calls),
-        "calls_written": sum(c["written"] for c in calls),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="heldout")
-    parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
-    parser.add_argument("--work", type=Path, default=WORK / "quality")
-    parser.add_argument("--warm-with", default="city-bees",
-                        help="the episode whose untimed run fills the prefixes")
+    add_selection_args(parser)
     args = parser.parse_args()
     work = args.work.resolve()
     warm = work / "prefixes"
-    every = json.loads((EPISODES / "eval_set.json").read_text())
-    entries = [e for e in every
-               if e["split"] == args.split and (not args.only or e["name"] in args.only)]
-    other = next((e for e in every if e["name"] == args.warm_with), None)
-    if other is None or other in entries:
-        parser.error(f"--warm-with {args.warm_with}: not an episode of the set, or one measured")
+    entries, other = select_episodes(parser, args)
+    assert other is not None  # asked for warm prefixes: found, or the parser stopped
     print(json.dumps(machine()), flush=True)
     fill_prefixes(warm, other, work)
     rows = []

@@ -133,28 +133,47 @@ def fill_prefixes(warm: Path, other: dict[str, Any], work: Path) -> None:
     recap("notes", str(episode.root), "--force", env={"RECAP_PREFIXES": str(warm)})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_selection_args(parser: argparse.ArgumentParser) -> None:
+    """The options the notes benches share: which episodes, where, and which fills the prefixes."""
     parser.add_argument("--split", default="heldout")
     parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
     parser.add_argument("--work", type=Path, default=WORK / "quality")
+    parser.add_argument("--warm-with", default="city-bees",
+                        help="the episode whose untimed run fills the warm prompt prefixes")
+
+
+def select_episodes(parser: argparse.ArgumentParser, args: argparse.Namespace, warm: bool = True
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The episodes to measure (`--split`, `--only`) and, where prefixes are to be warmed, the
+    one that fills them (`--warm-with`), which must be another episode of the set (the parser's
+    error otherwise)."""
+    every = json.loads((EPISODES / "eval_set.json").read_text())
+    entries = [e for e in every
+               if e["split"] == args.split and (not args.only or e["name"] in args.only)]
+    if not entries:
+        parser.error(f"no episode of the {args.split!r} split"
+                     + (f" is named {', '.join(args.only)}" if args.only else ""))
+    if not warm:
+        return entries, None
+    other = next((e for e in every if e["name"] == args.warm_with), None)
+    if other is None or other in entries:
+        parser.error(f"--warm-with {args.warm_with}: not an episode of the set, or one measured")
+    return entries, other
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_selection_args(parser)
     parser.add_argument("--prefixes", default="warm",
                         help="warm, cold or off, or several separated by commas (one run each)")
-    parser.add_argument("--warm-with", default="city-bees",
-                        help="the episode whose untimed run fills the prefixes for `warm`")
     args = parser.parse_args()
     modes = [m.strip() for m in args.prefixes.split(",") if m.strip()]
     if not modes or any(m not in ("warm", "cold", "off") for m in modes):
         parser.error("--prefixes takes warm, cold or off (or several, separated by commas)")
     warm = args.work.resolve() / "prefixes"
-    every = json.loads((EPISODES / "eval_set.json").read_text())
-    entries = [e for e in every
-               if e["split"] == args.split and (not args.only or e["name"] in args.only)]
+    entries, other = select_episodes(parser, args, warm="warm" in modes)
     print(json.dumps(machine()), flush=True)
-    if "warm" in modes:
-        other = next((e for e in every if e["name"] == args.warm_with), None)
-        if other is None or other in entries:
-            parser.error(f"--warm-with {args.warm_with}: not an episode of the set, or one measured")
+    if other is not None:
         fill_prefixes(warm, other, args.work.resolve())
     rows = []
     for entry in entries:
