@@ -78,6 +78,15 @@ def test_a_figure_in_the_wrong_unit_is_reported() -> None:
     assert problem is not None and problem.unsupported_figures == ["11 dollars"]
 
 
+def test_evenings_and_nights_are_units_of_their_own() -> None:
+    """A course "of eight evenings" is not "8 hours": parts of a day are counted like days."""
+    source = "The course takes eight evenings, and the hives need two nights to settle."
+    assert check_bullet("The course takes 8 evenings.", source) is None
+    assert check_bullet("The hives need 2 nights to settle.", source) is None
+    problem = check_bullet("The course takes 8 hours.", source)
+    assert problem is not None and problem.unsupported_figures == ["8 hours"]
+
+
 def test_a_merged_bullet_with_a_figure_from_another_chunk_is_reported() -> None:
     # 22 kg is in this chunk; "6 of 40 hives" comes from the next one.
     bullet = "City hives gave 22 kg of honey each, but 6 of the 40 hives died in winter."

@@ -75,6 +75,10 @@ UNIT_ALIASES: dict[str, str] = _unit_aliases(
     ("min", "min", "mins", "minute", "minutes"),
     ("h", "h", "hr", "hrs", "hour", "hours"),
     ("day", "day", "days"),
+    # Parts of a day counted like days ("a course of eight evenings"): "8 hours" is not them.
+    ("morning", "morning", "mornings"),
+    ("evening", "evening", "evenings"),
+    ("night", "night", "nights"),
     ("week", "week", "weeks"),
     ("month", "month", "months"),
     ("year", "year", "years", "yr", "yrs"),
