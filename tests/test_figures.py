@@ -307,6 +307,11 @@ def test_an_apostrophe_before_a_decimal_is_no_decade() -> None:
     ("It weighs one point, two kilograms.", "It weighs 1.2 kilograms."),
     ("At one point, two of them left.", "At one point, two of them left."),
     ("That is one point, two people agree on.", "That is one point, two people agree on."),
+    # A storyteller's "one day" or "one evening" is no count; two of them are.
+    ("One day she left, and one evening in May she came back.",
+     "One day she left, and one evening in May she came back."),
+    ("The course takes eight evenings and two nights away.",
+     "The course takes 8 evenings and 2 nights away."),
 ])
 def test_figures_said_in_words_are_written_in_digits(said: str, written: str) -> None:
     from recap.text.digits import in_digits

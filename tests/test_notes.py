@@ -274,7 +274,7 @@ def test_notes_json_schema_grounding_and_order(model: Model, episode: Episode) -
         assert set(words(topic.title)) - {"and"} <= said, (topic.title, said)
     # Every figure of the transcript reaches the notes, in digits (a small count without its
     # unit stays a word, as in edited prose).
-    for figure in ("2015", "22 kilograms", "11 euros", "eight evenings"):
+    for figure in ("2015", "22 kilograms", "11 euros", "8 evenings"):
         assert figure in texts(result)
     assert not any(first_person(b.text) for b in bullets)
     # The speaker the opening names is kept; the one it does not ("Jan Invented") is not.
@@ -661,7 +661,7 @@ def test_a_truncated_extract_reply_halves_the_window(model: Model, tmp_path: Pat
 
     model.replies["extract"] = truncating
     result = run_notes(episode, settings_for(model), window_words=120)
-    assert "eight evenings" in texts(result) and "2015" in texts(result)
+    assert "8 evenings" in texts(result) and "2015" in texts(result)
     assert_grounded(episode)
 
 
@@ -675,7 +675,7 @@ def test_a_reply_cut_off_even_for_one_line_keeps_its_finished_notes(model: Model
 
     model.replies["extract"] = rambling
     result = run_notes(episode, settings_for(model), max_split_depth=1)
-    assert "eight evenings" in texts(result) and "2015" in texts(result)
+    assert "8 evenings" in texts(result) and "2015" in texts(result)
     assert "still writing" not in texts(result)
     assert result.checks["failed_windows"] == 0
     assert_grounded(episode)

@@ -4,10 +4,10 @@
 
 Whisper writes many spoken figures as words and a small model copies them into its notes, where
 a reader looks for digits (and `write` marks only digits as figures). Small counts stay words as
-in edited prose ("three people"), unless a unit follows ("3 percent", "2 kilos") or they are one
-end of a range whose other end is written in digits ("eight to 12" -> "8 to 12"). Ordinals, a
-bare "half" and amounts opened by an article ("a dozen", "a hundred") are left as said. English
-number words only.
+in edited prose ("three people"), unless a unit follows ("3 percent", "2 kilos"; but "one day"
+and "one evening" are the storyteller's) or they are one end of a range whose other end is
+written in digits ("eight to 12" -> "8 to 12"). Ordinals, a bare "half" and amounts opened by an
+article ("a dozen", "a hundred") are left as said. English number words only.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from recap.text.vocabulary import SCALES, UNIT_ALIASES
 _RANGE_WORDS = frozenset({"to", "or", "and", "-", "–"})
 _YEAR_BEFORE = frozenset({"in", "since", "by", "until", "till", "from", "of", "before", "after",
                           "around", "year", "summer", "winter", "spring", "autumn", "fall"})
+# "One day she left", "one evening in May": a single day or part of one, said as a word, is the
+# storyteller's "one", not a count.
+_ONE_OF_A_DAY = frozenset({"day", "morning", "afternoon", "evening", "night"})
 _BIG_SCALES = {name: value for name, value in SCALES.items() if value >= 10**6}
 
 
@@ -65,6 +68,8 @@ def _wanted(cur: Cursor, amount: Amount) -> bool:
     if amount.value >= 10 or amount.value != amount.value.to_integral_value() or amount.parts:
         return True
     after = cur.low(amount.end)
+    if amount.value == 1 and after in _ONE_OF_A_DAY:
+        return False
     return after in UNIT_ALIASES or after == "%" or (
         f"{after} {cur.low(amount.end + 1)}" in UNIT_ALIASES)
 
