@@ -2,8 +2,8 @@
 
     drop what cannot be fixed -> de-duplicate -> first person turned into the third ->
     check again -> de-duplicate what the repair made alike -> an answer credited to the host
-    (or opening on "she"/"they") given the guest's name -> a note without a verb joined to
-    the note before it
+    (or opening on "she"/"they") given the guest's name -> "She mentions that X" left
+    without a name turned into X -> a note without a verb joined to the note before it
 
 The counts are the `checks` that `recap check` and the bench read (see recap.quality).
 """
@@ -267,6 +267,11 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                 if after != candidate.text:
                     _repair(candidate, after, names, translated, stats)
     kept = sorted(pending, key=lambda c: c.start)
+    if language == "en" and not translated:
+        for candidate in kept:  # "She mentions that X" no answer gave a name to: X
+            after = unframe(candidate.text, pronoun=True)
+            if after != candidate.text:
+                _repair(candidate, after, names, translated, stats)
     if language == "en":  # the verb check knows English
         kept, stats.joined, left = join_fragments(kept, short)
         for candidate in left:

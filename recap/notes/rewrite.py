@@ -130,10 +130,21 @@ _FRAMED = re.compile(
     r"that\s+", re.IGNORECASE)
 
 
-def unframe(text: str) -> str:
+# "She mentions that healthy hives pay back…": a pronoun reporting a fact, left so after the
+# review gave an answer's "she" the guest's name, says nothing of who (the note before may not be
+# hers). Verbs of opinion ("he says", "they suggest") keep it.
+_PRONOUN_FRAMED = re.compile(
+    r"^(?:they|he|she) (?:also )?(?:mention|mentions|mentioned|note|notes|noted|explain|"
+    r"explains|explained|point out|points out|pointed out|add|adds|added|share|shares|shared|"
+    r"reveal|reveals|revealed|report|reports|reported|highlight|highlights|highlighted) "
+    r"that\s+", re.IGNORECASE)
+
+
+def unframe(text: str, pronoun: bool = False) -> str:
     """The claim a note reports ("It mentions that the cheese is aged 8 months" -> "The cheese
-    is aged 8 months"); a note that reports a person's words keeps them ("Hale says that...")."""
-    match = _FRAMED.match(text)
+    is aged 8 months"; with `pronoun`, "She notes that…" too); a note that reports a person's
+    words keeps them ("Hale says that...", "She says that...")."""
+    match = _FRAMED.match(text) or (_PRONOUN_FRAMED.match(text) if pronoun else None)
     if match is None or len(text[match.end():].split()) < 4:
         return text
     rest = text[match.end():]
