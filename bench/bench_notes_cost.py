@@ -34,7 +34,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench_notes_speed import add_selection_args, chunked, fill_prefixes, recap, select_episodes
+from bench_notes_speed import (
+    add_selection_args,
+    chunked,
+    fill_prefixes,
+    recap,
+    select_episodes,
+    warming_episode,
+)
 from common import RESULTS, machine
 
 from recap.episode import Episode
@@ -97,8 +104,8 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work.resolve()
     warm = work / "prefixes"
-    entries, other = select_episodes(parser, args)
-    assert other is not None  # asked for warm prefixes: found, or the parser stopped
+    entries = select_episodes(parser, args)
+    other = warming_episode(parser, args, entries)
     print(json.dumps(machine()), flush=True)
     fill_prefixes(warm, other, work)
     rows = []

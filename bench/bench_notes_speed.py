@@ -142,23 +142,29 @@ def add_selection_args(parser: argparse.ArgumentParser) -> None:
                         help="the episode whose untimed run fills the warm prompt prefixes")
 
 
-def select_episodes(parser: argparse.ArgumentParser, args: argparse.Namespace, warm: bool = True
-                    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """The episodes to measure (`--split`, `--only`) and, where prefixes are to be warmed, the
-    one that fills them (`--warm-with`), which must be another episode of the set (the parser's
-    error otherwise)."""
-    every = json.loads((EPISODES / "eval_set.json").read_text())
-    entries = [e for e in every
+def select_episodes(parser: argparse.ArgumentParser, args: argparse.Namespace
+                    ) -> list[dict[str, Any]]:
+    """The episodes to measure (`--split`, `--only`); none is the parser's error."""
+    entries = [e for e in _eval_set()
                if e["split"] == args.split and (not args.only or e["name"] in args.only)]
     if not entries:
         parser.error(f"no episode of the {args.split!r} split"
                      + (f" is named {', '.join(args.only)}" if args.only else ""))
-    if not warm:
-        return entries, None
-    other = next((e for e in every if e["name"] == args.warm_with), None)
+    return entries
+
+
+def warming_episode(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                    entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The episode whose untimed run fills the prefixes (`--warm-with`): another episode of the
+    set than those measured (the parser's error otherwise)."""
+    other = next((e for e in _eval_set() if e["name"] == args.warm_with), None)
     if other is None or other in entries:
         parser.error(f"--warm-with {args.warm_with}: not an episode of the set, or one measured")
-    return entries, other
+    return other
+
+
+def _eval_set() -> list[dict[str, Any]]:
+    return json.loads((EPISODES / "eval_set.json").read_text())
 
 
 def main() -> None:
@@ -171,7 +177,8 @@ def main() -> None:
     if not modes or any(m not in ("warm", "cold", "off") for m in modes):
         parser.error("--prefixes takes warm, cold or off (or several, separated by commas)")
     warm = args.work.resolve() / "prefixes"
-    entries, other = select_episodes(parser, args, warm="warm" in modes)
+    entries = select_episodes(parser, args)
+    other = warming_episode(parser, args, entries) if "warm" in modes else None
     print(json.dumps(machine()), flush=True)
     if other is not None:
         fill_prefixes(warm, other, args.work.resolve())

@@ -24,7 +24,7 @@ _YEAR_BEFORE = frozenset({"in", "since", "by", "until", "till", "from", "of", "b
                           "around", "year", "summer", "winter", "spring", "autumn", "fall"})
 # "One day she left", "one evening in May": a single day or part of one, said as a word, is the
 # storyteller's "one", not a count.
-_ONE_OF_A_DAY = frozenset({"day", "morning", "afternoon", "evening", "night"})
+_ONE_OF_A_DAY = frozenset({"day", "morning", "evening", "night"})
 _BIG_SCALES = {name: value for name, value in SCALES.items() if value >= 10**6}
 
 
