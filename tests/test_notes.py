@@ -123,9 +123,11 @@ def intro_reply(request: dict[str, Any]) -> Reply:
                "keywords": ["bees", "Rotterdam", "honey", "varroa", "bees", "Atlantis"]})
 
 
-def reviewed(said: list[str], speakers: Any, notes: list[str], names: Any = None) -> Any:
+def reviewed(said: list[str], speakers: Any, notes: list[str], names: Any = None,
+             translated: bool = False) -> Any:
     """`notes`, as the model gave them for one window of the lines `said`, first looked at and
-    reviewed in English (`names`: the speakers' NameContext unless given)."""
+    reviewed in English (`names`: the speakers' NameContext unless given; `translated`: the
+    lines are in another language)."""
     from recap.notes.review import NameContext, WindowResult, first_look, review
     from recap.notes.verify import Candidate
     from recap.notes.windows import Line, Window
@@ -133,8 +135,9 @@ def reviewed(said: list[str], speakers: Any, notes: list[str], names: Any = None
     window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
     names = names if names is not None else NameContext.of([], speakers)
     result = WindowResult(window, first_look([Candidate(t, window) for t in notes], window,
-                                             names, "en", translated=False, verify=True))
-    return review([result], names, speakers, language="en", translated=False, similarity=0.6)
+                                             names, "en", translated=translated, verify=True))
+    return review([result], names, speakers, language="en", translated=translated,
+                  similarity=0.6)
 
 
 def intro_saying(summary: str, intro: str) -> Callable[[dict[str, Any]], Reply]:
@@ -507,6 +510,34 @@ def test_a_note_cut_where_whisper_cut_the_line_is_finished() -> None:
                         "en", translated=False, verify=True)
     assert [(c.text, c.problems, c.segment_ids) for c in looked] == [
         ("They bought 11 carriages second hand from an Italian operator.", [], [0, 1])]
+
+
+def test_a_figure_whose_unit_whisper_put_on_the_next_line_is_checked_with_it() -> None:
+    """Whisper cut "eight | evenings" across two lines, and the window ended on the first: the
+    model, which never saw the unit, wrote "8 hours". The figure is checked with the words that
+    finish the window's last line, so the wrong unit is caught and the right one supported."""
+    from recap.notes.intro import Speakers
+    from recap.notes.review import NameContext, first_look
+    from recap.notes.verify import Candidate, inspect
+    from recap.notes.windows import Line, Window
+
+    said = ["The beekeeping course runs in spring, and the hours take say eight",
+            "evenings, and then you get your own hive."]
+    lines = [Line(i, i * 5.0, i * 5.0 + 5, t) for i, t in enumerate(said)]
+    window = Window(0, 0, (lines[0],), lines[1])
+    assert window.checked_text == f"{said[0]} evenings"
+    wrong = Candidate("The beekeeping course in spring takes 8 hours.", window)
+    inspect(wrong, [])
+    assert "figures" in wrong.problems
+    right = Candidate("The beekeeping course in spring takes 8 evenings.", window)
+    inspect(right, [])
+    assert "figures" not in right.problems
+    names = NameContext.of([], Speakers(host="Clara", guests=[("Thomas Goss", "")]))
+    looked = first_look([wrong], window, names, "en", translated=False, verify=True)
+    assert looked[0].problems == ["figures"]
+    # a line that ends a sentence, or a next line that starts one, adds nothing
+    assert Window(0, 0, (lines[1],), lines[0]).checked_text == said[1]
+    assert Window(0, 0, (lines[0],), Line(1, 5, 10, "Evenings are long.")).checked_text == said[0]
 
 
 def test_a_question_made_into_a_claim_is_a_question() -> None:
@@ -2616,6 +2647,15 @@ def test_a_pronoun_reporting_a_fact_is_left_out_but_an_opinion_keeps_its_speaker
     for kept in ["She says that city honey tastes better.", "They suggest that beginners wait.",
                  "Hale notes that the roof holds 12 hives."]:
         assert unframe(kept, pronoun=True) == kept
+    # notes in English from a transcript in another language: the review cannot give the
+    # "she" a name from the lines, and leaves out the pronoun all the same
+    from recap.notes.intro import Speakers
+
+    lines = ["Gesunde Völker brauchen einen ruhigen und sonnigen Platz, sagt sie."]
+    note = "She mentions that healthy hives need a calm and sunny place."
+    kept = reviewed(lines, Speakers(host="Tom", guests=[("Ana Hale", "")]), [note],
+                    translated=True).kept
+    assert [c.text for c in kept] == ["Healthy hives need a calm and sunny place."]
 
 
 def test_a_subject_copied_from_the_prompts_example_is_the_guests_organisation(

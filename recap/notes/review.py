@@ -102,7 +102,7 @@ class ReviewStats:
 
         figures = figures_found = names_checked = names_found = 0
         for candidate in written:
-            a, b, c, d = count_support(candidate.text, candidate.window.text, names)
+            a, b, c, d = count_support(candidate.text, candidate.window.checked_text, names)
             figures, figures_found = figures + a, figures_found + b
             names_checked, names_found = names_checked + c, names_found + d
         reasons: dict[str, int] = {}
@@ -267,7 +267,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                 if after != candidate.text:
                     _repair(candidate, after, names, translated, stats)
     kept = sorted(pending, key=lambda c: c.start)
-    if language == "en" and not translated:
+    if language == "en":  # the note's words, English whatever the transcript's language
         for candidate in kept:  # "She mentions that X" no answer gave a name to: X
             after = unframe(candidate.text, pronoun=True)
             if after != candidate.text:

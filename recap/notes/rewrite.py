@@ -72,11 +72,6 @@ _AND_I = re.compile(rf"{_PARTNER} I(?![\w'’])")
 _SPLIT_FIGURE = re.compile(r"(?<![\d.,])\d{1,3}(?:, ?\d{3})+(?!\d)")
 
 
-_PHRASE_END = re.compile(r"[.,;:?!…]")
-RUN_ON_WORDS = 6
-"""The most words a note cut at a line's end is given from the next line."""
-
-
 def finish_cut_phrase(text: str, lines: Sequence[Line]) -> str:
     """A note that stops where a transcript line stops mid-sentence goes on with the next
     line's words up to their first punctuation mark, `RUN_ON_WORDS` at most: "… bought 11
@@ -90,11 +85,8 @@ def finish_cut_phrase(text: str, lines: Sequence[Line]) -> str:
     if len(tail) < 3:
         return text
     for line, after in zip(lines, lines[1:], strict=False):
-        said = line.text.rstrip()
-        if said.endswith((".", "?", "!", ",", ";", ":", "…")) or words(said)[-3:] != tail:
-            continue
-        more = _PHRASE_END.split(after.text.strip(), maxsplit=1)[0].strip()
-        if more[:1].islower() and len(more.split()) <= RUN_ON_WORDS:
+        more = line.run_on(after)
+        if more and words(line.text)[-3:] == tail:
             return f"{body} {more}."
     return text
 
@@ -119,25 +111,41 @@ def clean_spoken(text: str) -> str:
     return " ".join(text.split())
 
 
+# Verbs that report a fact without taking a side; the recording (never a person) may also
+# "say", "state", "stress" or "suggest" it: a person saying or suggesting something is an opinion
+# of theirs, kept with its speaker.
+_REPORTING = ("mention", "note", "explain", "point out", "add", "share", "reveal", "report",
+              "highlight")
+_RECORDING_ALSO = ("emphasise", "emphasize", "stress", "state", "say", "suggest")
+
+
+def _forms(verb: str, *, base: bool) -> list[str]:
+    """"point out" -> "points out", "pointed out" (and "point out" with `base`)."""
+    head, _, rest = verb.partition(" ")
+    if head == "say":
+        inflected = ["says", "said"]
+    else:
+        third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z")) else "s")
+        inflected = [third, head + ("d" if head.endswith("e") else "ed")]
+    return [f"{form} {rest}".strip() for form in ([head] if base else []) + inflected]
+
+
+def _framing(subjects: str, verbs: tuple[str, ...], *, base: bool) -> re.Pattern[str]:
+    alternatives = "|".join(form for verb in verbs for form in _forms(verb, base=base))
+    return re.compile(rf"^(?:{subjects}) (?:also )?(?:{alternatives}) that\s+", re.IGNORECASE)
+
+
 # A note that reports what the recording says instead of saying it: "It mentions that about
 # 450 litres go into a wheel", "The episode notes that...". The claim is what follows "that".
-_FRAMED = re.compile(
-    r"^(?:the (?:podcast|episode|show|programme|program|conversation|discussion|interview|"
-    r"excerpt|segment|recording)|it|this(?: episode| excerpt| segment)?) (?:also )?"
-    r"(?:mentions|mentioned|notes|noted|highlights|highlighted|emphasi[sz]es|emphasi[sz]ed|"
-    r"stresses|stressed|states|stated|explains|explained|reveals|revealed|points out|"
-    r"pointed out|adds|added|says|said|suggests|suggested|shares|shared|reports|reported) "
-    r"that\s+", re.IGNORECASE)
+_FRAMED = _framing(r"the (?:podcast|episode|show|programme|program|conversation|discussion|"
+                   r"interview|excerpt|segment|recording)|it|this(?: episode| excerpt| segment)?",
+                   _REPORTING + _RECORDING_ALSO, base=False)
 
 
 # "She mentions that healthy hives pay back…": a pronoun reporting a fact, left so after the
 # review gave an answer's "she" the guest's name, says nothing of who (the note before may not be
 # hers). Verbs of opinion ("he says", "they suggest") keep it.
-_PRONOUN_FRAMED = re.compile(
-    r"^(?:they|he|she) (?:also )?(?:mention|mentions|mentioned|note|notes|noted|explain|"
-    r"explains|explained|point out|points out|pointed out|add|adds|added|share|shares|shared|"
-    r"reveal|reveals|revealed|report|reports|reported|highlight|highlights|highlighted) "
-    r"that\s+", re.IGNORECASE)
+_PRONOUN_FRAMED = _framing("they|he|she", _REPORTING, base=True)
 
 
 def unframe(text: str, pronoun: bool = False) -> str:

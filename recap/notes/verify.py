@@ -543,14 +543,14 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("first_person")
     if candidate.support < MIN_SUPPORT:
         problems.append("unsupported")
-    found = check_bullet(text, candidate.window.text, names)
+    found = check_bullet(text, candidate.window.checked_text, names)
     if found is not None:
         if found.unsupported_figures:
             problems.append("figures")
         if found.unsupported_names and not capitalises_nouns(language):
             problems.append("names")
     if (not translated and language == "en" and "figures" not in problems
-            and rate_moved(text, candidate.window.text)):
+            and rate_moved(text, candidate.window.checked_text)):
         problems.append("figures")  # a figure given another figure's rate
     if not translated and language == "en":
         source = candidate.source()

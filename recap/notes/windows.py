@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from recap.models import Chunk
 
 _LINE = re.compile(r"^\[(\d+):(\d{2}):(\d{2})\] ?(.*)$")
+_PHRASE_END = re.compile(r"[.,;:?!…]")
+RUN_ON_WORDS = 6
+"""The most words a line Whisper cut mid-sentence is given from the next line."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,16 @@ class Line:
     start: float
     end: float
     text: str
+
+    def run_on(self, after: Line | None) -> str:
+        """The words of `after` that finish this line, where Whisper cut it mid-sentence: up to
+        their first punctuation mark, `RUN_ON_WORDS` at most ("eight" | "evenings, and then…"
+        -> "evenings"); "" when this line ends on punctuation or `after` starts a sentence."""
+        said = self.text.rstrip()
+        if after is None or not said or said.endswith((".", "?", "!", ",", ";", ":", "…")):
+            return ""
+        more = _PHRASE_END.split(after.text.strip(), maxsplit=1)[0].strip()
+        return more if more[:1].islower() and len(more.split()) <= RUN_ON_WORDS else ""
 
     @property
     def word_count(self) -> int:
@@ -52,6 +65,15 @@ class Window:
     @property
     def text(self) -> str:
         return " ".join(line.text for line in self.lines)
+
+    @property
+    def checked_text(self) -> str:
+        """The text a note's figures are checked against: the window's, its last line finished
+        from the line after where Whisper cut it mid-sentence. The model saw "hours take say
+        eight" and wrote "8 hours"; checked without the next line's "evenings", the bare
+        number supported it."""
+        more = self.lines[-1].run_on(self.after)
+        return f"{self.text} {more}" if more else self.text
 
     @property
     def key(self) -> tuple[int, int]:
