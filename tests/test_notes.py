@@ -1829,6 +1829,32 @@ def test_a_pronoun_reporting_the_guests_answer_is_the_guest() -> None:
     assert credit_guest(kept, reported, "Tom Reed", "Morrill") == kept
 
 
+def test_a_note_calling_the_answerer_the_guest_gets_the_guests_name() -> None:
+    """The extraction prompt's Speakers line calls the guest "guest": "The guest's advice is…"
+    from an answer is the guest's advice, and says so by name. A note resting on a question
+    is left as it is."""
+    from recap.notes.intro import Speakers
+
+    said = ["Welcome, Henry. How should people store cheese at home?",
+            "Not in plastic, wrap it in waxed paper and keep it in the vegetable drawer.",
+            "And do the guests at the shop ask you that?"]
+    speakers = Speakers(host="Sam Akers", guests=[("Henry Morrill", "president")])
+    notes = ["The guest's advice is to wrap cheese in waxed paper, not plastic.",
+             "The guest keeps the cheese in the vegetable drawer.",
+             "The guests at the shop ask about storing cheese at home."]
+    kept = [c.text for c in reviewed(said, speakers, notes).kept]
+    assert kept[:2] == ["Morrill's advice is to wrap cheese in waxed paper, not plastic.",
+                        "Morrill keeps the cheese in the vegetable drawer."]
+    from recap.notes.turns import name_the_guest
+    from recap.notes.windows import Line
+
+    asked = [Line(0, 0.0, 5.0, said[0])]
+    assert name_the_guest("The guest stores cheese at home.", asked, frozenset(), "Morrill") == (
+        "The guest stores cheese at home.")
+    assert name_the_guest("The guests buy cheese.", [Line(1, 5.0, 9.0, said[1])],
+                          frozenset({1}), "Morrill") == "The guests buy cheese."
+
+
 def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> None:
     """With no voices told apart, a small model given the host's name gives the host the guest's
     "we": a note crediting the host with an answer said in the first person, citing no question,
@@ -2608,6 +2634,13 @@ def test_the_closing_words_are_not_asked() -> None:
     assert closing_lines(lines + [long]) == frozenset()
     teaser = Line(6, 30.0, 35.0, "Next week, we visit a mushroom grower in an old tunnel.")
     assert closing_lines(lines + [teaser]) == frozenset({2, 3, 4, 6}), "next week's teaser"
+    # Whisper put the goodbye's last word on a line of its own: it closes with its line
+    cut = [Line(7, 35.0, 40.0, "Henry, thank you, and I'll go and find my second jumper"),
+           Line(8, 40.0, 41.0, "now.")]
+    assert closing_lines(lines[:2] + cut) == frozenset({7, 8})
+    # but a sentence's end after a line that is no goodbye is asked, with that line
+    assert closing_lines(lines[:1] + [Line(7, 35.0, 40.0, "and we fix about 40 kettles a"),
+                                      Line(8, 40.0, 41.0, "year.")]) == frozenset()
 
 
 

@@ -30,7 +30,13 @@ from recap.notes.rewrite import (
     unframe,
     voices,
 )
-from recap.notes.turns import answer_lines, credit_answer, credit_pronoun, part_start
+from recap.notes.turns import (
+    answer_lines,
+    credit_answer,
+    credit_pronoun,
+    name_the_guest,
+    part_start,
+)
 from recap.notes.verify import (
     FIXABLE,
     SHORTEST_NOTE,
@@ -295,9 +301,9 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozen
     guest, or in a later part that part's voice (`turns.credit_answer`); those crediting the
     host with what the answer told of someone else are dropped (`misattributed`). A note
     opening on "He" or "She" reporting what an answer says gets the answerer's name
-    (`turns.credit_pronoun`). The host's turn to a later part ("Now, something different." …
-    "With me is Dr. Lena Sharma.", the lines `turns`) is the host's, however it follows an
-    answer."""
+    (`turns.credit_pronoun`), and so does one opening on "The guest" (`turns.name_the_guest`).
+    The host's turn to a later part ("Now, something different." … "With me is Dr. Lena
+    Sharma.", the lines `turns`) is the host's, however it follows an answer."""
     answers = answer_lines(heard) - turns
     kept: list[Candidate] = []
     for candidate in pending:
@@ -308,6 +314,8 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozen
         after = credit_answer(candidate.text, cited, answers, speakers.host, guest, guest_words)
         if after == candidate.text:
             after = credit_pronoun(candidate.text, cited, answers, guest)
+        if after == candidate.text:
+            after = name_the_guest(candidate.text, cited, answers, guest)
         if after is None:
             candidate.problems.append("misattributed")
             stats.drop(candidate, "dropped")

@@ -116,6 +116,22 @@ def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], gu
     return f"{guest}{text[found.start(1) - 1:]}"
 
 
+_THE_GUEST = re.compile(r"^The guest(['’]s)?(?![\w'’-])")
+
+
+def name_the_guest(text: str, cited: Sequence[Line], answers: frozenset[int], guest: str) -> str:
+    """A note calling the answerer by the role the prompt's Speakers line gives, with their
+    name, where its lines, questions aside, are all answers: "The guest's advice is to keep
+    cheese in waxed paper" -> "Morrill's advice is…". Otherwise `text` unchanged."""
+    found = _THE_GUEST.match(text)
+    if found is None or not guest or not cited:
+        return text
+    said = [line for line in cited if "?" not in line.text]
+    if not said or any(line.id not in answers for line in said):
+        return text
+    return f"{guest}{found.group(1) or ''}{text[found.end():]}"
+
+
 # Someone else in the third person singular ("he", "her", …), in an answer.
 _ANOTHER = re.compile(r"(?<![\w'’])(?:he|she|him|his|her|hers|himself|herself)(?![\w'’])",
                       re.IGNORECASE)

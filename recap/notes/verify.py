@@ -347,6 +347,8 @@ _CLOSING_CUE = re.compile(
     r"good ?night|bye|cheers|safe travels|next (?:week|time|episode|month))\b", re.IGNORECASE)
 CLOSING_WORDS = 16
 """A closing line ("Marta, thank you so much for coming in.") is at most this many words."""
+CLOSING_TAIL = 4
+"""Words: the end of a closing sentence that Whisper put on a line of its own ("now.")."""
 
 
 def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
@@ -355,19 +357,26 @@ def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
     an ordinal ("Thank you, Daniel, see you on the second Saturday.", "That's all for this
     week."). They tell a reader nothing, and a small model given a stretch that ends on them
     notes the goodbye and little of what comes before it, so they are left out of what it is
-    asked."""
+    asked. A line of a few words that goes on from the line before it in lower case ("… thank
+    you, and I'll go and find my second jumper" / "now.") closes with that line, or not at all.
+    """
     from recap.text.figures import extract_figures
 
     found: set[int] = set()
+    tail: list[int] = []  # a sentence's end on a line of its own, closing if its line does
     for line in reversed(lines):
         text = line.text.strip()
         if not text:
             continue
         figures = [f for f in extract_figures(text, heard=True)
                    if not f.soft and any(q.unit != "ordinal" for q in f.readings)]
+        if text[:1].islower() and line.word_count <= CLOSING_TAIL and not figures:
+            tail.append(line.id)
+            continue
         if line.word_count > CLOSING_WORDS or not _CLOSING_CUE.search(text) or figures:
             break
-        found.add(line.id)
+        found.update([line.id, *tail])
+        tail = []
     return frozenset(found)
 
 
