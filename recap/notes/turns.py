@@ -51,6 +51,13 @@ def answer_lines(lines: Sequence[Line]) -> frozenset[int]:
     return frozenset(ids)
 
 
+def answered(cited: Sequence[Line], answers: frozenset[int]) -> list[Line]:
+    """The cited lines but the questions, when they are all answers (`answer_lines`); [] when
+    none is left or one of them is not an answer."""
+    said = [line for line in cited if "?" not in line.text]
+    return [] if any(line.id not in answers for line in said) else said
+
+
 def credit_answer(text: str, cited: Sequence[Line], answers: frozenset[int], host: str,
                   guest: str, guest_words: Sequence[str]) -> str | None:
     """`text` with the host (their name, given name, surname, or "the host") replaced by `guest`
@@ -75,8 +82,8 @@ def credit_answer(text: str, cited: Sequence[Line], answers: frozenset[int], hos
     mention = _mention(host_words)
     if mention is None or not mention.search(text):
         return text
-    said = [line for line in cited if "?" not in line.text]
-    if not said or any(line.id not in answers for line in said):
+    said = answered(cited, answers)
+    if not said:
         return text
     heard = {w for line in said for w in words(line.text)}
     if any(w.lower() in heard for w in host_words):
@@ -106,8 +113,8 @@ def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], gu
     found = _HE_SHE_REPORTS.match(text)
     if found is None or not guest or not cited:
         return text
-    said = [line for line in cited if "?" not in line.text]
-    if not said or any(line.id not in answers for line in said):
+    said = answered(cited, answers)
+    if not said:
         return text
     if found.group(1).lower() not in _REPORTS:
         spoken = " ".join(line.text for line in said)
@@ -126,8 +133,8 @@ def name_the_guest(text: str, cited: Sequence[Line], answers: frozenset[int], gu
     found = _THE_GUEST.match(text)
     if found is None or not guest or not cited:
         return text
-    said = [line for line in cited if "?" not in line.text]
-    if not said or any(line.id not in answers for line in said):
+    said = answered(cited, answers)
+    if not said:
         return text
     return f"{guest}{found.group(1) or ''}{text[found.end():]}"
 
