@@ -1853,6 +1853,12 @@ def test_a_note_calling_the_answerer_the_guest_gets_the_guests_name() -> None:
         "The guest stores cheese at home.")
     assert name_the_guest("The guests buy cheese.", [Line(1, 5.0, 9.0, said[1])],
                           frozenset({1}), "Morrill") == "The guests buy cheese."
+    answer = [Line(1, 5.0, 9.0, said[1])]
+    for other in ["The guest agent explains that a new hive costs 350 euros.",
+                  "The guest house opened in 2019."]:  # "guest" naming something else
+        assert name_the_guest(other, answer, frozenset({1}), "Morrill") == other
+    assert name_the_guest("The guest explains that plastic is bad.", answer, frozenset({1}),
+                          "Morrill") == "Morrill explains that plastic is bad."
 
 
 def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> None:

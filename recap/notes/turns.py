@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from recap.notes.windows import Line
-from recap.notes.words import first_person, speaks_as_i, words
+from recap.notes.words import first_person, speaks_as_i, verb_form, words
 
 _ENDS = (".", "!", "?", "…")
 # The host turning to something new: "Now, something different.", "Next, …", "Moving on…".
@@ -123,20 +123,26 @@ def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], gu
     return f"{guest}{text[found.start(1) - 1:]}"
 
 
-_THE_GUEST = re.compile(r"^The guest(['’]s)?(?![\w'’-])")
+# "The guest's …" or "The guest <word>", the word (group 1) to be told from a noun's.
+_THE_GUEST = re.compile(r"^The guest(?:['’]s(?![\w'’-])| ([\w'’-]+))")
 
 
 def name_the_guest(text: str, cited: Sequence[Line], answers: frozenset[int], guest: str) -> str:
     """A note calling the answerer by the role the prompt's Speakers line gives, with their
     name, where its lines, questions aside, are all answers: "The guest's advice is to keep
-    cheese in waxed paper" -> "Morrill's advice is…". Otherwise `text` unchanged."""
+    cheese in waxed paper" -> "Morrill's advice is…", "The guest keeps…" -> "Morrill keeps…".
+    Not where "guest" names something else ("The guest agent explains…", "The guest house
+    opened…"): the word after it must be a verb. Otherwise `text` unchanged."""
     found = _THE_GUEST.match(text)
     if found is None or not guest or not cited:
+        return text
+    verb = found.group(1)
+    if verb is not None and not (verb_form(verb) or verb.lower() in _REPORTS):
         return text
     said = answered(cited, answers)
     if not said:
         return text
-    return f"{guest}{found.group(1) or ''}{text[found.end():]}"
+    return guest + text[len("The guest"):]
 
 
 # Someone else in the third person singular ("he", "her", …), in an answer.

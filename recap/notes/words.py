@@ -203,6 +203,16 @@ _SUBJECT_PRONOUNS = frozenset("i we you he she it they who".split())
 _TOKENS = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*")
 
 
+def verb_form(word: str) -> bool:
+    """Whether `word`, right after its subject, reads as its verb: a form of "be", "have" or
+    "do", a modal, a common verb, a base verb or its form in -s, or a word in -ed ("The guest
+    keeps…", "… started…"; not the nouns of "the guest agent", "the guest house")."""
+    low = word.lower().replace("’", "'")
+    return (low in _BE_HAVE_DO or low in COMMON_VERBS or low in _BASE_VERBS
+            or low in _BASE_VERBS_S
+            or (low.endswith("ed") and len(low) > 4 and not low.endswith("eed")))
+
+
 def has_verb(text: str) -> bool:
     """Whether a note reads as a clause: it has a form of "be", "have" or "do", a modal, a
     common verb, a word in -ed, or a word in -s after a word that is not a determiner, a number
