@@ -348,6 +348,26 @@ def test_a_window_with_no_sentence_end_in_reach_is_cut_and_repeats_its_edge() ->
     assert [[ln.id for ln in w.lines] for w in windows][0] == [0, 1]
 
 
+def test_a_window_ends_before_a_question_rather_than_after_it() -> None:
+    """A window that ended on the host's question showed the model a question without its
+    answer, and the next window an answer without its question: the model noted what followed
+    that window's last question and skipped the answer it started on (a guest's career, before
+    "What is the bog?"). A cut just before a question counts as nearer than it is, one just after
+    a question as farther."""
+    twelve = "one two three four five six seven eight nine ten eleven twelve"
+    eight = "one two three four five six seven eight"
+    lines = _lines(f"{twelve}.", f"{twelve}.", f"so what {eight[:-6]}?", f"{eight}.", f"{eight}.",
+                   f"{eight}.", f"{eight}.")
+    windows = make_windows(_chunk(), lines, 30, 1, whole_sentences=True)
+    # 30 words fall in the question (it ends at 33 words); the window ends before it (24).
+    assert [ln.id for ln in windows[0].lines] == [0, 1]
+    assert windows[1].lines[0].text.endswith("?")
+    assert not any(w.lines[-1].text.endswith("?") for w in windows)
+    # With no question near, the nearest sentence end stays the cut.
+    plain = _lines(f"{twelve}.", f"{twelve}.", f"{eight}.", f"{eight}.", f"{eight}.")
+    assert [ln.id for ln in make_windows(_chunk(), plain, 30, 1, True)[0].lines] == [0, 1, 2]
+
+
 def test_rerun_with_nothing_changed_makes_no_request(model: Model, episode: Episode) -> None:
     first = run_notes(episode, settings_for(model))
     asked = model.count()
@@ -2032,6 +2052,52 @@ def test_a_later_voice_reporting_a_listeners_question_is_dropped() -> None:
     kept = review(results, names, speakers, language="en", translated=False, similarity=0.6).kept
     assert [c.text for c in kept] == ["The team has 52 volunteers.",
                                       "The sweet spot for a nap is about 20 minutes."]
+
+
+def test_a_later_part_never_gets_the_first_guests_company() -> None:
+    """Every extraction prompt gives the opening's speakers, the guest with their company; in a
+    magazine's later part, a report on something else, the model gave that part's subject to
+    the company ("The cost of Lanternfish Games' studio was 410 million euros", about a tram
+    line). A later part's note naming the first guest's company where its own excerpt does not
+    is dropped; in the opening's part, the company may come from the prompt."""
+    from recap.notes.intro import Speakers
+    from recap.notes.review import NameContext, WindowResult, first_look, review
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    said = ["Welcome to Open Air, I'm Hannah Lloyd.",
+            "My guest is Gareth Price, who leads the Ridgeway Rescue Team.",
+            "How many volunteers do you have?",
+            "There are fifty-two of us, and the pager goes off day and night.",
+            "Now, something different.", "Felix, how was the first ride on the new tram?",
+            "Smooth, and the line cost four hundred and ten million euros.",
+            "Felix, does the Ridgeway Rescue Team ride it?",
+            "Yes, the Ridgeway Rescue Team rides the tram to the hospital."]
+    lines = [Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)]
+    windows = [Window(0, 0, tuple(lines[2:4])), Window(0, 1, tuple(lines[5:7])),
+               Window(0, 2, tuple(lines[7:]))]
+    speakers = Speakers(show="Open Air", host="Hannah Lloyd",
+                        guests=[("Gareth Price", "leads the Ridgeway Rescue Team")])
+    names = NameContext.of([], speakers)
+    notes = [["The Ridgeway Rescue Team has 52 volunteers."],
+             ["The Ridgeway Rescue Team's tram line cost 410 million euros."],
+             ["The Ridgeway Rescue Team rides the tram to the hospital."]]
+    results = [WindowResult(w, first_look([Candidate(t, w) for t in n], w, names, "en",
+                                          translated=False, verify=True))
+               for w, n in zip(windows, notes, strict=True)]
+    review_ = review(results, names, speakers, language="en", translated=False, similarity=0.6)
+    assert [c.text for c in review_.kept] == [
+        "The Ridgeway Rescue Team has 52 volunteers.",  # the opening's part: the prompt's
+        "The Ridgeway Rescue Team rides the tram to the hospital."]  # its excerpt says it
+    assert {"text": "The Ridgeway Rescue Team's tram line cost 410 million euros.",
+            "problem": "misattributed", "outcome": "dropped"} in review_.stats.dropped
+    # A role naming two places ("… of Harbour Lab and Bergen"): either is the company's.
+    from recap.notes.turns import carries_organisation
+
+    assert carries_organisation("The Harbour Lab's ferry cost 9 million euros.",
+                                "The ferry cost nine million euros.", "Harbour Lab and Bergen")
+    assert not carries_organisation("Harbour Lab built the ferry.", "At Harbour Lab we built it.",
+                                    "Harbour Lab and Bergen")
 
 
 def test_a_name_misheard_is_no_new_voice() -> None:

@@ -32,6 +32,7 @@ from recap.notes.rewrite import (
 )
 from recap.notes.turns import (
     answer_lines,
+    carries_organisation,
     credit_answer,
     credit_pronoun,
     name_the_guest,
@@ -302,12 +303,20 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozen
     host with what the answer told of someone else are dropped (`misattributed`). A note
     opening on "He" or "She" reporting what an answer says gets the answerer's name
     (`turns.credit_pronoun`), and so does one opening on "The guest" (`turns.name_the_guest`).
-    The host's turn to a later part ("Now, something different." … "With me is Dr. Lena
-    Sharma.", the lines `turns`) is the host's, however it follows an answer."""
+    A note of a later part naming the opening guest's organisation where its excerpt does not
+    gave that part's subject to the first guest's company, and is dropped (`misattributed`,
+    `turns.carries_organisation`). The host's turn to a later part ("Now, something
+    different." … "With me is Dr. Lena Sharma.", the lines `turns`) is the host's, however it
+    follows an answer."""
     answers = answer_lines(heard) - turns
+    company = organisation(speakers.guests[0][1])
     kept: list[Candidate] = []
     for candidate in pending:
         voice = _voice_of(candidate, parts)
+        if voice and carries_organisation(candidate.text, candidate.window.text, company):
+            candidate.problems.append("misattributed")
+            stats.drop(candidate, "dropped")
+            continue
         guest, guest_words = ((surname(voice), voice.split()) if voice
                               else (person, speakers.guests[0][0].split()))
         cited = [ln for ln in candidate.window.lines if ln.id in candidate.segment_ids]

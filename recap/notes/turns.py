@@ -178,3 +178,22 @@ def part_start(lines: Sequence[Line], address: int, reach: int = 6) -> int:
         if _TURNS_TO.match(text):
             return i
     return address
+
+
+def carries_organisation(text: str, shown: str, organisation: str) -> bool:
+    """True when the note names `organisation` (the opening guest's, as the speakers call found
+    it) and the excerpt it was written from (`shown`) does not: in a later part of a magazine,
+    with other voices, the model took it from the Speakers line of its prompt and gave that
+    part's subject to the first guest's company ("The cost of Lanternfish Games' studio was 410
+    million euros", in a report on a tram line)."""
+    said, heard = _bare_words(text), _bare_words(shown)
+    for name in re.split(r"\s+(?:and|&)\s+", organisation):  # "Lanternfish Games and Montreal"
+        wanted = [w for w in words(name) if w not in ("the", "of")]
+        if wanted and all(w in said for w in wanted) and not all(w in heard for w in wanted):
+            return True
+    return False
+
+
+def _bare_words(text: str) -> set[str]:
+    """The text's words, a possessive's "'s" taken off ("team's" -> "team")."""
+    return {re.sub(r"['’]s$", "", w) for w in words(text)}

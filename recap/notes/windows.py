@@ -151,6 +151,18 @@ SENTENCE_FLOOR = 0.7
 SENTENCE_SLACK = 1.4
 """A window of `words` words ends at a sentence end between these many times `words`."""
 
+TURN_PULL = 0.3
+"""A cut just before a line that asks counts as this many times `words` nearer, one just after
+a line that asks as this much farther: a window that ended on the host's question showed the
+model a question without its answer, and the next an answer without its question, which the
+model skipped (it notes what follows a window's last question)."""
+
+
+def asks(text: str) -> bool:
+    """True when the line holds a question."""
+    return "?" in text
+
+
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -161,8 +173,9 @@ def ends_sentence(text: str) -> bool:
 
 def _sentence_cut(lines: list[Line], begin: int, words: int) -> int | None:
     """Where the window starting at `lines[begin]` (about `words` words) ends on a sentence end:
-    the index after the line nearest to `words` words that ends a sentence (None: none in
-    reach)."""
+    the index after the line nearest to `words` words that ends a sentence, a cut before a
+    question counted nearer and one after a question farther (`TURN_PULL`); None: none in
+    reach."""
     best: tuple[float, int] | None = None
     count = 0
     for i in range(begin, len(lines)):
@@ -170,7 +183,11 @@ def _sentence_cut(lines: list[Line], begin: int, words: int) -> int | None:
         if count > words * SENTENCE_SLACK:
             break
         if count >= words * SENTENCE_FLOOR and ends_sentence(lines[i].text):
-            distance = abs(count - words)
+            distance: float = abs(count - words)
+            if asks(lines[i].text):
+                distance += words * TURN_PULL
+            elif i + 1 < len(lines) and asks(lines[i + 1].text):
+                distance -= words * TURN_PULL
             if best is None or distance < best[0]:
                 best = (distance, i + 1)
     return best[1] if best is not None else None
