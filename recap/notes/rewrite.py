@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from recap.notes.windows import Line
-from recap.notes.words import content_stems, first_person, stem, words
+from recap.notes.words import bare_words, content_stems, first_person, stem, words
 from recap.text.names import surname
 from recap.text.vocabulary import is_number_word
 
@@ -371,7 +371,7 @@ def credit_voice(text: str, cited: list[str], guest: str, voice: str, role: str 
     parts = [p for p in guest.split() if p[:1].isupper() and not p.endswith(".")]
     if not parts or not voice:
         return text
-    said = {re.sub(r"['’]s$", "", w) for line in cited for w in words(line)}
+    said = set().union(*map(bare_words, cited))
     if any(p.lower() in said for p in parts):
         return text
     forms = sorted({guest, " ".join(parts), *parts}, key=len, reverse=True)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from recap.notes.windows import Line
-from recap.notes.words import first_person, speaks_as_i, verb_form, words
+from recap.notes.words import bare_words, first_person, speaks_as_i, verb_form, words
 
 _ENDS = (".", "!", "?", "…")
 # The host turning to something new: "Now, something different.", "Next, …", "Moving on…".
@@ -186,14 +186,9 @@ def carries_organisation(text: str, shown: str, organisation: str) -> bool:
     with other voices, the model took it from the Speakers line of its prompt and gave that
     part's subject to the first guest's company ("The cost of Lanternfish Games' studio was 410
     million euros", in a report on a tram line)."""
-    said, heard = _bare_words(text), _bare_words(shown)
+    said, heard = bare_words(text), bare_words(shown)
     for name in re.split(r"\s+(?:and|&)\s+", organisation):  # "Lanternfish Games and Montreal"
         wanted = [w for w in words(name) if w not in ("the", "of")]
         if wanted and all(w in said for w in wanted) and not all(w in heard for w in wanted):
             return True
     return False
-
-
-def _bare_words(text: str) -> set[str]:
-    """The text's words, a possessive's "'s" taken off ("team's" -> "team")."""
-    return {re.sub(r"['’]s$", "", w) for w in words(text)}

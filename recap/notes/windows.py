@@ -158,11 +158,6 @@ model a question without its answer, and the next an answer without its question
 model skipped (it notes what follows a window's last question)."""
 
 
-def asks(text: str) -> bool:
-    """True when the line holds a question."""
-    return "?" in text
-
-
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -184,9 +179,9 @@ def _sentence_cut(lines: list[Line], begin: int, words: int) -> int | None:
             break
         if count >= words * SENTENCE_FLOOR and ends_sentence(lines[i].text):
             distance: float = abs(count - words)
-            if asks(lines[i].text):
+            if "?" in lines[i].text:
                 distance += words * TURN_PULL
-            elif i + 1 < len(lines) and asks(lines[i + 1].text):
+            elif i + 1 < len(lines) and "?" in lines[i + 1].text:
                 distance -= words * TURN_PULL
             if best is None or distance < best[0]:
                 best = (distance, i + 1)

@@ -24,6 +24,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("’", "'"))
 
 
+def bare_words(text: str) -> set[str]:
+    """The text's words, a possessive's "'s" taken off ("team's" -> "team", "Hedded's" ->
+    "hedded")."""
+    return {re.sub(r"['’]s$", "", w) for w in words(text)}
+
+
 def stem(word: str) -> str:
     """A crude stem, enough to match 'hives'/'hive', 'started'/'starts', 'funding'/'funded'."""
     word = word.replace("'s", "").rstrip("'")
