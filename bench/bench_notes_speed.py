@@ -50,6 +50,7 @@ from recap.config import Config  # noqa: E402
 from recap.episode import Episode  # noqa: E402
 from recap.llm import EmbeddedServer, LLMSettings, assemble_model, open_llm  # noqa: E402
 from recap.llm.embedded import HOST, cpu_threads  # noqa: E402
+from recap.llm.failures import LLMTruncated  # noqa: E402
 from recap.models import Chunks, Info  # noqa: E402
 from recap.notes.windows import chunk_lines, make_windows  # noqa: E402
 from recap.pipeline import locate_episode  # noqa: E402
@@ -66,12 +67,29 @@ def recap(*args: str, env: dict[str, str] | None = None) -> None:
                    env={**os.environ, **(env or {})})
 
 
+# llama-cpp-python's server, with the weights kept where recap's engine keeps them
+# (`recap.llm.batching.extra_buffers`: not in llama.cpp's AMX buffers, which crash it on a CPU
+# with AMX).
+BASELINE_SERVER = """
+import runpy
+import llama_cpp.llama_cpp as c
+from recap.llm.batching import extra_buffers
+default = c.llama_model_default_params
+def params():
+    p = default()
+    p.use_extra_bufts = extra_buffers(c)
+    return p
+c.llama_model_default_params = params
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
+
+
 class LlamaCppPythonServer(EmbeddedServer):
     """llama-cpp-python's bundled server: one request at a time, the issue's baseline's server."""
 
     def command(self, port: int) -> list[str]:
         threads = str(self.threads or cpu_threads())
-        return [self.python, "-m", "llama_cpp.server", "--model", str(self.model_path),
+        return [self.python, "-c", BASELINE_SERVER, "--model", str(self.model_path),
                 "--host", HOST, "--port", str(port), "--n_ctx", str(self.context_tokens),
                 "--n_threads", threads, "--n_threads_batch", threads, "--logits_all", "False",
                 "--model_alias", "baseline"]
@@ -83,20 +101,24 @@ def baseline(episode: Episode) -> dict[str, Any]:
     info = Info.load(episode.info_path, "recap fetch")
     started = time.monotonic()
     embedded = LLMSettings.resolve(Config.load())
-    calls = completion = 0
+    calls = completion = truncated = 0
     with LlamaCppPythonServer(assemble_model(embedded.embedded_model),
                               context_tokens=embedded.context_window()) as server, \
             open_llm(LLMSettings(base_url=server.base_url, model="baseline", jobs=1,
                                  timeout=embedded.timeout)) as llm:
         for chunk in chunks.chunks:
             for window in make_windows(chunk, chunk_lines(chunk), 150, 1):
-                llm.complete_text(system=BASELINE_SYSTEM,
-                                  user=f"Podcast: {info.title}\nExcerpt: {window.text}\nNotes:",
-                                  max_tokens=400, temperature=0.1, cache=None)
+                try:
+                    llm.complete_text(system=BASELINE_SYSTEM,
+                                      user=f"Podcast: {info.title}\nExcerpt: {window.text}\n"
+                                           "Notes:",
+                                      max_tokens=400, temperature=0.1, cache=None)
+                except LLMTruncated:  # the script took what came; the time is counted
+                    truncated += 1
                 calls += 1
         completion = int(llm.usage.to_dict().get("completion_tokens") or 0)
     return {"seconds": round(time.monotonic() - started, 1), "calls": calls,
-            "completion_tokens": completion}
+            "completion_tokens": completion, "cut_off": truncated}
 
 
 def recap_notes(episode: Episode, mode: str, warm: Path) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -51,6 +52,22 @@ DEFAULT_SEED = random.Random(0xFFFFFFFF).randint(0, 2**32) & 0xFFFFFFFF
 """The seed of a request that names none: the first one llama-cpp-python's server draws from its
 default seed (it draws each next one from the last). The same request gets the same reply, as
 a rerun of a failed call did there."""
+
+
+def extra_buffers(ll: Any) -> bool:
+    """Whether llama.cpp may keep the weights in its CPU-specific buffers (`use_extra_bufts`,
+    its default: repacked for the CPU's vector units), given the `llama_cpp` module. Where it
+    was built for a CPU with AMX, whose kernels crash it, only once this process can no longer
+    be granted AMX (`recap.llm.amx`); where that cannot be done, not at all.
+    `RECAP_LLM_EXTRA_BUFFERS=1` keeps them anyway (a llama.cpp where AMX works), `=0` never."""
+    forced = os.environ.get("RECAP_LLM_EXTRA_BUFFERS", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    info = bytes(ll.llama_print_system_info() or b"").decode("utf-8", "replace")
+    if "AMX_INT8 = 1" not in info:
+        return True
+    from recap.llm.amx import deny_amx
+    return deny_amx()
 
 
 class ContextFull(ValueError):
@@ -197,8 +214,10 @@ class Engine:
         self._ll = ll
         self.slots_count = max(1, slots)
         self.context_tokens = context_tokens
+        extra = extra_buffers(ll)  # before llama.cpp first looks for AMX
         ll.llama_backend_init()
         model_params = ll.llama_model_default_params()
+        model_params.use_extra_bufts = extra
         self.model = ll.llama_model_load_from_file(str(model_path).encode(), model_params)
         if not self.model:
             raise OSError(f"cannot load the model file {model_path}")

@@ -174,7 +174,8 @@ def cpu_threads(reserve: int = 0) -> int:
 # The server reads settings from any environment variable named like one of its options
 # (MODEL, PORT, API_KEY, CONFIG_FILE...): hand it only what a Python process needs to run.
 _ENV_NAMES = {"PATH", "HOME", "TMPDIR", "TEMP", "TMP", "LANG", "LANGUAGE", "PYTHONPATH",
-              "PYTHONHOME", "VIRTUAL_ENV", "LD_LIBRARY_PATH", "SYSTEMROOT", "USER"}
+              "PYTHONHOME", "VIRTUAL_ENV", "LD_LIBRARY_PATH", "SYSTEMROOT", "USER",
+              "RECAP_LLM_EXTRA_BUFFERS"}
 _ENV_PREFIXES = ("LC_", "OMP_", "GGML_", "OPENBLAS_", "MKL_", "CUDA_")
 
 

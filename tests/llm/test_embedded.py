@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -17,7 +18,9 @@ import pytest
 
 from recap.errors import EmbeddedServerError
 from recap.llm import EmbeddedServer, LLMSettings, assemble_model, open_llm
+from recap.llm import amx as amx_module
 from recap.llm import embedded as embedded_module
+from recap.llm.batching import extra_buffers
 from tests.llm.conftest import requires_llama
 
 SCHEMA = {"type": "object", "properties": {"topic": {"type": "string"}}, "required": ["topic"]}
@@ -131,9 +134,71 @@ def test_command_binds_loopback_and_uses_every_core(tmp_path: Path, monkeypatch)
 def test_server_environment_has_no_keys_and_no_server_settings() -> None:
     environ = {"PATH": "/bin", "HOME": "/root", "LC_ALL": "C", "OMP_NUM_THREADS": "2",
                "OPENAI_API_KEY": "sk-secret-123456", "API_KEY": "x", "CONFIG_FILE": "/etc/x",
-               "MODEL": "/other.gguf", "PORT": "80", "HOST": "0.0.0.0"}
+               "MODEL": "/other.gguf", "PORT": "80", "HOST": "0.0.0.0",
+               "RECAP_LLM_EXTRA_BUFFERS": "1"}
     assert embedded_module.server_environment(environ) == {
-        "PATH": "/bin", "HOME": "/root", "LC_ALL": "C", "OMP_NUM_THREADS": "2"}
+        "PATH": "/bin", "HOME": "/root", "LC_ALL": "C", "OMP_NUM_THREADS": "2",
+        "RECAP_LLM_EXTRA_BUFFERS": "1"}
+
+
+def test_weights_stay_out_of_llama_cpps_amx_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # llama.cpp built for a CPU with AMX crashes on every prompt with the embedded model's
+    # K-quants (found on a Sapphire Rapids machine: `recap run` died with SIGSEGV). There its
+    # other CPU buffers (repacked weights) are kept only once the process cannot get AMX.
+    def build(info: bytes) -> types.SimpleNamespace:
+        return types.SimpleNamespace(llama_print_system_info=lambda: info)
+
+    amx = build(b"CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 1 | AMX_INT8 = 1 | REPACK = 1 | ")
+    plain = build(b"CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 1 | REPACK = 1 | ")
+    denials: list[bool] = []
+
+    def deny(result: bool) -> None:  # this test's process keeps its AMX
+        monkeypatch.setattr(amx_module, "deny_amx", lambda: denials.append(result) or result)
+
+    monkeypatch.delenv("RECAP_LLM_EXTRA_BUFFERS", raising=False)
+    deny(True)
+    assert extra_buffers(plain) is True and denials == []
+    assert extra_buffers(amx) is True and denials == [True]
+    deny(False)  # not Linux x86-64, or the kernel refused the filter
+    assert extra_buffers(amx) is False
+    monkeypatch.setenv("RECAP_LLM_EXTRA_BUFFERS", "1")  # a llama.cpp where AMX works
+    assert extra_buffers(amx) is True
+    monkeypatch.setenv("RECAP_LLM_EXTRA_BUFFERS", "0")
+    assert extra_buffers(plain) is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.machine() != "x86_64",
+                    reason="the AMX state is asked for with arch_prctl on Linux x86-64 only")
+def test_a_process_that_denied_amx_is_never_granted_it() -> None:
+    script = textwrap.dedent("""\
+        import ctypes, errno, subprocess, sys, threading
+        from recap.llm.amx import ARCH_REQ_XCOMP_PERM, deny_amx
+        libc = ctypes.CDLL(None, use_errno=True)
+        XTILEDATA = 18
+
+        def ask():
+            return libc.syscall(158, ARCH_REQ_XCOMP_PERM, XTILEDATA), ctypes.get_errno()
+
+        go, asked = threading.Event(), []
+        earlier = threading.Thread(target=lambda: (go.wait(), asked.append(ask())))
+        earlier.start()
+        assert deny_amx() is True and deny_amx() is True
+        assert ask() == (-1, errno.EPERM), ask()
+        go.set(); earlier.join()
+        assert asked == [(-1, errno.EPERM)], asked  # a thread started before too
+        fs = ctypes.c_ulong()
+        assert libc.syscall(158, 0x1003, ctypes.byref(fs)) == 0  # other requests answered
+        child = subprocess.run([sys.executable, "-c", "import ctypes, errno; "
+                                "libc = ctypes.CDLL(None, use_errno=True); "
+                                "print(libc.syscall(158, 0x1023, 18), ctypes.get_errno())"],
+                               capture_output=True, text=True, check=True)
+        assert child.stdout.split() == ["-1", str(errno.EPERM)], child.stdout
+        print("denied")
+        """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "denied"
 
 
 def test_a_server_that_exits_at_start_names_the_cause(tmp_path: Path) -> None:
