@@ -7,10 +7,10 @@ model's K-quants, that is on every prompt (ggml-org/llama.cpp#20824). Turning of
 CPU-specific buffers altogether (`use_extra_bufts`) avoids it, but also its repacked weights,
 which write 1.3-1.4x faster on such a CPU. llama.cpp uses AMX only once Linux has granted the
 process the AMX state (`arch_prctl(ARCH_REQ_XCOMP_PERM)`); `deny_amx` makes that request fail in
-this process and the threads and children it starts afterwards (a seccomp filter that answers
+this process, on all its threads, and in the processes it starts (a seccomp filter that answers
 that one request EPERM and lets every other system call through), so llama.cpp says "AMX is not
 ready to be used!" and keeps the weights as on a CPU without AMX, repacked. Measured on a 2-core
-Sapphire Rapids (Qwen 1.5B Q4_K_M, `llama_decode`): one sequence wrote 17.1 tokens/s repacked
+Xeon with AMX (Qwen 1.5B Q4_K_M, `llama_decode`): one sequence wrote 17.1 tokens/s repacked
 against 12.5 in plain buffers, three 25.5 against 19.7; prompts read at 96-101 tokens/s against
 124-144.
 """
