@@ -154,21 +154,27 @@ def test_a_grammar_is_followed_where_the_model_would_write_otherwise() -> None:
         free = engine.submit(Job(tokens=prompt, max_tokens=12, sampling=Sampling(temperature=0)))
         forced = engine.submit(Job(tokens=prompt, max_tokens=12, sampling=Sampling(
             temperature=0, grammar='root ::= "zebra" [0-9] "!"')))
-        allowed = engine.submit(Job(tokens=prompt, max_tokens=12, sampling=Sampling(
-            temperature=0, grammar='root ::= [^x]*')))
-        assert all(job.wait(300) for job in (free, forced, allowed))
-        assert "1" in free.text and "zebra" not in free.text
+        assert all(job.wait(300) for job in (free, forced))
+        # what a 135M model writes freely depends on the CPU's kernels (on one with AMX,
+        # repacked: "The number 9 is a classic example of an odd integer"): any text but the
+        # grammar's
+        assert free.text.strip() and "zebra" not in free.text
         assert forced.error is None and forced.text.startswith("zebra") and forced.text[-1] == "!"
         assert len(forced.text) == len("zebra0!")
-        # a grammar that allows what the model writes anyway changes nothing
-        assert allowed.text == free.text
+        refused = engine.stats.grammar_resampled
         # each token sampled under a grammar (a reply's end too) was checked alone; only those
-        # the grammar refused (the forced reply's, never the allowing one's) were sampled again
-        # over the whole vocabulary
+        # the grammar refused were sampled again over the whole vocabulary
+        assert 1 <= refused <= forced.completion_tokens + (forced.finish_reason == "stop")
+        # a grammar that allows what the model writes anyway changes nothing: none of its
+        # tokens is refused (its text is not compared with the free reply's: a llama.cpp step's
+        # logits may differ in the last bits with the number of sequences it carries)
+        allowed = engine.submit(Job(tokens=prompt, max_tokens=12, sampling=Sampling(
+            temperature=0, grammar='root ::= [^\\x01]*')))  # all text but a control character
+        assert allowed.wait(300) and allowed.error is None and allowed.text.strip()
         sampled = [job.completion_tokens + (job.finish_reason == "stop") for job in (forced,
                                                                                       allowed)]
         assert engine.stats.grammar_checked == sum(sampled)
-        assert 1 <= engine.stats.grammar_resampled <= sampled[0]
+        assert engine.stats.grammar_resampled == refused
         bad = engine.submit(Job(tokens=prompt, max_tokens=4,
                                 sampling=Sampling(grammar="root ::= (")))
         assert bad.wait(300) and bad.error and "grammar" in bad.error
