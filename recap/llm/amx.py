@@ -80,7 +80,7 @@ def deny_amx() -> bool:
 
 
 def _install() -> bool:
-    if not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "AMD64"):
+    if not sys.platform.startswith("linux") or platform.machine() != "x86_64":
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -90,7 +90,8 @@ def _install() -> bool:
         # Without privileges a filter needs no_new_privs (no setuid gains in this process).
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             return False
-        return bool(libc.syscall(_SYS_SECCOMP, _SECCOMP_SET_MODE_FILTER,
-                                 _SECCOMP_FILTER_FLAG_TSYNC, ctypes.byref(fprog)) == 0)
+        # 0, or -1, or the id of a thread that cannot take the filter (none is then installed)
+        return int(libc.syscall(_SYS_SECCOMP, _SECCOMP_SET_MODE_FILTER,
+                                _SECCOMP_FILTER_FLAG_TSYNC, ctypes.byref(fprog))) == 0
     except (OSError, AttributeError):
         return False
