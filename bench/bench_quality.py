@@ -2,6 +2,7 @@
 
     python bench/bench_quality.py                 # every episode with facts, both splits
     python bench/bench_quality.py --split heldout # only the held-out split
+    python bench/bench_quality.py --split fresh   # the episodes nobody tuning recap has read
     python bench/bench_quality.py --only night-train --keep-cache
 
 Each episode is run with the real CLI into bench/_work/quality/<name>/ (transcription is done
@@ -185,7 +186,8 @@ COLUMNS = ("name", "split", "coverage", "found", "facts", "bullets", "sections",
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=("tune", "heldout", "blind", "read", "all"), default="all")
+    parser.add_argument("--split", choices=("tune", "heldout", "blind", "fresh", "read", "all"),
+                        default="all")
     parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
     parser.add_argument("--work", type=Path, default=WORK,
                         help=f"where the episode folders are kept (default {WORK})")
