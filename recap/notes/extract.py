@@ -21,6 +21,11 @@ log = logging.getLogger("recap.notes")
 
 _MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
 _TRAILING_CITATION = re.compile(r"\s*[\[(](?:S?\d+[,;\s]*)+[\])]\s*$")
+# A speaker's label put before a line as in a script ("Ana Ruiz: Turn it once a week.", "Tom and
+# Leo: …"): the model's guess at who said it, often wrong, and no part of the note; who said
+# what is settled from the transcript's cues (`review`).
+_SPEAKER_LABEL = re.compile(r"^(?:Dr\. |Mr\. |Ms\. |Mrs\. )?[A-Z][\w'’-]*"
+                            r"(?: (?:[A-Z][\w'’-]*|and|&)){0,3}: (?=[A-Z\"“])")
 STOP = ["\nExcerpt:", "\nPodcast:", "\nSpeakers:", "\n\n\n"]
 
 
@@ -45,6 +50,7 @@ def _cleaned(items: list[str]) -> list[str]:
     out: list[str] = []
     for item in items:
         text = _TRAILING_CITATION.sub("", item).strip().strip("*").strip()
+        text = _SPEAKER_LABEL.sub("", text, count=1)
         if text and text not in out:
             out.append(text)
     return out

@@ -176,7 +176,74 @@ def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
                 guests.append((name, role))
     host = grounded(reply.get("host")) or heard_part(one_line(reply.get("host")), said)
     guests = [(g, r) for g, r in guests if g.lower() != host.lower()]
+    host, guests = recheck_speakers(host, guests, opening)
     return Speakers(show=grounded(reply.get("show"), 8), host=host, guests=guests[:4])
+
+
+# How a show's opening says who is who (English): the host names himself ("I'm…", "my name
+# is…"), greets the guest by name ("Ana, welcome.", "Welcome, Ana."), and the guest thanks the
+# host by name in reply ("Thanks, Tom."); someone named as a speaker's relative ("my brother
+# Leo") is talked about, not talking.
+_RELATIVE = ("brother|sister|wife|husband|son|daughter|mother|father|mum|mom|dad|partner|"
+             "friend|uncle|aunt|cousin|grandmother|grandfather|boss|dog|cat")
+_THANKS = re.compile(r"\b(?i:thanks|thank you),?\s+([A-Z][a-z]+)\b")
+
+
+def _forms(name: str) -> list[str]:
+    """The ways a name is said when addressed: in full, without the surname, the first word."""
+    parts = name.split()
+    return sorted({name, " ".join(parts[:-1]), parts[0]} - {""}, key=len, reverse=True)
+
+
+def _any_form(name: str) -> str:
+    return "(?:" + "|".join(re.escape(f) for f in _forms(name)) + ")"
+
+
+def _welcomed(name: str, text: str) -> re.Match[str] | None:
+    """Where the opening greets `name` as a guest ("Ana, welcome", "welcome, Ana")."""
+    form = _any_form(name)
+    return re.search(rf"(?<![\w-]){form},?\s+welcome\b|\bwelcome,?\s+{form}(?![\w-])", text)
+
+
+def _self_named(name: str, text: str) -> bool:
+    form = _any_form(name)
+    return re.search(rf"\b(?:I'm|I am|my name is|this is)\s+{form}(?![\w-])", text) is not None
+
+
+def _relative_only(name: str, text: str) -> bool:
+    """True when every time the opening says `name` it names someone's relative or friend
+    ("me and my brother Leo")."""
+    form = _any_form(name)
+    said = len(re.findall(rf"(?<![\w-]){form}(?![\w-])", text))
+    told = len(re.findall(rf"\b(?:my|our|his|her|their)\s+(?:{_RELATIVE}),?\s+{form}(?![\w-])",
+                          text, re.IGNORECASE))
+    return said > 0 and told == said
+
+
+def recheck_speakers(host: str, guests: list[tuple[str, str]],
+                     opening: str) -> tuple[str, list[tuple[str, str]]]:
+    """The speakers call's reply set right where the opening's own cues contradict it. A small
+    model, given an opening where the recogniser misheard the host's own name ("I'm not your
+    care" for "I'm Nadia Kerr"), takes the first name it reads for the host's, the host for a
+    guest and a relative for a guest. A "host" the opening greets as a guest ("Ana, welcome.")
+    who never names himself is the guest; the host is then the one the guest thanks by name
+    just after ("Thanks, Tom."). A guest named only as someone's relative is nobody speaking."""
+    if host and _welcomed(host, opening) is not None and not _self_named(host, opening):
+        guests = [(host, ""), *[(g, r) for g, r in guests if g != host]]
+        host = ""
+    if not host:
+        for name, _ in guests:
+            welcome = _welcomed(name, opening)
+            if welcome is None:
+                continue
+            thanked = _THANKS.search(opening[welcome.end():welcome.end() + 80])
+            if thanked is not None and thanked.group(1) not in name.split():
+                heard = thanked.group(1)
+                host = next((g for g, _ in guests if heard in g.split()), heard)
+                guests = [(g, r) for g, r in guests if g != host]
+            break
+    kept = [(g, r) for g, r in guests if not _relative_only(g, opening)]
+    return host, kept if kept else guests
 
 
 def heard_part(name: str, said: str) -> str:

@@ -316,15 +316,52 @@ _DISCOURSE = frozenset("so well now yes no okay ok right oh and but then actuall
                        "sorry hello hi hey".split())
 
 
+# Someone addressed by name at the end of a sentence: "Thanks for coming in, Tomas.",
+# "…who runs the clinic at the university, Ines."
+_ADDRESSED_LAST = re.compile(r",\s+([A-Z][a-z]+)[.!](?=\s|$)")
+# A sentence that greets whoever it names: "Good to have you with us, Ines."
+_GREETING = re.compile(r"\b(?:welcome|thanks|thank you|good to (?:have|see)|great to (?:have|see)|"
+                       r"nice to (?:have|see)|joining (?:me|us)|with (?:me|us))\b", re.IGNORECASE)
+_TITLE_WORDS = frozenset({"Doctor", "Professor", "Dr", "Prof"})
+
+
+def _addressed_last(lines: list[str], index: int, own: set[str]) -> str | None:
+    """The name addressed at the end of a sentence of `lines[index]`, where the lines just
+    before give it in full as a new speaker's ("…is Doctor Ines Varga, who studies soil.
+    Thanks for coming in, Ines."), and the sentence greets her or a question follows within
+    the next two lines ("…at the college, Ines." / "Our first letter is from…" / "…what is he
+    doing wrong?"). A place after a comma ("Portland, Oregon.") is not given as a full name."""
+    from recap.text.names import NOT_NAMES, capitalised_runs
+
+    line = lines[index]
+    for match in _ADDRESSED_LAST.finditer(line):
+        word = match.group(1)
+        if (word.lower() in own or word.lower() in NOT_NAMES or word.lower() in _DISCOURSE
+                or any(spelt_alike(word.lower(), name) for name in own)):
+            continue
+        before = " ".join([*lines[max(0, index - 3):index], line[:match.start()]])
+        if not any(word in run.split()[:-1] for run in capitalised_runs(before)):
+            continue
+        sentence = re.split(r"[.?!]\s+", line[:match.start()])[-1]
+        after = " ".join([line[match.end():], *lines[index + 1:index + 3]])
+        if _GREETING.search(sentence) or "?" in after:
+            return word
+    return None
+
+
 def _next_voice(lines: list[str], known: list[str]) -> tuple[int, str] | None:
     """(index, the name as addressed: "Felix") of the first line where someone other than the
-    known speakers is addressed by name in a question or a welcome ("Felix, how was it?"): a
+    known speakers is addressed by name in a question or a welcome ("Felix, how was it?"), or
+    greeted by name at the end of a sentence just after being introduced in full: a
     magazine's next part, with a voice of its own, so the guest of the opening is no longer
     the one answering. A name spelt almost as a known speaker's is that speaker, misheard."""
     from recap.text.names import NOT_NAMES
 
     own = {w.lower() for name in known for w in name.split()}
     for index, line in enumerate(lines):
+        last = _addressed_last(lines, index, own)
+        if last is not None:
+            return index, last
         # Whisper cuts lines inside a sentence: "Lena, our first question is from Mark, who
         # asks, are naps good" / "or bad for me?" (a line that ends its sentence does not go on)
         asked = "?" in line or (index + 1 < len(lines) and "?" in lines[index + 1]
@@ -353,6 +390,8 @@ def voices(lines: list[str], known: list[str]) -> list[tuple[int, str]]:
         around = " ".join(lines[max(0, index - 3):index + 1])
         full = [run for run in capitalised_runs(around) if word in run.split()]
         name = max(full, key=len) if full else word
+        while len(name.split()) > 2 and name.split()[0] in _TITLE_WORDS:  # "Doctor Ines Varga"
+            name = name.split(" ", 1)[1]
         found.append((index, name))
         known.append(name)
         start = index + 1

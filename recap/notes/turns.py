@@ -24,6 +24,11 @@ _ENDS = (".", "!", "?", "…")
 _TURNS_TO = re.compile(r"(?:(?:and|so|okay|ok|right|well),? )?(?:now|next|moving on|time for|"
                        r"over to|let['’]s (?:turn|move))\b", re.IGNORECASE)
 _THANKS = re.compile(r"\bthank(?:s| you)\b", re.IGNORECASE)
+# A part's goodbye: thanks said to someone by name, or for coming ("Ana Ruiz, thank you.",
+# "Thank you, Tom.", "Thanks so much for joining us.") — not thanks inside an answer.
+_GOODBYE = re.compile(r"^(?:[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,2},? )?(?:[Tt]hanks|[Tt]hank you)"
+                      r"(?:,? [A-Z][\w'’-]*[.!,]| so much| very much| for (?:coming|joining|being)|"
+                      r"[.!,]|$)")
 # "Hale says/notes/explains…": the note reports what was said; whoever answered said it.
 _REPORTS = frozenset(
     "says said notes noted explains explained adds added mentions mentioned suggests suggested "
@@ -170,14 +175,21 @@ def part_start(lines: Sequence[Line], address: int, reach: int = 6) -> int:
     before "Lena, our first question…"). Going back from the address at most `reach` lines, the
     line that turns to something new ("Now…", "Next…", "Moving on…"); with none, the address
     itself. A line with a question mark or thanks ends the search: the part before still talks
-    there."""
+    there. Where that line is the last part's goodbye ("Thank you, Tom.") and a turn was found
+    after it, the lines between are the host's too (a word for the show's supporters, a trailer
+    of what comes next): the part starts after the goodbye."""
+    turn = address
     for i in range(address - 1, max(-1, address - reach - 1), -1):
         text = lines[i].text.strip()
-        if "?" in text or _THANKS.search(text):
+        if "?" in text:
             break
-        if _TURNS_TO.match(text):
-            return i
-    return address
+        if _THANKS.search(text):
+            if turn < address and _GOODBYE.search(text):
+                return i + 1
+            break
+        if _TURNS_TO.match(text) and turn == address:
+            turn = i
+    return turn
 
 
 def carries_organisation(text: str, shown: str, organisation: str) -> bool:

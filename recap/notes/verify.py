@@ -58,7 +58,10 @@ _SHOW_TALK = re.compile(
     r"host(?:s|ed)? (?:the|this|a) (?:podcast|show|episode|programme|program)|"
     r"(?:is|was|are|were) (?:co-)?hosted by|"
     r"(?:the )?host and (?:the |their |his |her )?guests?|"
-    r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by)\b",
+    r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by|"
+    # the show's own appeal: "Street Level is made possible by our listeners", "tell a friend"
+    r"made possible by (?:our|its|the|your) (?:listeners|supporters|members|donors|patrons)|"
+    r"tell (?:a|your) friends?(?: about (?:it|us|the (?:show|podcast|programme|program)))?)\b",
     re.IGNORECASE)
 _SIGN_OFF = re.compile(rf"\b(?:{_SIGN_OFFS})", re.IGNORECASE)
 # What the episode is about, said of the episode or of its speakers, with no figure: "The
@@ -373,7 +376,11 @@ def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
         if text[:1].islower() and line.word_count <= CLOSING_TAIL and not figures:
             tail.append(line.id)
             continue
-        if line.word_count > CLOSING_WORDS or not _CLOSING_CUE.search(text) or figures:
+        cues = {m.group(0).lower() for m in _CLOSING_CUE.finditer(text)}
+        # Whisper runs a goodbye's sentences into one long line ("Ana Ruiz, thank you, that's
+        # all from us this week, next week, we meet the last"): two cues or more close it too.
+        limit = CLOSING_WORDS * 2 if len(cues) >= 2 else CLOSING_WORDS
+        if line.word_count > limit or not cues or figures:
             break
         found.update([line.id, *tail])
         tail = []
