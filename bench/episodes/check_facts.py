@@ -38,8 +38,12 @@ def episode_names() -> list[str]:
 def main(argv: list[str]) -> int:
     names = argv or episode_names()
     missing = 0
+    splits = {e["name"]: e["split"] for e in json.loads((HERE / "eval_set.json").read_text())}
     for name in names:
         facts = load_facts(HERE / f"{name}.facts.json")
+        # the fresh split stays unread: a fact is told by its number there, not its words
+        said = ((lambda i, fact: f"fact {i + 1}") if splits.get(name) == "fresh"
+                else (lambda i, fact: fact["id"]))
         result = score_facts(reference(name), facts)
         print(f"{name}: {result['found']}/{result['total']} facts found in the reference")
         turns = reference(name).split("\n\n")
@@ -47,10 +51,10 @@ def main(argv: list[str]) -> int:
         for index, fact in enumerate(result["facts"]):
             if not fact["found"]:
                 missing += 1
-                print(f"  MISSING: {fact['id']}")
+                print(f"  MISSING: {said(index, fact)}")
             hits = sum(turn[index]["found"] for turn in per_turn)
             if hits > LOOSE:
-                print(f"  loose? found in {hits} turns: {fact['id']}")
+                print(f"  loose? found in {hits} turns: {said(index, fact)}")
     return 1 if missing else 0
 
 
