@@ -2883,6 +2883,9 @@ def test_the_opening_sets_the_speakers_call_right_where_its_cues_say_otherwise()
     assert recheck_speakers("", [("Leo", "")], "My brother Leo is here. Leo, welcome.") == (
         "", [("Leo", "")])
     assert recheck_speakers("", [("Leo", "")], "My brother Leo runs it.") == ("", [("Leo", "")])
+    # a word after the thanks that is no name is no host
+    assert recheck_speakers("Ana Ruiz", [], "Ana, welcome. Thank you, It is lovely here.") == (
+        "", [("Ana Ruiz", "")])
 
 
 def test_the_lines_between_a_goodbye_and_the_turn_to_the_next_part_are_the_hosts() -> None:

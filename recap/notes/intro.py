@@ -30,7 +30,7 @@ from recap.notes.words import (
     unique_strings,
     words,
 )
-from recap.text.names import at_sentence_start, in_lower_case, name_words, surname
+from recap.text.names import NOT_NAMES, at_sentence_start, in_lower_case, name_words, surname
 
 log = logging.getLogger("recap.notes")
 
@@ -237,7 +237,8 @@ def recheck_speakers(host: str, guests: list[tuple[str, str]],
             if welcome is None:
                 continue
             thanked = _THANKS.search(opening[welcome.end():welcome.end() + 80])
-            if thanked is not None and thanked.group(1) not in name.split():
+            if (thanked is not None and thanked.group(1) not in name.split()
+                    and thanked.group(1).lower() not in NOT_NAMES):  # "Thank you, It was…"
                 heard = thanked.group(1)
                 host = next((g for g, _ in guests if heard in g.split()), heard)
                 guests = [(g, r) for g, r in guests if g != host]
