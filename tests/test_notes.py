@@ -2391,13 +2391,12 @@ def test_no_section_runs_across_the_start_of_a_later_part() -> None:
     words would cut elsewhere."""
     from recap.notes.sections import split_sections
     from recap.notes.turns import part_start
-    from recap.notes.windows import Line
 
     said = ["So the pager goes off at night.", "Gareth, thank you.", "Thanks, Hannah.",
             "Now, something different.", "Every month we take your questions to an expert.",
             "With me is Dr. Lena Sharma, a sleep researcher.",
             "Lena, our first question is from Mark, are naps good for me?"]
-    lines = [Line(i, 4.0 * i, 4.0 * i + 4, t) for i, t in enumerate(said)]
+    lines = _lines(*said)
     assert part_start(lines, 6) == 3
     assert part_start(lines[:3] + lines[4:], 5) == 5  # no turn to something new: the address
     assert part_start(lines, 2) == 2  # thanks end the search
@@ -2894,19 +2893,16 @@ def test_the_lines_between_a_goodbye_and_the_turn_to_the_next_part_are_the_hosts
     so the word for the supporters is the host's turn, neither the first guest's nor a note of
     her part. Thanks inside an answer ("thanks to the grant we…") is no goodbye."""
     from recap.notes.turns import part_start
-    from recap.notes.windows import Line
 
     said = ["We want a second shop by spring.", "Ana Ruiz, thank you.", "Thank you, Tom.",
             "Corner Talk is made possible by our listeners.", "Tell a friend about us.",
             "Now, your letters, answered by Doctor Ines Varga from the college.",
             "Thanks for coming in, Ines."]
-    lines = [Line(i, 4.0 * i, 4.0 * i + 4, t) for i, t in enumerate(said)]
-    assert part_start(lines, 6) == 3
+    assert part_start(_lines(*said), 6) == 3
     answer = ["We opened in spring, and thanks to the grant we hired two bakers.",
               "The oven cost a lot.", "Now, your letters, answered by Doctor Ines Varga.",
               "Thanks for coming in, Ines."]
-    lines = [Line(i, 4.0 * i, 4.0 * i + 4, t) for i, t in enumerate(answer)]
-    assert part_start(lines, 3) == 2  # no goodbye: the turn to the letters
+    assert part_start(_lines(*answer), 3) == 2  # no goodbye: the turn to the letters
 
 
 def test_a_speakers_label_before_a_note_is_no_part_of_it() -> None:

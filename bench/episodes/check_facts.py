@@ -41,20 +41,19 @@ def main(argv: list[str]) -> int:
     splits = {e["name"]: e["split"] for e in json.loads((HERE / "eval_set.json").read_text())}
     for name in names:
         facts = load_facts(HERE / f"{name}.facts.json")
-        # the fresh split stays unread: a fact is told by its number there, not its words
-        said = ((lambda i, fact: f"fact {i + 1}") if splits.get(name) == "fresh"
-                else (lambda i, fact: fact["id"]))
+        fresh = splits.get(name) == "fresh"  # the split stays unread: its facts by number
         result = score_facts(reference(name), facts)
         print(f"{name}: {result['found']}/{result['total']} facts found in the reference")
         turns = reference(name).split("\n\n")
         per_turn = [score_facts(turn, facts)["facts"] for turn in turns]
         for index, fact in enumerate(result["facts"]):
+            label = f"fact {index + 1}" if fresh else fact["id"]
             if not fact["found"]:
                 missing += 1
-                print(f"  MISSING: {said(index, fact)}")
+                print(f"  MISSING: {label}")
             hits = sum(turn[index]["found"] for turn in per_turn)
             if hits > LOOSE:
-                print(f"  loose? found in {hits} turns: {said(index, fact)}")
+                print(f"  loose? found in {hits} turns: {label}")
     return 1 if missing else 0
 
 

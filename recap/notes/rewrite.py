@@ -331,13 +331,12 @@ def _addressed_last(lines: list[str], index: int, own: set[str]) -> str | None:
     Thanks for coming in, Ines."), and the sentence greets her or a question follows within
     the next two lines ("…at the college, Ines." / "Our first letter is from…" / "…what is he
     doing wrong?"). A place after a comma ("Portland, Oregon.") is not given as a full name."""
-    from recap.text.names import NOT_NAMES, capitalised_runs
+    from recap.text.names import capitalised_runs
 
     line = lines[index]
     for match in _ADDRESSED_LAST.finditer(line):
         word = match.group(1)
-        if (word.lower() in own or word.lower() in NOT_NAMES or word.lower() in _DISCOURSE
-                or any(spelt_alike(word.lower(), name) for name in own)):
+        if not _new_name(word, own):
             continue
         before = " ".join([*lines[max(0, index - 3):index], line[:match.start()]])
         if not any(word in run.split()[:-1] for run in capitalised_runs(before)):
@@ -355,8 +354,6 @@ def _next_voice(lines: list[str], known: list[str]) -> tuple[int, str] | None:
     greeted by name at the end of a sentence just after being introduced in full: a
     magazine's next part, with a voice of its own, so the guest of the opening is no longer
     the one answering. A name spelt almost as a known speaker's is that speaker, misheard."""
-    from recap.text.names import NOT_NAMES
-
     own = {w.lower() for name in known for w in name.split()}
     for index, line in enumerate(lines):
         last = _addressed_last(lines, index, own)
@@ -369,11 +366,20 @@ def _next_voice(lines: list[str], known: list[str]) -> tuple[int, str] | None:
         if not asked and "welcome" not in line.lower():
             continue
         for match in _ADDRESSED.finditer(line):
-            word = match.group(1).lower()
-            if (word not in own and word not in NOT_NAMES and word not in _DISCOURSE
-                    and not any(spelt_alike(word, name) for name in own)):
+            if _new_name(match.group(1), own):
                 return index, match.group(1)
     return None
+
+
+def _new_name(word: str, own: set[str]) -> bool:
+    """True when `word`, addressed, names someone other than the known speakers (`own`: their
+    name words, lower case): a name, and not one spelt almost as a known speaker's (that
+    speaker, misheard)."""
+    from recap.text.names import NOT_NAMES
+
+    word = word.lower()
+    return (word not in own and word not in NOT_NAMES and word not in _DISCOURSE
+            and not any(spelt_alike(word, name) for name in own))
 
 
 def voices(lines: list[str], known: list[str]) -> list[tuple[int, str]]:
