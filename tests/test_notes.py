@@ -456,6 +456,11 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("The guest is a beekeeper from Rotterdam with rooftop hives.", "lovely to be here",
      "show_talk"),
     ("Field Notes is hosted by Priya Natarajan in Rotterdam.", "lovely to be here", "show_talk"),
+    # the show's own appeal, by its name and not the word "show"
+    ("Field Notes is made possible by its listeners in Rotterdam.", "lovely to be here",
+     "show_talk"),
+    ("Listeners who like the rooftop hives can tell a friend about it.", "lovely to be here",
+     "show_talk"),
     ("Natarajan is the Priya Natarajan.", "lovely to be here", "show_talk"),
     ("The podcast will take a small detour to discuss the wind on roofs.",
      "Wind is the real problem", "show_talk"),
