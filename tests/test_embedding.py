@@ -53,3 +53,28 @@ def test_without_the_encoder_notes_are_compared_by_their_words(
     monkeypatch.undo()
     kept, removed = remove_duplicates([Candidate(t, window) for t in texts], 0.6)
     assert removed == 1 and [c.text for c in kept] == [texts[0], texts[2]]
+
+
+def test_two_notes_from_the_same_lines_that_mean_the_same_are_one() -> None:
+    """Two notes resting on the same lines that mean the same thing are one claim said twice,
+    though they share only half of their words ("…nervous about the first weeks" beside
+    "…nervous about the whole plan for a month"); the same two from other lines, or two notes
+    from the same line saying different things, stay."""
+    from recap.notes.dedupe import remove_duplicates
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    _encoder()
+    window = Window(0, 0, tuple(Line(i, i * 5.0, i * 5.0 + 5, "placeholder") for i in range(8)))
+    first = "The wardens were nervous about the first weeks."
+    second = "The wardens were nervous about the whole plan for a month."
+    kept, removed = remove_duplicates([Candidate(first, window, [3]),
+                                       Candidate(second, window, [3, 4])], 0.6)
+    assert removed == 1 and [c.text for c in kept] == [second]
+    kept, removed = remove_duplicates([Candidate(first, window, [1]),
+                                       Candidate(second, window, [3, 4])], 0.6)
+    assert removed == 0
+    kept, removed = remove_duplicates([
+        Candidate("Older visitors prefer the long walks on the dunes.", window, [2]),
+        Candidate("Families prefer the short walks near the beach.", window, [2])], 0.6)
+    assert removed == 0

@@ -462,6 +462,16 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("Listeners who like the rooftop hives can tell a friend about it.", "lovely to be here",
      "show_talk"),
     ("Natarajan is the Priya Natarajan.", "lovely to be here", "show_talk"),
+    # the listeners addressed, and a parting wish
+    ("A lot of you wrote about the rooftop hives and the wind this month.",
+     "Wind is the real problem", "show_talk"),
+    ("Good luck to the rooftop beekeepers with the wind this winter.",
+     "Wind is the real problem", "show_talk"),
+    # listeners said to have asked, with no answer
+    ("Several people asked whether hives on a roof can stand the wind.",
+     "Wind is the real problem", "question"),
+    ("Ines from Delft asked how the rooftop hives survive the wind.",
+     "Wind is the real problem", "question"),
     ("The podcast will take a small detour to discuss the wind on roofs.",
      "Wind is the real problem", "show_talk"),
     ("Natarajan discusses the financial side of keeping hives on rooftops.",
@@ -2332,6 +2342,28 @@ def test_a_note_too_short_to_stand_alone_with_a_figure_is_joined_or_dropped() ->
     assert left == [far]
 
 
+def test_a_short_sentence_is_joined_as_a_clause_and_a_repeat_is_not_joined() -> None:
+    """A short note that opens on a pronoun and has a verb goes on about the note before it: it
+    is joined as a clause of its own (", and it has 21 stops"), not after a colon, which would
+    make it the first note's explanation. A short note that says nothing the note before does
+    not ("Ferry holds 300 bikes." after "The ferry holds 300 bikes.") is not joined at all."""
+    from recap.notes.fragments import join_fragments
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    lines = tuple(Line(i, i * 5.0, i * 5.0 + 5, f"line {i}: the ferry and the tram")
+                  for i in range(8))
+    window = Window(0, 0, lines)
+    tram = Candidate("The tram line is 9 kilometers long.", window, [1])
+    stops = Candidate("It has 21 stops.", window, [2])
+    ferry = Candidate("The ferry holds 300 bikes.", window, [4])
+    again = Candidate("Ferry holds 300 bikes.", window, [5])
+    kept, joined, left = join_fragments([tram, ferry], [stops, again])
+    assert [n.text for n in kept] == [
+        "The tram line is 9 kilometers long, and it has 21 stops.", "The ferry holds 300 bikes."]
+    assert len(joined) == 1 and left == [again]
+
+
 def test_no_section_is_cut_to_two_notes() -> None:
     """Two notes on a subject between two longer runs would make a section a heading over two
     bullets; sections hold three notes at least where the count allows."""
@@ -2748,6 +2780,56 @@ def test_a_note_that_only_says_something_is_mentioned_is_vague() -> None:
     for said in ["2 meters to the edge of the roof is mentioned.", "Rent is discussed.",
                  "The busiest day of the year was also brought up."]:
         assert vague(said), said
+
+
+@pytest.mark.parametrize(("note", "talk"), [
+    ("Your questions, a lot of you wrote about the hives this month.", True),
+    ("4 out of 5, high praise from you.", True),
+    ("A couple of you also wrote about the episode on sleep.", True),
+    ("Tomas, see you on the second Saturday.", True),
+    ("Good luck with the frost.", True),
+    # a generic "you" in a claim is not the listeners addressed
+    ("If you are lost and it is getting dark, call 999.", False),
+    ("The electric motor helps you up to 25 km an hour.", False),
+    ("A drone lets the team see you from above at night.", False),
+    ("Some of your neighbours keep hives too.", False),
+])
+def test_a_note_addressing_the_listeners_is_show_talk(note: str, talk: bool) -> None:
+    from recap.notes.verify import _SHOW_TALK
+
+    assert bool(_SHOW_TALK.search(note)) is talk
+
+
+@pytest.mark.parametrize(("note", "asked"), [
+    ("Several people asked if they can compost coffee grounds.", True),
+    ("One of the choir members asked if they could play the game on the radio.", True),
+    ("A listener wondered whether worms survive the winter.", True),
+    ("Ines from Delft asked how long a cold heap takes.", True),
+    # an answer's figure in it: the answer, said with its question
+    ("Ines from Delft asked about the heap, which takes 18 months cold.", False),
+    ("Several people keep 40 hives on one roof.", False),
+    ("Ines asked her neighbour to move the plants out of the sun.", False),
+])
+def test_a_listeners_question_told_without_its_answer_is_left_out(note: str, asked: bool) -> None:
+    from recap.notes.verify import asks_only
+
+    assert asks_only(note, ["Tomas Berg"], "") is asked
+
+
+@pytest.mark.parametrize(("note", "meant"), [
+    ("Ines Varga, Dr. Ines Varga, who studies soil at the college.",
+     "Dr. Ines Varga studies soil at the college."),
+    ("Tomas Berg, who runs 12 hives on the library roof.", "Tomas Berg runs 12 hives on the library roof."),
+    # a main verb after the clause, an object relative, a head with a verb: left as written
+    ("Tomas Berg, who runs the hives, sells 300 jars a year.",
+     "Tomas Berg, who runs the hives, sells 300 jars a year."),
+    ("Tomas Berg, who the beekeepers trust.", "Tomas Berg, who the beekeepers trust."),
+    ("The cafe sells honey, which Tomas Berg makes.", "The cafe sells honey, which Tomas Berg makes."),
+])
+def test_a_name_with_only_a_relative_clause_becomes_its_sentence(note: str, meant: str) -> None:
+    from recap.notes.rewrite import unrelative
+
+    assert unrelative(note) == meant
 
 
 def test_a_pronoun_reporting_a_fact_is_left_out_but_an_opinion_keeps_its_speaker() -> None:

@@ -11,9 +11,14 @@ from recap.notes.words import content_stems, jaccard
 # this share of the shorter note's content words in the other's and no figure of its own.
 SAME_MEANING = 0.7
 SAME_MEANING_WORDS = 0.6
+SAME_LINES_WORDS = 0.5
+"""Two notes resting on the same transcript lines (one's cited lines all among the other's) and
+meaning the same need only this share of the shorter one's words in the other: "The librarians
+were nervous about the initial setup." beside "The librarians were nervous about the project
+for a week.", both from one answer."""
 
 
-def _figures(text: str) -> frozenset[str]:
+def figures_of(text: str) -> frozenset[str]:
     from recap.text.figures import extract_figures
 
     return frozenset(str(f.key) for f in extract_figures(text) if not f.soft)
@@ -27,28 +32,31 @@ def remove_duplicates(candidates: list[Candidate], threshold: float) -> tuple[li
     also when they mean the same (vectors at least `SAME_MEANING` alike) and the shorter shares
     `SAME_MEANING_WORDS` of its words and has no figure the other lacks ("The cafe is in an old
     bicycle shop the city was not using" beside "The cafe opened in 2017 in an old bicycle shop
-    the city wasn't using")."""
+    the city wasn't using"); from the same transcript lines, `SAME_LINES_WORDS` of its words
+    are enough."""
     vectors = _vectors([c.text for c in candidates])
     kept: list[Candidate] = []
-    signatures: list[tuple[set[str], frozenset[str], Any]] = []
+    signatures: list[tuple[set[str], frozenset[str], Any, set[int]]] = []
     removed = 0
     for n, candidate in enumerate(candidates):
-        stems, figures = content_stems(candidate.text), _figures(candidate.text)
+        stems, figures = content_stems(candidate.text), figures_of(candidate.text)
         vector = vectors[n] if vectors is not None else None
+        lines = set(candidate.segment_ids)
         match = None
-        for i, (other_stems, other_figures, other_vector) in enumerate(signatures):
+        for i, (other_stems, other_figures, other_vector, other_lines) in enumerate(signatures):
             meaning = float(vector @ other_vector) if vector is not None else 0.0
-            if _same(stems, figures, other_stems, other_figures, threshold, meaning):
+            same_lines = bool(lines) and (lines <= other_lines or other_lines <= lines)
+            if _same(stems, figures, other_stems, other_figures, threshold, meaning, same_lines):
                 match = i
                 break
         if match is None:
             kept.append(candidate)
-            signatures.append((stems, figures, vector))
+            signatures.append((stems, figures, vector, lines))
             continue
         removed += 1
         if _richer(candidate, figures, kept[match], signatures[match][1]):
             kept[match] = candidate
-            signatures[match] = (stems, figures, vector)
+            signatures[match] = (stems, figures, vector, lines)
     return kept, removed
 
 
@@ -60,7 +68,7 @@ def _vectors(texts: list[str]) -> Any:
 
 
 def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
-          threshold: float, meaning: float = 0.0) -> bool:
+          threshold: float, meaning: float = 0.0, same_lines: bool = False) -> bool:
     if not a or not b:
         return False
     if fa == fb and jaccard(a, b) >= threshold:
@@ -70,8 +78,9 @@ def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
     contained = len(small & large) / len(small)
     if small_f and small_f <= large_f and contained >= 0.5:
         return True  # the same figures, and half its words: the same claim, said shorter
-    if meaning >= SAME_MEANING and contained >= SAME_MEANING_WORDS and small_f <= large_f:
-        return True  # the same claim in other words
+    words_needed = SAME_LINES_WORDS if same_lines else SAME_MEANING_WORDS
+    if meaning >= SAME_MEANING and contained >= words_needed and small_f <= large_f:
+        return True  # the same claim in other words (from the same lines: fewer of them)
     return contained >= 0.85 and small_f <= large_f and len(small) >= 3
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
+from recap.notes.dedupe import figures_of
 from recap.notes.verify import Candidate
-from recap.notes.words import PHRASE_OPENERS, has_verb, words
+from recap.notes.words import PHRASE_OPENERS, content_stems, has_verb, words
 from recap.text.names import STOPWORDS
 from recap.text.vocabulary import is_number_word
 
@@ -21,6 +22,10 @@ LONGEST_FRAGMENT = 8
 """Words: a longer note without a verb the check found is more likely a sentence it missed."""
 LONGEST_JOINED = 45
 """Words: the longest note the checks keep (`verify.LONGEST_NOTE`)."""
+# A short sentence that goes on about the note before it ("It has 22 stops." after "The line is
+# 14 kilometers long."): joined as a clause of its own (", and it has 22 stops"), not after a
+# colon, which would make it the first note's explanation.
+_GOES_ON = frozenset("it they he she this these that those".split())
 
 
 def join_fragments(notes: list[Candidate], short: list[Candidate] | None = None,
@@ -47,7 +52,10 @@ def join_fragments(notes: list[Candidate], short: list[Candidate] | None = None,
                 and length <= LONGEST_FRAGMENT and (too_short or not has_verb(note.text))
                 and len(words(before.text)) + length <= LONGEST_JOINED
                 and before.text.endswith(".") and _common_first_word(note)):
-            text = f"{before.text[:-1]}: {_continued(note.text)}"
+            if _repeats(note, before):  # "Seller holds 18,000 wheels." after "The seller holds…"
+                left.append(note)
+                continue
+            text = f"{before.text[:-1]}{_joint(note.text)}{_continued(note.text)}"
             joined.append({"before": f"{before.text} {note.text}", "after": text})
             before.text = text
             before.segment_ids = sorted({*before.segment_ids, *note.segment_ids})
@@ -59,6 +67,21 @@ def join_fragments(notes: list[Candidate], short: list[Candidate] | None = None,
         out.append(note)
         grown = False
     return out, joined, left
+
+
+def _repeats(note: Candidate, before: Candidate) -> bool:
+    """Whether the fragment says nothing the note before does not (its content words and
+    figures all there): joined, the bullet would say it twice."""
+    mine = content_stems(note.text)
+    return (mine <= content_stems(before.text)
+            and figures_of(note.text) <= figures_of(before.text))
+
+
+def _joint(text: str) -> str:
+    """What joins the fragment to the note before: a comma and "and" before a sentence of its
+    own that opens on a pronoun, else a colon (what follows a colon explains or lists)."""
+    first = _first_word(text).lower()
+    return ", and " if first in _GOES_ON and has_verb(text) else ": "
 
 
 def _next_to(before: Candidate, note: Candidate, alone: bool = False) -> bool:

@@ -3,7 +3,8 @@
     drop what cannot be fixed -> de-duplicate -> first person turned into the third ->
     check again -> de-duplicate what the repair made alike -> an answer credited to the host
     (or opening on "she"/"they") given the guest's name -> "She mentions that X" left
-    without a name turned into X -> a note without a verb joined to the note before it
+    without a name turned into X -> a note without a verb joined to the note before it ->
+    de-duplicate once more
 
 The counts are the `checks` that `recap check` and the bench read (see recap.quality).
 """
@@ -28,6 +29,7 @@ from recap.notes.rewrite import (
     third_person,
     unborrow,
     unframe,
+    unrelative,
     voices,
 )
 from recap.notes.turns import (
@@ -167,7 +169,7 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
                                               window.lines + (window.after,))
             candidate.text = finished
         if language == "en":  # English fillers ("um" is a German word) and number words
-            candidate.text = tidy(in_digits(unframe(clean_spoken(candidate.text))))
+            candidate.text = tidy(in_digits(unrelative(unframe(clean_spoken(candidate.text)))))
         else:
             candidate.text = candidate.text.strip()
         if verify:
@@ -283,7 +285,11 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         kept, stats.joined, left = join_fragments(kept, short)
         for candidate in left:
             stats.drop(candidate, "dropped")
-    return Review(kept, stats, list(candidates), breaks)
+    # The repairs since the first pass (a name for "she", a claim out of "She mentions that",
+    # a fragment joined) can make two notes say the same thing in the same words.
+    kept, removed = remove_duplicates(kept, similarity)
+    stats.duplicates += removed
+    return Review(sorted(kept, key=lambda c: c.start), stats, list(candidates), breaks)
 
 
 def _short_with_figure(candidate: Candidate) -> bool:

@@ -159,6 +159,29 @@ def unframe(text: str, pronoun: bool = False) -> str:
     return rest[:1].upper() + rest[1:]
 
 
+# "Dr. Ines Varga, who studies soil at the college.": a person's name (one or two forms of it,
+# every word capitalised) and a relative clause that runs to the note's end with no comma in it.
+_NAME_WORDS = r"(?:Dr\.|Mr\.|Ms\.|Mrs\.|Prof\.|[A-Z][\w'’-]*)(?: (?:Dr\.|[A-Z][\w'’-]*|van|von|de|der|da))*"
+_NAME_WHO_TO_END = re.compile(rf"^(?:{_NAME_WORDS}, )?(?P<name>{_NAME_WORDS}), who (?P<rest>[^,]+)$")
+
+
+def unrelative(text: str) -> str:
+    """A note that names someone and says what they do only in a relative clause ("Ines
+    Varga, Dr. Ines Varga, who studies soil at the college.") as the sentence it means ("Dr.
+    Ines Varga studies soil at the college."): the last form of the name, then the clause, whose
+    first word is its verb ("who studies", not "who the listeners know")."""
+    from recap.notes.words import verb_form
+    from recap.text.names import STOPWORDS
+
+    match = _NAME_WHO_TO_END.match(text.strip())
+    if match is None:
+        return text
+    first = match.group("rest").split()[0]
+    if not (verb_form(first) or (first.endswith(("s", "ed")) and first.lower() not in STOPWORDS)):
+        return text
+    return f"{match.group('name')} {match.group('rest')}"
+
+
 def _one_of_repeat(match: re.Match[str]) -> str:
     """A stammered word once; a number said twice stays ("twenty twenty" is a year)."""
     return match.group() if is_number_word(match.group(1).lower()) else match.group(1)

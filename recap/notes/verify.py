@@ -61,7 +61,14 @@ _SHOW_TALK = re.compile(
     r"(?:episode|show|podcast) (?:is|was) (?:supported|sponsored|funded|made possible) by|"
     # the show's own appeal: "Street Level is made possible by our listeners", "tell a friend"
     r"made possible by (?:our|its|the|your) (?:listeners|supporters|members|donors|patrons)|"
-    r"tell (?:a|your) friends?(?: about (?:it|us|the (?:show|podcast|programme|program)))?)\b",
+    r"tell (?:a|your) friends?(?: about (?:it|us|the (?:show|podcast|programme|program)))?|"
+    # the listeners addressed: "Your questions, a lot of you wrote…", "high praise from you",
+    # "A couple of you also wrote about…"
+    r"(?:a lot|lots|many|some|several|a couple|a few|most|all|both|each|one|two|three) of you|"
+    r"you (?:wrote|asked|sent|emailed|told us)|^your (?:questions|letters|emails|messages|"
+    r"comments|stories)|(?:praise|thanks|feedback|letters?|emails?|messages?|questions?) from you|"
+    # a parting wish: "Good luck with the ice.", "Daniel, see you on the second Saturday."
+    r"good luck|best of luck|^(?:[\w'’-]+, )?see you)\b",
     re.IGNORECASE)
 _SIGN_OFF = re.compile(rf"\b(?:{_SIGN_OFFS})", re.IGNORECASE)
 # What the episode is about, said of the episode or of its speakers, with no figure: "The
@@ -107,6 +114,15 @@ AD_WORDS = 45
 _ASKS = re.compile(r"^((?:dr\.? |mr\.? |ms\.? |mrs\.? )?[\w.'’-]+(?: [\w.'’-]+){0,3}) "
                    r"(?:asks?|asked|wonders?|wondered|questions?|questioned)\b", re.IGNORECASE)
 # A listener's question announced: "The second question from Sofia asks if…"
+# Listeners said to have asked, with no answer: "Several people asked if they can compost tea
+# bags.", "One of the choir members asked if…", "A listener wondered…".
+_LISTENERS_ASK = re.compile(
+    r"^(?:(?:several|many|some|a few|a couple of|lots of|a lot of|two|three|four|five|one|another|"
+    r"a|most)(?: of (?:you|the|our|their))?(?: [\w-]+)? (?:people|listeners?|readers?|viewers?|"
+    r"callers?|members|parents|fans|you)|someone|somebody) (?:also )?(?:asked|asks|ask|wondered|"
+    r"wonders|wonder|wanted to know|wants to know|want to know)\b", re.IGNORECASE)
+# A listener named with their town: "Amir from Hopey asked how long…"
+_NAME_FROM_PLACE = re.compile(r"[A-Z][\w'’-]+ (?:from|in) [A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?")
 _QUESTION_FROM = re.compile(r"^(?:(?:the|a|an|another|our|their) )?(?:\w+ )?question (?:comes )?"
                             r"(?:is )?from\b", re.IGNORECASE)
 _ROLES = frozenset("host hosts co-host guest guests interviewer presenter listener listeners "
@@ -469,11 +485,13 @@ def asks_only(text: str, names: list[str], heard: str = "") -> bool:
     from recap.text.names import capitalised_mid_sentence, looks_like_name
 
     figure = any(ch.isdigit() for ch in text)  # a listener's question with the answer's figure
-    if _QUESTION_FROM.match(text) and not figure:
+    if (_QUESTION_FROM.match(text) or _LISTENERS_ASK.match(text)) and not figure:
         return True
     match = _ASKS.match(text)
     if match is None:
         return False
+    if _NAME_FROM_PLACE.fullmatch(match.group(1)) and not figure:
+        return True
     subject = words(match.group(1))
     if subject and subject[0] == "the":
         subject = subject[1:]
