@@ -639,6 +639,44 @@ def test_a_bound_said_with_never_is_not_a_negation_lost() -> None:
                          "We didn't fire anyone who turned wheels.")
 
 
+@pytest.mark.parametrize(("note", "said", "changed"), [
+    ("The bakery cut its waste by 40%.", "we cut our waste to forty percent of what it was", True),
+    ("The bakery cut its waste to 40%.", "we cut our waste to forty percent of what it was", False),
+    ("Leaks fell from 40 to 25 a month.", "leaks went from twenty five to forty a month", True),
+    ("Leaks rose from 25 to 40 a month.", "leaks went from twenty five to forty a month", False),
+    # a figure the source says without "by", "to" or "from" is not judged
+    ("The bakery cut its waste by 40%.", "we cut our waste forty percent", False),
+    ("The bakery cut its waste by 40%.", "forty percent less, we cut it by forty percent", False),
+])
+def test_a_figure_given_another_role_in_a_change_is_caught(note: str, said: str,
+                                                           changed: bool) -> None:
+    """A small model turns "cut to 40%" into "cut by 40%", and swaps the before and after of
+    "from 25 to 40": each figure is in the source, so the figure check passes it, but the claim
+    is another one."""
+    from recap.notes.verify import figure_role_changed
+
+    assert figure_role_changed(note, said) is changed
+
+
+@pytest.mark.parametrize(("note", "said", "told_as_done"), [
+    ("The co-op opened a second depot in Eastgate.",
+     "next spring we want to open a second depot in Eastgate", True),
+    ("The co-op opened a second depot in Eastgate.",
+     "and we'll open a second depot in Eastgate in May", True),
+    ("The co-op plans to open a second depot in Eastgate.",
+     "next spring we want to open a second depot in Eastgate", False),
+    ("The co-op will open a second depot in Eastgate.",
+     "and we'll open a second depot in Eastgate in May", False),
+    # done once, planned again: the note may tell what was done
+    ("The co-op opened its first depot in 2019.",
+     "we opened the first depot in 2019 and we want to open a second", False),
+])
+def test_a_plan_told_as_done_is_caught(note: str, said: str, told_as_done: bool) -> None:
+    from recap.notes.verify import plan_told_as_done
+
+    assert plan_told_as_done(note, said) is told_as_done
+
+
 def test_a_figure_given_another_figures_rate_is_caught() -> None:
     """A small model moves a rate from one figure to its neighbour: "20,000 tons of carbon
     dioxide per hectare per year" where the guest said 10 tons per hectare and 20,000 tons a

@@ -352,6 +352,68 @@ def negation_lost(text: str, source: str) -> bool:
     return any(only_negated.get(key, False) for key in claims)
 
 
+# What says a thing is yet to happen: "we'll open", "we're going to open", "we hope to open".
+_FUTURE = frozenset("will 'll wo shall going gonna plan plans planning hope hopes hoping want "
+                    "wants wanting aim aims aiming intend intends intending would".split())
+_FUTURE_WITHIN = 4
+"""Words: a verb this close after a `_FUTURE` word is said of what is yet to happen."""
+
+
+def plan_told_as_done(text: str, source: str) -> bool:
+    """True when the note tells as done (a verb in -ed: "opened a second depot") what its source
+    says only as a plan or a hope ("we want to open a second depot next spring", "we'll open
+    it"), and the note itself says nothing of a plan ("plans to", "will", "next year")."""
+    mine = words(text)
+    if any(w in _FUTURE or w.endswith("'ll") for w in mine):
+        return False
+    done = {_verb_stem(w) for w in mine if w.endswith("ed") and len(w) > 5
+            and not w.endswith("eed")}
+    if not done:
+        return False
+    said = words(source)
+    planned: dict[str, bool] = {}
+    for i, word in enumerate(said):
+        key = _verb_stem(word)
+        if key not in done:
+            continue
+        before = said[max(0, i - _FUTURE_WITHIN):i]
+        ahead = any(w in _FUTURE or w.endswith("'ll") for w in before)
+        planned[key] = planned.get(key, True) and ahead
+    return any(planned.values())
+
+
+_ROLE_WORDS = frozenset({"by", "to", "from"})
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\W*$")
+
+
+def _role(text: str, start: int) -> str:
+    """The word just before a figure at `start` when it says the figure's role in a change:
+    "by" (the change), "to" (where it ended), "from" (where it began); else ""."""
+    found = _WORD_BEFORE.search(text[max(0, start - 20):start])
+    word = found.group(1).lower() if found else ""
+    return word if word in _ROLE_WORDS else ""
+
+
+def figure_role_changed(text: str, source: str) -> bool:
+    """True when the note gives a figure another role in a change than its source does: "cut
+    by 40%" where the source says "cut to 40%", or "went from 25 to 40" where it says "from 40
+    to 25" (the before and after swapped). Only a figure that both say with "by", "to" or
+    "from" just before it is judged, and only when the source never says it the note's way."""
+    from recap.text.figures import extract_figures
+
+    theirs: list[Figure] | None = None
+    for figure in extract_figures(text):
+        role = _role(text, figure.start) if not figure.soft else ""
+        if not role:
+            continue
+        if theirs is None:
+            theirs = [f for f in extract_figures(source, heard=True) if not f.soft]
+        roles = {_role(source, g.start) for g in theirs if figure.matches(g)}
+        if roles and "" not in roles and role not in roles:
+            return True
+    return False
+
+
 def says_only_names(text: str, people: frozenset[str]) -> bool:
     """True when every content word of the note is a word of the speakers' names (`people`,
     stems): "Priya is the pre-natter agent." (her misheard surname given as a second speaker)
@@ -589,7 +651,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     if not translated and language == "en":
         source = candidate.source()
         if (reversed_comparison(text, source) or negation_lost(text, source)
-                or comparison_not_made(text, source)):
+                or comparison_not_made(text, source) or plan_told_as_done(text, source)
+                or figure_role_changed(text, source)):
             problems.append("reversed")
     candidate.problems = problems
 
