@@ -6,8 +6,10 @@
     python bench/bench_quality.py --only night-train --keep-cache
 
 Each episode is run with the real CLI into bench/_work/quality/<name>/ (transcription is done
-once and kept); the notes stage's reply cache is cleared first (unless --keep-cache), so its time
-is the time a user waits. Per episode and per split it prints: fact coverage, invented figures
+once and kept), its audio tagged with the title and description of `<name>.details.json` where
+there is one, as a podcast's feed or page gives them (`--no-details`: the bare audio); the
+notes stage's reply cache is cleared first (unless --keep-cache), so its time is the time a
+user waits. Per episode and per split it prints: fact coverage, invented figures
 (bullet figures its cited segments do not hold), unsupported bullets (content words mostly not
 in the cited segments, or a reversed comparison), first-person bullets, bullets with a question
 mark, intro or description sentences copying 8+ transcript words, section-title fallbacks, the
@@ -144,8 +146,32 @@ def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict
     return row
 
 
-def run_episode(entry: dict[str, Any], keep_cache: bool, out: Path) -> dict[str, Any]:
+def with_details(audio: Path, name: str, out: Path) -> Path:
+    """`audio`, or a copy of it tagged with the episode's details (`<name>.details.json`: the
+    title and description a feed or web page would give, as the MP3's title and comment), which
+    recap reads as a local file's title and description."""
+    details_file = EPISODES / f"{name}.details.json"
+    if not details_file.is_file():
+        return audio
+    details = json.loads(details_file.read_text(encoding="utf-8"))
+    tagged = out / "_tagged" / f"{name}{audio.suffix}"
+    if not tagged.is_file():
+        tagged.parent.mkdir(parents=True, exist_ok=True)
+        partial = tagged.with_name(f".{tagged.name}.part{audio.suffix}")
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                        "-i", str(audio), "-map_metadata", "-1", "-c", "copy",
+                        "-metadata", f"title={details['title']}",
+                        "-metadata", f"comment={details['description']}", str(partial)],
+                       check=True)
+        partial.replace(tagged)
+    return tagged
+
+
+def run_episode(entry: dict[str, Any], keep_cache: bool, out: Path,
+                details: bool = True) -> dict[str, Any]:
     audio = (EPISODES / entry["audio"]).resolve()
+    if details:
+        audio = with_details(audio, entry["name"], out)
     recap("run", str(audio), "-o", str(out), "--stop-after", "chunk")
     episode = locate_episode(str(audio), out)
     if episode is None:
@@ -156,7 +182,8 @@ def run_episode(entry: dict[str, Any], keep_cache: bool, out: Path) -> dict[str,
     recap("notes", str(episode.root), "--force")
     recap("write", str(episode.root), "--force")
     facts = (EPISODES / entry["facts"]).resolve() if entry.get("facts") else None
-    row = measure(episode.root, facts, audio.with_suffix(".turns.tsv"))
+    turns = (EPISODES / entry["audio"]).resolve().with_suffix(".turns.tsv")
+    row = measure(episode.root, facts, turns)
     row.update(name=entry["name"], split=entry["split"], folder=str(episode.root),
                wall_seconds=round(time.monotonic() - started, 1))
     if entry["split"] == "fresh":  # figures only: the split stays unread (bench/episodes/README.md)
@@ -198,6 +225,9 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="episode name (repeatable)")
     parser.add_argument("--work", type=Path, default=WORK,
                         help=f"where the episode folders are kept (default {WORK})")
+    parser.add_argument("--no-details", action="store_true",
+                        help="run the audio untagged, without the title and description of "
+                             "bench/episodes/<name>.details.json")
     parser.add_argument("--keep-cache", action="store_true",
                         help="reuse cached LLM replies (quality only; times are then meaningless)")
     args = parser.parse_args()
@@ -207,7 +237,7 @@ def main() -> None:
               and (not args.only or e["name"] in args.only)]
     rows = []
     for entry in chosen:
-        row = run_episode(entry, args.keep_cache, args.work.resolve())
+        row = run_episode(entry, args.keep_cache, args.work.resolve(), not args.no_details)
         rows.append(row)
         print(" | ".join(f"{c}={row.get(c)}" for c in COLUMNS), flush=True)
     summary = {split: totals([r for r in rows if r["split"] == split])

@@ -151,7 +151,7 @@ def _fetch_file(source: str, output_root: Path, episode_dir: Path | None) -> tup
         webpage_url=source,
         uploader=probe.artist,
         upload_date=_iso_date(probe.date),
-        description="",
+        description=probe.description,
         chapters=[],
         thumbnail=None,
         extractor="local",

@@ -41,6 +41,8 @@ class Probe:
     title: str = ""
     artist: str = ""
     date: str = ""
+    description: str = ""
+    """The file's description or comment tag (a podcast MP3's show notes)."""
 
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -68,10 +70,31 @@ def probe(path: Path) -> Probe:
     if match:
         h, m, s = match.groups()
         duration = int(h) * 3600 + int(m) * 60 + float(s)
-    tags = dict(re.findall(r"^\s{4}(\w+)\s*:\s(.*)$", err, flags=re.M))
-    lower = {k.lower(): v.strip() for k, v in tags.items()}
+    lower = _tags(err)
+    description = next((lower[k] for k in ("description", "comment", "synopsis") if lower.get(k)),
+                       "")
     return Probe(duration, has_audio, lower.get("title", ""), lower.get("artist", ""),
-                 lower.get("date", ""))
+                 lower.get("date", ""), description)
+
+
+_TAG = re.compile(r"^\s{4}(\w+)\s*:\s(.*)$")
+_TAG_GOES_ON = re.compile(r"^\s{5,}:\s(.*)$")
+
+
+def _tags(ffmpeg_output: str) -> dict[str, str]:
+    """The container's tags as `ffmpeg -i` prints them (keys in lower case); a value of several
+    lines (a comment, a description) is printed as lines of their own after it, and joined."""
+    tags: dict[str, str] = {}
+    key = ""
+    for line in ffmpeg_output.splitlines():
+        if match := _TAG.match(line):
+            key = match.group(1).lower()
+            tags.setdefault(key, match.group(2).strip())
+        elif key and (more := _TAG_GOES_ON.match(line)):
+            tags[key] = f"{tags[key]}\n{more.group(1).strip()}".strip()
+        else:
+            key = ""
+    return tags
 
 
 _IMAGE_CODECS = ("png", "mjpeg", "jpeg", "gif", "bmp", "webp", "tiff", "jpegls", "qoi")

@@ -103,3 +103,20 @@ def test_ytdlp_errors_become_one_line() -> None:
            "Not Found (caused by <HTTPError 404>)\nmore")
     assert clean_ytdlp_error(msg, "http://x") == "http://x was not found (HTTP 404)"
     assert "\n" not in clean_ytdlp_error("ERROR: boom\nsecond line", "http://x")
+
+
+def test_a_local_files_tags_give_its_title_and_description(tmp_path: Path) -> None:
+    """A podcast MP3 carries its title and show notes as tags (ID3 title and comment): they are
+    the episode's title and description, a comment of several lines whole."""
+    import subprocess
+
+    tagged = tmp_path / "episode.mp3"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                    "-i", str(DATA / "jfk.wav"), "-metadata", "title=Harbour Hour: the ferry",
+                    "-metadata", "comment=Ottilie Brandvold of Pelican Ferries.\nAnd your letters.",
+                    str(tagged)], check=True)
+    _, info = fetch(str(tagged), tmp_path / "out")
+    assert info.title == "Harbour Hour: the ferry"
+    assert info.description == "Ottilie Brandvold of Pelican Ferries.\nAnd your letters."
+    _, plain = fetch(str(DATA / "jfk.wav"), tmp_path / "out")
+    assert plain.description == ""

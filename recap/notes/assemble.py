@@ -1,5 +1,5 @@
 """From the reviewed notes to `Notes`: sections, their titles, the intro, bullets with times,
-and the checks the manifest keeps."""
+names spelled as the episode's details spell them, and the checks the manifest keeps."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from recap.notes.ask import Asker
 from recap.notes.intro import Speakers, write_intro
 from recap.notes.review import NameContext, Review
 from recap.notes.sections import section_count, split_sections, title_sections
+from recap.notes.spelling import respell_notes
 from recap.notes.verify import Candidate
 from recap.notes.words import words
 from recap.text.clock import clock
@@ -42,6 +43,8 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
         asker, episode.info, speakers, titles, _highlights(sections), episode.transcript.text,
         clock(episode.duration), names.names)
     notes = Notes(topics=topics, language=language, **fields)
+    # names as the episode's details write them, where Whisper heard them otherwise
+    respelled = respell_notes(notes, episode.info, episode.transcript.text)
     notes.checks = {
         **reviewed.stats.report(reviewed.written, names.names),
         **title_stats,
@@ -52,6 +55,7 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
         "reduce_fallbacks": title_stats["title_fallbacks"],
         "calls": dict(asker.calls),
         "failed_calls": dict(asker.failed),
+        "names_respelled": respelled,
     }
     if verify:
         from recap.quality.coverage import coverage

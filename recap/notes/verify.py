@@ -512,6 +512,10 @@ _REFERS_BACK = re.compile(r"^(?:it|its|it's|they|they're|them|this|that|these|th
                           re.IGNORECASE)
 
 
+# A figure the model could not read, written as a placeholder: "more milk per hectare than a
+# certain amount of milk per hectare".
+_PLACEHOLDER = re.compile(r"\b(?:a|some) (?:certain|specific|particular|given) (?:amount|number|"
+                          r"percentage|figure|price|sum|level|quantity)\b", re.IGNORECASE)
 # "2 meters to the edge of the roof is mentioned.": that something was said, not what.
 _ONLY_MENTIONED = re.compile(
     r"\b(?:is|are|was|were) (?:also |briefly )?(?:mentioned|discussed|noted|brought up|"
@@ -522,8 +526,9 @@ def vague(text: str) -> bool:
     """True when a note says next to nothing: no figure and no name, and one content word at
     most, or two after an opening that refers to what is not in the note ("The best is the
     best.", "Many are new to it.", "They are part of the taste."); or, figure or not, that
-    something "is mentioned" without what is said of it."""
-    if _ONLY_MENTIONED.search(text.strip()):
+    something "is mentioned" without what is said of it, or "a certain amount" where a figure
+    was."""
+    if _ONLY_MENTIONED.search(text.strip()) or _PLACEHOLDER.search(text):
         return True
     if any(ch.isdigit() for ch in text) or any(w[:1].isupper() for w in text.split()[1:]):
         return False
