@@ -2615,6 +2615,29 @@ def test_a_name_half_heard_is_the_half_the_episode_says() -> None:
     assert heard_part("Sam Keeps", "Sam keeps bees. Keeps, welcome.") == "Sam"
 
 
+def test_someone_the_details_name_but_the_opening_never_says_is_not_speaking() -> None:
+    """A file's comment tag naming its synthetic voices ("piper joe-us + flite slt") gave the
+    speakers call two "guests"; a guest of a later part named in the description is not in the
+    opening either. A name the opening says, even misheard ("Mayor Sal Dour" for the
+    description's "Marisol Duarte"), is kept."""
+    from recap.notes.intro import identify_speakers, in_opening
+
+    asker = _SpeakersAsker({"show": "Street Level", "host": "Nadia Kerr",
+                            "guests": [{"name": "Marisol Duarte", "role": "co-founder"},
+                                       {"name": "Piper Joe-US", "role": ""},
+                                       {"name": "Henrik Aalto", "role": "soil scientist"}]})
+    info = Info(title="Street Level", duration=60.0, audio_file="a.mp3", source="a.mp3",
+                description="Nadia Kerr meets Marisol Duarte; Henrik Aalto answers questions. "
+                            "Synthetic voices: Piper Joe-US and flite.")
+    opening = ("Welcome to Street Level. I'm Nadia Kerr. My guest is Mayor Sal Dour, co-founder "
+               "of the co-op. Marisol, welcome.")
+    speakers = identify_speakers(asker, info, opening)  # type: ignore[arg-type]
+    assert speakers.host == "Nadia Kerr"
+    assert speakers.guests == [("Marisol Duarte", "co-founder")]
+    assert in_opening("Marisol Duarte", "My guest is Mayor Sal Dour.")
+    assert not in_opening("Henrik Aalto", opening)
+
+
 def test_a_heading_in_the_plural_repeats_the_singular() -> None:
     """A tuning post had "Repair Cafe" and "Repair cafes" as two sections' headings: the second
     is a repeat, asked again like an exact one."""
@@ -3011,6 +3034,19 @@ def test_the_opening_sets_the_speakers_call_right_where_its_cues_say_otherwise()
     # a word after the thanks that is no name is no host
     assert recheck_speakers("Ana Ruiz", [], "Ana, welcome. Thank you, It is lovely here.") == (
         "", [("Ana Ruiz", "")])
+    # the show's name taken for the host (the description named the host as someone the show
+    # sends out): the host is the one who names himself
+    show = ("Hello and welcome to Crust and Crumb, the podcast about bread. I'm Tom Reed. "
+            "This week I visit Ana Ruiz, who runs a bakery.")
+    assert recheck_speakers("Crust and Crumb", [("Tom Reed", ""), ("Ana Ruiz", "baker")],
+                            show) == ("Tom Reed", [("Ana Ruiz", "baker")])
+    assert recheck_speakers("Crumb Radio", [("Ana Ruiz", "baker")], "I'm Ana Ruiz.",
+                            "Crumb Radio") == ("Ana Ruiz", [])
+    assert recheck_speakers("", [("Tom Reed", ""), ("Ana Ruiz", "baker")], show) == (
+        "Tom Reed", [("Ana Ruiz", "baker")])
+    # a guest who names herself once greeted is still the guest
+    assert recheck_speakers("", [("Ana Ruiz", "baker")], "Ana, welcome. Hi, I'm Ana Ruiz.") == (
+        "", [("Ana Ruiz", "baker")])
 
 
 def test_the_lines_between_a_goodbye_and_the_turn_to_the_next_part_are_the_hosts() -> None:
@@ -3043,3 +3079,25 @@ def test_a_speakers_label_before_a_note_is_no_part_of_it() -> None:
                        "- Ruiz says: Turn it weekly.") == [
         "Turn it with a fork once a week.", "Their heap smells of eggs.", "Cost: 9,000 pounds.",
         "The mix is 2: 1 by volume.", "Ruiz says: Turn it weekly."]
+
+
+def test_a_note_in_the_titles_spelling_is_supported_by_whispers() -> None:
+    """The model may follow the episode's title or description ("neighbourhood repair café")
+    where Whisper wrote "neighborhood repair cafe": accents are folded and British spellings
+    read as American ones, so the note's words are found in its lines."""
+    from recap.notes.verify import cite
+    from recap.notes.windows import Line
+    from recap.notes.words import stem, words
+
+    assert words("The café in Zürich") == ["the", "cafe", "in", "zurich"]
+    for british, american in [("neighbourhood", "neighborhood"), ("organised", "organized"),
+                              ("organisation", "organization"), ("centre", "center"),
+                              ("litres", "liters"), ("behaviour", "behavior")]:
+        assert stem(british) == stem(american), british
+    for word in ["hour", "four", "flour", "your", "raise"]:  # short words stay as they are
+        assert stem(word) == word
+    lines = [Line(0, 0.0, 5.0, "She opened the neighborhood repair cafe in 2017, organized by "
+                               "volunteers, in the town center.")]
+    _, support = cite("The neighbourhood repair café, organised by volunteers, opened in the "
+                      "town centre in 2017.", lines)
+    assert support == 1.0

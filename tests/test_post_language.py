@@ -43,6 +43,8 @@ GERMAN_TURNS = [
     "Die Varroamilbe. Wir haben im letzten Winter 6 von 40 Stöcken verloren.",
     "Und was kostet ein Glas Honig?",
     "Ein Glas mit 500 Gramm kostet bei uns 11 Euro, und ein neuer Stock kostet etwa 350 Euro.",
+    "Und im Sommer?",
+    "Im Juli blühen die Linden in der ganzen Stadt, dann ernten die Imker den meisten Honig.",
 ]
 
 

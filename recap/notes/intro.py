@@ -175,9 +175,13 @@ def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
                     role = ""
                 guests.append((name, role))
     host = grounded(reply.get("host")) or heard_part(one_line(reply.get("host")), said)
-    guests = [(g, r) for g, r in guests if g.lower() != host.lower()]
-    host, guests = recheck_speakers(host, guests, opening)
-    return Speakers(show=grounded(reply.get("show"), 8), host=host, guests=guests[:4])
+    # someone the description names but the opening never says is not speaking in it (a
+    # file's comment tag naming its voices, a guest of a later part)
+    guests = [(g, r) for g, r in guests if g.lower() != host.lower() and in_opening(g, opening)]
+    host = host if in_opening(host, opening) else ""
+    show = grounded(reply.get("show"), 8)
+    host, guests = recheck_speakers(host, guests, opening, show)
+    return Speakers(show=show, host=host, guests=guests[:4])
 
 
 # How a show's opening says who is who (English): the host names himself ("I'm…", "my name
@@ -210,6 +214,29 @@ def _self_named(name: str, text: str) -> bool:
     return re.search(rf"\b(?:I'm|I am|my name is|this is)\s+{form}(?![\w-])", text) is not None
 
 
+def in_opening(name: str, opening: str) -> bool:
+    """Whether the opening says `name`: one of its words as a name (capitalised), or a run of
+    capitalised words as alike as a misheard name is (`spelling.likeness`: "Mayor Sal Dour"
+    for "Marisol Duarte")."""
+    from recap.notes.spelling import ALIKE, likeness
+    from recap.text.names import capitalised_runs
+
+    if any(len(w) > 2 and w.lower() not in NOT_NAMES
+           and re.search(rf"(?<![\w'-]){re.escape(w)}(?![\w'-])", opening)
+           for w in re.findall(r"[\w'-]+", name)):
+        return True
+    return any(likeness(name, run) >= ALIKE for run in capitalised_runs(opening))
+
+
+def _is_the_show(name: str, show: str, opening: str) -> bool:
+    """Whether `name` is the show's: the show the speakers call named, or what the opening
+    welcomes the listener to ("Hello and welcome to Rind and Reason, the podcast…")."""
+    if show and name.lower() == show.lower():
+        return True
+    return re.search(rf"\bwelcome to (?:the )?{re.escape(name)}(?![\w-])", opening,
+                     re.IGNORECASE) is not None
+
+
 def _relative_only(name: str, text: str) -> bool:
     """True when every time the opening says `name` it names someone's relative or friend
     ("me and my brother Leo")."""
@@ -220,14 +247,23 @@ def _relative_only(name: str, text: str) -> bool:
     return said > 0 and told == said
 
 
-def recheck_speakers(host: str, guests: list[tuple[str, str]],
-                     opening: str) -> tuple[str, list[tuple[str, str]]]:
+def recheck_speakers(host: str, guests: list[tuple[str, str]], opening: str,
+                     show: str = "") -> tuple[str, list[tuple[str, str]]]:
     """The speakers call's reply set right where the opening's own cues contradict it. A small
     model, given an opening where the recogniser misheard the host's own name ("I'm not your
     care" for "I'm Nadia Kerr"), takes the first name it reads for the host's, the host for a
     guest and a relative for a guest. A "host" the opening greets as a guest ("Ana, welcome.")
     who never names himself is the guest; the host is then the one the guest thanks by name
-    just after ("Thanks, Tom."). A guest named only as someone's relative is nobody speaking."""
+    just after ("Thanks, Tom."). A guest named only as someone's relative is nobody speaking.
+    A "host" that is the show (`show`, or what the opening welcomes the listener to: "welcome to
+    Rind and Reason") is nobody. With no host, a "guest" who names himself ("I'm Sam…") and is
+    not greeted as a guest is the host."""
+    if host and _is_the_show(host, show, opening):
+        host = ""
+    named = next((g for g, _ in guests if _self_named(g, opening)
+                  and _welcomed(g, opening) is None), "") if not host else ""
+    if named:
+        host, guests = named, [(g, r) for g, r in guests if g != named]
     if host and _welcomed(host, opening) is not None and not _self_named(host, opening):
         guests = [(host, ""), *[(g, r) for g, r in guests if g != host]]
         host = ""

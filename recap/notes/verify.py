@@ -113,7 +113,6 @@ AD_WORDS = 45
 # A note about the conversation, not its content: "The host asks about the winter".
 _ASKS = re.compile(r"^((?:dr\.? |mr\.? |ms\.? |mrs\.? )?[\w.'’-]+(?: [\w.'’-]+){0,3}) "
                    r"(?:asks?|asked|wonders?|wondered|questions?|questioned)\b", re.IGNORECASE)
-# A listener's question announced: "The second question from Sofia asks if…"
 # Listeners said to have asked, with no answer: "Several people asked if they can compost tea
 # bags.", "One of the choir members asked if…", "A listener wondered…".
 _LISTENERS_ASK = re.compile(
@@ -123,6 +122,7 @@ _LISTENERS_ASK = re.compile(
     r"wonders|wonder|wanted to know|wants to know|want to know)\b", re.IGNORECASE)
 # A listener named with their town: "Amir from Hopey asked how long…"
 _NAME_FROM_PLACE = re.compile(r"[A-Z][\w'’-]+ (?:from|in) [A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?")
+# A listener's question announced: "The second question from Sofia asks if…"
 _QUESTION_FROM = re.compile(r"^(?:(?:the|a|an|another|our|their) )?(?:\w+ )?question (?:comes )?"
                             r"(?:is )?from\b", re.IGNORECASE)
 _ROLES = frozenset("host hosts co-host guest guests interviewer presenter listener listeners "
@@ -353,7 +353,7 @@ def negation_lost(text: str, source: str) -> bool:
 
 
 # What says a thing is yet to happen: "we'll open", "we're going to open", "we hope to open".
-_FUTURE = frozenset("will 'll wo shall going gonna plan plans planning hope hopes hoping want "
+_FUTURE = frozenset("will 'll shall going gonna plan plans planning hope hopes hoping want "
                     "wants wanting aim aims aiming intend intends intending would".split())
 _FUTURE_WITHIN = 4
 """Words: a verb this close after a `_FUTURE` word is said of what is yet to happen."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from recap.text.names import STOPWORDS
 from recap.text.vocabulary import is_number_word
@@ -20,8 +21,13 @@ _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words (numbers with their separators kept)."""
-    return _WORD.findall(text.lower().replace("’", "'"))
+    """Lower-case words (numbers with their separators kept), accents folded ("café" is
+    "cafe", as Whisper mostly writes it)."""
+    text = text.lower().replace("’", "'")
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(c))
+    return _WORD.findall(text)
 
 
 def bare_words(text: str) -> set[str]:
@@ -30,9 +36,24 @@ def bare_words(text: str) -> set[str]:
     return {re.sub(r"['’]s$", "", w) for w in words(text)}
 
 
+# British spellings in their American form, which Whisper writes (a note may follow the
+# episode's title or description instead): "neighbourhood", "organised", "centre", "litres".
+_OUR = re.compile(r"(?<=[a-z]{2}[bhilmnv])our")
+_ISE = re.compile(r"(?<=[a-z]{3})is(?=(?:e|ed|es|ing|ation|ations)$)")
+_TRE = re.compile(r"(?<=[a-z]{2}[tb])re(?=s?$)")
+
+
+def _american(word: str) -> str:
+    if len(word) < 6:
+        return word
+    return _TRE.sub("er", _ISE.sub("iz", _OUR.sub("or", word)))
+
+
 def stem(word: str) -> str:
-    """A crude stem, enough to match 'hives'/'hive', 'started'/'starts', 'funding'/'funded'."""
-    word = word.replace("'s", "").rstrip("'")
+    """A crude stem, enough to match 'hives'/'hive', 'started'/'starts', 'funding'/'funded',
+    and a British spelling with its American one ('neighbourhood'/'neighborhood',
+    'organised'/'organized', 'litres'/'liters')."""
+    word = _american(word.replace("'s", "").rstrip("'"))
     for suffix in ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed",
                    "es", "ly", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
