@@ -148,8 +148,8 @@ def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict
 
 def with_details(audio: Path, name: str, out: Path) -> Path:
     """`audio`, or a copy of it tagged with the episode's details (`<name>.details.json`: the
-    title and description a feed or web page would give, as the MP3's title and comment), which
-    recap reads as a local file's title and description."""
+    title and description a feed or web page would give, as the MP3's title and description
+    tags), which recap reads as a local file's title and description."""
     details_file = EPISODES / f"{name}.details.json"
     if not details_file.is_file():
         return audio
@@ -161,7 +161,7 @@ def with_details(audio: Path, name: str, out: Path) -> Path:
         subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
                         "-i", str(audio), "-map_metadata", "-1", "-c", "copy",
                         "-metadata", f"title={details['title']}",
-                        "-metadata", f"comment={details['description']}", str(partial)],
+                        "-metadata", f"description={details['description']}", str(partial)],
                        check=True)
         partial.replace(tagged)
     return tagged

@@ -42,7 +42,9 @@ class Probe:
     artist: str = ""
     date: str = ""
     description: str = ""
-    """The file's description or comment tag (a podcast MP3's show notes)."""
+    """The file's description (or synopsis) tag: a podcast MP3's show notes. The comment tag is
+    not read: it as often says how the file was made ("Synthetic two-voice episode (piper…)",
+    an encoder's name), which the speakers call then took for people."""
 
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -71,8 +73,8 @@ def probe(path: Path) -> Probe:
         h, m, s = match.groups()
         duration = int(h) * 3600 + int(m) * 60 + float(s)
     lower = _tags(err)
-    description = next((lower[k] for k in ("description", "comment", "synopsis") if lower.get(k)),
-                       "")
+    # the show notes; not the comment tag, which as often says how the file was made
+    description = lower.get("description") or lower.get("synopsis") or ""
     return Probe(duration, has_audio, lower.get("title", ""), lower.get("artist", ""),
                  lower.get("date", ""), description)
 

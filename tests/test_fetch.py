@@ -106,17 +106,23 @@ def test_ytdlp_errors_become_one_line() -> None:
 
 
 def test_a_local_files_tags_give_its_title_and_description(tmp_path: Path) -> None:
-    """A podcast MP3 carries its title and show notes as tags (ID3 title and comment): they are
-    the episode's title and description, a comment of several lines whole."""
+    """A podcast MP3 carries its title and show notes as tags: they are the episode's title and
+    description, a description of several lines whole. A comment tag is not read: it as often
+    says how the file was made."""
     import subprocess
 
-    tagged = tmp_path / "episode.mp3"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                    "-i", str(DATA / "jfk.wav"), "-metadata", "title=Harbour Hour: the ferry",
-                    "-metadata", "comment=Ottilie Brandvold of Pelican Ferries.\nAnd your letters.",
-                    str(tagged)], check=True)
-    _, info = fetch(str(tagged), tmp_path / "out")
+    def tagged(name: str, *tags: str) -> Path:
+        target = tmp_path / name
+        metadata = [arg for tag in tags for arg in ("-metadata", tag)]
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                        "-i", str(DATA / "jfk.wav"), *metadata, str(target)], check=True)
+        return target
+
+    notes = tagged("episode.mp3", "title=Harbour Hour: the ferry",
+                   "description=Ottilie Brandvold of Pelican Ferries.\nAnd your letters.")
+    _, info = fetch(str(notes), tmp_path / "out")
     assert info.title == "Harbour Hour: the ferry"
     assert info.description == "Ottilie Brandvold of Pelican Ferries.\nAnd your letters."
-    _, plain = fetch(str(DATA / "jfk.wav"), tmp_path / "out")
-    assert plain.description == ""
+    made = tagged("made.mp3", "title=Harbour Hour", "comment=Encoded with two synthetic voices")
+    _, info = fetch(str(made), tmp_path / "out")
+    assert info.description == ""

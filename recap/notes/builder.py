@@ -146,7 +146,8 @@ class NotesBuilder:
     def _names(self, speakers: Speakers) -> NameContext:
         from recap.quality.support import known_names
 
-        return NameContext.of(known_names(self._episode_info()), speakers)
+        info = self._episode_info()
+        return NameContext.of(known_names(info), speakers, info.title)
 
     # -- per window
 
