@@ -3102,22 +3102,3 @@ def test_a_note_in_the_titles_spelling_is_supported_by_whispers() -> None:
                       "town centre in 2017.", lines)
     assert support == 1.0
 
-
-def test_the_titles_words_are_free_in_a_note() -> None:
-    """Every extraction prompt gives the episode's title: a note may say "the harbour ferry
-    co-op" as the title does where the window's lines never do, as it may name the speakers."""
-    from recap.notes.intro import Speakers
-    from recap.notes.review import NameContext
-    from recap.notes.verify import Candidate, inspect
-    from recap.notes.windows import Line, Window
-
-    window = Window(0, 0, (Line(0, 0.0, 5.0, "We started it in 2015 with one boat."),))
-    speakers = Speakers(host="Tom Reed", guests=[("Ana Ruiz", "")])
-    note = "Ana Ruiz started the harbour ferry co-op in 2015."
-    bare = Candidate(note, window)
-    inspect(bare, NameContext.of([], speakers).names, NameContext.of([], speakers).free)
-    assert "unsupported" in bare.problems
-    titled = NameContext.of([], speakers, "The harbour ferry co-op: a year on the water")
-    told = Candidate(note, window)
-    inspect(told, titled.names, titled.free)
-    assert told.problems == [] and told.support == 1.0

@@ -146,8 +146,7 @@ class NotesBuilder:
     def _names(self, speakers: Speakers) -> NameContext:
         from recap.quality.support import known_names
 
-        info = self._episode_info()
-        return NameContext.of(known_names(info), speakers, info.title)
+        return NameContext.of(known_names(self._episode_info()), speakers)
 
     # -- per window
 

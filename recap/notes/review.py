@@ -50,7 +50,7 @@ from recap.notes.verify import (
     tidy,
 )
 from recap.notes.windows import Line, Window
-from recap.notes.words import content_stems, stem, words
+from recap.notes.words import stem, words
 from recap.text.digits import in_digits
 from recap.text.names import surname
 
@@ -85,13 +85,9 @@ class NameContext:
         return NameContext([*self.names, *more], self.free | stems, self.people | stems)
 
     @classmethod
-    def of(cls, known: list[str], speakers: Speakers, title: str = "") -> NameContext:
-        """The names a note may use; with the episode's `title`, which every extraction prompt
-        gives too, its words are free as well (a note may say "the neighbourhood repair café"
-        as the title does where Whisper wrote "neighborhood repair cafe" in another line)."""
+    def of(cls, known: list[str], speakers: Speakers) -> NameContext:
         given = [*speakers.names(), *speakers.context()]
-        free = frozenset(stem(w) for name in given for w in words(name))
-        return cls([*known, *given], free | frozenset(content_stems(title)),
+        return cls([*known, *given], frozenset(stem(w) for name in given for w in words(name)),
                    frozenset(stem(w) for name in speakers.names() for w in words(name)))
 
 
