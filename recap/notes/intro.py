@@ -175,10 +175,10 @@ def identify_speakers(asker: Asker, info: Info, opening: str) -> Speakers:
                     role = ""
                 guests.append((name, role))
     host = grounded(reply.get("host")) or heard_part(one_line(reply.get("host")), said)
-    # someone the description names but the opening never says is not speaking in it (a
-    # file's comment tag naming its voices, a guest of a later part)
+    # a guest the description names but the opening never says is not speaking in it (a
+    # file's comment tag naming its voices, a guest of a later part); a host may be named in
+    # the details alone, as many never say their own name
     guests = [(g, r) for g, r in guests if g.lower() != host.lower() and in_opening(g, opening)]
-    host = host if in_opening(host, opening) else ""
     show = grounded(reply.get("show"), 8)
     host, guests = recheck_speakers(host, guests, opening, show)
     return Speakers(show=show, host=host, guests=guests[:4])
