@@ -17,6 +17,7 @@ from recap.errors import LLMReplyError
 from recap.languages import capitalises_nouns
 from recap.models import Info
 from recap.notes.ask import Asker
+from recap.notes.spelling import ALIKE, likeness
 from recap.notes.verify import signs_off
 from recap.notes.words import (
     claim_stems,
@@ -30,7 +31,14 @@ from recap.notes.words import (
     unique_strings,
     words,
 )
-from recap.text.names import NOT_NAMES, at_sentence_start, in_lower_case, name_words, surname
+from recap.text.names import (
+    NOT_NAMES,
+    at_sentence_start,
+    capitalised_runs,
+    in_lower_case,
+    name_words,
+    surname,
+)
 
 log = logging.getLogger("recap.notes")
 
@@ -218,9 +226,6 @@ def in_opening(name: str, opening: str) -> bool:
     """Whether the opening says `name`: one of its words as a name (capitalised), or a run of
     capitalised words as alike as a misheard name is (`spelling.likeness`: "Mayor Sal Dour"
     for "Marisol Duarte")."""
-    from recap.notes.spelling import ALIKE, likeness
-    from recap.text.names import capitalised_runs
-
     if any(len(w) > 2 and w.lower() not in NOT_NAMES
            and re.search(rf"(?<![\w'-]){re.escape(w)}(?![\w'-])", opening)
            for w in re.findall(r"[\w'-]+", name)):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from recap.text.names import STOPWORDS
+from recap.text.names import STOPWORDS, without_accents
 from recap.text.vocabulary import is_number_word
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
@@ -23,11 +22,7 @@ _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 def words(text: str) -> list[str]:
     """Lower-case words (numbers with their separators kept), accents folded ("café" is
     "cafe", as Whisper mostly writes it)."""
-    text = text.lower().replace("’", "'")
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                       if not unicodedata.combining(c))
-    return _WORD.findall(text)
+    return _WORD.findall(without_accents(text.lower().replace("’", "'")))
 
 
 def bare_words(text: str) -> set[str]:

@@ -95,10 +95,16 @@ class Name:
     end: int
 
 
+def without_accents(text: str) -> str:
+    """`text` with its accents taken off ('Zürich' -> 'Zurich', 'café' -> 'cafe')."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def fold(word: str) -> str:
     """Lowercase ASCII-ish form: 'Zürich's' -> 'zurich'."""
-    text = unicodedata.normalize("NFKD", word)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("’", "'")
+    text = without_accents(word).lower().replace("’", "'")
     return re.sub(r"'s?$", "", text)
 
 
