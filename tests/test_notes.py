@@ -1255,13 +1255,14 @@ def test_praise_the_transcript_does_not_give_is_dropped_from_the_intro(model: Mo
     goes, and the intro still says who talks."""
     model.replies["intro"] = lambda request: ok({
         "summary": "Priya Natarajan, a leading beekeeper, explains what rooftop hives teach.",
-        "intro": "Priya Natarajan, a renowned expert, keeps forty beehives on rooftops in "
-                 "Rotterdam. The talk covers honey, mites, wind, money and rules.",
+        "intro": "Priya Natarajan, a renowned expert, talks about her forty beehives on rooftops "
+                 "in Rotterdam. The talk covers honey, mites, wind, money and rules.",
         "keywords": []})
     result = run_notes(episode, settings_for(model))
     for praise in ("renowned", "expert", "leading"):
         assert praise not in result.intro and praise not in result.summary, result
-    assert result.intro == ("Priya Natarajan keeps forty beehives on rooftops in Rotterdam. "
+    assert result.intro == ("Priya Natarajan talks about her forty beehives on rooftops in "
+                            "Rotterdam. "
                             "The talk covers honey, mites, wind, money and rules."), result.intro
     assert result.summary == "Priya Natarajan explains what rooftop hives teach."
     assert result.checks["intro_sentences_dropped"] == 0
@@ -1285,7 +1286,7 @@ def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
     """"It was then…" after the sentence that said what "it" is was dropped points at nothing
     (the magazine's intro told "It was then brought to the Switch" after its game was dropped).
     The same sentence after a kept one stays."""
-    leaning = "They then sell a five hundred gram jar of honey for eleven euros."
+    leaning = "They then talk about selling a five hundred gram jar of honey for eleven euros."
     model.replies["intro"] = lambda request: ok({
         "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
         "intro": "Priya Natarajan is a renowned expert who keeps forty beehives on rooftops. "
@@ -1332,16 +1333,70 @@ def test_an_intro_sentence_is_kept_without_an_aside_the_episode_does_not_say(
         "Natarajan keeps hives."
     assert without_aside("In Rotterdam, bees, wasps, and ants thrive.", speakers) == \
         "In Rotterdam, bees, wasps, and ants thrive."  # no name before the commas
-    leaning = "She then sells a five hundred gram jar of honey for eleven euros."
+    leaning = "She then explains why a five hundred gram jar of honey sells for eleven euros."
     model.replies["intro"] = lambda request: ok({
         "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
-        "intro": "Priya Natarajan, a renowned expert in urban ecology, keeps forty beehives on "
-                 f"rooftops in Rotterdam. {leaning}",
+        "intro": "Priya Natarajan, a renowned expert in urban ecology, talks about keeping forty "
+                 f"beehives on rooftops in Rotterdam. {leaning}",
         "keywords": []})
     result = run_notes(episode, settings_for(model))
-    assert result.intro == ("Priya Natarajan keeps forty beehives on rooftops in Rotterdam. "
-                            f"{leaning}"), result.intro
+    assert result.intro == ("Priya Natarajan talks about keeping forty beehives on rooftops in "
+                            f"Rotterdam. {leaning}"), result.intro
     assert result.checks["intro_sentences_dropped"] == 0
+
+
+def test_an_intro_that_says_the_notes_again_gives_way_to_the_summary(model: Model,
+                                                                    episode: Episode) -> None:
+    """"Priya started keeping beehives in 2015. … It costs 500 grams per jar.": the model's
+    intro was three of the notes said again (one sentence two notes run together), above the
+    same bullets. Each such sentence goes; the summary, which says who talks about what in the
+    writer's words, is the intro. A sentence that frames the episode is the writer's even where
+    its words are a note's."""
+    from recap.notes.intro import restates_a_note
+
+    notes_ = ["Natarajan started with two hives on the library roof in 2015.",
+              "City hives produced about 22 kilograms of honey each last year.",
+              "Hives on nearby farmland average 15 kilograms."]
+    assert restates_a_note("Natarajan started with two hives on the library roof in 2015.", notes_)
+    assert restates_a_note("City hives produced about 22 kilograms of honey each last year, while "
+                           "hives on nearby farmland average 15 kilograms.", notes_)
+    assert not restates_a_note("Natarajan talks about the two hives she started with in 2015.",
+                               notes_)  # framed
+    assert not restates_a_note("Rooftop honey turns out to be a good business.", notes_)
+    # a speaker named: one note at a time, on the words other than the name
+    people = frozenset({"natarajan", "priya"})
+    assert not restates_a_note("Priya Natarajan keeps hives on the library roof and sells "
+                               "farmland honey.", notes_, people)  # three notes' words
+    assert restates_a_note("City hives produced about 22 kilograms of honey each last year, "
+                           "Natarajan says.", notes_, people)
+    model.replies["intro"] = intro_saying(
+        "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "Natarajan started keeping two hives on a library roof in twenty fifteen. Each city "
+        "hive produced about twenty two kilograms of honey last year, against fifteen kilograms "
+        "for farmland hives.")
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == "Priya Natarajan explains what rooftop hives in Rotterdam teach.", \
+        result.intro
+    assert result.checks["intro_from_summary"] is True
+    assert result.checks["intro_sentences_dropped"] == 2
+
+
+@pytest.mark.parametrize(("note", "wrong"), [
+    ("It costs 500 grams per jar and 350 euros for equipment.", True),  # a weight as a price
+    ("A new hive sells for about 2 kilograms.", True),
+    ("The hive weighs about 40 euros.", True),  # a price as a weight
+    ("A 500 gram jar sells for 11 euros.", False),
+    ("The course costs 8 evenings.", False),  # time is a cost
+    ("The upgrade cost 20 percent more.", False),
+    ("A full hive weighs 40 kilograms.", False),
+])
+def test_a_figure_in_a_unit_its_verb_cannot_take_is_caught(note: str, wrong: bool) -> None:
+    """The small model reads a jar's weight as its price ("It costs 500 grams per jar"): each
+    figure is in the source, so the figure check passes it. A price in grams or metres, or a
+    weight in money, is another claim."""
+    from recap.notes.verify import unit_misused
+
+    assert unit_misused(note) is wrong
 
 
 def test_a_note_of_the_speakers_names_alone_says_nothing() -> None:

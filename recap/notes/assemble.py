@@ -41,7 +41,7 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
               for title, section in zip(titles, sections, strict=True)]
     fields, intro_checks = write_intro(
         asker, episode.info, speakers, titles, _highlights(sections), episode.transcript.text,
-        clock(episode.duration), names.names)
+        clock(episode.duration), names.names, notes=[c.text for s in sections for c in s])
     notes = Notes(topics=topics, language=language, **fields)
     # names as the episode's details write them, where Whisper heard them otherwise
     respelled = respell_notes(notes, episode.info, episode.transcript.text)

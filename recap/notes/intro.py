@@ -313,13 +313,15 @@ def heard_part(name: str, said: str) -> str:
 
 def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: list[str],
                 highlights: list[str], transcript_text: str, duration: str,
-                names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+                names: list[str], notes: list[str] | None = None,
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Summary, intro and keywords (Notes fields), and the checks made on them.
 
     A sentence that copies the transcript (a run of `COPY_LIMIT` words), speaks in the first
     person, is the show's sign-off ("… promise to return then.") or holds a name or figure
     neither the transcript nor the metadata has is dropped; when nothing is left, a plain intro
-    is composed from the speakers and the section titles.
+    is composed from the speakers and the section titles. So is a sentence that says one or two of
+    the post's `notes` (default: `highlights`) again, unless it frames the episode.
     """
     from recap.quality.support import check_bullet
 
@@ -337,6 +339,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         log.warning("intro call failed: %s", exc)
         reply, checks["intro_failed"] = {}, str(exc)
     source_words = words(transcript_text)
+    said = highlights if notes is None else notes
+    people = frozenset(stem(w) for name in speakers.names() for w in words(name))
     allowed = [*names, *speakers.names()]
     # What an English intro's words are checked against, when the notes are in the transcript's
     # language (a translated intro's words are not the transcript's).
@@ -371,6 +375,7 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
                 # sentence without it may be sound.
                 sentence = without_aside(sentence, speakers)
             if (wrong(sentence) or len(words(sentence)) < 5 or "?" in sentence
+                    or (asker.language == "en" and restates_a_note(sentence, said, people))
                     or (asker.language == "en" and (signs_off(sentence)
                                                     or host_given_role(sentence, speakers)))
                     or first_person(sentence, asker.language)
@@ -393,6 +398,11 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         return _not_copied(lambda roles: plain_intro(info, speakers, section_titles, roles,
                                                      proper=proper), source_words)
 
+    if not intro and summary and asker.language == "en":
+        # Every sentence of the intro was dropped ("Priya started keeping beehives in 2015…": the
+        # notes said again): the description says who talks about what in the writer's words.
+        intro = summary
+        checks["intro_from_summary"] = True
     if not intro:
         # The composed intro is English; in another language the post's writer composes its own.
         intro = composed() if asker.language == "en" else ""
@@ -420,6 +430,37 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         " ".join([transcript_text, *names, *section_titles]))]
     return {"summary": summary, "intro": intro, "keywords": keywords,
             "speakers": speakers.names()}, checks
+
+
+# Words that frame a sentence as the writer's about the episode ("…talks with…", "The episode
+# covers…"), not as one of its claims.
+_FRAMES = re.compile(r"\b(?:episodes?|podcasts?|shows?|interview\w*|conversations?|talks?|"
+                     r"discuss\w*|shares?|explains?|explores?|covers?|joins?|guests?|hosts?|"
+                     r"speaks?|tells?|describes?|walks?|recaps?|listeners?|readers?)\b",
+                     re.IGNORECASE)
+RESTATED = 0.8
+"""Share of a sentence's content stems in one note that makes it that note said again."""
+
+
+def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = frozenset(),
+                    ) -> bool:
+    """True when an intro sentence is one of the post's notes said again ("Priya started keeping
+    beehives on roofs in 2015 with two hives." above the same bullet), or two of them joined: the
+    intro introduces the episode (who talks, about what, why read it) and the bullets carry its
+    claims. A sentence that frames the episode ("…talks with…", "The episode covers…") is the
+    writer's; one naming a speaker (`people`: their names' stems) may say who the guest is in
+    two notes' words ("Priya Natarajan looks after forty hives on the roofs of Rotterdam"): it
+    is judged against one note at a time, on its words other than the names."""
+    if _FRAMES.search(sentence):
+        return False
+    mine = claim_stems(sentence, frozenset())  # figures aside: "22" and "twenty two" alike
+    if len(mine) < 3:
+        return False
+    stems = [claim_stems(note, frozenset()) & mine for note in notes]
+    if mine & people:
+        claims = mine - people
+        return len(claims) >= 3 and any(len(a - people) >= RESTATED * len(claims) for a in stems)
+    return any(len(a | b) >= RESTATED * len(mine) for i, a in enumerate(stems) for b in stems[i:])
 
 
 _UNKNOWN = re.compile(r"\s+(?:of|from|on|by)\s+(?:the\s+|an?\s+)?unknown"

@@ -414,6 +414,33 @@ def figure_role_changed(text: str, source: str) -> bool:
     return False
 
 
+# Units a price cannot be in, and units a weight or a length cannot be in.
+_MEASURES = frozenset({"kg", "g", "mg", "oz", "t", "m", "km", "cm", "mm", "mile", "ft", "inch",
+                       "l", "ml"})
+_MONEY = frozenset({"EUR", "USD", "JPY", "CNY", "cent"})  # "pounds" is either
+_HEDGES = (r"(?:(?:about|around|roughly|nearly|almost|just|only|over|under|up to|at least|"
+           r"at most|less than|more than|some|them|us|him|her|you)\s+)*")
+_PRICED = re.compile(r"\b(?:costs?|costing|priced at|(?:sells?|sold|selling|goes|went) for|"
+                     r"pays?|paid|charges?|charged|earns?|earned)\s+" + _HEDGES + "$",
+                     re.IGNORECASE)
+_MEASURED = re.compile(r"\b(?:weighs?|weighed|weighing|measures?|measured|measuring)\s+" + _HEDGES
+                       + "$", re.IGNORECASE)
+
+
+def unit_misused(text: str) -> bool:
+    """True when a figure's unit cannot be what the verb before it says: a price in grams or
+    metres ("It costs 500 grams per jar": a jar's weight read as its price), or a weight or a
+    length in money ("The hive weighs 40 euros")."""
+    from recap.text.figures import extract_figures
+
+    for figure in extract_figures(text):
+        before = text[max(0, figure.start - 60):figure.start]
+        if ((figure.unit in _MEASURES and _PRICED.search(before))
+                or (figure.unit in _MONEY and _MEASURED.search(before))):
+            return True
+    return False
+
+
 def says_only_names(text: str, people: frozenset[str]) -> bool:
     """True when every content word of the note is a word of the speakers' names (`people`,
     stems): "Priya is the pre-natter agent." (her misheard surname given as a second speaker)
@@ -659,6 +686,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
                 or comparison_not_made(text, source) or plan_told_as_done(text, source)
                 or figure_role_changed(text, source)):
             problems.append("reversed")
+    if language == "en" and unit_misused(text):
+        problems.append("figures")  # a price in grams, a weight in euros
     candidate.problems = problems
 
 
