@@ -1915,6 +1915,13 @@ def test_a_shorter_note_with_the_same_figures_is_a_duplicate() -> None:
              "Crossings in winter drop to 4 a day."]
     kept, removed = remove_duplicates([Candidate(t, window) for t in texts], 0.6)
     assert [c.text for c in kept] == [texts[0], texts[2], texts[3]] and removed == 1
+    # as many words each, the later one adding a figure ("second"): still one claim, either way
+    # round (the sample's post said the jars' price twice)
+    twins = ["Selling jars of honey at 11 euros per 500 grams can pay for itself over time.",
+             "Selling 500 gram jars for 11 euros per jar can pay for itself in the second season."]
+    for pair in (twins, twins[::-1]):
+        kept, removed = remove_duplicates([Candidate(t, window) for t in pair], 0.6)
+        assert [c.text for c in kept] == [twins[1]] and removed == 1
 
 
 def test_a_figure_said_across_two_segments_cites_both() -> None:
@@ -3157,3 +3164,25 @@ def test_a_note_in_the_titles_spelling_is_supported_by_whispers() -> None:
                       "town centre in 2017.", lines)
     assert support == 1.0
 
+
+
+def test_a_claim_of_two_words_needs_both_in_its_lines() -> None:
+    """"Olvera is a company that provides honey.": the speaker's name and "company" are free
+    words, so the claim is "provides honey", and half of it (one word of two) is in the line. A
+    claim that short needs all of it; a longer one may still say half in other words."""
+    from recap.notes.verify import Candidate, inspect
+    from recap.notes.windows import Line, Window
+    from recap.notes.words import stem
+
+    window = Window(0, 0, (Line(0, 0.0, 6.0, "Let's talk money, can roof our honey pay for "
+                                              "itself."),))
+    free = frozenset({stem("olvera")})
+    made_up = Candidate("Olvera is a company that provides honey.", window)
+    inspect(made_up, [], free=free, language="en")
+    assert made_up.support == 0.5 and "unsupported" in made_up.problems
+    said = Candidate("Olvera says roof honey pays for itself.", window)
+    inspect(said, [], free=free, language="en")
+    assert said.problems == []
+    longer = Candidate("Roof honey covers its costs.", window)  # roof, honey; cover, cost
+    inspect(longer, [], free=free, language="en")
+    assert longer.support == 0.5 and "unsupported" not in longer.problems

@@ -73,11 +73,14 @@ def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
         return False
     if fa == fb and jaccard(a, b) >= threshold:
         return True
+    shared = len(a & b)
+    if (fa and fa <= fb and shared >= 0.5 * len(a)) or (fb and fb <= fa and shared >= 0.5 * len(b)):
+        # the same figures, and half its words: the same claim, said shorter (either way round:
+        # two notes of as many words, one adding "in the second season")
+        return True
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     small_f, large_f = (fa, fb) if len(a) <= len(b) else (fb, fa)
     contained = len(small & large) / len(small)
-    if small_f and small_f <= large_f and contained >= 0.5:
-        return True  # the same figures, and half its words: the same claim, said shorter
     words_needed = SAME_LINES_WORDS if same_lines else SAME_MEANING_WORDS
     if meaning >= SAME_MEANING and contained >= words_needed and small_f <= large_f:
         return True  # the same claim in other words (from the same lines: fewer of them)

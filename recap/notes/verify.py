@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 MIN_SUPPORT = 0.5
 """Below this share of a note's content words found in the lines it cites, it is unsupported."""
+FEWEST_CLAIMS = 2
+"""A note whose claim rests on this many content words or fewer needs all of them in its lines."""
 LONGEST_NOTE = 45
 """A note of more words than this in one sentence is a stretch of transcript pasted whole (a
 note in the reference post is 15 to 35 words); it is dropped, and the stretch asked again."""
@@ -669,7 +671,11 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("vague")
     if first_person(text, language):
         problems.append("first_person")
-    if candidate.support < MIN_SUPPORT:
+    if candidate.support < MIN_SUPPORT or (
+            candidate.support < 1 and not translated
+            and len(claim_stems(text, _FREE | free)) <= FEWEST_CLAIMS):
+        # "X is a company that provides honey.": of two words that make the claim, one the
+        # lines do not say is half of it made up
         problems.append("unsupported")
     found = check_bullet(text, candidate.window.checked_text, names)
     if found is not None:
