@@ -1306,6 +1306,16 @@ def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
     assert leaning in result.intro, result.intro
     assert result.checks["intro_sentences_dropped"] == 0
 
+    # "However, …" after a dropped sentence: however what?
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "intro": "Priya Natarajan is a renowned expert who keeps forty beehives on rooftops. "
+                 "However, the talk turns to the mites that cost hives every winter.",
+        "keywords": []})
+    shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
+    result = run_notes(episode, settings_for(model))
+    assert "However" not in result.intro, result.intro
+
     # "Priya also explains…" opening what is left (the night train's intro and description
     # were "Thomas also discusses the changes made to the dining cart in 2023…").
     adding = "Priya also explains why the city bees go hungry in late summer."
@@ -1369,6 +1379,9 @@ def test_an_intro_that_says_the_notes_again_gives_way_to_the_summary(model: Mode
                                "farmland honey.", notes_, people)  # three notes' words
     assert restates_a_note("City hives produced about 22 kilograms of honey each last year, "
                            "Natarajan says.", notes_, people)
+    # a longer one is two notes run together, whoever it names
+    assert restates_a_note("Natarajan started with two hives on the library roof, and her city "
+                           "hives produced 22 kilograms of honey each last year.", notes_, people)
     model.replies["intro"] = intro_saying(
         "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
         "Natarajan started keeping two hives on a library roof in twenty fifteen. Each city "

@@ -71,7 +71,8 @@ _PRAISE = frozenset("""
     """.split())
 # An English sentence that leans on the one before it: a pronoun or "then" opens it ("It was
 # then brought to the Switch…"). Kept after its antecedent was dropped, it points at nothing.
-_LEANS_BACK = re.compile(r"^(?:it|its|they|their|them|he|she|his|her|then)\b", re.IGNORECASE)
+_LEANS_BACK = re.compile(r"^(?:it|its|they|their|them|he|she|his|her|then|however|but|yet|"
+                         r"nevertheless|nonetheless|instead|still,)(?:\b|(?<=,))", re.IGNORECASE)
 # A sentence that adds to one before it: "Thomas also discusses…", "Additionally, …".
 _ADDS_TO = re.compile(r"^(?:(?:\S+ ){0,3}also\b|additionally|furthermore|moreover|besides|"
                       r"in addition)", re.IGNORECASE)
@@ -440,6 +441,10 @@ _FRAMES = re.compile(r"\b(?:episodes?|podcasts?|shows?|interview\w*|conversation
                      re.IGNORECASE)
 RESTATED = 0.8
 """Share of a sentence's content stems in one note that makes it that note said again."""
+WHO_IS_WORDS = 4
+"""A sentence naming a speaker with this many other content words or fewer may say who the
+speaker is in two notes' words ("Priya Natarajan looks after forty hives on the roofs of
+Rotterdam")."""
 
 
 def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = frozenset(),
@@ -448,19 +453,23 @@ def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = fr
     beehives on roofs in 2015 with two hives." above the same bullet), or two of them joined: the
     intro introduces the episode (who talks, about what, why read it) and the bullets carry its
     claims. A sentence that frames the episode ("…talks with…", "The episode covers…") is the
-    writer's; one naming a speaker (`people`: their names' stems) may say who the guest is in
+    writer's. One naming a speaker (`people`: their names' stems) may say who the speaker is in
     two notes' words ("Priya Natarajan looks after forty hives on the roofs of Rotterdam"): it
-    is judged against one note at a time, on its words other than the names."""
+    is judged on its words other than the names, against one note at a time when it has
+    `WHO_IS_WORDS` of them or fewer."""
     if _FRAMES.search(sentence):
         return False
     mine = claim_stems(sentence, frozenset())  # figures aside: "22" and "twenty two" alike
     if len(mine) < 3:
         return False
     stems = [claim_stems(note, frozenset()) & mine for note in notes]
+    pairs = any(len(a | b) >= RESTATED * len(mine) for i, a in enumerate(stems) for b in stems[i:])
     if mine & people:
         claims = mine - people
-        return len(claims) >= 3 and any(len(a - people) >= RESTATED * len(claims) for a in stems)
-    return any(len(a | b) >= RESTATED * len(mine) for i, a in enumerate(stems) for b in stems[i:])
+        return len(claims) >= 3 and (
+            any(len(a - people) >= RESTATED * len(claims) for a in stems)
+            or (len(claims) > WHO_IS_WORDS and pairs))
+    return pairs
 
 
 _UNKNOWN = re.compile(r"\s+(?:of|from|on|by)\s+(?:the\s+|an?\s+)?unknown"
