@@ -25,6 +25,7 @@ from recap.notes.rewrite import (
     credit_voice,
     finish_cut_phrase,
     join_split_figures,
+    one_sentence,
     organisation,
     third_person,
     unborrow,
@@ -285,6 +286,10 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         kept, stats.joined, left = join_fragments(kept, short)
         for candidate in left:
             stats.drop(candidate, "dropped")
+        for candidate in kept:  # a bullet states one claim in one sentence
+            after = one_sentence(candidate.text)
+            if after != candidate.text:
+                _repair(candidate, after, names, translated, stats)
     # The repairs since the first pass (a name for "she", a claim out of "She mentions that",
     # a fragment joined) can make two notes say the same thing in the same words.
     kept, removed = remove_duplicates(kept, similarity)

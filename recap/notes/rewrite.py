@@ -21,12 +21,15 @@ import re
 from collections.abc import Sequence
 
 from recap.notes.windows import Line
-from recap.notes.words import bare_words, content_stems, first_person, stem, words
+from recap.notes.words import bare_words, content_stems, first_person, sentences, stem, words
 from recap.text.names import surname
 from recap.text.vocabulary import is_number_word
 
 _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort of|kind of|like,)"
                       r"(?:,\s*|\s+|(?=[.!?]))", re.IGNORECASE)
+# A speaker's aside before a comma: "I can tell you, my back remembers."
+_ASIDES = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:i can tell you|let me tell you|i have to say|"
+                     r"i must say|to be honest|honestly|believe me|mind you),\s*", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 _I_VERB = re.compile(r"(?<![\w'’])I(?:['’]m| am)(?![\w'’])")
 _I_WAS = re.compile(r"(?<![\w'’])I was(?![\w'’])")
@@ -105,8 +108,11 @@ def join_split_figures(text: str, source: str) -> str:
 
 
 def clean_spoken(text: str) -> str:
-    """Fillers and stammered repeats out ("today today", "we we", "um,")."""
+    """Fillers, asides and stammered repeats out ("today today", "we we", "um,", "I can tell
+    you,")."""
     text = _FILLERS.sub("", text)
+    if (aside := _ASIDES.sub("", text)) != text:
+        text = aside[:1].upper() + aside[1:]
     text = _REPEAT.sub(_one_of_repeat, text)
     return " ".join(text.split())
 
@@ -163,6 +169,47 @@ def unframe(text: str, pronoun: bool = False) -> str:
 # every word capitalised) and a relative clause that runs to the note's end with no comma in it.
 _NAME_WORDS = r"(?:Dr\.|Mr\.|Ms\.|Mrs\.|Prof\.|[A-Z][\w'’-]*)(?: (?:Dr\.|[A-Z][\w'’-]*|van|von|de|der|da))*"
 _NAME_WHO_TO_END = re.compile(rf"^(?:{_NAME_WORDS}, )?(?P<name>{_NAME_WORDS}), who (?P<rest>[^,]+)$")
+
+
+# First words of a sentence that go in lower case after a semicolon.
+_LOWER_AFTER = frozenset("it its they their them he she his her this that these those there the a "
+                         "an and but so then we our us you your".split())
+_FILLER_START = re.compile(r"^(?:so|and|well|also),?\s+", re.IGNORECASE)
+
+
+def one_sentence(text: str) -> str:
+    """A note of several sentences (a stretch pasted, then put in the third person: "The
+    together part matters. Vandersteen's team don't want to be a drop-off service. they want
+    people to learn.") as one: a sentence under five words that adds no figure the others lack
+    goes, the rest are joined by semicolons ("…a drop-off service; they want people to
+    learn."). A note whose pieces are initials ("all M. O. N. T.") is left as it is."""
+    from recap.notes.dedupe import figures_of
+
+    pieces = sentences(text)
+    if len(pieces) < 2 or any(len(p.split()) < 2 for p in pieces):
+        return text
+    long_ = [p for p in pieces if len(words(p)) >= 5]
+    figures: set[str] = set().union(*(figures_of(p) for p in long_)) if long_ else set()
+    kept: list[str] = []
+    for piece in pieces:
+        if len(words(piece)) < 5:
+            new = figures_of(piece) - figures
+            if not new:
+                continue
+            figures |= new
+        kept.append(piece)
+    if not kept:
+        return text
+    joined = kept[0].rstrip(".!?")
+    for piece in kept[1:]:
+        piece = _FILLER_START.sub("", piece)
+        first, _, rest = piece.partition(" ")
+        if first.lower() in _LOWER_AFTER:
+            first = first.lower()
+        joined += f"; {first} {rest}".rstrip() if rest else f"; {first}"
+        joined = joined.rstrip(".!?")
+    end = kept[-1][-1] if kept[-1][-1:] in ".!?" else "."
+    return joined[:1].upper() + joined[1:] + end
 
 
 def unrelative(text: str) -> str:

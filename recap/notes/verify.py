@@ -70,7 +70,11 @@ _SHOW_TALK = re.compile(
     r"you (?:wrote|asked|sent|emailed|told us)|^your (?:questions|letters|emails|messages|"
     r"comments|stories)|(?:praise|thanks|feedback|letters?|emails?|messages?|questions?) from you|"
     # a parting wish: "Good luck with the ice.", "Daniel, see you on the second Saturday."
-    r"good luck|best of luck|^(?:[\w'’-]+, )?see you)\b",
+    r"good luck|best of luck|^(?:[\w'’-]+, )?see you|"
+    # who hosts or interviews, and where: "Nadia Kerr is hosting the podcast", "The interview
+    # takes place in a cold cellar"
+    r"(?:is|are|was|were) (?:hosting|co-hosting|interviewing)|"
+    r"(?:interview|conversation|recording|episode|podcast|show) (?:takes|took|is taking) place)\b",
     re.IGNORECASE)
 _SIGN_OFF = re.compile(rf"\b(?:{_SIGN_OFFS})", re.IGNORECASE)
 # What the episode is about, said of the episode or of its speakers, with no figure: "The
@@ -114,7 +118,11 @@ _BACK_WITHIN = re.compile(r"\b(?:we're back|we are back|back to (?:the|our)|and 
 AD_WORDS = 45
 # A note about the conversation, not its content: "The host asks about the winter".
 _ASKS = re.compile(r"^((?:dr\.? |mr\.? |ms\.? |mrs\.? )?[\w.'’-]+(?: [\w.'’-]+){0,3}) "
-                   r"(?:asks?|asked|wonders?|wondered|questions?|questioned)\b", re.IGNORECASE)
+                   r"(?:asks?|asked|wonders?|wondered|questions?|questioned|"
+                   r"(?:is|are|was|were) (?:asking|wondering)|wants? to know|wanted to know|"
+                   # "Paul and Ashby wrote about compost questions."
+                   r"(?:wrote|writes?) (?:in )?(?:about|asking|to ask|with)|"
+                   r"(?:sent|send|sends) (?:in )?(?:a question|questions))\b", re.IGNORECASE)
 # Listeners said to have asked, with no answer: "Several people asked if they can compost tea
 # bags.", "One of the choir members asked if…", "A listener wondered…".
 _LISTENERS_ASK = re.compile(
@@ -443,6 +451,24 @@ def unit_misused(text: str) -> bool:
     return False
 
 
+_IS_NAMED = re.compile(r"^((?:[A-Z][\w'’-]+ ){0,2}[A-Z][\w'’-]+) (?:is|was) "
+                       r"((?:[A-Z][\w'’-]+ ){1,2}[A-Z][\w'’-]+)\b")
+# "Haddad hosts The Weekly Dispatch.": a name said to host or present a show by its name.
+_HOSTS_SHOW = re.compile(r"^(?!The\b)(?:[A-Z][\w'’.-]+ ){1,3}(?:hosts|co-hosts|presents|hosted|"
+                         r"presented|is the host of|was the host of) (?:the |The )?[A-Z]")
+
+
+def one_speaker_as_another(text: str, people: frozenset[str]) -> bool:
+    """True when the note says one speaker is another ("Haddad is Ben Abbore, three things on
+    the program tonight.": the host's "I'm Ben Abbore" credited to the guest): two of the
+    speakers' names (`people`, stems) with no word in common either side of "is"."""
+    match = _IS_NAMED.match(text)
+    if match is None:
+        return False
+    left, right = ({stem(w) for w in words(group)} for group in match.groups())
+    return left <= people and right <= people and not left & right
+
+
 def says_only_names(text: str, people: frozenset[str]) -> bool:
     """True when every content word of the note is a word of the speakers' names (`people`,
     stems): "Priya is the pre-natter agent." (her misheard surname given as a second speaker)
@@ -657,7 +683,9 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("question")
     elif not translated and asked_only(candidate):
         problems.append("question")
-    if people and says_only_names(text, people):
+    if people and (says_only_names(text, people) or one_speaker_as_another(text, people)):
+        problems.append("show_talk")
+    if _HOSTS_SHOW.match(text):
         problems.append("show_talk")
     length = len(words(text))
     if length > LONGEST_NOTE:
