@@ -1435,6 +1435,13 @@ def test_a_note_asserting_what_its_source_negates_is_turned_around() -> None:
     # said both ways in the source: not judged
     assert not negation_lost("The team fired a cheesemaker.",
                              "We didn't fire anyone at first. Later we fired a cheesemaker.")
+    # a comparison negated over its verb, told with another verb (the sample's post had "the
+    # bees are being kept too close to the roof"); the bound stated, or negated too, is not
+    edge = "We strap every hive down and we never place one closer than two meters to the edge."
+    assert negation_lost("The hives are kept too close to the edge of the roof.", edge)
+    assert not negation_lost("Hives are kept at least 2 meters from the edge.", edge)
+    assert not negation_lost("No hive is closer than 2 meters to the edge.", edge)
+    assert not negation_lost("The tram is faster than the bus.", "The tram is faster than the bus.")
 
 
 def test_a_comparison_its_source_does_not_make_is_dropped() -> None:

@@ -338,6 +338,10 @@ def _negated(word: str) -> bool:
     return word in _NOT or word.endswith("n't")
 
 
+_COMPARED_WITHIN = 4
+"""Words: a negation this close before "<comparative> than" negates the comparison."""
+
+
 def negation_lost(text: str, source: str) -> bool:
     """True when the note asserts a content word that its source says only negated ("we didn't
     fire anyone" → "Morrill fired the people…") and the note negates nothing."""
@@ -354,9 +358,13 @@ def negation_lost(text: str, source: str) -> bool:
         while j >= 0 and said[j] in _BETWEEN and i - j <= 3:
             j -= 1
         compared = bound and "than" in said[i + 1:i + 5]
+        negated = j >= 0 and _negated(said[j])
+        if not negated and word.endswith("er") and said[i + 1:i + 2] == ["than"]:
+            # a comparison negated over its verb: "we never place one closer than two meters"
+            # ("kept too close" turns it around)
+            negated = any(_negated(w) for w in said[max(0, i - _COMPARED_WITHIN):i])
         key = _verb_stem(word)
-        only_negated[key] = (only_negated.get(key, True) and j >= 0 and _negated(said[j])
-                             and not compared)
+        only_negated[key] = only_negated.get(key, True) and negated and not compared
     wanted = claim_stems(text, _FREE)
     claims = {_verb_stem(w) for w in mine if stem(w) in wanted}
     return any(only_negated.get(key, False) for key in claims)
