@@ -1307,11 +1307,10 @@ def test_an_intro_sentence_leaning_on_a_dropped_one_goes_with_it(model: Model,
     assert result.checks["intro_sentences_dropped"] == 0
 
     # "However, …" after a dropped sentence: however what?
-    model.replies["intro"] = lambda request: ok({
-        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
-        "intro": "Priya Natarajan is a renowned expert who keeps forty beehives on rooftops. "
-                 "However, the talk turns to the mites that cost hives every winter.",
-        "keywords": []})
+    model.replies["intro"] = intro_saying(
+        "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "Priya Natarajan is a renowned expert who keeps forty beehives on rooftops. "
+        "However, the talk turns to the mites that cost hives every winter.")
     shutil.rmtree(episode.llm_cache_dir, ignore_errors=True)
     result = run_notes(episode, settings_for(model))
     assert "However" not in result.intro, result.intro

@@ -200,14 +200,11 @@ def one_sentence(text: str) -> str:
         kept.append(piece)
     if not kept:
         return text
-    joined = kept[0].rstrip(".!?")
+    parts = [kept[0]]
     for piece in kept[1:]:
-        piece = _FILLER_START.sub("", piece)
-        first, _, rest = piece.partition(" ")
-        if first.lower() in _LOWER_AFTER:
-            first = first.lower()
-        joined += f"; {first} {rest}".rstrip() if rest else f"; {first}"
-        joined = joined.rstrip(".!?")
+        first, space, rest = _FILLER_START.sub("", piece).partition(" ")
+        parts.append((first.lower() if first.lower() in _LOWER_AFTER else first) + space + rest)
+    joined = "; ".join(part.rstrip(".!?") for part in parts)
     end = kept[-1][-1] if kept[-1][-1:] in ".!?" else "."
     return joined[:1].upper() + joined[1:] + end
 

@@ -691,9 +691,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("question")
     elif not translated and asked_only(candidate):
         problems.append("question")
-    if people and (says_only_names(text, people) or one_speaker_as_another(text, people)):
-        problems.append("show_talk")
-    if _HOSTS_SHOW.match(text):
+    if (_HOSTS_SHOW.match(text) or (people and (says_only_names(text, people)
+                                                or one_speaker_as_another(text, people)))):
         problems.append("show_talk")
     length = len(words(text))
     if length > LONGEST_NOTE:
