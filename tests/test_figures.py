@@ -302,6 +302,12 @@ def test_an_apostrophe_before_a_decimal_is_no_decade() -> None:
     ("The second bridge took half the budget and a dozen workers.",
      "The second bridge took half the budget and a dozen workers."),
     ("Already in digits: 1,200 seats and 40%.", "Already in digits: 1,200 seats and 40%."),
+    ("A hundred kites flew.", "A hundred kites flew."),
+    # An amount opened by an article that goes on is one figure, never its tail alone in digits
+    # ("a thousand and 40 ships", a figure nobody said).
+    ("They built a thousand and forty ships.", "They built 1,040 ships."),
+    ("About a hundred and twelve kites flew.", "About 112 kites flew."),
+    ("It raised a hundred and twenty thousand euros.", "It raised 120,000 euros."),
     # Whisper's comma after "point" inside a figure with its scale or unit; not "at one point".
     ("They sold about one point, four million bags.", "They sold about 1.4 million bags."),
     ("It weighs one point, two kilograms.", "It weighs 1.2 kilograms."),

@@ -7,7 +7,8 @@ a reader looks for digits (and `write` marks only digits as figures). Small coun
 in edited prose ("three people"), unless a unit follows ("3 percent", "2 kilos"; but "one day"
 and "one evening" are the storyteller's) or they are one end of a range whose other end is
 written in digits ("eight to 12" -> "8 to 12"). Ordinals, a bare "half" and amounts opened by an
-article ("a dozen", "a hundred") are left as said. English number words only.
+article ("a dozen", "a hundred") are left as said, unless the amount goes on ("a hundred and
+twelve" -> "112"). English number words only.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def in_digits(text: str) -> str:
     found: list[_Spoken] = []
     i = 0
     while i < len(cur.toks):
+        led = _article_led(cur, text, i)
+        if led is not None:
+            found.append(led)
+            i = led.amount.end
+            continue
         if cur.number_word(i):
             amount = read_amount(cur, i)
             if amount is not None and amount.end > i and not (amount.ordinal or amount.half_alone):
@@ -61,6 +67,22 @@ def in_digits(text: str) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def _article_led(cur: Cursor, text: str, i: int) -> _Spoken | None:
+    """An amount opened by an article that goes on past its scale word ("a hundred and twelve",
+    "a thousand five hundred") read whole, the article as "one": left in words, its tail alone
+    was written in digits ("a hundred and 12", "a hundred and 20,000 euros"), a figure nobody
+    said. "a hundred" alone stays as said (None)."""
+    if cur.low(i) not in ("a", "an") or not (cur.low(i + 1) in SCALES
+                                             or cur.low(i + 1) == "hundred"):
+        return None
+    tok = cur.toks[i]
+    said = Cursor(text[:tok.start] + "one" + text[tok.end:])  # the same tokens, "a" as "one"
+    amount = read_amount(said, i)
+    if amount is None or amount.end <= i + 2 or amount.ordinal:
+        return None
+    return _Spoken(i, amount, _written(said, i, amount), True)
 
 
 def _wanted(cur: Cursor, amount: Amount) -> bool:
