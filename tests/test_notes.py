@@ -3258,6 +3258,15 @@ def test_a_note_of_several_sentences_becomes_one(note: str, one: str) -> None:
      "The wheels are heavy, and the robot turns them."),
     ("We we turn every wheel, um, once a week.", "We turn every wheel, once a week."),
     ("Honest work pays, she says.", "Honest work pays, she says."),  # a word, not the aside
+    # A speaker restarting after a comma says the words once.
+    ("Brass gives a little, a little smoky taste.", "Brass gives a little smoky taste."),
+    ("We, we fire the kiln twice a day.", "We fire the kiln twice a day."),
+    ("It is very, very dry.", "It is very dry."),
+    # Two figures, a year said twice and a list are not restarts.
+    ("They sold 40, 40 and 60 cups.", "They sold 40, 40 and 60 cups."),
+    ("In twenty twenty, twenty twenty one sales grew.",
+     "In twenty twenty, twenty twenty one sales grew."),
+    ("Cups, plates, cups again.", "Cups, plates, cups again."),
 ])
 def test_spoken_fillers_and_asides_are_taken_out(note: str, clean: str) -> None:
     from recap.notes.rewrite import clean_spoken

@@ -31,6 +31,9 @@ _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort
 _ASIDES = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:i can tell you|let me tell you|i have to say|"
                      r"i must say|to be honest|honestly|believe me|mind you),\s*", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
+# Words said again after a comma as a speaker restarts ("a little, a little nutty", "we, we
+# collect"): kept once. A word list says each item once, so a repeat is never one.
+_COMMA_REPEAT = re.compile(r"(?<![\w'’])((?:[\w'’]+ ){0,2}[\w'’]+), \1(?![\w'’])", re.IGNORECASE)
 _I_VERB = re.compile(r"(?<![\w'’])I(?:['’]m| am)(?![\w'’])")
 _I_WAS = re.compile(r"(?<![\w'’])I was(?![\w'’])")
 _I_HAVE = re.compile(r"(?<![\w'’])I(?:['’]ve| have)(?![\w'’])")
@@ -113,6 +116,7 @@ def clean_spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
     if (aside := _ASIDES.sub("", text)) != text:
         text = aside[:1].upper() + aside[1:]
+    text = _COMMA_REPEAT.sub(_one_of_repeat, text)
     text = _REPEAT.sub(_one_of_repeat, text)
     return " ".join(text.split())
 
@@ -227,8 +231,10 @@ def unrelative(text: str) -> str:
 
 
 def _one_of_repeat(match: re.Match[str]) -> str:
-    """A stammered word once; a number said twice stays ("twenty twenty" is a year)."""
-    return match.group() if is_number_word(match.group(1).lower()) else match.group(1)
+    """A stammered word (or words) once; a number said twice stays ("twenty twenty" is a year,
+    "40, 40" two figures)."""
+    last = match.group(1).split()[-1].lower()
+    return match.group() if is_number_word(last) or last[:1].isdigit() else match.group(1)
 
 
 def third_person(text: str, person: str) -> str:
