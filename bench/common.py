@@ -209,7 +209,7 @@ def wer(reference: str, hypothesis: str) -> float:
 
 # ---------------------------------------------------------------- a delay LLM server
 
-_EXCERPT = re.compile(r"^Excerpt: (.*)$", re.MULTILINE)
+_EXCERPT = re.compile(r"^Excerpt:\n(.*?)\nNotes:", re.MULTILINE | re.DOTALL)
 _SECTION = re.compile(r"^Section (\d+):$", re.MULTILINE)
 _JSON_KINDS = (("speakers", "guests"), ("titles", "titles"),
                ("intro", "summary"))
@@ -248,9 +248,10 @@ def _user(body: dict[str, Any]) -> str:
 
 
 def excerpt(user: str) -> str:
-    """The transcript an extraction request shows (its `Excerpt:` line)."""
+    """The transcript an extraction request shows (its `Excerpt:` lines, one sentence each),
+    as one line."""
     found = _EXCERPT.findall(user)
-    return found[-1] if found else ""
+    return " ".join(found[-1].splitlines()) if found else ""
 
 
 def chunk_plain_text(chunk: dict[str, Any]) -> str:

@@ -36,7 +36,7 @@ from tests.fake_openai import FakeOpenAI, Reply, fake_openai, ok, text
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "samples" / "city-bees.script.json"
-_EXCERPT = re.compile(r"^Excerpt: (.*)$", re.MULTILINE)
+_EXCERPT = re.compile(r"^Excerpt:\n(.*?)\nNotes:", re.MULTILINE | re.DOTALL)
 _SECTION = re.compile(r"^Section (\d+):$", re.MULTILINE)
 _NUMBERED = re.compile(r"^(\d+)\. (.*)$", re.MULTILINE)
 
@@ -66,7 +66,7 @@ def user_text(request: dict[str, Any]) -> str:
 
 def excerpt(request: dict[str, Any]) -> str:
     found = _EXCERPT.findall(user_text(request))
-    return found[-1] if found else ""
+    return " ".join(found[-1].splitlines()) if found else ""
 
 
 _THIRD_PERSON = [(r"\bI am\b", "Natarajan is"), (r"\bI\b", "Natarajan"), (r"\bWe\b", "The team"),
@@ -2996,6 +2996,19 @@ def test_a_name_with_only_a_relative_clause_becomes_its_sentence(note: str, mean
     assert unrelative(note) == meant
 
 
+@pytest.mark.parametrize(("note", "plain"), [
+    ("Interestingly, the kiln cools for 2 days.", "The kiln cools for 2 days."),
+    ("Surprisingly, glaze sales doubled.", "Glaze sales doubled."),
+    ("Surprisingly, no.", "Surprisingly, no."),  # nothing left to say
+    ("Sadly, the kiln cracked in 2019.", "Sadly, the kiln cracked in 2019."),  # the speaker's
+])
+def test_the_note_takers_own_remark_before_a_claim_is_left_out(note: str, plain: str) -> None:
+    """"Interestingly, …": the model's comment on the claim, in a post whose notes state claims."""
+    from recap.notes.rewrite import unframe
+
+    assert unframe(note) == plain
+
+
 def test_a_pronoun_reporting_a_fact_is_left_out_but_an_opinion_keeps_its_speaker() -> None:
     """What the review applies to a note still opening on "She mentions that" once answers gave
     their "she" the guest's name (`test_a_note_naming_the_host_for_an_answer_is_the_guests`)."""
@@ -3183,6 +3196,19 @@ def test_a_speakers_label_before_a_note_is_no_part_of_it() -> None:
         "The mix is 2: 1 by volume.", "Ruiz says: Turn it weekly."]
 
 
+def test_the_hosts_question_label_before_a_note_is_no_part_of_it() -> None:
+    """"Last question: the kiln…": the host's words leading in, copied as the note's head; the
+    claim after them is the note. A question after the label is left for the checks, and a
+    note about a question keeps its words."""
+    from recap.notes.extract import parse_notes
+
+    assert parse_notes("- Last question: the kiln runs at 1,200 degrees.\n"
+                       "- One more listener question: Do you sell online?\n"
+                       "- A question about the glaze came in.") == [
+        "The kiln runs at 1,200 degrees.", "Do you sell online?",
+        "A question about the glaze came in."]
+
+
 def test_a_note_in_the_titles_spelling_is_supported_by_whispers() -> None:
     """The model may follow the episode's title or description ("neighbourhood repair café")
     where Whisper wrote "neighborhood repair cafe": accents are folded and British spellings
@@ -3291,3 +3317,20 @@ def test_a_speaker_said_to_be_another_or_to_host_the_show_is_show_talk() -> None
     assert _HOSTS_SHOW.match("Tomas Berg presents Rooftops.")
     assert not _HOSTS_SHOW.match("Varga hosts a repair workshop every month.")
     assert not _HOSTS_SHOW.match("The city hosts Olympic events.")
+
+
+def test_the_model_reads_a_window_one_sentence_per_line() -> None:
+    """The excerpt is shown one sentence per line, whatever Whisper's lines: read as one run of
+    text, the small model skipped more of a window. A title's full stop ("Dr.") does not end a
+    sentence, and the sentences' words are all there."""
+    from recap.notes.extract import excerpt
+    from recap.notes.windows import Window
+
+    lines = (Line(0, 0.0, 3.0, "So Dr. Ilse Varga fired the kiln in twenty ten. It"),
+             Line(1, 3.0, 6.0, "took three days. Why?"),
+             Line(2, 6.0, 9.0, "Because the clay was wet."))
+    window = Window(0, 0, lines)
+    assert excerpt(window).splitlines() == ["So Dr. Ilse Varga fired the kiln in twenty ten.",
+                                            "It took three days.", "Why?",
+                                            "Because the clay was wet."]
+    assert " ".join(excerpt(window).split()) == window.text

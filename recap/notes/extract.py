@@ -15,6 +15,7 @@ from decimal import Decimal
 from recap.notes.ask import Asker
 from recap.notes.verify import FIXABLE, Candidate, only_asks
 from recap.notes.windows import Line, Window
+from recap.notes.words import sentences
 from recap.text.figures import extract_figures
 
 log = logging.getLogger("recap.notes")
@@ -26,6 +27,9 @@ _TRAILING_CITATION = re.compile(r"\s*[\[(](?:S?\d+[,;\s]*)+[\])]\s*$")
 # what is settled from the transcript's cues (`review`).
 _SPEAKER_LABEL = re.compile(r"^(?:Dr\. |Mr\. |Ms\. |Mrs\. )?[A-Z][\w'’-]*"
                             r"(?: (?:[A-Z][\w'’-]*|and|&)){0,3}: (?=[A-Z\"“])")
+# The host's label for what follows, copied as the note's head ("Last question: the kiln…",
+# "One more listener question: …"): the claim after it is the note.
+_QUESTION_LABEL = re.compile(r"^(?:[\w'’-]+ ){0,3}question\s*:\s*(?=\S)", re.IGNORECASE)
 STOP = ["\nExcerpt:", "\nPodcast:", "\nSpeakers:", "\n\n\n"]
 
 
@@ -51,9 +55,19 @@ def _cleaned(items: list[str]) -> list[str]:
     for item in items:
         text = _TRAILING_CITATION.sub("", item).strip().strip("*").strip()
         text = _SPEAKER_LABEL.sub("", text, count=1)
+        if (unlabelled := _QUESTION_LABEL.sub("", text, count=1)) != text:
+            text = unlabelled[:1].upper() + unlabelled[1:]
         if text and text not in out:
             out.append(text)
     return out
+
+
+def excerpt(window: Window) -> str:
+    """The window's text as the model reads it: one sentence per line. Given one run of text,
+    the small model skipped more of a window's later sentences, which were then asked again as
+    stretches (a call each); read line by line, it notes more of the window at once (see the
+    README's "How the notes are made")."""
+    return "\n".join(sentences(window.text))
 
 
 def extract(asker: Asker, window: Window, title: str, speakers: str,
@@ -65,7 +79,8 @@ def extract(asker: Asker, window: Window, title: str, speakers: str,
     """
     from recap.llm import LLMTruncated
 
-    values: dict[str, object] = {"title": title, "speakers": speakers, "excerpt": window.text}
+    values: dict[str, object] = {"title": title, "speakers": speakers,
+                                 "excerpt": excerpt(window)}
     try:
         reply = asker.text("extract", values, asker.options.extract_max_tokens, stop=STOP)
     except LLMTruncated as exc:

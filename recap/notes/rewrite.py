@@ -158,10 +158,18 @@ _FRAMED = _framing(r"the (?:podcast|episode|show|programme|program|conversation|
 _PRONOUN_FRAMED = _framing("they|he|she", _REPORTING, base=True)
 
 
+# The note-taker's own comment on the claim that follows ("Interestingly, the kiln…"): the
+# prompt asks for no remarks of its own, and a speaker's surprise is said in the claim's words.
+_REMARKED = re.compile(r"^(?:interestingly|surprisingly|notably|importantly|remarkably|"
+                       r"fascinatingly|impressively),\s+(?=\S)", re.IGNORECASE)
+
+
 def unframe(text: str, pronoun: bool = False) -> str:
     """The claim a note reports ("It mentions that the cheese is aged 8 months" -> "The cheese
-    is aged 8 months"; with `pronoun`, "She notes that…" too); a note that reports a person's
-    words keeps them ("Hale says that...", "She says that...")."""
+    is aged 8 months"; with `pronoun`, "She notes that…" too; "Interestingly, the…" -> "The…");
+    a note that reports a person's words keeps them ("Hale says that...", "She says that...")."""
+    if (plain := _REMARKED.sub("", text, count=1)) != text and len(plain.split()) >= 3:
+        text = plain[:1].upper() + plain[1:]
     match = _FRAMED.match(text) or (_PRONOUN_FRAMED.match(text) if pronoun else None)
     if match is None or len(text[match.end():].split()) < 4:
         return text
