@@ -31,8 +31,8 @@ _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort
 _ASIDES = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:i can tell you|let me tell you|i have to say|"
                      r"i must say|to be honest|honestly|believe me|mind you),\s*", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
-# Words said again after a comma as a speaker restarts ("a little, a little nutty", "we, we
-# collect"): kept once. A word list says each item once, so a repeat is never one.
+# Words said again after a comma as a speaker restarts ("a little, a little smoky", "we, we
+# sell"): kept once. A word list says each item once, so a repeat is never one.
 _COMMA_REPEAT = re.compile(r"(?<![\w'’])((?:[\w'’]+ ){0,2}[\w'’]+), \1(?![\w'’])", re.IGNORECASE)
 _I_VERB = re.compile(r"(?<![\w'’])I(?:['’]m| am)(?![\w'’])")
 _I_WAS = re.compile(r"(?<![\w'’])I was(?![\w'’])")
