@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from recap.notes.spelling import detail_names, likeness, respell, respellings
+from recap.notes.spelling import (
+    detail_names,
+    likeness,
+    phrase_respellings,
+    respell,
+    respellings,
+    word_respellings,
+)
 
 DETAILS = ["Harbour Hour: Ottilie Brandvold of Pelican Ferries on running a car ferry, and "
            "marine biologist Joakim Lindqvist answers your questions about jellyfish",
@@ -21,7 +28,8 @@ def test_a_misheard_name_is_written_the_details_way_and_its_surname_alone_too() 
                            "City Council", "Harbour Hour"], detail_names(DETAILS))
     assert mapping == {"Otilly Brandfold": "Ottilie Brandvold", "Brandfold": "Brandvold",
                        "Pelikan Ferries": "Pelican Ferries",
-                       "Joachim Lindquist": "Joakim Lindqvist", "Lindquist": "Lindqvist"}
+                       "Joachim Lindquist": "Joakim Lindqvist", "Lindquist": "Lindqvist",
+                       "Otilly": "Ottilie", "Pelikan": "Pelican", "Joachim": "Joakim"}
     said = ("Otilly Brandfold runs Pelikan Ferries. Brandfold's team asked the City Council. "
             "Dr. Joachim Lindquist counts jellyfish; Lindquist says most are harmless.")
     assert respell(said, mapping) == (
@@ -31,7 +39,7 @@ def test_a_misheard_name_is_written_the_details_way_and_its_surname_alone_too() 
 
 @pytest.mark.parametrize(("heard", "written"), [
     ("Hannah Lloyd", "Henrik Aalto"),  # another person with the same initial
-    ("Ben Adams", "Ben Abbore"),
+    ("Ben Adams", "Ben Ashworth"),
     ("Daniel Craig", "David Cray"),
     ("Oscar Brandvold", "Ottilie Brandvold"),
 ])
@@ -70,7 +78,8 @@ def test_the_notes_names_are_spelled_as_the_details_spell_them() -> None:
     written = notes()
     mapping = respell_notes(written, info, "the ferry sails at six")
     assert mapping == {"Otilly Brandfold": "Ottilie Brandvold", "Brandfold": "Brandvold",
-                       "Pelikan Ferries": "Pelican Ferries"}
+                       "Pelikan Ferries": "Pelican Ferries", "Otilly": "Ottilie",
+                       "Pelikan": "Pelican"}
     assert written.topics[0].title == "Ottilie Brandvold's ferry"
     assert [b.text for b in written.topics[0].bullets] == [
         "Ottilie Brandvold runs Pelican Ferries with 3 boats.",
@@ -84,3 +93,72 @@ def test_the_notes_names_are_spelled_as_the_details_spell_them() -> None:
                                     source="a.mp3"),
                          "") == {}
     assert bare.intro == "Otilly Brandfold runs Pelikan Ferries."
+
+
+def test_a_speaker_with_a_detail_names_first_name_and_initial_is_that_person() -> None:
+    """However unlike the surnames sound ("Ashby" heard for "Abernethy"), a speaker whose first
+    name and surname initial are those of a name in the details is that person, and the heard
+    surname alone is theirs too; a name only mentioned, or one that two detail names fit, is
+    left."""
+    details = ["Tova Abernethy", "Pelican Ferries"]
+    assert likeness("Tova Ashby", "Tova Abernethy") < 0.7
+    assert respellings(["Tova Ashby"], details, voices=["Tova Ashby", "Ravi"]) == {
+        "Tova Ashby": "Tova Abernethy", "Ashby": "Abernethy"}
+    assert respellings(["Tova Ashby"], details, voices=["Ravi"]) == {}
+    assert respellings(["Tova Ashby"], [*details, "Tova Arkwright"],
+                       voices=["Tova Ashby"]) == {}
+    # a speaker already goes by the detail name: the other one is someone else
+    assert respellings(["Tova Ashby"], details,
+                       voices=["Tova Ashby", "Tova Abernethy"]) == {}
+
+
+def test_a_misheard_first_name_alone_is_written_the_details_way() -> None:
+    """The notes call a guest by the first name Whisper heard ("Henrick" for "Henrik") as well
+    as by the whole name; the first name alone follows the whole name, unless another heard
+    name starts with it."""
+    mapping = respellings(["Henrick Aalto"], ["Henrik Aalto"])
+    assert mapping == {"Henrick Aalto": "Henrik Aalto", "Henrick": "Henrik"}
+    assert respell("Henrick Aalto digs. Henrick says so.", mapping) == (
+        "Henrik Aalto digs. Henrik says so.")
+    assert respellings(["Henrick Aalto", "Henrick Olsen"], ["Henrik Aalto"]) == {
+        "Henrick Aalto": "Henrik Aalto"}
+
+
+def test_a_single_misheard_word_of_a_detail_name_is_written_its_way() -> None:
+    details = ["Larkspur Press", "Joakim Lindqvist"]
+    assert word_respellings(["Larkspire", "Press", "Lindquist", "Harbour"], details) == {
+        "Larkspire": "Larkspur", "Lindquist": "Lindqvist"}
+    # short words, a detail word with an ending, and a word said in lower case are left
+    assert word_respellings(["Lark", "Larkspurs", "Lindquist"], details,
+                            said_lower="the lindquist method") == {}
+
+
+def test_a_speaker_and_a_single_word_are_respelled_in_the_notes() -> None:
+    from recap.models import Bullet, Info, Notes, Topic
+    from recap.notes.spelling import respell_notes
+
+    notes = Notes(topics=[Topic("Small presses", [
+        Bullet("Tova Ashby started Larkspire in 2011.", 1.0, 2.0, [0]),
+        Bullet("Ashby prints 40 books a year.", 2.0, 3.0, [1])])],
+        keywords=["Tova Ashby"], summary="Tova Ashby on printing.",
+        intro="Tova Ashby talks with Ravi.", speakers=["Ravi", "Tova Ashby"])
+    info = Info(title="Print run", duration=60.0, audio_file="audio.mp3", source="a.mp3",
+                description="Tova Abernethy of Larkspur Press talks with Ravi.")
+    mapping = respell_notes(notes, info, "we print books")
+    assert mapping == {"Tova Ashby": "Tova Abernethy", "Ashby": "Abernethy",
+                       "Larkspire": "Larkspur"}
+    assert [b.text for b in notes.topics[0].bullets] == [
+        "Tova Abernethy started Larkspur in 2011.", "Abernethy prints 40 books a year."]
+    assert notes.speakers == ["Ravi", "Tova Abernethy"]
+    assert notes.intro == "Tova Abernethy talks with Ravi."
+
+
+def test_a_long_detail_name_heard_in_lower_case_with_one_word_wrong_is_written_its_way() -> None:
+    details = ["Marlow Agricultural College", "Pelican Ferries"]
+    notes = ["Aalto teaches at the marrow agricultural college.",
+             "Marlow Agricultural College is 90 years old.",
+             "The marlow agricultural school opened in 1931.",  # two words unlike: left
+             "Pelikan ferries sail at 6."]  # two words: the capitalised runs' rule
+    mapping = phrase_respellings(notes, details)
+    assert mapping == {"marrow agricultural college": "Marlow Agricultural College"}
+    assert respell(notes[0], mapping) == "Aalto teaches at the Marlow Agricultural College."

@@ -6,12 +6,24 @@ mishearing into the post. A podcast's title and description almost always name t
 the show the way they are written. A run of capitalised words in the notes that the details do
 not hold, but that looks and sounds like one they do (its letters, and its consonants, alike:
 `ALIKE`), is that name misheard: it is written the details' way, and so is its last word where
-it stands alone ("Kalto's team" -> "Aalto's team").
+it stands alone ("Kalto's team" -> "Aalto's team"), and its first word where that was heard
+otherwise ("Henry" -> "Henrik").
+
+Two more shapes of the same mishearing:
+- a speaker whose first name is a detail name's first name, and whose surname starts with that
+  name's surname's letter ("Ben Adams" speaking in an episode whose details say "Ben Abbott
+  presents"), is that person, however unlike the surnames sound;
+- a single capitalised word of `WORD_LENGTH` letters or more that looks and sounds like one
+  word of a detail name (`WORD_ALIKE`: "Larkspire" beside "Larkspur Press") is that word;
+- words in any case that are a detail name of three words or more with one word heard
+  otherwise ("the marrow agricultural college" for "Marlow Agricultural College") are that
+  name: Whisper writes a name it does not know in lower case as often as not.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
@@ -23,10 +35,17 @@ if TYPE_CHECKING:
 ALIKE = 0.7
 """How alike a heard name and a name in the details must be (the mean of their letters' and
 their consonants' `SequenceMatcher` ratios) to be taken for the same name."""
+WORD_ALIKE = 0.75
+"""How alike a single heard word and one word of a detail name must be to be taken for it: a
+single word has less to compare than a name of two, so the bar is higher than `ALIKE`."""
+WORD_LENGTH = 6
+"""The fewest letters a single word must have to be compared at all: short words look alike
+by chance."""
 PART_ALIKE = 0.5
 """How alike (letters) the last words of two names taken for the same must be for the heard
 surname alone to be spelled the details' way too (a first name alone may be someone else's)."""
 _VOWELS = re.compile(r"[aeiou]")
+_WORD = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?![\w-])")
 # Words that stand before a name as its title or office: never a surname to respell alone.
 _TITLES = frozenset("""
 mayor doctor captain chief major general judge president minister director professor sergeant
@@ -69,28 +88,104 @@ def detail_names(texts: list[str]) -> list[str]:
     return found
 
 
-def respellings(heard: list[str], details: list[str], said_lower: str = "") -> dict[str, str]:
+def _a_word_alone(word: str, said: set[str], said_lower: str) -> bool:
+    """Whether `word` may be respelled where it stands alone: not a word the details write, a
+    title ("Mayor"), a common word, or a word the transcript says in lower case ("the pier")."""
+    return (fold(word) not in said and fold(word) not in NOT_NAMES | _TITLES
+            and not re.search(rf"(?<![\w'’-]){re.escape(word.lower())}(?![\w'’-])", said_lower))
+
+
+def _same_voice(name: str, details: list[str], voices: set[str]) -> str:
+    """The detail name that `name`, one of the episode's speakers, is: the same first name and
+    the same surname initial ("Ben Adams" for "Ben Abbott"), when exactly one detail name has
+    them and no speaker already goes by it."""
+    words = name.split()
+    if name not in voices or len(words) < 2:
+        return ""
+    matches = [written for written in details
+               if len(written.split()) > 1 and written not in voices
+               and fold(written.split()[0]) == fold(words[0])
+               and fold(written.split()[-1])[:1] == fold(words[-1])[:1]]
+    return matches[0] if len(matches) == 1 else ""
+
+
+def respellings(heard: list[str], details: list[str], said_lower: str = "",
+                voices: Iterable[str] = ()) -> dict[str, str]:
     """For each heard name (a run of capitalised words) that the details do not write, the
-    detail name it is most like when `ALIKE` or more, and its last word where the two last words
-    are `PART_ALIKE` (a heard "Henry Kalto" beside "Henrik Aalto": "Henry Kalto" and "Kalto").
-    Words the details write anywhere, titles ("Mayor") and words `said_lower` (the transcript)
-    writes in lower case are never respelled alone: they are words, not surnames."""
+    detail name it is most like when `ALIKE` or more (or, for one of `voices`, the speakers,
+    the detail name `_same_voice` finds), and its last word where the two last words are
+    `PART_ALIKE` (a heard "Henry Kalto" beside "Henrik Aalto": "Henry Kalto" and "Kalto"; any
+    speaker's surname), and its first word where the two first words differ but are
+    `PART_ALIKE` and no other heard name starts with it ("Henry"). Words the details write
+    anywhere, titles ("Mayor") and words `said_lower` (the transcript) writes in lower case are
+    never respelled alone: they are words, not surnames."""
     said = {fold(word) for name in details for word in name.split()}
+    speakers = set(voices)
     mapping: dict[str, str] = {}
     for name in heard:
         if name in mapping or all(fold(word) in said for word in name.split()):
             continue
         scored = [(likeness(name, written), written) for written in details]
         best, written = max(scored, default=(0.0, ""))
-        if best < ALIKE:
+        voice = "" if best >= ALIKE else _same_voice(name, details, speakers)
+        if best < ALIKE and not voice:
             continue
+        written = voice or written
         mapping[name] = written
+        if len(name.split()) < 2:
+            continue
         mine, right = name.split()[-1], written.split()[-1]
-        if (len(name.split()) > 1 and mine != right and fold(mine) not in said
-                and fold(mine) not in NOT_NAMES | _TITLES
-                and not re.search(rf"(?<![\w'’-]){re.escape(mine.lower())}(?![\w'’-])", said_lower)
-                and _ratio(fold(mine), fold(right)) >= PART_ALIKE):
+        if (mine != right and _a_word_alone(mine, said, said_lower)
+                and (voice or _ratio(fold(mine), fold(right)) >= PART_ALIKE)):
             mapping.setdefault(mine, right)
+    for name, written in list(mapping.items()):
+        first, given = name.split()[0], written.split()[0]
+        others = [other for other in heard
+                  if other.split()[0] == first and mapping.get(other) != written]
+        if (len(name.split()) > 1 and first != given and not others
+                and _a_word_alone(first, said, said_lower)
+                and _ratio(fold(first), fold(given)) >= PART_ALIKE):
+            mapping.setdefault(first, given)
+    return mapping
+
+
+def word_respellings(words: list[str], details: list[str], said_lower: str = "") -> dict[str, str]:
+    """For each single capitalised word of `WORD_LENGTH` letters or more that no detail name
+    holds, the one word of a detail name it is most like when `WORD_ALIKE` or more ("Larkspire"
+    -> "Larkspur"). Common words, words the transcript says in lower case and a detail word
+    with an ending ("Gardening" beside "Garden Club") are left."""
+    said = {fold(word) for name in details for word in name.split()}
+    candidates = sorted({word for name in details for word in name.split()
+                         if len(word) >= WORD_LENGTH and fold(word) not in NOT_NAMES})
+    mapping: dict[str, str] = {}
+    for word in words:
+        if (word in mapping or len(word) < WORD_LENGTH or not word[:1].isupper()
+                or not _a_word_alone(word, said, said_lower)):
+            continue
+        folded = fold(word)
+        alike = [(likeness(word, c), c) for c in candidates
+                 if not folded.startswith(fold(c)) and not fold(c).startswith(folded)]
+        best, written = max(alike, default=(0.0, ""))
+        if best >= WORD_ALIKE:
+            mapping[word] = written
+    return mapping
+
+
+def phrase_respellings(texts: list[str], details: list[str]) -> dict[str, str]:
+    """For each run of words in `texts`, in any case, that is a detail name of three words or
+    more but for one word `ALIKE` its own ("fenwick agricultural colege"), that name."""
+    mapping: dict[str, str] = {}
+    for written in details:
+        right = written.split()
+        if len(right) < 3:
+            continue
+        span = r"[\w'’-]+" + r"\s+[\w'’-]+" * (len(right) - 1)
+        for text in texts:
+            for match in re.finditer(rf"(?<![\w'’-])(?=({span}))", text):
+                heard = match.group(1).split()
+                unlike = [(h, r) for h, r in zip(heard, right, strict=True) if fold(h) != fold(r)]
+                if len(unlike) == 1 and likeness(*unlike[0]) >= ALIKE:
+                    mapping.setdefault(match.group(1), written)
     return mapping
 
 
@@ -116,7 +211,12 @@ def respell_notes(notes: Notes, info: Info, transcript: str) -> dict[str, str]:
              notes.intro, notes.summary, *notes.keywords, *notes.speakers]
     heard = [run for text in texts for run in capitalised_runs(text)]
     heard += [name for name in notes.speakers if len(name.split()) > 1 and name not in heard]
-    mapping = respellings(heard, details, transcript)
+    mapping = respellings(heard, details, transcript, voices=notes.speakers)
+    single = [word for text in texts for word in _WORD.findall(text)]
+    for word, written in word_respellings(single, details, transcript).items():
+        mapping.setdefault(word, written)
+    for phrase, written in phrase_respellings(texts, details).items():
+        mapping.setdefault(phrase, written)
     if not mapping:
         return {}
     for topic in notes.topics:
