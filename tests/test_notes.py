@@ -2015,6 +2015,18 @@ def test_a_note_calling_the_answerer_the_guest_gets_the_guests_name() -> None:
         assert name_the_guest(other, answer, frozenset({1}), "Morrill") == other
     assert name_the_guest("The guest explains that plastic is bad.", answer, frozenset({1}),
                           "Morrill") == "Morrill explains that plastic is bad."
+    # the roles a small model gives whoever answers are the answerer too
+    for role in ["speaker", "narrator", "author", "interviewee"]:
+        assert name_the_guest(f"The {role} keeps cheese in a drawer.", answer, frozenset({1}),
+                              "Morrill") == "Morrill keeps cheese in a drawer."
+    assert name_the_guest("The narrator's advice is waxed paper.", answer, frozenset({1}),
+                          "Morrill") == "Morrill's advice is waxed paper."
+    # unless the answer says the role word itself: then it is someone it talks about
+    book = [Line(1, 5.0, 9.0, "The author of that book kept cheese in a cellar.")]
+    assert name_the_guest("The author kept cheese in a cellar.", book, frozenset({1}),
+                          "Morrill") == "The author kept cheese in a cellar."
+    assert name_the_guest("The speaker system broke.", answer, frozenset({1}),
+                          "Morrill") == "The speaker system broke."
 
 
 def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> None:

@@ -128,26 +128,32 @@ def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], gu
     return f"{guest}{text[found.start(1) - 1:]}"
 
 
-# "The guest's …" or "The guest <word>", the word (group 1) to be told from a noun's.
-_THE_GUEST = re.compile(r"^The guest(?:['’]s(?![\w'’-])| ([\w'’-]+))")
+# "The guest's …" or "The guest <word>" (the role, group 1), the word (group 2) to be told from a
+# noun's. A small model calls the one answering "the speaker", "the narrator" or "the author" too.
+_THE_GUEST = re.compile(r"^The (guest|speaker|narrator|author|interviewee)"
+                        r"(?:['’]s(?![\w'’-])| ([\w'’-]+))")
 
 
 def name_the_guest(text: str, cited: Sequence[Line], answers: frozenset[int], guest: str) -> str:
-    """A note calling the answerer by the role the prompt's Speakers line gives, with their
-    name, where its lines, questions aside, are all answers: "The guest's advice is to keep
-    cheese in waxed paper" -> "Morrill's advice is…", "The guest keeps…" -> "Morrill keeps…".
-    Not where "guest" names something else ("The guest agent explains…", "The guest house
-    opened…"): the word after it must be a verb. Otherwise `text` unchanged."""
+    """A note calling the answerer by the role the prompt's Speakers line gives, or by a role
+    a small model gives whoever speaks ("the speaker", "the narrator", "the author"), with
+    their name, where its lines, questions aside, are all answers: "The guest's advice is to
+    keep cheese in waxed paper" -> "Morrill's advice is…", "The narrator keeps…" -> "Morrill
+    keeps…". Not where the role names something else ("The guest agent explains…", "The guest
+    house opened…": the word after it must be a verb), nor where the lines say the role word
+    other than "guest" themselves ("the author of the book"). Otherwise `text` unchanged."""
     found = _THE_GUEST.match(text)
     if found is None or not guest or not cited:
         return text
-    verb = found.group(1)
+    role, verb = found.group(1), found.group(2)
     if verb is not None and not (verb_form(verb) or verb.lower() in _REPORTS):
         return text
     said = answered(cited, answers)
     if not said:
         return text
-    return guest + text[len("The guest"):]
+    if role != "guest" and any(re.search(rf"\b{role}", line.text, re.IGNORECASE) for line in cited):
+        return text
+    return guest + text[len("The ") + len(role):]
 
 
 # Someone else in the third person singular ("he", "her", …), in an answer.
