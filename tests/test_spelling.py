@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recap.notes.spelling import (
+    anchored_respellings,
     detail_names,
     likeness,
     phrase_respellings,
@@ -162,3 +163,19 @@ def test_a_long_detail_name_heard_in_lower_case_with_one_word_wrong_is_written_i
     mapping = phrase_respellings(notes, details)
     assert mapping == {"marrow agricultural college": "Marlow Agricultural College"}
     assert respell(notes[0], mapping) == "Aalto teaches at the Marlow Agricultural College."
+
+
+def test_a_name_the_description_and_the_opening_say_in_the_same_words_is_written_its_way() -> None:
+    """A description tells what the opening says: the words around a name there are the
+    transcript's around the name as heard, however unlike the two look."""
+    description = ("Sam Reed meets Ada Quillfeather, who brews the beer at the Brasserie des "
+                   "Monts, a brewery in the hills above Lorne.")
+    said = ("I'm Sam Reed. Today I meet Ada Quill Feather, who brews the beer at the Brass Airy "
+            "Day Moan, a brewery in the hills, so let's go.")
+    assert anchored_respellings([description], said) == {
+        "Ada Quill Feather": "Ada Quillfeather", "Brass Airy Day Moan": "Brasserie des Monts"}
+    # only common words after the name, or the name heard in lower case: nothing to go on
+    assert anchored_respellings(["Ada runs Harbour Ales in the town."],
+                                "Ada runs Hardly Sails in the town.") == {}
+    assert anchored_respellings([description], "who brews the beer at the brass airy day moan, "
+                                                "a brewery in the hills") == {}

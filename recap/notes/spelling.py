@@ -9,7 +9,7 @@ not hold, but that looks and sounds like one they do (its letters, and its conso
 it stands alone ("Kalto's team" -> "Aalto's team"), and its first word where that was heard
 otherwise ("Henry" -> "Henrik").
 
-Two more shapes of the same mishearing:
+Other shapes of the same mishearing:
 - a speaker whose first name is a detail name's first name, and whose surname starts with that
   name's surname's letter ("Ben Adams" speaking in an episode whose details say "Ben Abbott
   presents"), is that person, however unlike the surnames sound;
@@ -17,7 +17,12 @@ Two more shapes of the same mishearing:
   word of a detail name (`WORD_ALIKE`: "Larkspire" beside "Larkspur Press") is that word;
 - words in any case that are a detail name of three words or more with one word heard
   otherwise ("the marrow agricultural college" for "Marlow Agricultural College") are that
-  name: Whisper writes a name it does not know in lower case as often as not.
+  name: Whisper writes a name it does not know in lower case as often as not;
+- a description often says what the opening says, in the same words around the name: where
+  the words before and after a name in the description are the transcript's around another
+  ("head of the Brasserie des Monts, a brewery" / "head of the Brass Airy Day Moan, a
+  brewery"), the transcript's span is that name heard, however unlike
+  (`anchored_respellings`).
 """
 
 from __future__ import annotations
@@ -189,6 +194,93 @@ def phrase_respellings(texts: list[str], details: list[str]) -> dict[str, str]:
     return mapping
 
 
+ANCHOR = 2
+"""Words on each side of a name that a description and the transcript must share, in order,
+for the names between them to be taken for the same."""
+NAME_SPAN = 6
+"""The most words a name between anchors may have, in the description or as heard."""
+_TOKEN = re.compile(r"[^\s]+")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """The words of `text`: each as written (its end punctuation off) and folded, with a
+    word's punctuation kept as a token of its own so that anchors do not run across it."""
+    found: list[tuple[str, str]] = []
+    for raw in _TOKEN.findall(text):
+        word = raw.strip("\"'“”‘’()[]")
+        bare = word.rstrip(".,;:!?")
+        if bare:
+            found.append((bare, fold(bare).replace("-", "")))
+        if bare != word:
+            found.append((word[len(bare):], word[len(bare):][:1]))
+    return found
+
+
+def _anchor(keys: list[str], at: int, step: int) -> list[str]:
+    """The keys from `at` on, forwards (`step` 1) or backwards (-1), up to and with the
+    `ANCHOR`th word (punctuation between is kept; fewer where the text ends)."""
+    found: list[str] = []
+    while 0 <= at < len(keys) and sum(k.isalnum() for k in found) < ANCHOR:
+        found.append(keys[at])
+        at += step
+    return found if step > 0 else found[::-1]
+
+
+def anchored_respellings(descriptions: list[str], transcript: str) -> dict[str, str]:
+    """For each span of `descriptions` that opens and ends on a capitalised word, and whose
+    `ANCHOR` words before and after are the words around a different such span of `transcript`
+    (or whose first word is that span's, the words after it shared), the transcript's span
+    mapped to the description's ("Brass Airy Day Moan" -> "Brasserie des Monts"). The words
+    after must hold one that is not a common word."""
+    said = _tokens(transcript)
+    keys = [folded for _, folded in said]
+    where: dict[str, list[int]] = {}
+    for at, key in enumerate(keys):
+        where.setdefault(key, []).append(at)
+    mapping: dict[str, str] = {}
+    for description in descriptions:
+        told = _tokens(description or "")
+        folded = [f for _, f in told]
+        for start in range(len(told)):
+            if not told[start][0][:1].isupper():
+                continue
+            before = _anchor(folded, start - 1, -1)
+            for length in range(1, NAME_SPAN + 1):
+                after = _anchor(folded, start + length, 1)
+                if (sum(k.isalnum() for k in after) < ANCHOR
+                        or not any(k.isalpha() and k not in NOT_NAMES for k in after)
+                        or not all(k.isalnum() for k in folded[start:start + length])
+                        or not told[start + length - 1][0][:1].isupper()):
+                    continue
+                name = " ".join(w for w, _ in told[start:start + length])
+                ends = where.get(after[0], [])
+                for first, last in _spans_between(keys, ends, before, after, folded[start]):
+                    written = " ".join(w for w, _ in said[first:last])
+                    if (written[:1].isupper() and said[last - 1][0][:1].isupper()
+                            and fold(written) != fold(name)
+                            and all(k.isalnum() for k in keys[first:last])):
+                        mapping.setdefault(written, name)
+    return mapping
+
+
+def _spans_between(keys: list[str], ends: list[int], before: list[str], after: list[str],
+                   first: str) -> list[tuple[int, int]]:
+    """Spans of `keys` of at most `NAME_SPAN` words, ending at one of `ends`, that `after`
+    follows and that `before` precedes (when it holds `ANCHOR` words) or that start with
+    `first`."""
+    spans = []
+    anchored = sum(k.isalnum() for k in before) == ANCHOR
+    for end in ends:
+        if end == 0 or keys[end:end + len(after)] != after:
+            continue
+        for start in range(end - 1, max(-1, end - NAME_SPAN - 1), -1):
+            if (anchored and keys[max(0, start - len(before)):start] == before) or (
+                    keys[start] == first):
+                spans.append((start, end))
+                break
+    return spans
+
+
 def respell(text: str, mapping: dict[str, str]) -> str:
     """`text` with every heard form in `mapping` written the details' way (whole words, the
     longest forms first; a possessive "'s" stays)."""
@@ -205,18 +297,21 @@ def respell_notes(notes: Notes, info: Info, transcript: str) -> dict[str, str]:
     (heard form -> written form). Nothing changes when the details name nobody."""
     details = detail_names([info.title, info.description, info.uploader,
                             *(chapter.title for chapter in info.chapters)])
-    if not details:
-        return {}
     texts = [*(b.text for t in notes.topics for b in t.bullets), *(t.title for t in notes.topics),
              notes.intro, notes.summary, *notes.keywords, *notes.speakers]
-    heard = [run for text in texts for run in capitalised_runs(text)]
-    heard += [name for name in notes.speakers if len(name.split()) > 1 and name not in heard]
-    mapping = respellings(heard, details, transcript, voices=notes.speakers)
-    single = [word for text in texts for word in _WORD.findall(text)]
-    for word, written in word_respellings(single, details, transcript).items():
-        mapping.setdefault(word, written)
-    for phrase, written in phrase_respellings(texts, details).items():
-        mapping.setdefault(phrase, written)
+    mapping: dict[str, str] = {}
+    if details:
+        heard = [run for text in texts for run in capitalised_runs(text)]
+        heard += [name for name in notes.speakers if len(name.split()) > 1 and name not in heard]
+        mapping = respellings(heard, details, transcript, voices=notes.speakers)
+        single = [word for text in texts for word in _WORD.findall(text)]
+        more = [word_respellings(single, details, transcript), phrase_respellings(texts, details)]
+    else:
+        more = []
+    more.append(anchored_respellings([info.description], transcript))
+    for found in more:
+        for form, written in found.items():
+            mapping.setdefault(form, written)
     if not mapping:
         return {}
     for topic in notes.topics:
