@@ -635,7 +635,7 @@ def test_a_bound_said_with_never_is_not_a_negation_lost() -> None:
     said = "We strap every hive down and we never place one closer than two meters to the edge."
     assert not negation_lost("Every hive is placed at least 2 meters away from the edge.", said)
     assert negation_lost("They place the hives closer than 2 meters to the edge.", said)
-    assert negation_lost("Morrill fired the people who turned wheels.",
+    assert negation_lost("Brannock fired the people who turned wheels.",
                          "We didn't fire anyone who turned wheels.")
 
 
@@ -1425,7 +1425,7 @@ def test_a_note_asserting_what_its_source_negates_is_turned_around() -> None:
     from recap.notes.verify import negation_lost
 
     said = "We didn't fire anyone, the people who turned wheels now do the tasting."
-    assert negation_lost("Morrill fired the people who turned the wheels.", said)
+    assert negation_lost("Brannock fired the people who turned the wheels.", said)
     assert not negation_lost("Nobody was fired: the wheel turners now do the tasting.", said)
     assert not negation_lost("The people who turned wheels now do the tasting.", said)
     chilled = "The milk must never be chilled below twelve degrees."
@@ -1972,17 +1972,17 @@ def test_a_pronoun_reporting_the_guests_answer_is_the_guest() -> None:
 
     answer = ["We stop collecting after three bad tests, and it happened twice last year."]
     assert credit_guest("They explain that collection stops after three bad tests.", answer,
-                        "Tom Reed", "Morrill") == (
-        "Morrill explains that collection stops after three bad tests.")
+                        "Tom Reed", "Brannock") == (
+        "Brannock explains that collection stops after three bad tests.")
     assert credit_guest("They stress that it happened twice last year.", answer, "Tom Reed",
-                        "Morrill") == "Morrill stresses that it happened twice last year."
+                        "Brannock") == "Brannock stresses that it happened twice last year."
     assert credit_guest("She points out that it happened twice.", answer, "Tom Reed",
-                        "Morrill") == "Morrill points out that it happened twice."
+                        "Brannock") == "Brannock points out that it happened twice."
     asked = ["Do you stop collecting? We heard it happened twice."]
     kept = "He explains that collection stops after three bad tests."
-    assert credit_guest(kept, asked, "Tom Reed", "Morrill") == kept
+    assert credit_guest(kept, asked, "Tom Reed", "Brannock") == kept
     reported = ["The inspector says collection stops after three bad tests."]
-    assert credit_guest(kept, reported, "Tom Reed", "Morrill") == kept
+    assert credit_guest(kept, reported, "Tom Reed", "Brannock") == kept
 
 
 def test_a_note_calling_the_answerer_the_guest_gets_the_guests_name() -> None:
@@ -1994,39 +1994,39 @@ def test_a_note_calling_the_answerer_the_guest_gets_the_guests_name() -> None:
     said = ["Welcome, Henry. How should people store cheese at home?",
             "Not in plastic, wrap it in waxed paper and keep it in the vegetable drawer.",
             "And do the guests at the shop ask you that?"]
-    speakers = Speakers(host="Sam Akers", guests=[("Henry Morrill", "president")])
+    speakers = Speakers(host="Sam Akers", guests=[("Henry Brannock", "president")])
     notes = ["The guest's advice is to wrap cheese in waxed paper, not plastic.",
              "The guest keeps the cheese in the vegetable drawer.",
              "The guests at the shop ask about storing cheese at home."]
     kept = [c.text for c in reviewed(said, speakers, notes).kept]
-    assert kept[:2] == ["Morrill's advice is to wrap cheese in waxed paper, not plastic.",
-                        "Morrill keeps the cheese in the vegetable drawer."]
+    assert kept[:2] == ["Brannock's advice is to wrap cheese in waxed paper, not plastic.",
+                        "Brannock keeps the cheese in the vegetable drawer."]
     from recap.notes.turns import name_the_guest
     from recap.notes.windows import Line
 
     asked = [Line(0, 0.0, 5.0, said[0])]
-    assert name_the_guest("The guest stores cheese at home.", asked, frozenset(), "Morrill") == (
+    assert name_the_guest("The guest stores cheese at home.", asked, frozenset(), "Brannock") == (
         "The guest stores cheese at home.")
     assert name_the_guest("The guests buy cheese.", [Line(1, 5.0, 9.0, said[1])],
-                          frozenset({1}), "Morrill") == "The guests buy cheese."
+                          frozenset({1}), "Brannock") == "The guests buy cheese."
     answer = [Line(1, 5.0, 9.0, said[1])]
     for other in ["The guest agent explains that a new hive costs 350 euros.",
                   "The guest house opened in 2019."]:  # "guest" naming something else
-        assert name_the_guest(other, answer, frozenset({1}), "Morrill") == other
+        assert name_the_guest(other, answer, frozenset({1}), "Brannock") == other
     assert name_the_guest("The guest explains that plastic is bad.", answer, frozenset({1}),
-                          "Morrill") == "Morrill explains that plastic is bad."
+                          "Brannock") == "Brannock explains that plastic is bad."
     # the roles a small model gives whoever answers are the answerer too
     for role in ["speaker", "narrator", "author", "interviewee"]:
         assert name_the_guest(f"The {role} keeps cheese in a drawer.", answer, frozenset({1}),
-                              "Morrill") == "Morrill keeps cheese in a drawer."
+                              "Brannock") == "Brannock keeps cheese in a drawer."
     assert name_the_guest("The narrator's advice is waxed paper.", answer, frozenset({1}),
-                          "Morrill") == "Morrill's advice is waxed paper."
+                          "Brannock") == "Brannock's advice is waxed paper."
     # unless the answer says the role word itself: then it is someone it talks about
     book = [Line(1, 5.0, 9.0, "The author of that book kept cheese in a cellar.")]
     assert name_the_guest("The author kept cheese in a cellar.", book, frozenset({1}),
-                          "Morrill") == "The author kept cheese in a cellar."
+                          "Brannock") == "The author kept cheese in a cellar."
     assert name_the_guest("The speaker system broke.", answer, frozenset({1}),
-                          "Morrill") == "The speaker system broke."
+                          "Brannock") == "The speaker system broke."
 
 
 def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> None:
@@ -2205,7 +2205,7 @@ def test_a_later_voice_reporting_a_listeners_question_is_dropped() -> None:
 def test_a_later_part_never_gets_the_first_guests_company() -> None:
     """Every extraction prompt gives the opening's speakers, the guest with their company; in a
     magazine's later part, a report on something else, the model gave that part's subject to
-    the company ("The cost of Lanternfish Games' studio was 410 million euros", about a tram
+    the company ("The cost of Glowmoth Games' studio was 410 million euros", about a tram
     line). A later part's note naming the first guest's company where its own excerpt does not
     is dropped; in the opening's part, the company may come from the prompt."""
     from recap.notes.intro import Speakers
@@ -2326,10 +2326,10 @@ def test_a_later_parts_answers_are_its_own_voices() -> None:
     assert voices(welcomed, ["Rob Ferrier"]) == [(3, "Jolly Nanda Kumer")]
     # a place after "and" in a line that goes on from the one before is nobody addressed; an
     # answer opening "Sometimes, …" that ends its sentence is no one asked the next question
-    assert voices(["my guest is Nor Hedded, co-founder of Lanternfish Games",
+    assert voices(["my guest is Nor Quillam, co-founder of Glowmoth Games",
                    "and Montreal, Nor, welcome.", "Do you miss the theatre?",
                    "Sometimes, the lettuce never forgets its lines.", "How many work there?"],
-                  ["Ben Adler", "Nor Hedded"]) == []
+                  ["Ben Ockley", "Nor Quillam"]) == []
     speakers = Speakers(host="Hannah Lloyd", guests=[("Gareth Price", "the team leader")])
     notes = ["Gareth Price's team has 52 volunteers and an 11,000 pound drone.",
              "Price advises no caffeine after midday for a week.",
@@ -2711,24 +2711,24 @@ def test_a_name_half_heard_is_the_half_the_episode_says() -> None:
 def test_someone_the_details_name_but_the_opening_never_says_is_not_speaking() -> None:
     """A file's comment tag naming its synthetic voices ("piper joe-us + flite slt") gave the
     speakers call two "guests"; a guest of a later part named in the description is not in the
-    opening either. A name the opening says, even misheard ("Mayor Sal Dour" for the
-    description's "Marisol Duarte"), is kept."""
+    opening either. A name the opening says, even misheard ("Mayor Lena Vos" for the
+    description's "Marlena Voss"), is kept."""
     from recap.notes.intro import identify_speakers, in_opening
 
-    asker = _SpeakersAsker({"show": "Street Level", "host": "Nadia Kerr",
-                            "guests": [{"name": "Marisol Duarte", "role": "co-founder"},
+    asker = _SpeakersAsker({"show": "Street Level", "host": "Greta Holm",
+                            "guests": [{"name": "Marlena Voss", "role": "co-founder"},
                                        {"name": "Piper Joe-US", "role": ""},
-                                       {"name": "Henrik Aalto", "role": "soil scientist"}]})
+                                       {"name": "Henrik Arvola", "role": "soil scientist"}]})
     info = Info(title="Street Level", duration=60.0, audio_file="a.mp3", source="a.mp3",
-                description="Nadia Kerr meets Marisol Duarte; Henrik Aalto answers questions. "
+                description="Greta Holm meets Marlena Voss; Henrik Arvola answers questions. "
                             "Synthetic voices: Piper Joe-US and flite.")
-    opening = ("Welcome to Street Level. I'm Nadia Kerr. My guest is Mayor Sal Dour, co-founder "
-               "of the co-op. Marisol, welcome.")
+    opening = ("Welcome to Street Level. I'm Greta Holm. My guest is Mayor Lena Vos, co-founder "
+               "of the co-op. Marlena, welcome.")
     speakers = identify_speakers(asker, info, opening)  # type: ignore[arg-type]
-    assert speakers.host == "Nadia Kerr"
-    assert speakers.guests == [("Marisol Duarte", "co-founder")]
-    assert in_opening("Marisol Duarte", "My guest is Mayor Sal Dour.")
-    assert not in_opening("Henrik Aalto", opening)
+    assert speakers.host == "Greta Holm"
+    assert speakers.guests == [("Marlena Voss", "co-founder")]
+    assert in_opening("Marlena Voss", "My guest is Mayor Lena Vos.")
+    assert not in_opening("Henrik Arvola", opening)
 
 
 def test_a_heading_in_the_plural_repeats_the_singular() -> None:
@@ -3131,18 +3131,18 @@ def test_a_new_voice_greeted_by_name_at_the_end_of_a_sentence_is_found() -> None
     assert voices(["I work with my sister, Ines.", "Why?"], known) == []  # never given in full
     # a known speaker, or one spelt almost as a known speaker, is no new voice
     assert voices(["Ana Ruiz is my guest. Welcome back, Ana."], known) == []
-    assert voices(["Marisel Duarte is back. Welcome back, Marisel."],
-                  ["Tom Reed", "Marisol Duarte"]) == []
+    assert voices(["Marlene Voss is back. Welcome back, Marlene."],
+                  ["Tom Reed", "Marlena Voss"]) == []
 
 
 def test_the_opening_sets_the_speakers_call_right_where_its_cues_say_otherwise() -> None:
     """A small model reading an opening where the recogniser misheard the host's own name ("I'm
-    not your care") took the guest greeted by name for the host, the host the guest thanks for
+    not the mom") took the guest greeted by name for the host, the host the guest thanks for
     a guest, and the guest's brother for a guest. The cues of the opening itself set it right;
     a reply they do not contradict is left as it is."""
     from recap.notes.intro import recheck_speakers
 
-    opening = ("Hello and welcome to the programme. I'm not your care. My guest runs the "
+    opening = ("Hello and welcome to the programme. I'm not the mom. My guest runs the "
                "bakery on the corner. She is Ana Ruiz, its founder. Ana, welcome. Thanks Tom, "
                "glad to be here. It started with me and my brother Leo in twenty nineteen.")
     assert recheck_speakers("Ana Ruiz", [("Tom", "baker"), ("Leo", "baker")], opening) == (
@@ -3313,9 +3313,9 @@ def test_spoken_fillers_and_asides_are_taken_out(note: str, clean: str) -> None:
 
 
 def test_a_speaker_said_to_be_another_or_to_host_the_show_is_show_talk() -> None:
-    """"Haddad is Ben Abbore, three things on the program tonight.": the host's "I'm Ben
-    Abbore…" credited to the guest, a note that is neither true nor a claim. "Haddad hosts The
-    Weekly Dispatch." is who hosts, which the intro says (and here says wrong)."""
+    """"Varga is Tomas Berg, three things on the program tonight.": the host's "I'm Tomas
+    Berg…" credited to the guest, a note that is neither true nor a claim. "Varga hosts The
+    Weekly Round." is who hosts, which the intro says (and here says wrong)."""
     from recap.notes.verify import _HOSTS_SHOW, one_speaker_as_another
     from recap.notes.words import stem
 
@@ -3324,7 +3324,7 @@ def test_a_speaker_said_to_be_another_or_to_host_the_show_is_show_talk() -> None
                                   people)
     assert not one_speaker_as_another("Varga is the founder of the studio.", people)
     assert not one_speaker_as_another("Ines Varga is Ines Varga.", people)  # says nothing else
-    assert not one_speaker_as_another("Lanternfish is Ines Varga's studio.", people)
+    assert not one_speaker_as_another("Glowmoth is Ines Varga's studio.", people)
     assert _HOSTS_SHOW.match("Varga hosts The Weekly Round.")
     assert _HOSTS_SHOW.match("Tomas Berg presents Rooftops.")
     assert not _HOSTS_SHOW.match("Varga hosts a repair workshop every month.")

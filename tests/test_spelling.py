@@ -39,7 +39,7 @@ def test_a_misheard_name_is_written_the_details_way_and_its_surname_alone_too() 
 
 
 @pytest.mark.parametrize(("heard", "written"), [
-    ("Hannah Lloyd", "Henrik Aalto"),  # another person with the same initial
+    ("Hannah Lloyd", "Henrik Arvola"),  # another person with the same initial
     ("Ben Adams", "Ben Ashworth"),
     ("Daniel Craig", "David Cray"),
     ("Oscar Brandvold", "Ottilie Brandvold"),
@@ -117,12 +117,12 @@ def test_a_misheard_first_name_alone_is_written_the_details_way() -> None:
     """The notes call a guest by the first name Whisper heard ("Henrick" for "Henrik") as well
     as by the whole name; the first name alone follows the whole name, unless another heard
     name starts with it."""
-    mapping = respellings(["Henrick Aalto"], ["Henrik Aalto"])
-    assert mapping == {"Henrick Aalto": "Henrik Aalto", "Henrick": "Henrik"}
-    assert respell("Henrick Aalto digs. Henrick says so.", mapping) == (
-        "Henrik Aalto digs. Henrik says so.")
-    assert respellings(["Henrick Aalto", "Henrick Olsen"], ["Henrik Aalto"]) == {
-        "Henrick Aalto": "Henrik Aalto"}
+    mapping = respellings(["Henrick Arvola"], ["Henrik Arvola"])
+    assert mapping == {"Henrick Arvola": "Henrik Arvola", "Henrick": "Henrik"}
+    assert respell("Henrick Arvola digs. Henrick says so.", mapping) == (
+        "Henrik Arvola digs. Henrik says so.")
+    assert respellings(["Henrick Arvola", "Henrick Olsen"], ["Henrik Arvola"]) == {
+        "Henrick Arvola": "Henrik Arvola"}
 
 
 def test_a_single_misheard_word_of_a_detail_name_is_written_its_way() -> None:
@@ -156,13 +156,13 @@ def test_a_speaker_and_a_single_word_are_respelled_in_the_notes() -> None:
 
 def test_a_long_detail_name_heard_in_lower_case_with_one_word_wrong_is_written_its_way() -> None:
     details = ["Marlow Agricultural College", "Pelican Ferries"]
-    notes = ["Aalto teaches at the marrow agricultural college.",
+    notes = ["Arvola teaches at the marrow agricultural college.",
              "Marlow Agricultural College is 90 years old.",
              "The marlow agricultural school opened in 1931.",  # two words unlike: left
              "Pelikan ferries sail at 6."]  # two words: the capitalised runs' rule
     mapping = phrase_respellings(notes, details)
     assert mapping == {"marrow agricultural college": "Marlow Agricultural College"}
-    assert respell(notes[0], mapping) == "Aalto teaches at the Marlow Agricultural College."
+    assert respell(notes[0], mapping) == "Arvola teaches at the Marlow Agricultural College."
 
 
 def test_a_name_the_description_and_the_opening_say_in_the_same_words_is_written_its_way() -> None:

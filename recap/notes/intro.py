@@ -225,8 +225,8 @@ def _self_named(name: str, text: str) -> bool:
 
 def in_opening(name: str, opening: str) -> bool:
     """Whether the opening says `name`: one of its words as a name (capitalised), or a run of
-    capitalised words as alike as a misheard name is (`spelling.likeness`: "Mayor Sal Dour"
-    for "Marisol Duarte")."""
+    capitalised words as alike as a misheard name is (`spelling.likeness`: "Mayor Lena Vos"
+    for "Marlena Voss")."""
     if any(len(w) > 2 and w.lower() not in NOT_NAMES
            and re.search(rf"(?<![\w'-]){re.escape(w)}(?![\w'-])", opening)
            for w in re.findall(r"[\w'-]+", name)):
@@ -236,7 +236,7 @@ def in_opening(name: str, opening: str) -> bool:
 
 def _is_the_show(name: str, show: str, opening: str) -> bool:
     """Whether `name` is the show's: the show the speakers call named, or what the opening
-    welcomes the listener to ("Hello and welcome to Rind and Reason, the podcast…")."""
+    welcomes the listener to ("Hello and welcome to Curd and Counsel, the podcast…")."""
     if show and name.lower() == show.lower():
         return True
     return re.search(rf"\bwelcome to (?:the )?{re.escape(name)}(?![\w-])", opening,
@@ -257,12 +257,12 @@ def recheck_speakers(host: str, guests: list[tuple[str, str]], opening: str,
                      show: str = "") -> tuple[str, list[tuple[str, str]]]:
     """The speakers call's reply set right where the opening's own cues contradict it. A small
     model, given an opening where the recogniser misheard the host's own name ("I'm not your
-    care" for "I'm Nadia Kerr"), takes the first name it reads for the host's, the host for a
+    care" for "I'm Natya Carr"), takes the first name it reads for the host's, the host for a
     guest and a relative for a guest. A "host" the opening greets as a guest ("Ana, welcome.")
     who never names himself is the guest; the host is then the one the guest thanks by name
     just after ("Thanks, Tom."). A guest named only as someone's relative is nobody speaking.
     A "host" that is the show (`show`, or what the opening welcomes the listener to: "welcome to
-    Rind and Reason") is nobody. With no host, a "guest" who names himself ("I'm Sam…") and is
+    Curd and Counsel") is nobody. With no host, a "guest" who names himself ("I'm Sam…") and is
     not greeted as a guest is the host."""
     if host and _is_the_show(host, show, opening):
         host = ""
@@ -599,7 +599,7 @@ def _talks_with(speakers: Speakers, roles: bool,
 
 def proper_words(text: str) -> frozenset[str]:
     """The words (lower-cased) that `text` writes capitalised inside a sentence and never in
-    lower case: names ("Stockholm", "Lanternfish")."""
+    lower case: names ("Stockholm", "Glowmoth")."""
     lower: set[str] = set()
     capital: set[str] = set()
     for match in re.finditer(r"[A-Za-z][\w'-]*", text):
@@ -614,7 +614,7 @@ def proper_words(text: str) -> frozenset[str]:
 
 def _subject(title: str, proper: frozenset[str]) -> str:
     """A section title as a subject inside a sentence: "Floods and water table rise" ->
-    "floods and water table rise", but "Stockholm arrivals" and "Fruity Air Desk" (a name:
+    "floods and water table rise", but "Stockholm arrivals" and "Plum Tree Desk" (a name:
     `proper`, or a second word capitalised too) stay."""
     parts = title.split()
     first = parts[0] if parts else ""

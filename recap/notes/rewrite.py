@@ -191,7 +191,7 @@ _FILLER_START = re.compile(r"^(?:so|and|well|also),?\s+", re.IGNORECASE)
 
 def one_sentence(text: str) -> str:
     """A note of several sentences (a stretch pasted, then put in the third person: "The
-    together part matters. Vandersteen's team don't want to be a drop-off service. they want
+    together part matters. Vanderbrook's team don't want to be a drop-off service. they want
     people to learn.") as one: a sentence under five words that adds no figure the others lack
     goes, the rest are joined by semicolons ("…a drop-off service; they want people to
     learn."). A note whose pieces are initials ("all M. O. N. T.") is left as it is."""
@@ -491,7 +491,7 @@ def credit_voice(text: str, cited: list[str], guest: str, voice: str, role: str 
     none of the lines it cites says the guest's name: the model, given the opening's speakers in
     its prompt, credits the first guest with the next part's answers ("Price advises no caffeine
     after midday" from the sleep researcher's "My advice is no caffeine after midday"). A name
-    elsewhere in the note is left: "… correct Hedded's statement" may be the host's. The guest's
+    elsewhere in the note is left: "… correct Quillam's statement" may be the host's. The guest's
     `role`, where the model wrote it after the name ("Delgado, head teacher at the academy,
     says…"), goes with the name."""
     parts = [p for p in guest.split() if p[:1].isupper() and not p.endswith(".")]

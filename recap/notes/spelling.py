@@ -1,12 +1,12 @@
 """Names spelled as the episode's own details spell them.
 
-Whisper hears a name it does not know as words it does ("Henrik Aalto" as "Henry Kalto",
-"Pedal Freight" as "Petal Freight"), and the notes, written from the transcript, carry the
+Whisper hears a name it does not know as words it does ("Henrik Arvola" as "Henry Karvola",
+"Medal Couriers" as "Metal Couriers"), and the notes, written from the transcript, carry the
 mishearing into the post. A podcast's title and description almost always name the guest and
 the show the way they are written. A run of capitalised words in the notes that the details do
 not hold, but that looks and sounds like one they do (its letters, and its consonants, alike:
 `ALIKE`), is that name misheard: it is written the details' way, and so is its last word where
-it stands alone ("Kalto's team" -> "Aalto's team"), and its first word where that was heard
+it stands alone ("Karvola's team" -> "Arvola's team"), and its first word where that was heard
 otherwise ("Henry" -> "Henrik").
 
 Other shapes of the same mishearing:
@@ -64,7 +64,7 @@ def _letters(name: str) -> str:
 
 
 def _consonants(name: str) -> str:
-    """The name's consonants, its first letter kept ("Marisol Duarte" -> "mrsldrt"): what stays
+    """The name's consonants, its first letter kept ("Marlena Voss" -> "mrlnvss"): what stays
     when a recogniser hears the vowels wrong."""
     letters = _letters(name)
     return letters[:1] + _VOWELS.sub("", letters[1:])
@@ -119,9 +119,9 @@ def respellings(heard: list[str], details: list[str], said_lower: str = "",
     """For each heard name (a run of capitalised words) that the details do not write, the
     detail name it is most like when `ALIKE` or more (or, for one of `voices`, the speakers,
     the detail name `_same_voice` finds), and its last word where the two last words are
-    `PART_ALIKE` (a heard "Henry Kalto" beside "Henrik Aalto": "Henry Kalto" and "Kalto"; any
-    speaker's surname), and its first word where the two first words differ but are
-    `PART_ALIKE` and no other heard name starts with it ("Henry"). Words the details write
+    `PART_ALIKE` (a heard "Henry Karvola" beside "Henrik Arvola": "Henry Karvola" and
+    "Karvola"; any speaker's surname), and its first word where the two first words differ but
+    are `PART_ALIKE` and no other heard name starts with it ("Henry"). Words the details write
     anywhere, titles ("Mayor") and words `said_lower` (the transcript) writes in lower case are
     never respelled alone: they are words, not surnames."""
     said = {fold(word) for name in details for word in name.split()}

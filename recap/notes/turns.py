@@ -138,7 +138,7 @@ def name_the_guest(text: str, cited: Sequence[Line], answers: frozenset[int], gu
     """A note calling the answerer by the role the prompt's Speakers line gives, or by a role
     a small model gives whoever speaks ("the speaker", "the narrator", "the author"), with
     their name, where its lines, questions aside, are all answers: "The guest's advice is to
-    keep cheese in waxed paper" -> "Morrill's advice is…", "The narrator keeps…" -> "Morrill
+    keep cheese in waxed paper" -> "Brannock's advice is…", "The narrator keeps…" -> "Brannock
     keeps…". Not where the role names something else ("The guest agent explains…", "The guest
     house opened…": the word after it must be a verb), nor where the lines say the role word
     other than "guest" themselves ("the author of the book"). Otherwise `text` unchanged."""
@@ -202,10 +202,10 @@ def carries_organisation(text: str, shown: str, organisation: str) -> bool:
     """True when the note names `organisation` (the opening guest's, as the speakers call found
     it) and the excerpt it was written from (`shown`) does not: in a later part of a magazine,
     with other voices, the model took it from the Speakers line of its prompt and gave that
-    part's subject to the first guest's company ("The cost of Lanternfish Games' studio was 410
+    part's subject to the first guest's company ("The cost of Glowmoth Games' studio was 410
     million euros", in a report on a tram line)."""
     said, heard = bare_words(text), bare_words(shown)
-    for name in re.split(r"\s+(?:and|&)\s+", organisation):  # "Lanternfish Games and Montreal"
+    for name in re.split(r"\s+(?:and|&)\s+", organisation):  # "Glowmoth Games and Montreal"
         wanted = [w for w in words(name) if w not in ("the", "of")]
         if wanted and all(w in said for w in wanted) and not all(w in heard for w in wanted):
             return True

@@ -42,7 +42,7 @@ _META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|not
                    re.IGNORECASE)
 _SPONSOR = r"brought to you by|(?:promo|discount|coupon|offer) code"
 """Words only a sponsor's read says: in a note (`_SHOW_TALK`) and in a transcript line (`_AD_CUE`)."""
-# The sign-off, in a note or in the intro the model writes: "Ryan and Reason promise to return
+# The sign-off, in a note or in the intro the model writes: "Curd and Counting promise to return
 # then.", "That's all for this week, until next time."
 _SIGN_OFFS = (r"until next time|that's all for|see you next|goodbye|(?:will|'ll) be back|"
               r"promis(?:e|es|ed) to (?:return|come back|be back)(?: then| soon)?(?=[.!]?$)")
@@ -71,7 +71,7 @@ _SHOW_TALK = re.compile(
     r"comments|stories)|(?:praise|thanks|feedback|letters?|emails?|messages?|questions?) from you|"
     # a parting wish: "Good luck with the ice.", "Daniel, see you on the second Saturday."
     r"good luck|best of luck|^(?:[\w'’-]+, )?see you|"
-    # who hosts or interviews, and where: "Nadia Kerr is hosting the podcast", "The interview
+    # who hosts or interviews, and where: "Tomas Berg is hosting the podcast", "The interview
     # takes place in a cold cellar"
     r"(?:is|are|was|were) (?:hosting|co-hosting|interviewing)|"
     r"(?:interview|conversation|recording|episode|podcast|show) (?:takes|took|is taking) place)\b",
@@ -144,7 +144,7 @@ _DOWN = frozenset("decrease decreased decreases decreasing fall falls fell falle
                   "dropped drops dropping declined decline declines lower less fewer down cut "
                   "cuts halved shrank shrunk reduced reduce reduces lost slashed".split())
 # A verb said only with "not" before it ("we didn't fire anyone"), written by a note that
-# negates nothing ("Morrill fired the people who turned wheels"): the claim turned around.
+# negates nothing ("Brannock fired the people who turned wheels"): the claim turned around.
 # `_NOT` negates the word after it (a few `_BETWEEN` words may stand between: "did not really
 # fire", "must never be chilled"); a note with any `_NEGATING` word is not judged (it may say the
 # same another way: "nobody was fired", "the rules forbid chilling").
@@ -344,7 +344,7 @@ _COMPARED_WITHIN = 4
 
 def negation_lost(text: str, source: str) -> bool:
     """True when the note asserts a content word that its source says only negated ("we didn't
-    fire anyone" → "Morrill fired the people…") and the note negates nothing."""
+    fire anyone" → "Brannock fired the people…") and the note negates nothing."""
     mine = words(text)
     if any(w in _NEGATING or _negated(w) for w in mine):
         return False
@@ -461,14 +461,14 @@ def unit_misused(text: str) -> bool:
 
 _IS_NAMED = re.compile(r"^((?:[A-Z][\w'’-]+ ){0,2}[A-Z][\w'’-]+) (?:is|was) "
                        r"((?:[A-Z][\w'’-]+ ){1,2}[A-Z][\w'’-]+)\b")
-# "Haddad hosts The Weekly Dispatch.": a name said to host or present a show by its name.
+# "Varga hosts The Weekly Round.": a name said to host or present a show by its name.
 _HOSTS_SHOW = re.compile(r"^(?!The\b)(?:[A-Z][\w'’.-]+ ){1,3}(?:hosts|co-hosts|presents|hosted|"
                          r"presented|is the host of|was the host of) (?:the |The )?[A-Z]")
 
 
 def one_speaker_as_another(text: str, people: frozenset[str]) -> bool:
-    """True when the note says one speaker is another ("Haddad is Ben Abbore, three things on
-    the program tonight.": the host's "I'm Ben Abbore" credited to the guest): two of the
+    """True when the note says one speaker is another ("Varga is Tomas Berg, three things on
+    the program tonight.": the host's "I'm Tomas Berg" credited to the guest): two of the
     speakers' names (`people`, stems) with no word in common either side of "is"."""
     match = _IS_NAMED.match(text)
     if match is None:

@@ -26,8 +26,8 @@ def words(text: str) -> list[str]:
 
 
 def bare_words(text: str) -> set[str]:
-    """The text's words, a possessive's "'s" taken off ("team's" -> "team", "Hedded's" ->
-    "hedded")."""
+    """The text's words, a possessive's "'s" taken off ("team's" -> "team", "Quillam's" ->
+    "quillam")."""
     return {re.sub(r"['’]s$", "", w) for w in words(text)}
 
 

@@ -61,7 +61,7 @@ class Person:
     forms: tuple[str, ...]
     """The full name, and without its title: "Dr. Aileen Mac Ray", "Aileen Mac Ray"."""
     given: str
-    """The given name said alone ("Henry" for Henry Morrill), or "" when another speaker shares
+    """The given name said alone ("Henry" for Henry Brannock), or "" when another speaker shares
     it."""
     surname: str
 
@@ -74,7 +74,7 @@ def people_named(notes: Notes) -> list[Person]:
         parts = speaker.split()
         if (len(parts) < 2 or not all(p[:1].isupper() for p in parts)
                 or not all(re.fullmatch(r"[^\W\d_][\w.'’-]*", p) for p in parts)):
-            continue  # "Ryan and Reason", "pre-natter agent": not a person's full name
+            continue  # "Curd and Counting", "pre-natter agent": not a person's full name
         while len(parts) > 2 and parts[-1].rstrip(".").lower() in {"jr", "sr", "ii", "iii"}:
             parts = parts[:-1]
         bare = _TITLES.sub("", speaker).split()
@@ -92,7 +92,7 @@ def name_once(texts: list[str], people: list[Person]) -> list[str]:
     only, and by the surname after it ("Dr. Aileen Mac Ray grew up…", then "Ray started the
     project in 2016"), as a written post names people. The name's every form counts as its
     mention ("Aileen Mac Ray" after "Dr. Aileen Mac Ray"); after it, the given name said alone
-    is the surname too ("Henry is a farmer himself" -> "Morrill is…"), not where it is part of
+    is the surname too ("Henry is a farmer himself" -> "Brannock is…"), not where it is part of
     another name ("Henry Ford")."""
     whose = {form: p for p in people for form in p.forms}
     whose |= {p.given: p for p in people if p.given and p.given not in whose}
