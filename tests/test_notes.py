@@ -2776,6 +2776,34 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     assert len(shown[1]) == len(shown[2]) == 4 and not set(shown[1]) & set(shown[2])
 
 
+def test_a_section_refused_twice_is_asked_once_more_with_two_notes() -> None:
+    """Two headings for a section were no use (here the first section's again): before a
+    heading made without the model, the section is asked once more, shown two of its notes."""
+    from types import SimpleNamespace
+
+    from recap.notes.sections import title_sections
+
+    storms = [f"Storm number {n} cancelled {n + 10} crossings in the winter of {2000 + n}."
+              for n in range(1, 10)]
+    shown: list[list[str]] = []
+
+    class Asker:
+        options = SimpleNamespace(titles_max_tokens=200)
+        language = "en"
+
+        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
+                 stop: list[str] | None = None) -> str:
+            notes = re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE)
+            shown.append(notes)
+            return "Winter storms" if len(notes) == 2 and "Storm" in notes[0] else "Ferry history"
+
+    titles, stats = title_sections(Asker(), "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(list(_FERRY[0]), storms))
+    assert titles == ["Ferry history", "Winter storms"], shown
+    assert stats["title_calls"] == 4 and stats["title_fallbacks"] == 0
+    assert len(shown[-1]) == 2
+
+
 def test_a_heading_given_twice_is_asked_again_with_the_notes_that_did_not_draw_it() -> None:
     """A small section whose notes name the subject of the episode (the team) is given the
     first section's heading again. Asked once more, it is shown the notes that share fewest

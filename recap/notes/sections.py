@@ -310,16 +310,23 @@ def _showings(section: list[Candidate], count: int) -> list[list[Candidate]]:
     """The notes a section is shown with when asked alone: a spread of `count`, then, when the
     heading given for those is no use (most often another section's heading again: two
     sections on one subject, or words of the prompt's examples), other notes of the section,
-    when it has `count` more, else fewer of its notes."""
+    when it has `count` more, else fewer of its notes, then two of its notes."""
     first = _pick(section, count)
     rest = [c for c in section if c not in first]
     if len(rest) >= count:
-        return [first, _pick(rest, count)]
-    # A smaller section is shown again with fewer notes, those not shown yet where there are
-    # two (the first ones may hold the words that drew the heading refused): a simpler ask
-    # before a heading made without the model.
-    fewer = rest if len(rest) >= 2 else _pick(section, max(2, count // 2))
-    return [first, fewer] if fewer != first else [first]
+        showings = [first, _pick(rest, count)]
+    else:
+        # A smaller section is shown again with fewer notes, those not shown yet where there
+        # are two (the first ones may hold the words that drew the heading refused): a
+        # simpler ask before a heading made without the model.
+        fewer = rest if len(rest) >= 2 else _pick(section, max(2, count // 2))
+        showings = [first, fewer] if fewer != first else [first]
+    # Last, two notes only (chosen away from the heading refused, as every showing after the
+    # first): the simplest ask, before a heading made without the model.
+    last = _pick(section, 2)
+    if len(section) > 2 and all(last != shown for shown in showings):
+        showings.append(last)
+    return showings
 
 
 def _away_from(refused: str, shown: list[Candidate], section: list[Candidate]) -> list[Candidate]:
