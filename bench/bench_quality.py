@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from recap.episode import Episode  # noqa: E402
+from recap.media import ffmpeg_exe  # noqa: E402
 from recap.models import Info, Notes, Transcript  # noqa: E402
 from recap.notes.intro import COPY_LIMIT  # noqa: E402
 from recap.notes.verify import MIN_SUPPORT, cite, reversed_comparison  # noqa: E402
@@ -158,7 +159,7 @@ def with_details(audio: Path, name: str, out: Path) -> Path:
     if not tagged.is_file():
         tagged.parent.mkdir(parents=True, exist_ok=True)
         partial = tagged.with_name(f".{tagged.name}.part{audio.suffix}")
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+        subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
                         "-i", str(audio), "-map_metadata", "-1", "-c", "copy",
                         "-metadata", f"title={details['title']}",
                         "-metadata", f"description={details['description']}", str(partial)],

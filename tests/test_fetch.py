@@ -111,10 +111,12 @@ def test_a_local_files_tags_give_its_title_and_description(tmp_path: Path) -> No
     says how the file was made."""
     import subprocess
 
+    from recap.media import ffmpeg_exe
+
     def tagged(name: str, *tags: str) -> Path:
         target = tmp_path / name
         metadata = [arg for tag in tags for arg in ("-metadata", tag)]
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+        subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
                         "-i", str(DATA / "jfk.wav"), *metadata, str(target)], check=True)
         return target
 
