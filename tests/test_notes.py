@@ -2074,6 +2074,28 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
     assert [c.text for c in kept] == [notes[0]], "with two guests, whose answer is unknown"
 
 
+def test_an_it_or_she_for_the_guests_we_is_the_guests_team() -> None:
+    """A small model writes "It" or "She" for the guest's "we" ("We started the studio in
+    2016" -> "It started the studio in 2016."): where the guest said the note's verb right
+    after "we", the note is the guest's team's. An "It" for a thing, whose verb follows no
+    "we", is left as it is."""
+    from recap.notes.rewrite import credit_guest
+
+    answer = ["We started the studio in 2016, three of us in my kitchen.",
+              "and we strap every crate down before the storm season."]
+    assert credit_guest("It started the studio in 2016 in a kitchen.", answer, "Tom Reed",
+                        "Ruiz") == "Ruiz's team started the studio in 2016 in a kitchen."
+    assert credit_guest("She straps every crate down before the storm season.", answer,
+                        "Tom Reed", "Ruiz") == \
+        "Ruiz's team straps every crate down before the storm season."
+    thing = ["It took four years to make, and it sold 90,000 copies."]
+    kept = "It took 4 years to make."
+    assert credit_guest(kept, thing, "Tom Reed", "Ruiz") == kept
+    asked = ["Did you start in 2016? We started the studio in 2016."]
+    assert credit_guest("It started the studio in 2016.", asked, "Tom Reed", "Ruiz") == \
+        "It started the studio in 2016.", "a question in the lines: whose answer is unknown"
+
+
 def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
     """The host asks, the guest answers: the lines after a question, up to the next one, are the
     guest's. A note that names the host (anywhere, "the host" too) and rests only on such lines,

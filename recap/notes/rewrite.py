@@ -318,7 +318,8 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
     interview with one guest, an answer given as "I" or "we" is the guest's. A note opening on
     "He"/"She" ("His"/"Her", "They") gets the guest's name (their team) the same way, where a
     cited line says its verb (its noun) right after "I" ("my", "we"): the pronoun's noun is in
-    another note.
+    another note. An "It", "He" or "She" whose verb the guest said after "we" is the guest's
+    team ("It started the studio in 2016" from "We started the studio…").
     Any other note is returned as it is.
 
     Args:
@@ -343,9 +344,12 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
     pronoun = _PRONOUN.match(text)
     if pronoun is not None:
         said = pronoun.group(1)
-        if not _says_of_self(pronoun.group(2), cited, said):
-            return text
-        return f"{guest}{_AS_NAMED[said]} {text[pronoun.end():]}"
+        if _says_of_self(pronoun.group(2), cited, said):
+            return f"{guest}{_AS_NAMED[said]} {text[pronoun.end():]}"
+        if said in ("He", "She") and _says_of_self(pronoun.group(2), cited, "They"):
+            # "She straps every hive down" from the guest's "we strap every hive down"
+            return f"{guest}'s team {text[pronoun.end():]}"
+        return text
     names = [host, host.split()[-1], host.split()[0]] if host.strip() else []
     subject = "|".join(re.escape(n) for n in ["the host", *names])
     match = re.match(rf"(?:{subject})(?:['’]s)?(?= (\w+))", text, re.IGNORECASE)
@@ -356,14 +360,15 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
     return _replace_subject(text, match.end(), guest)
 
 
-_PRONOUN = re.compile(r"(He|She|His|Her|They) (?=(\w+))")
+# "It" too: a small model writes "It started the studio in 2016" for the guest's "We started…".
+_PRONOUN = re.compile(r"(He|She|His|Her|They|It) (?=(\w+))")
 # A pronoun reporting what was said: "He explains that…", "They point out that…".
 _REPORTED = re.compile(r"(He|She|They) ((?:say|explain|argue|note|mention|suggest|state|add|"
                        r"believe|think|stress|emphasi[sz]e|point)(?:e?s)?(?: out)?) (?=that )")
 _SELF = {"He": frozenset("i i'm i've i'd i'll".split()), "His": frozenset(["my"]),
          "They": frozenset("we we're we've we'd we'll".split())}
-_SELF |= {"She": _SELF["He"], "Her": _SELF["His"]}
-_AS_NAMED = {"He": "", "She": "", "His": "'s", "Her": "'s", "They": "'s team"}
+_SELF |= {"She": _SELF["He"], "Her": _SELF["His"], "It": _SELF["They"]}
+_AS_NAMED = {"He": "", "She": "", "His": "'s", "Her": "'s", "They": "'s team", "It": "'s team"}
 
 
 def _says_of_self(word: str, cited: list[str], pronoun: str) -> bool:
