@@ -275,6 +275,7 @@ class DaskExecutor:
         import concurrent.futures
 
         from distributed import KilledWorker
+        from distributed.comm.core import CommClosedError
 
         if self.client is None:
             raise WorkerError("the Dask client is not connected")
@@ -293,10 +294,12 @@ class DaskExecutor:
             except KilledWorker:
                 raise WorkerError(f"Dask workers died while transcribing {job.label}; the "
                                   "scheduler gave up on it (allowed-failures)") from None
-            except (concurrent.futures.CancelledError, asyncio.CancelledError):
+            except (concurrent.futures.CancelledError, asyncio.CancelledError, CommClosedError):
                 if self.client is None:  # cancelled by us: the batch was interrupted
                     raise WorkerError(f"transcription of {job.label} was cancelled") from None
-                # The worker holding the scattered audio died: send the job again.
+                # The worker holding the scattered audio died (the task cancelled, or the
+                # connection to that worker closed while its result was fetched): send the
+                # job again.
                 log.warning("Dask lost the task for %s (attempt %d of %d)", job.label, attempt,
                             self.attempts)
                 self.resubmits += 1
