@@ -959,6 +959,27 @@ class _ListAsker:
         raise AssertionError("the heading prompt's examples are English: not asked in Dutch")
 
 
+class _HeadingAsker:
+    """`title_sections`' view of the model in English, where each section is asked alone for a
+    heading: `reply` answers given the notes shown, which `shown` keeps, call by call."""
+
+    def __init__(self, reply: Callable[[list[str]], str], prompts: Any = None):
+        from types import SimpleNamespace
+
+        self.options = SimpleNamespace(titles_max_tokens=200)
+        if prompts is not None:
+            self.options.load_prompts = lambda: prompts
+        self.language = "en"
+        self.reply = reply
+        self.shown: list[list[str]] = []
+
+    def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
+             stop: list[str] | None = None) -> str:
+        notes = re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE)
+        self.shown.append(notes)
+        return self.reply(notes)
+
+
 _FERRY = (
     ["The ferry trust bought its first wooden boat from a Danish yard in 1998.",
      "The first boat carried 40 passengers and a handful of bicycles."],
@@ -2773,25 +2794,14 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     """Two sections on one subject: the second, asked alone, is given the first one's heading
     again; it is asked once more with notes it was not shown, before a title is made without
     the model."""
-    from types import SimpleNamespace
-
     from recap.notes.sections import title_sections
 
     storms = [f"Storm number {n} cancelled {n + 10} crossings in the winter of {2000 + n}."
               for n in range(1, 9)]
-    shown: list[list[str]] = []
     replies = iter(["Ferry history", "Ferry history", "Winter storms"])
-
-    class Asker:
-        options = SimpleNamespace(titles_max_tokens=200)
-        language = "en"
-
-        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
-                 stop: list[str] | None = None) -> str:
-            shown.append(re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE))
-            return next(replies)
-
-    titles, stats = title_sections(Asker(), "The Crossing",  # type: ignore[arg-type]
+    asker = _HeadingAsker(lambda notes: next(replies))
+    shown = asker.shown
+    titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
                                    _made_up_sections(list(_FERRY[0]), storms))
     assert titles == ["Ferry history", "Winter storms"]
     assert stats["title_calls"] == 3 and stats["title_fallbacks"] == 0
@@ -2801,25 +2811,14 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
 def test_a_section_refused_twice_is_asked_once_more_with_two_notes() -> None:
     """Two headings for a section were no use (here the first section's again): before a
     heading made without the model, the section is asked once more, shown two of its notes."""
-    from types import SimpleNamespace
-
     from recap.notes.sections import title_sections
 
     storms = [f"Storm number {n} cancelled {n + 10} crossings in the winter of {2000 + n}."
               for n in range(1, 10)]
-    shown: list[list[str]] = []
-
-    class Asker:
-        options = SimpleNamespace(titles_max_tokens=200)
-        language = "en"
-
-        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
-                 stop: list[str] | None = None) -> str:
-            notes = re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE)
-            shown.append(notes)
-            return "Winter storms" if len(notes) == 2 and "Storm" in notes[0] else "Ferry history"
-
-    titles, stats = title_sections(Asker(), "The Crossing",  # type: ignore[arg-type]
+    asker = _HeadingAsker(lambda notes: "Winter storms" if len(notes) == 2 and "Storm" in notes[0]
+                          else "Ferry history")
+    shown = asker.shown
+    titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
                                    _made_up_sections(list(_FERRY[0]), storms))
     assert titles == ["Ferry history", "Winter storms"], shown
     assert stats["title_calls"] == 4 and stats["title_fallbacks"] == 0
@@ -2831,8 +2830,6 @@ def test_a_heading_given_twice_is_asked_again_with_the_notes_that_did_not_draw_i
     first section's heading again. Asked once more, it is shown the notes that share fewest
     words with that heading, not a spread that holds the note naming the team again; were it
     shown that one, it would give the same heading and be titled without the model."""
-    from types import SimpleNamespace
-
     from recap.notes.sections import title_sections
 
     team = ["The Harbour Rescue Team was founded in 1964 by fishermen.",
@@ -2842,22 +2839,11 @@ def test_a_heading_given_twice_is_asked_again_with_the_notes_that_did_not_draw_i
                "The Harbour Rescue Team logbook goes back to its founding.",
                "A stranded pony was walked down the beach at low tide.",
                "Gulls nest on the roof of the boathouse every spring."]
-    shown: list[list[str]] = []
-
-    class Asker:
-        options = SimpleNamespace(titles_max_tokens=200)
-        language = "en"
-
-        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
-                 stop: list[str] | None = None) -> str:
-            notes = re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE)
-            shown.append(notes)
-            # the model names the team whenever a note shown names it
-            if any("Rescue Team" in n for n in notes):
-                return "Harbour Rescue Team"
-            return "Animals on the shore"
-
-    titles, stats = title_sections(Asker(), "On Call",  # type: ignore[arg-type]
+    # the model names the team whenever a note shown names it
+    asker = _HeadingAsker(lambda notes: "Harbour Rescue Team"
+                          if any("Rescue Team" in n for n in notes) else "Animals on the shore")
+    shown = asker.shown
+    titles, stats = title_sections(asker, "On Call",  # type: ignore[arg-type]
                                    _made_up_sections(team, animals))
     assert titles == ["Harbour Rescue Team", "Animals on the shore"], shown
     assert stats["title_fallbacks"] == 0 and stats["title_calls"] == 3
@@ -2870,8 +2856,6 @@ def test_a_heading_borrowing_the_prompts_examples_loses_the_borrowed_words() -> 
     Where nothing readable is left ("A bakery in a fire station" for notes on storms), the
     section is asked again with fewer of its notes, before a title is made without the model;
     the same holds for a heading refused as another section's."""
-    from types import SimpleNamespace
-
     from recap.notes.options import PROMPT_VARIABLES
     from recap.notes.sections import title_sections
     from recap.prompts import load_prompts
@@ -2885,19 +2869,10 @@ def test_a_heading_borrowing_the_prompts_examples_loses_the_borrowed_words() -> 
               "The old pier was closed for 3 weeks after the storm.",
               "Waves reached 9 metres at the harbour mouth.",
               "Insurance paid 2 million euros for the repairs."]
-    shown: list[list[str]] = []
     replies = iter(["Training the youth team", "A bakery in a fire station", "Winter storms"])
-
-    class Asker:
-        options = SimpleNamespace(titles_max_tokens=200, load_prompts=lambda: prompts)
-        language = "en"
-
-        def text(self, prompt: str, values: dict[str, Any], max_tokens: int,
-                 stop: list[str] | None = None) -> str:
-            shown.append(re.findall(r"^- (.*)$", str(values["notes"]), re.MULTILINE))
-            return next(replies)
-
-    titles, stats = title_sections(Asker(), "Open Air",  # type: ignore[arg-type]
+    asker = _HeadingAsker(lambda notes: next(replies), prompts)
+    shown = asker.shown
+    titles, stats = title_sections(asker, "Open Air",  # type: ignore[arg-type]
                                    _made_up_sections(training, storms))
     assert titles == ["Training the team", "Winter storms"]
     assert stats["titles_borrowed"] == 2 and stats["title_fallbacks"] == 0
