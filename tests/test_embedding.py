@@ -78,3 +78,29 @@ def test_two_notes_from_the_same_lines_that_mean_the_same_are_one() -> None:
         Candidate("Older visitors prefer the long walks on the dunes.", window, [2]),
         Candidate("Families prefer the short walks near the beach.", window, [2])], 0.6)
     assert removed == 0
+
+
+def test_a_note_whose_figures_are_all_in_another_is_the_same_claim(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two figures or more, all in another note, with some of its words there too, are one claim
+    said twice (the richer note stays); two notes that share their figures and nothing else are
+    two claims, and one shared figure is not enough. Words alone (no encoder) decide here."""
+    import recap.text.embedding as embedding
+    from recap.notes.dedupe import remove_duplicates
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    monkeypatch.setattr(embedding, "encoder", lambda: None)
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    short = ("The pottery on the harbour earns its keep through 14 euro mugs and 900 euro kilns "
+             "sold to summer visitors.")
+    rich = ("Ilse Varga explains that a 300 millilitre mug sells for 14 euros, while a small "
+            "kiln costs about 900 euros.")
+    kept, removed = remove_duplicates([Candidate(short, window), Candidate(rich, window)], 0.6)
+    assert removed == 1 and [c.text for c in kept] == [rich]
+    apart = ["In 2019 the pottery had 12 members.",
+             "Clay prices rose 12 percent in 2019 after the quarry closed.",
+             "The pottery sells mugs at 14 euros.",
+             "A glazing class costs 14 euros a week."]
+    kept, removed = remove_duplicates([Candidate(t, window) for t in apart], 0.6)
+    assert removed == 0

@@ -16,6 +16,12 @@ SAME_LINES_WORDS = 0.5
 meaning the same need only this share of the shorter one's words in the other: "The librarians
 were nervous about the initial setup." beside "The librarians were nervous about the project
 for a week.", both from one answer."""
+SHARED_FIGURES = 2
+SHARED_FIGURES_WORDS = 0.3
+"""A note whose figures, `SHARED_FIGURES` of them or more, are all in another note is the same
+claim when this share of its words is there too: "Rooftop honey pays for itself at 11 euros a
+jar and 350 euros a hive." beside "A 500 gram jar costs 11 euros, and a new hive about 350
+euros." (two claims that share two figures and nothing else are two)."""
 
 
 def figures_of(text: str) -> frozenset[str]:
@@ -78,6 +84,11 @@ def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
         # the same figures, and half its words: the same claim, said shorter (either way round:
         # two notes of as many words, one adding "in the second season")
         return True
+    fewer, more = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
+    if len(fewer) >= SHARED_FIGURES and fewer <= more:
+        wa, wb = ({w for w in stems if not any(c.isdigit() for c in w)} for stems in (a, b))
+        if wa and wb and len(wa & wb) >= SHARED_FIGURES_WORDS * min(len(wa), len(wb)):
+            return True  # two figures or more, all in the other note: one claim, said twice
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     small_f, large_f = (fa, fb) if len(a) <= len(b) else (fb, fa)
     contained = len(small & large) / len(small)

@@ -28,6 +28,7 @@ from recap.notes.rewrite import (
     one_sentence,
     organisation,
     third_person,
+    unappose,
     unborrow,
     unframe,
     unrelative,
@@ -170,7 +171,8 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
                                               window.lines + (window.after,))
             candidate.text = finished
         if language == "en":  # English fillers ("um" is a German word) and number words
-            candidate.text = tidy(in_digits(unrelative(unframe(clean_spoken(candidate.text)))))
+            spoken = unframe(clean_spoken(candidate.text))
+            candidate.text = tidy(in_digits(unappose(unrelative(spoken))))
         else:
             candidate.text = candidate.text.strip()
         if verify:

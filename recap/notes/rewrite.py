@@ -238,6 +238,32 @@ def unrelative(text: str) -> str:
     return f"{match.group('name')} {match.group('rest')}"
 
 
+# A name, a comma and what the person is, with no verb: "Ines Varga, co-founder of the mill."
+_NAME_APPOSED = re.compile(rf"^(?P<name>{_NAME_WORDS}), (?P<rest>(?:a |an |the )?[a-z][^,;:]*)\.?$")
+LONGEST_APPOSITION = 12
+_NOT_A_ROLE = frozenset("thanks thank welcome good great hello hi hey yes no yeah please sorry "
+                        "congratulations well so okay ok".split())
+"""Words after the comma: a longer verbless note is more likely a sentence the verb check missed."""
+
+
+def unappose(text: str) -> str:
+    """A note that names someone and then says what they are, without a verb ("Ines Varga,
+    co-founder of the mill.", the words the host introduced her with), as the sentence it means
+    ("Ines Varga is co-founder of the mill.")."""
+    from recap.notes.words import has_verb
+
+    match = _NAME_APPOSED.match(text.strip())
+    if match is None:
+        return text
+    rest = match.group("rest").split()
+    if (len(rest) > LONGEST_APPOSITION or has_verb(match.group("rest"))
+            or rest[0].lower().strip(",.!") in _NOT_A_ROLE
+            or any(w.endswith("ing") and len(w) > 5 for w in rest)):  # "…, thanks for coming"
+        return text
+    return f"{match.group('name')} is {match.group('rest').rstrip('.')}."
+    return f"{match.group('name')} is {match.group('rest').rstrip('.')}."
+
+
 def _one_of_repeat(match: re.Match[str]) -> str:
     """A stammered word (or words) once; a number said twice stays ("twenty twenty" is a year,
     "40, 40" two figures)."""

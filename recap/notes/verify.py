@@ -699,7 +699,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("run_on")
     if length < SHORTEST_NOTE:
         problems.append("fragment")
-    elif (text[:1].islower() or _CONJUNCTION_START.match(text) or _CUT_END.search(text)
+    elif (text[:1].islower() or _opens_on_conjunction(text, people) or _CUT_END.search(text)
           or _ANNOUNCES.search(text)):
         problems.append("fragment")
     elif language == "en" and vague(text):
@@ -730,6 +730,14 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     if language == "en" and unit_misused(text):
         problems.append("figures")  # a price in grams, a weight in euros
     candidate.problems = problems
+
+
+def _opens_on_conjunction(text: str, people: frozenset[str]) -> bool:
+    """A note that opens on a conjunction ("Nor did the city…", "Because the rent…") is the end
+    of a sentence; a capitalised speaker's name spelled like one ("Nor Alvarez is…", a name
+    Whisper heard so) is not."""
+    found = _CONJUNCTION_START.match(text)
+    return found is not None and not (text[:1].isupper() and stem(found.group(0)) in people)
 
 
 FIXABLE = frozenset({"first_person"})

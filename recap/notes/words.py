@@ -51,9 +51,15 @@ def stem(word: str) -> str:
     word = _american(word.replace("'s", "").rstrip("'"))
     for suffix in ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed",
                    "es", "ly", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+        if (len(word) > len(suffix) + 2 and word.endswith(suffix)
+                and not (suffix == "s" and word.endswith("ss"))):  # "glass" is no plural
+            # "agreed", "trees": the "e" before the ending is the word's ("agree", "tree")
+            word = word[:-1] if suffix in ("ed", "es") and word[-len(suffix) - 1] == "e" \
+                else word[: -len(suffix)]
+            break
+    # a final "e" off (not a double one), so that "hive" meets "hives", "price" "priced" and
+    # "make" "making"
+    return word[:-1] if len(word) > 3 and word.endswith("e") and not word.endswith("ee") else word
 
 
 def content_stems(text: str) -> set[str]:
