@@ -3454,3 +3454,19 @@ def test_a_note_that_only_repeats_who_the_speakers_are_is_show_talk() -> None:
     more = Candidate("Ines Varga says the Brookfield Mill sends flour out on two vans.", elsewhere)
     inspect(more, given, free, people=people)
     assert "show_talk" not in more.problems
+
+
+def test_a_speakers_yes_or_clearly_between_commas_goes() -> None:
+    """"yes", "clearly", "of course" set off by commas inside a note are the speaker's, not the
+    claim's: they go, with the comma an opening phrase needs ("In the old town, the bikes…")
+    and without the one that would split subject and verb ("The kiln runs…"). A "yes" that is
+    what someone answered, or an item of a list, stays."""
+    from recap.notes.rewrite import clean_spoken
+
+    assert clean_spoken("In the old town, yes, clearly, the bikes beat the vans by half an "
+                        "hour.") == "In the old town, the bikes beat the vans by half an hour."
+    assert clean_spoken("The kiln, of course, runs on wood from the valley.") == \
+        "The kiln runs on wood from the valley."
+    for left in ["The council voted yes, and the square was closed to cars.",
+                 "The farm keeps cows, goats, and yes, two pigs."]:
+        assert clean_spoken(left) == left

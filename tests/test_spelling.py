@@ -179,3 +179,24 @@ def test_a_name_the_description_and_the_opening_say_in_the_same_words_is_written
                                 "Ada runs Hardly Sails in the town.") == {}
     assert anchored_respellings([description], "who brews the beer at the brass airy day moan, "
                                                 "a brewery in the hills") == {}
+
+
+def test_a_word_heard_as_two_is_written_the_details_way() -> None:
+    """Whisper writes a word it does not know as two it does: two capitalised words whose letters
+    together are one word of a detail name are that word, in the notes too. Not where either
+    word alone is a detail word, nor where the transcript says the detail word itself."""
+    from recap.models import Bullet, Info, Notes, Topic
+    from recap.notes.spelling import respell_notes, split_word_respellings
+
+    details = ["the Glendarrow Mill", "Ines Varga", "Newark Players"]
+    assert split_word_respellings(["Glen Darrow", "Ines Varga", "Green Hill"], details) == {
+        "Glen Darrow": "Glendarrow"}
+    assert split_word_respellings(["New York"], details, "they toured newark and new york") == {}
+    notes = Notes(topics=[Topic("The mill", [
+        Bullet("The Glen Darrow mill grinds 3 tons of flour a week.", 1.0, 2.0, [0])])],
+        keywords=[], summary="", intro="", speakers=["Ines Varga"])
+    info = Info(title="Flour", duration=60.0, audio_file="audio.mp3", source="a.mp3",
+                description="Ines Varga runs the Glendarrow Mill.")
+    assert respell_notes(notes, info, "the glen darrow mill grinds three tons") == {
+        "Glen Darrow": "Glendarrow"}
+    assert notes.topics[0].bullets[0].text == "The Glendarrow mill grinds 3 tons of flour a week."

@@ -30,6 +30,10 @@ _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort
 # A speaker's aside before a comma: "I can tell you, my back remembers."
 _ASIDES = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:i can tell you|let me tell you|i have to say|"
                      r"i must say|to be honest|honestly|believe me|mind you),\s*", re.IGNORECASE)
+# A speaker's "yes" or "clearly" set off by commas inside a sentence: "In the old town, yes,
+# clearly, the bikes are faster."
+_INTERJECTED = re.compile(r",\s*(?:(?:yes|yeah|clearly|absolutely|of course|basically|actually|"
+                          r"frankly|okay|indeed|obviously),\s*)+", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 # Words said again after a comma as a speaker restarts ("a little, a little smoky", "we, we
 # sell"): kept once. A word list says each item once, so a repeat is never one.
@@ -110,12 +114,24 @@ def join_split_figures(text: str, source: str) -> str:
     return _SPLIT_FIGURE.sub(join, text)
 
 
+# First words of a phrase that a comma ends before the sentence's subject ("In the old town, the
+# bikes…"); after any other the interjection stood between subject and verb ("The oven runs…").
+_OPENING_PHRASE = frozenset("in on at for after before when if since during by with without from "
+                            "last next today now then so but and once while".split())
+
+
+def _uninterject(match: re.Match[str]) -> str:
+    left = re.split(r"[,.;:!?]", match.string[:match.start()])[-1].split()
+    return ", " if left and left[0].lower() in _OPENING_PHRASE else " "
+
+
 def clean_spoken(text: str) -> str:
-    """Fillers, asides and stammered repeats out ("today today", "we we", "um,", "I can tell
-    you,")."""
+    """Fillers, asides, interjections and stammered repeats out ("today today", "we we", "um,",
+    "I can tell you,", ", yes, clearly,")."""
     text = _FILLERS.sub("", text)
     if (aside := _ASIDES.sub("", text)) != text:
         text = aside[:1].upper() + aside[1:]
+    text = _INTERJECTED.sub(_uninterject, text)
     text = _COMMA_REPEAT.sub(_one_of_repeat, text)
     text = _REPEAT.sub(_one_of_repeat, text)
     return " ".join(text.split())

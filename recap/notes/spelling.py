@@ -15,6 +15,8 @@ Other shapes of the same mishearing:
   presents"), is that person, however unlike the surnames sound;
 - a single capitalised word of `WORD_LENGTH` letters or more that looks and sounds like one
   word of a detail name (`WORD_ALIKE`: "Larkspire" beside "Larkspur Press") is that word;
+- two capitalised words whose letters together look and sound like one word of a detail name
+  ("Glen Darrow" beside "the Glendarrow Mill") are that word;
 - words in any case that are a detail name of three words or more with one word heard
   otherwise ("the marrow agricultural college" for "Marlow Agricultural College") are that
   name: Whisper writes a name it does not know in lower case as often as not;
@@ -176,6 +178,32 @@ def word_respellings(words: list[str], details: list[str], said_lower: str = "")
     return mapping
 
 
+def split_word_respellings(runs: list[str], details: list[str], said_lower: str = "",
+                           ) -> dict[str, str]:
+    """For each run of two capitalised words that no detail name holds, the one word of a detail
+    name its letters together are most like when `WORD_ALIKE` or more: Whisper writes a word it
+    does not know as two it does ("Glen Darrow" for "Glendarrow"). Both words must be needed:
+    neither alone is as like the detail word. The detail word is `WORD_LENGTH` letters or more
+    and nowhere in the transcript (`said_lower`): a word Whisper wrote once is one it knows, and
+    two words beside it are something else ("New York" beside "Newark")."""
+    said = {fold(word) for name in details for word in name.split()}
+    candidates = sorted({word for name in details for word in name.split()
+                         if len(word) >= WORD_LENGTH and fold(word) not in NOT_NAMES
+                         and not re.search(rf"(?<![\w'’-]){re.escape(fold(word))}(?![\w'’-])",
+                                           said_lower)})
+    mapping: dict[str, str] = {}
+    for run in runs:
+        parts = run.split()
+        if (run in mapping or len(parts) != 2 or "-" in run
+                or any(fold(p) in said for p in parts)):
+            continue
+        alike = [(likeness("".join(parts), c), c) for c in candidates]
+        best, written = max(alike, default=(0.0, ""))
+        if best >= WORD_ALIKE and all(likeness(p, written) < best for p in parts):
+            mapping[run] = written
+    return mapping
+
+
 def phrase_respellings(texts: list[str], details: list[str]) -> dict[str, str]:
     """For each run of words in `texts`, in any case, that is a detail name of three words or
     more but for one word `ALIKE` its own ("fenwick agricultural colege"), that name."""
@@ -303,7 +331,10 @@ def respell_notes(notes: Notes, info: Info, transcript: str) -> dict[str, str]:
     if details:
         heard = [run for text in texts for run in capitalised_runs(text)]
         heard += [name for name in notes.speakers if len(name.split()) > 1 and name not in heard]
-        mapping = respellings(heard, details, transcript, voices=notes.speakers)
+        # a word heard as two is that word, before it is taken for a whole detail name
+        mapping = split_word_respellings(heard, details, fold(transcript))
+        mapping.update(respellings([run for run in heard if run not in mapping], details,
+                                   transcript, voices=notes.speakers))
         single = [word for text in texts for word in _WORD.findall(text)]
         more = [word_respellings(single, details, transcript), phrase_respellings(texts, details)]
     else:
