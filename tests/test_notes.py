@@ -3429,33 +3429,6 @@ def test_a_name_and_its_role_without_a_verb_is_made_a_sentence() -> None:
         assert unappose(left) == left
 
 
-def test_a_note_that_only_repeats_who_the_speakers_are_is_show_talk() -> None:
-    """The extraction prompt tells the model who speaks ("guest Ines Varga (director of the
-    Brookfield Mill)"); a note made of those words alone, beside lines about something else,
-    repeats the prompt, not the episode. Where the lines say those words (the host's
-    introduction), or the note says more, it stays."""
-    from recap.notes.verify import Candidate, inspect
-    from recap.notes.windows import Line, Window
-    from recap.notes.words import stem, words
-
-    given = ["Tom Reed", "Ines Varga", "director of the Brookfield Mill"]
-    free = frozenset(stem(w) for name in given for w in words(name))
-    people = frozenset(stem(w) for name in given[:2] for w in words(name))
-    elsewhere = Window(0, 3, (Line(40, 200.0, 206.0, "The flour goes out on two vans every "
-                                                     "morning, and the bakeries pay in a week."),))
-    note = Candidate("Ines Varga, the guest, is director of the Brookfield Mill.", elsewhere)
-    inspect(note, given, free, people=people)
-    assert "show_talk" in note.problems
-    opening = Window(0, 0, (Line(0, 0.0, 6.0, "My guest is Ines Varga, the director of the "
-                                              "Brookfield Mill."),))
-    note = Candidate("Ines Varga is director of the Brookfield Mill.", opening)
-    inspect(note, given, free, people=people)
-    assert "show_talk" not in note.problems
-    more = Candidate("Ines Varga says the Brookfield Mill sends flour out on two vans.", elsewhere)
-    inspect(more, given, free, people=people)
-    assert "show_talk" not in more.problems
-
-
 def test_a_speakers_yes_or_clearly_between_commas_goes() -> None:
     """"yes", "clearly", "of course" set off by commas inside a note are the speaker's, not the
     claim's: they go, with the comma an opening phrase needs ("In the old town, the bikes…")

@@ -485,16 +485,6 @@ def says_only_names(text: str, people: frozenset[str]) -> bool:
     return bool(claims) and claims <= people
 
 
-def restates_speakers(text: str, free: frozenset[str], said: str) -> bool:
-    """True when every content word of the note is a word of who the speakers are (`free`:
-    their names and roles, which the extraction prompt gives the model) and none is in its
-    window (`said`): "Ines Varga, the guest, is director of the Brookfield Mill." written
-    beside lines about something else repeats the prompt's speakers line, which the intro says
-    already. Where the window says those words (the host's introduction), the note stays."""
-    claims = claim_stems(text, _FREE)
-    return bool(claims) and claims <= free and not claims & content_stems(said)
-
-
 # The closing words of a conversation: thanks, goodbyes, "see you", "that's all for this week".
 _CLOSING_CUE = re.compile(
     rf"\b(?:thank(?:s| you)|see you|that'?s (?:all|it) (?:for|from)|{_SIGN_OFFS}|take care|"
@@ -702,8 +692,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
     elif not translated and asked_only(candidate):
         problems.append("question")
     if (_HOSTS_SHOW.match(text) or (people and (says_only_names(text, people)
-                                                or one_speaker_as_another(text, people)))
-            or (people and not translated and restates_speakers(text, free, candidate.window.text))):
+                                                or one_speaker_as_another(text, people)))):
         problems.append("show_talk")
     length = len(words(text))
     if length > LONGEST_NOTE:
