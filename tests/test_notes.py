@@ -3443,3 +3443,42 @@ def test_a_speakers_yes_or_clearly_between_commas_goes() -> None:
     for left in ["The council voted yes, and the square was closed to cars.",
                  "The farm keeps cows, goats, and yes, two pigs."]:
         assert clean_spoken(left) == left
+
+
+def test_a_short_note_goes_with_the_note_before_not_one_that_starts_on_its_line() -> None:
+    """A note that starts on a short note's line and goes on past it comes after the short
+    note, which is joined to the note before it: on a tie of start times the notes used to
+    come first, and the short note's figure went to the wrong sentence."""
+    from recap.notes.fragments import join_fragments
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    lines = tuple(Line(i, i * 5.0, i * 5.0 + 5, f"line {i}: the kiln and the glaze")
+                  for i in range(6))
+    window = Window(0, 0, lines)
+    kiln = Candidate("The pottery fires its kiln twice a week.", window, [1])
+    hours = Candidate("Each firing takes 9 hours.", window, [2])  # too short to stand alone
+    glaze = Candidate("The glazes are mixed by hand from local clay.", window, [2, 3])
+    kept, joined, left = join_fragments([kiln, glaze], [hours])
+    assert [n.text for n in kept] == [
+        "The pottery fires its kiln twice a week: each firing takes 9 hours.",
+        "The glazes are mixed by hand from local clay."]
+    assert len(joined) == 1 and left == []
+
+
+def test_a_noun_that_shares_a_reporting_verbs_stem_is_a_claim_word() -> None:
+    """Reporting verbs ("notes", "shares", "states") are free: a note may use them where its
+    lines do not. A noun with the same stem is not: "a share" must be in the lines like any
+    other word of the claim."""
+    from recap.notes.verify import cite
+    from recap.notes.windows import Line
+    from recap.notes.words import stem, words
+
+    said = [Line(0, 0.0, 5.0, "Every rider owns a bike and gets a vote.")]
+    _, support = cite("Every rider owns a share.", said)
+    assert support < 1.0
+    _, support = cite("Every rider owns a bike.", said)
+    assert support == 1.0
+    speaker = frozenset(stem(w) for w in words("Ines Varga"))
+    _, support = cite("Ines Varga notes that every rider owns a bike.", said, speaker)
+    assert support == 1.0

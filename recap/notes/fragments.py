@@ -43,7 +43,9 @@ def join_fragments(notes: list[Candidate], short: list[Candidate] | None = None,
     joined: list[dict[str, str]] = []
     left: list[Candidate] = []
     grown = False  # the last note in `out` has had a fragment joined to it already
-    ordered = sorted([*notes, *short], key=lambda c: c.start) if short else notes
+    # by start, then end: a note that starts on a short note's line and goes on past it comes
+    # after it, so the short note is joined to the note before it, not to that one
+    ordered = sorted([*notes, *short], key=lambda c: (c.start, c.end)) if short else notes
     for note in ordered:
         before = out[-1] if out else None
         length = len(words(note.text))

@@ -277,7 +277,6 @@ def unappose(text: str) -> str:
             or any(w.endswith("ing") and len(w) > 5 for w in rest)):  # "…, thanks for coming"
         return text
     return f"{match.group('name')} is {match.group('rest').rstrip('.')}."
-    return f"{match.group('name')} is {match.group('rest').rstrip('.')}."
 
 
 def _one_of_repeat(match: re.Match[str]) -> str:

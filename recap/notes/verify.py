@@ -30,12 +30,17 @@ SHORTEST_NOTE = 5
 """A note of fewer words than this is a fragment (`review` joins one that holds a figure to
 the note before it where it can)."""
 
-# Words a note may use that the transcript need not contain: reporting verbs and roles.
+# Words a note may use that the transcript need not contain: reporting verbs (as written: a
+# noun may share a verb's stem, "a share" and "shares"), and roles (stems).
+_FREE_VERBS = frozenset(
+    "says say said explains explained explaining notes noted noting adds added adding mentions "
+    "mentioned mentioning describes described describing discusses discussed discussing talks "
+    "talked talking shares shared sharing highlights highlighted highlighting points pointed "
+    "pointing believes believed believing argues argued arguing according recalls recalled "
+    "recalling suggests suggested suggesting states stated stating claims claimed claiming "
+    "estimates estimated estimating reports reported reporting warns warned warning calls called "
+    "calling".split())
 _FREE = frozenset(stem(w) for w in (
-    "says say said explains explained notes noted adds added mentions mentioned describes "
-    "described discusses discussed talks talked shares shared highlights highlighted points "
-    "pointed believes believed argues argued according recalls recalled suggests suggested "
-    "states stated claims claimed estimates estimated reports reported warns warned calls called "
     "host guest episode podcast listeners listener team company organisation organization "
     "interview speaker also").split())
 _META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker)\b",
@@ -207,7 +212,7 @@ def cite(text: str, lines: tuple[Line, ...] | list[Line], free: frozenset[str] =
     from recap.text.quantity import find_match
 
     free = _FREE | free
-    wanted = claim_stems(text, free)
+    wanted = claim_stems(text, free, _FREE_VERBS)
     figures = [f for f in extract_figures(text) if not f.soft]
     line_stems = [content_stems(ln.text) for ln in lines]
     line_figures = [extract_figures(ln.text, heard=True) for ln in lines]
@@ -365,7 +370,7 @@ def negation_lost(text: str, source: str) -> bool:
             negated = any(_negated(w) for w in said[max(0, i - _COMPARED_WITHIN):i])
         key = _verb_stem(word)
         only_negated[key] = only_negated.get(key, True) and negated and not compared
-    wanted = claim_stems(text, _FREE)
+    wanted = claim_stems(text, _FREE, _FREE_VERBS)
     claims = {_verb_stem(w) for w in mine if stem(w) in wanted}
     return any(only_negated.get(key, False) for key in claims)
 
@@ -481,7 +486,7 @@ def says_only_names(text: str, people: frozenset[str]) -> bool:
     """True when every content word of the note is a word of the speakers' names (`people`,
     stems): "Priya is the pre-natter agent." (her misheard surname given as a second speaker)
     says who is who, which the intro does, or nothing."""
-    claims = claim_stems(text, _FREE)
+    claims = claim_stems(text, _FREE, _FREE_VERBS)
     return bool(claims) and claims <= people
 
 
@@ -708,7 +713,7 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("first_person")
     if candidate.support < MIN_SUPPORT or (
             candidate.support < 1 and not translated
-            and len(claim_stems(text, _FREE | free)) <= FEWEST_CLAIMS):
+            and len(claim_stems(text, _FREE | free, _FREE_VERBS)) <= FEWEST_CLAIMS):
         # "X is a company that provides honey.": of two words that make the claim, one the
         # lines do not say is half of it made up
         problems.append("unsupported")

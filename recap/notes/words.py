@@ -67,10 +67,12 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
 
 
-def claim_stems(text: str, free: frozenset[str]) -> set[str]:
-    """The content stems a statement's support is measured on: not `free` words (reporting
-    verbs, framing), not figures or number words."""
-    return {s for s in content_stems(text)
+def claim_stems(text: str, free: frozenset[str], forms: frozenset[str] = frozenset()) -> set[str]:
+    """The content stems a statement's support is measured on: not `free` words (stems: names,
+    roles, framing), not `forms` (words as written: reporting verbs, whose stems a noun may share,
+    "notes" the verb and "a note"), not figures or number words."""
+    found = {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 and w not in forms}
+    return {s for s in found
             if s not in free and not any(c.isdigit() for c in s) and not is_number_word(s)}
 
 
