@@ -257,9 +257,10 @@ def unrelative(text: str) -> str:
 # A name, a comma and what the person is, with no verb: "Ines Varga, co-founder of the mill."
 _NAME_APPOSED = re.compile(rf"^(?P<name>{_NAME_WORDS}), (?P<rest>(?:a |an |the )?[a-z][^,;:]*)\.?$")
 LONGEST_APPOSITION = 12
+"""Words after the comma: a longer verbless note is more likely a sentence the verb check missed."""
+# Words that open a greeting after a name, not a role: "Ines Varga, thanks for coming."
 _NOT_A_ROLE = frozenset("thanks thank welcome good great hello hi hey yes no yeah please sorry "
                         "congratulations well so okay ok".split())
-"""Words after the comma: a longer verbless note is more likely a sentence the verb check missed."""
 
 
 def unappose(text: str) -> str:

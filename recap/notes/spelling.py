@@ -99,7 +99,19 @@ def _a_word_alone(word: str, said: set[str], said_lower: str) -> bool:
     """Whether `word` may be respelled where it stands alone: not a word the details write, a
     title ("Mayor"), a common word, or a word the transcript says in lower case ("the pier")."""
     return (fold(word) not in said and fold(word) not in NOT_NAMES | _TITLES
-            and not re.search(rf"(?<![\w'’-]){re.escape(word.lower())}(?![\w'’-])", said_lower))
+            and not _says(said_lower, word.lower()))
+
+
+def _says(text: str, word: str) -> bool:
+    """Whether `text` holds `word` as a whole word (as written: no case is folded here)."""
+    return re.search(rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])", text) is not None
+
+
+def _detail_words(details: list[str]) -> list[str]:
+    """The words of the detail names that a heard word may be taken for: `WORD_LENGTH` letters
+    or more, not a common word."""
+    return sorted({word for name in details for word in name.split()
+                   if len(word) >= WORD_LENGTH and fold(word) not in NOT_NAMES})
 
 
 def _same_voice(name: str, details: list[str], voices: set[str]) -> str:
@@ -162,8 +174,7 @@ def word_respellings(words: list[str], details: list[str], said_lower: str = "")
     -> "Larkspur"). Common words, words the transcript says in lower case and a detail word
     with an ending ("Gardening" beside "Garden Club") are left."""
     said = {fold(word) for name in details for word in name.split()}
-    candidates = sorted({word for name in details for word in name.split()
-                         if len(word) >= WORD_LENGTH and fold(word) not in NOT_NAMES})
+    candidates = _detail_words(details)
     mapping: dict[str, str] = {}
     for word in words:
         if (word in mapping or len(word) < WORD_LENGTH or not word[:1].isupper()
@@ -187,10 +198,7 @@ def split_word_respellings(runs: list[str], details: list[str], said_lower: str 
     and nowhere in the transcript (`said_lower`): a word Whisper wrote once is one it knows, and
     two words beside it are something else ("New York" beside "Newark")."""
     said = {fold(word) for name in details for word in name.split()}
-    candidates = sorted({word for name in details for word in name.split()
-                         if len(word) >= WORD_LENGTH and fold(word) not in NOT_NAMES
-                         and not re.search(rf"(?<![\w'’-]){re.escape(fold(word))}(?![\w'’-])",
-                                           said_lower)})
+    candidates = [word for word in _detail_words(details) if not _says(said_lower, fold(word))]
     mapping: dict[str, str] = {}
     for run in runs:
         parts = run.split()

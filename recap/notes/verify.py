@@ -333,12 +333,6 @@ def _rate_follows(figure: Figure, figures: list[Figure], source: str, unit: str)
             or _says_rate(" ".join(before.split()[-8:]), unit))
 
 
-def _verb_stem(word: str) -> str:
-    """`stem`, and a final "e" off ("fire"/"fired" are "fire"/"fir" to `stem`)."""
-    found = stem(word)
-    return found[:-1] if len(found) > 3 and found.endswith("e") else found
-
-
 def _negated(word: str) -> bool:
     return word in _NOT or word.endswith("n't")
 
@@ -368,10 +362,10 @@ def negation_lost(text: str, source: str) -> bool:
             # a comparison negated over its verb: "we never place one closer than two meters"
             # ("kept too close" turns it around)
             negated = any(_negated(w) for w in said[max(0, i - _COMPARED_WITHIN):i])
-        key = _verb_stem(word)
+        key = stem(word)
         only_negated[key] = only_negated.get(key, True) and negated and not compared
     wanted = claim_stems(text, _FREE, _FREE_VERBS)
-    claims = {_verb_stem(w) for w in mine if stem(w) in wanted}
+    claims = {stem(w) for w in mine if stem(w) in wanted}
     return any(only_negated.get(key, False) for key in claims)
 
 
@@ -389,14 +383,14 @@ def plan_told_as_done(text: str, source: str) -> bool:
     mine = words(text)
     if any(w in _FUTURE or w.endswith("'ll") for w in mine):
         return False
-    done = {_verb_stem(w) for w in mine if w.endswith("ed") and len(w) > 5
+    done = {stem(w) for w in mine if w.endswith("ed") and len(w) > 5
             and not w.endswith("eed")}
     if not done:
         return False
     said = words(source)
     planned: dict[str, bool] = {}
     for i, word in enumerate(said):
-        key = _verb_stem(word)
+        key = stem(word)
         if key not in done:
             continue
         before = said[max(0, i - _FUTURE_WITHIN):i]

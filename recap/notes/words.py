@@ -62,17 +62,16 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("e") and not word.endswith("ee") else word
 
 
-def content_stems(text: str) -> set[str]:
-    """Stems of the words that carry content (no function words)."""
-    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+def content_stems(text: str, forms: frozenset[str] = frozenset()) -> set[str]:
+    """Stems of the words that carry content (no function words, no word of `forms`)."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 and w not in forms}
 
 
 def claim_stems(text: str, free: frozenset[str], forms: frozenset[str] = frozenset()) -> set[str]:
     """The content stems a statement's support is measured on: not `free` words (stems: names,
     roles, framing), not `forms` (words as written: reporting verbs, whose stems a noun may share,
     "notes" the verb and "a note"), not figures or number words."""
-    found = {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 and w not in forms}
-    return {s for s in found
+    return {s for s in content_stems(text, forms)
             if s not in free and not any(c.isdigit() for c in s) and not is_number_word(s)}
 
 
