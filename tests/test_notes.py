@@ -3398,13 +3398,13 @@ def test_a_speakers_name_spelled_like_a_conjunction_opens_a_whole_note() -> None
 
 
 def test_a_word_and_its_plural_or_past_share_a_stem() -> None:
-    """Crude stems still meet: a noun in -e and its plural ("hive"/"hives"), a verb and its
+    """Crude stems still meet: a noun in -e and its plural ("cave"/"caves"), a verb and its
     forms ("price"/"priced", "make"/"making", "agree"/"agreed"), a word in -ss and its plural
-    ("glass"/"glasses"): a note saying "hive" is supported by a line saying "hives", and two
+    ("glass"/"glasses"): a note saying "cave" is supported by a line saying "caves", and two
     notes that differ so are the same claim."""
     from recap.notes.words import stem
 
-    for group in [("hive", "hives"), ("price", "prices", "priced"), ("make", "makes", "making"),
+    for group in [("cave", "caves"), ("price", "prices", "priced"), ("make", "makes", "making"),
                   ("agree", "agreed", "agrees"), ("glass", "glasses"), ("box", "boxes"),
                   ("tree", "trees"), ("cause", "causes", "caused"), ("hire", "hired", "hiring")]:
         assert len({stem(w) for w in group}) == 1, group
@@ -3431,13 +3431,13 @@ def test_a_name_and_its_role_without_a_verb_is_made_a_sentence() -> None:
 
 def test_a_speakers_yes_or_clearly_between_commas_goes() -> None:
     """"yes", "clearly", "of course" set off by commas inside a note are the speaker's, not the
-    claim's: they go, with the comma an opening phrase needs ("In the old town, the bikes…")
+    claim's: they go, with the comma an opening phrase needs ("At the market, the stalls…")
     and without the one that would split subject and verb ("The kiln runs…"). A "yes" that is
     what someone answered, or an item of a list, stays."""
     from recap.notes.rewrite import clean_spoken
 
-    assert clean_spoken("In the old town, yes, clearly, the bikes beat the vans by half an "
-                        "hour.") == "In the old town, the bikes beat the vans by half an hour."
+    assert clean_spoken("At the market, yes, clearly, the stalls sell out by half past "
+                        "noon.") == "At the market, the stalls sell out by half past noon."
     assert clean_spoken("The kiln, of course, runs on wood from the valley.") == \
         "The kiln runs on wood from the valley."
     for left in ["The council voted yes, and the square was closed to cars.",

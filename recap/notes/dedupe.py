@@ -19,9 +19,9 @@ for a week.", both from one answer."""
 SHARED_FIGURES = 2
 SHARED_FIGURES_WORDS = 0.3
 """A note whose figures, `SHARED_FIGURES` of them or more, are all in another note is the same
-claim when this share of its words is there too: "Rooftop honey pays for itself at 11 euros a
-jar and 350 euros a hive." beside "A 500 gram jar costs 11 euros, and a new hive about 350
-euros." (two claims that share two figures and nothing else are two)."""
+claim when this share of its words is there too: "The pottery pays its way at 14 euros a mug
+and 900 euros a kiln." beside "A 300 millilitre mug sells for 14 euros, a small kiln costs about
+900 euros." (two claims that share two figures and nothing else are two)."""
 
 
 def figures_of(text: str) -> frozenset[str]:

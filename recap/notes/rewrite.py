@@ -30,8 +30,8 @@ _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort
 # A speaker's aside before a comma: "I can tell you, my back remembers."
 _ASIDES = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:i can tell you|let me tell you|i have to say|"
                      r"i must say|to be honest|honestly|believe me|mind you),\s*", re.IGNORECASE)
-# A speaker's "yes" or "clearly" set off by commas inside a sentence: "In the old town, yes,
-# clearly, the bikes are faster."
+# A speaker's "yes" or "clearly" set off by commas inside a sentence: "At the market, yes,
+# clearly, the stalls sell out by noon."
 _INTERJECTED = re.compile(r",\s*(?:(?:yes|yeah|clearly|absolutely|of course|basically|actually|"
                           r"frankly|okay|indeed|obviously),\s*)+", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
@@ -114,8 +114,8 @@ def join_split_figures(text: str, source: str) -> str:
     return _SPLIT_FIGURE.sub(join, text)
 
 
-# First words of a phrase that a comma ends before the sentence's subject ("In the old town, the
-# bikes…"); after any other the interjection stood between subject and verb ("The oven runs…").
+# First words of a phrase that a comma ends before the sentence's subject ("At the market, the
+# stalls…"); after any other the interjection stood between subject and verb ("The oven runs…").
 _OPENING_PHRASE = frozenset("in on at for after before when if since during by with without from "
                             "last next today now then so but and once while".split())
 
@@ -389,7 +389,7 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
         if _says_of_self(pronoun.group(2), cited, said):
             return f"{guest}{_AS_NAMED[said]} {text[pronoun.end():]}"
         if said in ("He", "She") and _says_of_self(pronoun.group(2), cited, "They"):
-            # "She straps every hive down" from the guest's "we strap every hive down"
+            # "She glazes every pot twice" from the guest's "we glaze every pot twice"
             return f"{guest}'s team {text[pronoun.end():]}"
         return text
     names = [host, host.split()[-1], host.split()[0]] if host.strip() else []

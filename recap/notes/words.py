@@ -57,7 +57,7 @@ def stem(word: str) -> str:
             word = word[:-1] if suffix in ("ed", "es") and word[-len(suffix) - 1] == "e" \
                 else word[: -len(suffix)]
             break
-    # a final "e" off (not a double one), so that "hive" meets "hives", "price" "priced" and
+    # a final "e" off (not a double one), so that "cave" meets "caves", "price" "priced" and
     # "make" "making"
     return word[:-1] if len(word) > 3 and word.endswith("e") and not word.endswith("ee") else word
 
