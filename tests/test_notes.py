@@ -2168,6 +2168,60 @@ def test_a_note_naming_the_host_for_an_answer_is_the_guests() -> None:
     assert {"before": notes[1], "after": review.kept[0].text} in review.stats.repaired
 
 
+def test_a_listeners_question_read_out_is_not_the_guests() -> None:
+    """The host reading a listener's letter ("Our first letter is from Quentin in Marlow." / "He
+    says his lemon tree drops its leaves…" / "What is he doing wrong?") follows an answer, but
+    is no answer: its "he says" is the listener's, not the guest's, and "our first letter" is
+    the show's. The guest's answer after the question is still the guest's."""
+    from recap.notes.intro import Speakers
+    from recap.notes.turns import relayed_lines
+    from recap.notes.windows import Line
+
+    said = ["Welcome to Garden Line, I'm Rhea Moss, and my guest is Dr. Odile Brandt, a botanist.",
+            "How did you start?",
+            "I trained as a botanist in Lyon and I opened my nursery in 2011.",
+            "Now, your questions, and a lot of our listeners wrote in this month.",
+            "Our first letter is from Quentin in Marlow.",
+            "He says his lemon tree drops its leaves every winter.",
+            "What is he doing wrong?",
+            "Cold air from a window does that, move the tree a metre away from the glass.",
+            "Next, a question from Ilse in Kendal, who writes, how often do I water my fig?",
+            "Once every two weeks is plenty in winter.",
+            "Several of you asked about slugs.",
+            "Beer traps work, I use them myself.",
+            "I got a call from Rosa, who asked me to look at her palm."]
+    lines = [Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)]
+    assert relayed_lines(lines) == frozenset({4, 5, 6, 8, 10})  # 12: the guest's own story
+    speakers = Speakers(show="Garden Line", host="Rhea Moss",
+                        guests=[("Odile Brandt", "botanist")])
+    notes = ["I trained as a botanist in Lyon and opened my nursery in 2011.",
+             "Our first letter is from Quentin in Marlow.",
+             "He says his lemon tree drops its leaves every winter.",
+             "He says to water a fig once every two weeks in winter."]
+    review = reviewed(said[:10], speakers, notes)
+    assert [c.text for c in review.kept] == [
+        "Brandt trained as a botanist in Lyon and opened Brandt's nursery in 2011.",
+        "The show's first letter is from Quentin in Marlow.",
+        "He says his lemon tree drops its leaves every winter.",  # Quentin, not Brandt
+        "Brandt says to water a fig once every 2 weeks in winter."]
+
+
+def test_a_listeners_words_in_the_first_person_are_the_listeners() -> None:
+    """"I", "my" in a letter the host reads out are the listener's: "The listener waters their
+    fig…", not the guest's name. "Our listeners", "my show" are the show's."""
+    from recap.notes.rewrite import third_person
+
+    assert third_person("I water my fig once a week.", "the listener") == (
+        "The listener waters their fig once a week.")
+    assert third_person("A lot of our listeners grow figs.", "Brandt") == (
+        "A lot of the show's listeners grow figs.")
+    assert third_person("Our next letter is from Ilse.", "Brandt") == (
+        "The show's next letter is from Ilse.")
+    assert third_person("I talk about figs on my podcast.", "Moss") == (
+        "Moss talks about figs on the podcast.")
+    assert third_person("We sold our figs.", "Brandt") == "Brandt's team sold their figs."
+
+
 def test_a_pronoun_for_the_answers_i_is_the_guest() -> None:
     """A note opening on "She" or "He" for what the guest said of herself ("I studied at
     Aberdeen") names her: the post's reader meets a pronoun with no one before it. Not where

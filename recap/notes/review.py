@@ -41,6 +41,7 @@ from recap.notes.turns import (
     credit_pronoun,
     name_the_guest,
     part_start,
+    relayed_lines,
 )
 from recap.notes.verify import (
     FIXABLE,
@@ -244,11 +245,15 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                     candidate.problems.append("question")
                     stats.drop(candidate, "dropped")
             pending = [c for c in pending if "question" not in c.problems]
+    relayed = relayed_lines(heard)  # a listener's question read out: its "I" is the listener's
     for candidate in fixable:
         before = candidate.text
         if language == "en":  # the rewrite knows English pronouns only
             voice = _voice_of(candidate, parts)
-            candidate.text = tidy(third_person(before, surname(voice) if voice else person))
+            whose = surname(voice) if voice else person
+            if candidate.segment_ids and relayed.issuperset(candidate.segment_ids):
+                whose = "the listener"
+            candidate.text = tidy(third_person(before, whose))
         inspect(candidate, names.names, names.free, language, translated, names.people)
         if candidate.problems:
             candidate.text = before
@@ -321,7 +326,7 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozen
     `turns.carries_organisation`). The host's turn to a later part ("Now, something
     different." … "With me is Dr. Lena Sharma.", the lines `turns`) is the host's, however it
     follows an answer."""
-    answers = answer_lines(heard) - turns
+    answers = answer_lines(heard) - turns - relayed_lines(heard)
     company = organisation(speakers.guests[0][1])
     kept: list[Candidate] = []
     for candidate in pending:

@@ -57,6 +57,12 @@ _OUR = re.compile(r"(?<![\w'’])our(?![\w'’])", re.IGNORECASE)
 _OURS = re.compile(r"(?<![\w'’])ours(?![\w'’])", re.IGNORECASE)
 _OURSELVES = re.compile(r"(?<![\w'’])ourselves(?![\w'’])", re.IGNORECASE)
 _US = re.compile(r"(?<![\w'’])us(?![\w'’])")  # lower case only: "US" is a country
+# "our listeners", "my producer", "our first letter": the show's, whoever says it; never the
+# guest's, whose "our" names their team.
+_SHOWS = re.compile(r"(?<![\w'’])(?:our|my) ((?:(?:first|next|last|final|own|regular|new) )?"
+                    r"(?:listeners?|audience|show|podcast|episode|programme|program|reporter|"
+                    r"correspondent|producers?|co-host|callers?|letters?|mailbag|inbox)"
+                    r"(?![\w'’]))", re.IGNORECASE)
 _UNCHANGED_VERBS = frozenset(
     "can could will would shall should may might must did had was were also never always "
     "just still really only".split())
@@ -289,9 +295,11 @@ def _one_of_repeat(match: re.Match[str]) -> str:
 
 def third_person(text: str, person: str) -> str:
     """`text` with first-person words replaced: "I"/"my" by `person`, "we"/"our" by "they" and
-    "their" (the first "we" by `person`'s team when `person` is known)."""
+    "their" (the first "we" by `person`'s team when `person` is known); "our listeners", "my
+    producer" and the like by "the show's"."""
     name = person or "the guest"
-    owner = f"{name}'s" if person else "the guest's"
+    owner = (f"{name}'s" if person[:1].isupper() else "their") if person else "the guest's"
+    text = _SHOWS.sub(_the_shows, text)
     text = _AND_I_AM.sub(lambda m: f"{m.group(1)} {name} are", text)
     text = _AND_I_WAS.sub(lambda m: f"{m.group(1)} {name} were", text)
     text = _AND_I.sub(lambda m: f"{m.group(1)} {name}", text)
@@ -323,6 +331,17 @@ def third_person(text: str, person: str) -> str:
     text = _OUR.sub(lambda m: owner if person and not team[0] and _mark(team) else "their", text)
     text = _US.sub("them", text)
     return text[:1].upper() + text[1:] if text else text
+
+
+def _the_shows(match: re.Match[str]) -> str:
+    """"the show's listeners" for "our listeners"; "the podcast" for "my podcast"."""
+    said = match.group(1)
+    if said.split()[-1].lower() in _THE_SHOW:
+        return f"the {said}"
+    return f"the show's {said}"
+
+
+_THE_SHOW = frozenset("show podcast episode programme program".split())
 
 
 def _mark(flag: list[bool]) -> bool:

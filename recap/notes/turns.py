@@ -56,6 +56,45 @@ def answer_lines(lines: Sequence[Line]) -> frozenset[int]:
     return frozenset(ids)
 
 
+# The host reading out a listener's question: "Our first letter is from Paul in Ashby.", "Next,
+# a question from Rosa, who writes…", "…from Idris in Kelso, who wants to know…", "Several of you
+# asked…". Not a speaker's own story ("I got a call from Rosa, who asked me…": "I" or "me" before).
+_NAME = r"[A-Z][\w'’-]*"
+_RELAYS = re.compile(
+    r"\b(?i:letters?|questions?|e-?mails?|messages?|notes?|voicemails?|calls?),? (?:(?:is|comes) )?"
+    rf"from {_NAME}"
+    rf"|\bfrom {_NAME}(?: (?:and|in|from|{_NAME}) {_NAME})?,? (?:who )?"
+    r"(?:asks|asked|writes|wrote|wants to know|wanted to know|wonders|wondered|emailed)\b"
+    r"|\b(?i:several|some|many|most|lots|a lot|a few|one|two|three|a couple) of you,? "
+    r"(?:asked|ask|wrote|write|want(?:ed)? to know|wondered|emailed|sent)\b")
+_SELF_BEFORE = re.compile(r"(?<![\w'’])(?:I|me|my|I['’]\w+)(?![\w'’])")
+RELAYED_REACH = 2
+"""Lines after the host's "Our first letter is from…" that may still read it out, when a line
+with a question mark (the listener's question) follows within them."""
+
+
+def relayed_lines(lines: Sequence[Line]) -> frozenset[int]:
+    """The ids of the lines in which the host reads out a listener's question: the line that
+    says whose it is ("Our first letter is from Paul in Ashby.", "Several of you asked…"), and
+    the lines after it up to the question itself where a line with a question mark comes within
+    `RELAYED_REACH` lines ("He says his heap smells every summer." / "What is he doing
+    wrong?"). What they say, in the first person or as "he says", is the listener's, not the
+    guest's, though they follow a question."""
+    ids: set[int] = set()
+    for i, line in enumerate(lines):
+        found = _RELAYS.search(line.text)
+        if found is None or _SELF_BEFORE.search(line.text[:found.start()]):
+            continue
+        ids.add(line.id)
+        if "?" in line.text:  # the question is in the line itself
+            continue
+        ahead = lines[i + 1:i + 1 + RELAYED_REACH]
+        asked = next((k for k, later in enumerate(ahead) if "?" in later.text), None)
+        if asked is not None:
+            ids.update(later.id for later in ahead[:asked + 1])
+    return frozenset(ids)
+
+
 def answered(cited: Sequence[Line], answers: frozenset[int]) -> list[Line]:
     """The cited lines but the questions, when they are all answers (`answer_lines`); [] when
     none is left or one of them is not an answer."""
