@@ -21,7 +21,15 @@ import re
 from collections.abc import Sequence
 
 from recap.notes.windows import Line
-from recap.notes.words import bare_words, content_stems, first_person, sentences, stem, words
+from recap.notes.words import (
+    bare_words,
+    content_stems,
+    first_person,
+    sentences,
+    stem,
+    verb_form,
+    words,
+)
 from recap.text.names import surname
 from recap.text.vocabulary import is_number_word
 
@@ -410,6 +418,10 @@ def credit_guest(text: str, cited: list[str], host: str, guest: str) -> str:
         if said in ("He", "She") and _says_of_self(pronoun.group(2), cited, "They"):
             # "She glazes every pot twice" from the guest's "we glaze every pot twice"
             return f"{guest}'s team {text[pronoun.end():]}"
+        if said == "They" and _speaks_as_we_only(cited) and verb_form(pronoun.group(2)):
+            # "They would get about 40 applications" from the guest's "we'd get maybe 40": the
+            # lines speak of no one else as "they"
+            return f"{guest}'s team {text[pronoun.end():]}"
         return text
     names = [host, host.split()[-1], host.split()[0]] if host.strip() else []
     subject = "|".join(re.escape(n) for n in ["the host", *names])
@@ -430,6 +442,17 @@ _SELF = {"He": frozenset("i i'm i've i'd i'll".split()), "His": frozenset(["my"]
          "They": frozenset("we we're we've we'd we'll".split())}
 _SELF |= {"She": _SELF["He"], "Her": _SELF["His"], "It": _SELF["They"]}
 _AS_NAMED = {"He": "", "She": "", "His": "'s", "Her": "'s", "They": "'s team", "It": "'s team"}
+
+
+_WE_WORDS = frozenset("we we're we've we'd we'll our ours us ourselves".split())
+_THEY_WORDS = frozenset("they they're they've they'd they'll them their theirs themselves".split())
+
+
+def _speaks_as_we_only(cited: list[str]) -> bool:
+    """True when the cited lines say "we" (or "our", "us") and never "they" (or "them", "their"):
+    a note's "They" can stand for no one but the speaker's team."""
+    said = {w.lower().replace("’", "'") for line in cited for w in words(line)}
+    return bool(said & _WE_WORDS) and not said & _THEY_WORDS
 
 
 def _says_of_self(word: str, cited: list[str], pronoun: str) -> bool:
