@@ -2006,6 +2006,50 @@ def test_a_pronoun_reporting_the_guests_answer_is_the_guest() -> None:
     assert credit_guest(kept, reported, "Tom Reed", "Brannock") == kept
 
 
+def test_they_for_the_guests_we_is_the_guests_team() -> None:
+    """"They would get about 40 applications" from the guest's "we'd get maybe 40": the lines
+    speak as "we" and of no one as "they", so the pronoun is the guest's team. Not where the
+    lines say "they" or "them" (the pronoun may be theirs), nor without "we"."""
+    from recap.notes.rewrite import credit_guest
+
+    said = ["We'd get maybe forty letters a week, and people stay for years."]
+    assert credit_guest("They would get about 40 letters a week.", said, "Tom Reed",
+                        "Brannock") == "Brannock's team would get about 40 letters a week."
+    for lines in (["They'd get maybe forty letters, we think."],  # "they": the pronoun's own
+                  ["We sell them for forty euros."],  # "them": the pronoun may be the things
+                  ["The shop would get about forty letters."]):  # no "we"
+        kept = "They would get about 40 letters a week."
+        assert credit_guest(kept, lines, "Tom Reed", "Brannock") == kept
+
+
+def test_a_relative_the_lines_give_someone_else_is_not_the_speakers() -> None:
+    """A customer's "late father" is not the guest's: "Varga's late father" from "a man brought
+    in a clock that belonged to his late father" gives the guest a relative nobody gave her, and
+    is dropped. The guest's own ("my father", "our two sons", in the lines the note was written
+    from) and a relative of someone who is no speaker are left to the other checks."""
+    from recap.notes.intro import Speakers
+    from recap.notes.verify import relative_borrowed
+    from recap.notes.words import stem
+
+    said = ["Welcome to Workbench, I'm Tomas Berg, and my guest is Ines Varga, a clockmaker.",
+            "What repair do you remember?",
+            "A man brought in a clock that belonged to his late father.",
+            "It had not ticked in thirty years.",
+            "Our two sons sweep the shop on Saturdays."]
+    speakers = Speakers(show="Workbench", host="Tomas Berg", guests=[("Ines Varga", "clockmaker")])
+    notes = ["The clock belonged to Varga's late father and had not ticked in 30 years.",
+             "Varga's two sons sweep the shop on Saturdays."]
+    review = reviewed(said, speakers, notes)
+    assert [c.text for c in review.kept] == notes[1:]
+    assert {"text": notes[0], "problem": "misattributed", "outcome": "dropped"} in (
+        review.stats.dropped)
+    people = frozenset(stem(w) for w in ("tomas", "berg", "ines", "varga"))
+    assert not relative_borrowed("Varga's father taught her the trade.",
+                                 "My father taught me the trade.", people)
+    assert not relative_borrowed("Pedro's father ran the shop.", "His father ran the shop.",
+                                 people)  # no speaker
+
+
 def test_a_note_calling_the_answerer_the_guest_gets_the_guests_name() -> None:
     """The extraction prompt's Speakers line calls the guest "guest": "The guest's advice is…"
     from an answer is the guest's advice, and says so by name. A note resting on a question

@@ -476,6 +476,29 @@ def one_speaker_as_another(text: str, people: frozenset[str]) -> bool:
     return left <= people and right <= people and not left & right
 
 
+_KIN = ("father mother dad mum mom wife husband son daughter brother sister grandfather "
+        "grandmother grandad granddad grandma grandpa uncle aunt partner children kids parents "
+        "family").split()
+_OWNED_KIN = re.compile(r"([A-Z][\w'’-]*)['’]s (?:(?:late|own|old) )?(" + "|".join(_KIN) + r")s?\b")
+
+
+def relative_borrowed(text: str, heard: str, people: frozenset[str]) -> bool:
+    """True when the note gives a speaker (`people`: stems of the speakers' names) a relative
+    that the lines it was written from (`heard`) never give them: "Varga's late father" where
+    a customer brought in "her late father's" clock. A speaker's own relative is "my father"
+    or "our son" in what they say, or the speaker's name with it."""
+    said = words(heard)
+    for found in _OWNED_KIN.finditer(text):
+        name, kin = found.group(1), stem(found.group(2).lower())
+        if stem(name.lower()) not in people or re.search(
+                rf"\b{re.escape(name)}['’]s (?:(?:late|own|old) )?{found.group(2)}", heard):
+            continue
+        if not any(word in ("my", "our") and kin in {stem(w) for w in said[i + 1:i + 3]}
+                   for i, word in enumerate(said)):
+            return True
+    return False
+
+
 def says_only_names(text: str, people: frozenset[str]) -> bool:
     """True when every content word of the note is a word of the speakers' names (`people`,
     stems): "Priya is the pre-natter agent." (her misheard surname given as a second speaker)
@@ -722,6 +745,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("figures")  # a figure given another figure's rate
     if not translated and language == "en":
         source = candidate.source()
+        if people and relative_borrowed(text, candidate.window.text, people):
+            problems.append("misattributed")
         if (reversed_comparison(text, source) or negation_lost(text, source)
                 or comparison_not_made(text, source) or plan_told_as_done(text, source)
                 or figure_role_changed(text, source)):
