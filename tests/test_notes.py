@@ -2050,6 +2050,27 @@ def test_a_relative_the_lines_give_someone_else_is_not_the_speakers() -> None:
                                  people)  # no speaker
 
 
+def test_a_speaker_named_for_someone_elses_she_gets_the_pronoun_back() -> None:
+    """The guest tells of a customer as "she": "when it finally ticked, she cried". A note
+    naming the guest for it ("…and Varga cried") gets "she" back. Not where the answer says the
+    verb after "I" too, nor after both "he" and "she", nor on a line that is no answer."""
+    from recap.notes.turns import pronoun_named
+    from recap.notes.windows import Line
+
+    names = ["Ines Varga", "Tomas Berg"]
+    told = [Line(3, 0, 6, "When it finally ticked, she cried.")]
+    answers = frozenset({3, 4, 5})
+    assert pronoun_named("The clock finally ticked, and Varga cried.", told, answers, names) == (
+        "The clock finally ticked, and she cried.")
+    assert pronoun_named("Ines Varga cried when it ticked.", told, answers, names) == (
+        "She cried when it ticked.")
+    for note, cited in (
+            ("Varga cried when it ticked.", [Line(4, 6, 12, "She cried, and I cried too.")]),
+            ("Varga cried when it ticked.", [Line(5, 6, 12, "She cried, and then he cried.")]),
+            ("Varga cried when it ticked.", [Line(9, 6, 12, "She cried when it ticked.")])):
+        assert pronoun_named(note, cited, answers, names) == note
+
+
 def test_a_note_calling_the_answerer_the_guest_gets_the_guests_name() -> None:
     """The extraction prompt's Speakers line calls the guest "guest": "The guest's advice is…"
     from an answer is the guest's advice, and says so by name. A note resting on a question

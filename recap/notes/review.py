@@ -41,6 +41,7 @@ from recap.notes.turns import (
     credit_pronoun,
     name_the_guest,
     part_start,
+    pronoun_named,
     relayed_lines,
 )
 from recap.notes.verify import (
@@ -343,6 +344,9 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozen
             after = credit_pronoun(candidate.text, cited, answers, guest)
         if after == candidate.text:
             after = name_the_guest(candidate.text, cited, answers, guest)
+        if after == candidate.text:
+            after = pronoun_named(candidate.text, cited, answers,
+                                  [speakers.host, *(name for name, _ in speakers.guests), voice])
         if after is None:
             candidate.problems.append("misattributed")
             stats.drop(candidate, "dropped")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from recap.notes.windows import Line
-from recap.notes.words import bare_words, first_person, speaks_as_i, verb_form, words
+from recap.notes.words import bare_words, first_person, speaks_as_i, stem, verb_form, words
 
 _ENDS = (".", "!", "?", "…")
 # The host turning to something new: "Now, something different.", "Next, …", "Moving on…".
@@ -165,6 +165,50 @@ def credit_pronoun(text: str, cited: Sequence[Line], answers: frozenset[int], gu
         if not speaks_as_i(spoken) or _ANOTHER.search(spoken):
             return text
     return f"{guest}{text[found.start(1) - 1:]}"
+
+
+def pronoun_named(text: str, cited: Sequence[Line], answers: frozenset[int],
+                  names: Sequence[str]) -> str:
+    """A note naming a speaker for what an answer tells of someone else as "she" or "he", with
+    the pronoun back: "The clock finally ticked, and Varga cried." from the guest's "when it
+    finally ticked, she cried" (the customer). The lines, questions aside, are all answers
+    (the one answering says "I" of herself), none says the name, and the note's verb after the
+    name is said after "she" ("he") there and never after "I". Otherwise `text` unchanged.
+
+    Args:
+        text: the note.
+        cited: the lines it cites.
+        answers: `answer_lines` of the episode.
+        names: the speakers' full names.
+    """
+    said = answered(cited, answers)
+    if not said:
+        return text
+    spoken = words(" ".join(line.text for line in said))
+    heard = set(spoken)
+    for name in sorted(names, key=len, reverse=True):
+        parts = [w for w in name.split() if w[:1].isupper() and len(w) > 2 and not w.endswith(".")]
+        if not parts or any(w.lower() in heard for w in parts):
+            continue
+        forms = sorted({" ".join(parts), *parts}, key=len, reverse=True)
+        found = re.search(rf"(?<![\w'’])(?:{'|'.join(re.escape(f) for f in forms)})(?=( (\w+)))",
+                          text)
+        if found is None or not verb_form(found.group(2)):
+            continue
+        verb = stem(found.group(2).lower())
+        told = _said_after(spoken, verb)
+        if len(told) != 1 or "i" in told:  # said of the speaker, or of both "he" and "she"
+            continue
+        pronoun = told.pop()
+        start = found.start()
+        return text[:start] + (pronoun.capitalize() if start == 0 else pronoun) + text[found.end():]
+    return text
+
+
+def _said_after(spoken: list[str], verb: str) -> set[str]:
+    """The subjects ("i", "he", "she") a verb's stem is said after, one word between at most."""
+    return {word for i, word in enumerate(spoken) if word in ("i", "he", "she")
+            and any(stem(after) == verb for after in spoken[i + 1:i + 3])}
 
 
 # "The guest's …" or "The guest <word>" (the role, group 1), the word (group 2) to be told from a
