@@ -3104,6 +3104,22 @@ def test_a_note_addressing_the_listeners_is_show_talk(note: str, talk: bool) -> 
     assert bool(_SHOW_TALK.search(note)) is talk
 
 
+@pytest.mark.parametrize(("note", "talk"), [
+    ("The host invites Morrow back in the spring when the lambs are born.", True),
+    ("Hale is invited back to the show next year.", True),
+    ("The cafe invited 40 volunteers back after the flood.", False),  # a figure: a claim
+    ("The mayor invited the farmers to the hall.", False),
+])
+def test_the_host_inviting_the_guest_back_is_show_talk(note: str, talk: bool) -> None:
+    from recap.notes.verify import Candidate, inspect
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 6.0, note),))
+    candidate = Candidate(note, window)
+    inspect(candidate, [])
+    assert ("show_talk" in candidate.problems) is talk
+
+
 @pytest.mark.parametrize(("note", "asked"), [
     ("Several people asked if they can compost coffee grounds.", True),
     ("One of the choir members asked if they could play the game on the radio.", True),

@@ -76,11 +76,15 @@ _SHOW_TALK = re.compile(
     r"comments|stories)|(?:praise|thanks|feedback|letters?|emails?|messages?|questions?) from you|"
     # a parting wish: "Good luck with the ice.", "Daniel, see you on the second Saturday."
     r"good luck|best of luck|^(?:[\w'’-]+, )?see you|"
+
     # who hosts or interviews, and where: "Tomas Berg is hosting the podcast", "The interview
     # takes place in a cold cellar"
     r"(?:is|are|was|were) (?:hosting|co-hosting|interviewing)|"
     r"(?:interview|conversation|recording|episode|podcast|show) (?:takes|took|is taking) place)\b",
     re.IGNORECASE)
+# The host's goodbye asking the guest to come again ("The host invites Morrow back in the
+# spring.", "Hale is invited back when the lambs are born."): show talk where it gives no figure.
+_INVITED_BACK = re.compile(r"\binvit(?:es|ed|ing) (?:[\w'’.-]+ ){0,3}back\b", re.IGNORECASE)
 _SIGN_OFF = re.compile(rf"\b(?:{_SIGN_OFFS})", re.IGNORECASE)
 # What the episode is about, said of the episode or of its speakers, with no figure: "The
 # episode discusses sleep tips", "They discuss selling honey", "The guest is a beekeeper". The
@@ -706,7 +710,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("question")
     if _META.search(text):
         problems.append("meta")
-    if _SHOW_TALK.search(text) or ((_ABOUT_THE_SHOW.match(text) or _TALKS_ABOUT.match(text))
+    if _SHOW_TALK.search(text) or ((_ABOUT_THE_SHOW.match(text) or _TALKS_ABOUT.match(text)
+                                    or _INVITED_BACK.search(text))
                                    and not any(ch.isdigit() for ch in text)):
         problems.append("show_talk")
     if asks_only(text, names, candidate.window.text):
