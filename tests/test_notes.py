@@ -2017,7 +2017,8 @@ def test_they_for_the_guests_we_is_the_guests_team() -> None:
                         "Brannock") == "Brannock's team would get about 40 letters a week."
     for lines in (["They'd get maybe forty letters, we think."],  # "they": the pronoun's own
                   ["We sell them for forty euros."],  # "them": the pronoun may be the things
-                  ["The shop would get about forty letters."]):  # no "we"
+                  ["The shop would get about forty letters."],  # no "we"
+                  ["Our listeners would get forty letters a week, tell us more."]):  # not "we"
         kept = "They would get about 40 letters a week."
         assert credit_guest(kept, lines, "Tom Reed", "Brannock") == kept
 

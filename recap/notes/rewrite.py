@@ -444,13 +444,13 @@ _SELF |= {"She": _SELF["He"], "Her": _SELF["His"], "It": _SELF["They"]}
 _AS_NAMED = {"He": "", "She": "", "His": "'s", "Her": "'s", "They": "'s team", "It": "'s team"}
 
 
-_WE_WORDS = frozenset("we we're we've we'd we'll our ours us ourselves".split())
+_WE_WORDS = frozenset("we we're we've we'd we'll".split())  # "us", "our": the host's "tell us"
 _THEY_WORDS = frozenset("they they're they've they'd they'll them their theirs themselves".split())
 
 
 def _speaks_as_we_only(cited: list[str]) -> bool:
-    """True when the cited lines say "we" (or "our", "us") and never "they" (or "them", "their"):
-    a note's "They" can stand for no one but the speaker's team."""
+    """True when the cited lines say "we" as a subject and never "they" (or "them", "their"): a
+    note's "They" can stand for no one but the speaker's team."""
     said = {w.lower().replace("’", "'") for line in cited for w in words(line)}
     return bool(said & _WE_WORDS) and not said & _THEY_WORDS
 
