@@ -18,7 +18,7 @@ only). It prints:
 - how many calls it made, and the prompt tokens read (not found in the cache) and the tokens
   written in all, counted from the steps.
 
-What it shows (stop 46, see the README): on 2 cores a step that writes for three calls costs
+What it shows (stop 46, see docs/notes-history.md): on 2 cores a step that writes for three calls costs
 about 2.5 times one that writes for one, so writing three at once saves only about a sixth a
 token; the run's time is close to the cost of the tokens it reads and writes, whatever the
 order of the calls. Results: bench/results/notes_cost.json.
