@@ -2272,6 +2272,32 @@ def test_a_listeners_question_read_out_is_not_the_guests() -> None:
         "Brandt says to water a fig once every 2 weeks in winter."]
 
 
+def test_a_note_made_of_the_hosts_framing_alone_is_show_talk() -> None:
+    """A note resting only on the line that says whose question comes next ("Gardens filled
+    the mailbag this month."), with no figure and naming no one, is show talk; one naming the
+    listener, and one telling what the listener asks (the lines after), stay."""
+    from recap.notes.intro import Speakers
+
+    said = ["Welcome to Garden Line, I'm Rhea Moss, and my guest is Dr. Odile Brandt, a botanist.",
+            "How did you start?",
+            "I trained as a botanist in Lyon and I opened my nursery in 2011.",
+            "Now, the mailbag, and a lot of you wrote in about gardens this month.",
+            "Our first letter is from Quentin in Marlow.",
+            "He says his lemon tree drops its leaves every winter.",
+            "What is he doing wrong?",
+            "Cold air from a window does that, move the tree a metre away from the glass."]
+    speakers = Speakers(show="Garden Line", host="Rhea Moss",
+                        guests=[("Odile Brandt", "botanist")])
+    notes = ["Gardens filled the mailbag this month.",
+             "The first letter is from Quentin in Marlow.",
+             "He says his lemon tree drops its leaves every winter.",
+             "Cold air from a window makes a lemon tree drop its leaves."]
+    review = reviewed(said, speakers, notes)
+    assert [c.text for c in review.kept] == notes[1:]
+    assert {"text": notes[0], "problem": "show_talk", "outcome": "dropped"} in (
+        review.stats.dropped)
+
+
 def test_a_listeners_words_in_the_first_person_are_the_listeners() -> None:
     """"I", "my" in a letter the host reads out are the listener's: "The listener waters their
     fig…", not the guest's name. "Our listeners", "my show" are the show's."""

@@ -277,6 +277,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                         stats, voice=voice, role=speakers.guests[0][1])
         pending = _answers_credited(pending, heard, turns, parts, speakers, person, names,
                                     translated, stats)
+        pending = _without_host_framing(pending, turns | relayed_lines(heard, reach=0), stats)
         if borrowed:
             said = frozenset(stem(w) for ln in heard for w in words(ln.text))
             owner = organisation(speakers.guests[0][1])
@@ -353,6 +354,25 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozen
             continue
         if after != candidate.text:
             _repair(candidate, after, names, translated, stats)
+        kept.append(candidate)
+    return kept
+
+
+def _without_host_framing(pending: list[Candidate], framing: frozenset[int],
+                          stats: ReviewStats) -> list[Candidate]:
+    """The notes resting only on the host's framing (`framing`: the turns to a later part and
+    the lines that say whose question is read out next), with no figure and naming no one, are show
+    talk: "To the news, and to something else entirely.", "Garden questions came in this
+    month." What such lines say of a named voice ("Dr. Lena Sharma studies sleep") or a
+    listener ("Ilse from Kendal asks how often to water a fig") stays."""
+    kept: list[Candidate] = []
+    for candidate in pending:
+        ids = set(candidate.segment_ids)
+        if (ids and ids <= framing and not any(ch.isdigit() for ch in candidate.text)
+                and not any(w[:1].isupper() for w in candidate.text.split()[1:])):
+            candidate.problems.append("show_talk")
+            stats.drop(candidate, "dropped")
+            continue
         kept.append(candidate)
     return kept
 

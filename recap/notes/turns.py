@@ -73,11 +73,11 @@ RELAYED_REACH = 2
 with a question mark (the listener's question) follows within them."""
 
 
-def relayed_lines(lines: Sequence[Line]) -> frozenset[int]:
+def relayed_lines(lines: Sequence[Line], reach: int = RELAYED_REACH) -> frozenset[int]:
     """The ids of the lines in which the host reads out a listener's question: the line that
     says whose it is ("Our first letter is from Paul in Ashby.", "Several of you asked…"), and
     the lines after it up to the question itself where a line with a question mark comes within
-    `RELAYED_REACH` lines ("He says his heap smells every summer." / "What is he doing
+    `reach` lines ("He says his heap smells every summer." / "What is he doing
     wrong?"). What they say, in the first person or as "he says", is the listener's, not the
     guest's, though they follow a question."""
     ids: set[int] = set()
@@ -88,7 +88,7 @@ def relayed_lines(lines: Sequence[Line]) -> frozenset[int]:
         ids.add(line.id)
         if "?" in line.text:  # the question is in the line itself
             continue
-        ahead = lines[i + 1:i + 1 + RELAYED_REACH]
+        ahead = lines[i + 1:i + 1 + reach]
         asked = next((k for k, later in enumerate(ahead) if "?" in later.text), None)
         if asked is not None:
             ids.update(later.id for later in ahead[:asked + 1])
