@@ -275,8 +275,8 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
             elif voice := _voice_of(candidate, parts):
                 _credit(candidate, speakers.host, speakers.guests[0][0], names, translated,
                         stats, voice=voice, role=speakers.guests[0][1])
-        pending = _answers_credited(pending, heard, turns, parts, speakers, person, names,
-                                    translated, stats)
+        pending = _answers_credited(pending, heard, turns | relayed, parts, speakers, person,
+                                    names, translated, stats)
         pending = _without_host_framing(pending, turns | relayed_lines(heard, reach=0), stats)
         if borrowed:
             said = frozenset(stem(w) for ln in heard for w in words(ln.text))
@@ -314,7 +314,7 @@ def _short_with_figure(candidate: Candidate) -> bool:
         not figure.soft for figure in extract_figures(candidate.text))
 
 
-def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozenset[int],
+def _answers_credited(pending: list[Candidate], heard: list[Line], hosts: frozenset[int],
                       parts: list[tuple[int, str]], speakers: Speakers, person: str,
                       names: NameContext, translated: bool,
                       stats: ReviewStats) -> list[Candidate]:
@@ -325,10 +325,10 @@ def _answers_credited(pending: list[Candidate], heard: list[Line], turns: frozen
     (`turns.credit_pronoun`), and so does one opening on "The guest" (`turns.name_the_guest`).
     A note of a later part naming the opening guest's organisation where its excerpt does not
     gave that part's subject to the first guest's company, and is dropped (`misattributed`,
-    `turns.carries_organisation`). The host's turn to a later part ("Now, something
-    different." … "With me is Dr. Lena Sharma.", the lines `turns`) is the host's, however it
-    follows an answer."""
-    answers = answer_lines(heard) - turns - relayed_lines(heard)
+    `turns.carries_organisation`). The host's own lines (`hosts`: the turns to a later part,
+    "Now, something different." … "With me is Dr. Lena Sharma.", and a listener's question read
+    out, `turns.relayed_lines`) are the host's, however they follow an answer."""
+    answers = answer_lines(heard) - hosts
     company = organisation(speakers.guests[0][1])
     kept: list[Candidate] = []
     for candidate in pending:

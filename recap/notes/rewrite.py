@@ -451,7 +451,7 @@ _THEY_WORDS = frozenset("they they're they've they'd they'll them their theirs t
 def _speaks_as_we_only(cited: list[str]) -> bool:
     """True when the cited lines say "we" as a subject and never "they" (or "them", "their"): a
     note's "They" can stand for no one but the speaker's team."""
-    said = {w.lower().replace("’", "'") for line in cited for w in words(line)}
+    said = {w for line in cited for w in words(line)}
     return bool(said & _WE_WORDS) and not said & _THEY_WORDS
 
 

@@ -76,7 +76,6 @@ _SHOW_TALK = re.compile(
     r"comments|stories)|(?:praise|thanks|feedback|letters?|emails?|messages?|questions?) from you|"
     # a parting wish: "Good luck with the ice.", "Daniel, see you on the second Saturday."
     r"good luck|best of luck|^(?:[\w'’-]+, )?see you|"
-
     # who hosts or interviews, and where: "Tomas Berg is hosting the podcast", "The interview
     # takes place in a cold cellar"
     r"(?:is|are|was|were) (?:hosting|co-hosting|interviewing)|"
