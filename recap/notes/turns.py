@@ -56,7 +56,7 @@ def answer_lines(lines: Sequence[Line]) -> frozenset[int]:
     return frozenset(ids)
 
 
-# The host reading out a listener's question: "Our first letter is from Paul in Ashby.", "Next,
+# The host reading out a listener's question: "Our first letter is from Quentin in Marlow.", "Next,
 # a question from Rosa, who writes…", "…from Idris in Kelso, who wants to know…", "Several of you
 # asked…". Not a speaker's own story ("I got a call from Rosa, who asked me…": "I" or "me" before).
 _NAME = r"[A-Z][\w'’-]*"
@@ -75,9 +75,9 @@ with a question mark (the listener's question) follows within them."""
 
 def relayed_lines(lines: Sequence[Line], reach: int = RELAYED_REACH) -> frozenset[int]:
     """The ids of the lines in which the host reads out a listener's question: the line that
-    says whose it is ("Our first letter is from Paul in Ashby.", "Several of you asked…"), and
+    says whose it is ("Our first letter is from Quentin in Marlow.", "Several of you asked…"), and
     the lines after it up to the question itself where a line with a question mark comes within
-    `reach` lines ("He says his heap smells every summer." / "What is he doing
+    `reach` lines ("He says his lemon tree drops its leaves." / "What is he doing
     wrong?"). What they say, in the first person or as "he says", is the listener's, not the
     guest's, though they follow a question."""
     ids: set[int] = set()
