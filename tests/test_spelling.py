@@ -38,6 +38,18 @@ def test_a_misheard_name_is_written_the_details_way_and_its_surname_alone_too() 
         "Dr. Joakim Lindqvist counts jellyfish; Lindqvist says most are harmless.")
 
 
+def test_a_name_with_accents_is_taken_whole_and_never_cut_at_its_accent() -> None:
+    """"Le Petit Café" and "Søren Müller" are names of the details as written; the notes'
+    unaccented "Le Petit Cafe" is that name already, never respelled to a name cut at its first
+    accented letter ("Le Petit Caf"); a heard "Soren Muller" is written the details' way."""
+    details = detail_names(["Ilse Brenner visits Le Petit Café in Dorne, run by Søren Müller"])
+    assert details == ["Ilse Brenner", "Le Petit Café", "Søren Müller"]
+    mapping = respellings(["Le Petit Cafe", "Soren Muller", "Ilse Brener"], details)
+    assert mapping == {"Soren Muller": "Søren Müller", "Soren": "Søren",
+                       "Ilse Brener": "Ilse Brenner", "Brener": "Brenner"}
+    assert respell("Le Petit Cafe opened in 2019.", mapping) == "Le Petit Cafe opened in 2019."
+
+
 @pytest.mark.parametrize(("heard", "written"), [
     ("Hannah Lloyd", "Henrik Arvola"),  # another person with the same initial
     ("Ben Adams", "Ben Ashworth"),

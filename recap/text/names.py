@@ -80,7 +80,12 @@ _GENERIC_SPEAKER = re.compile(
     r"unknown|voice\s*\d*|moderator|audience)$",
     re.IGNORECASE,
 )
-_CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))*[ -][A-Z][a-z]+")
+# A capitalised word: a capital, then small letters, accented ones too ("Café", "Müller"), to
+# the word's end: a run never stops inside a word ("Repair Caf" out of "Repair Café").
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_CAPITALISED = rf"[{_UPPER}][^\W\d_{_UPPER}]+(?![^\W\d_])"
+_CAPITALISED_RUN = re.compile(
+    rf"(?<![\w'’]){_CAPITALISED}(?:[ -](?:{_CAPITALISED}|[{_UPPER}]\.))*[ -]{_CAPITALISED}")
 
 
 # ---------------------------------------------------------------- names in running text
