@@ -3073,6 +3073,11 @@ def test_the_closing_words_are_not_asked() -> None:
     cut = [Line(7, 35.0, 40.0, "Henry, thank you, and I'll go and find my second jumper"),
            Line(8, 40.0, 41.0, "now.")]
     assert closing_lines(lines[:2] + cut) == frozenset({7, 8})
+    # a goodbye that first names whom it thanks, and what they run, in full
+    named = [Line(7, 35.0, 40.0, "Ilse Brenner of the Dorne old mill, thank you, and I'll go and "
+                                 "dry my wet boots"),
+             Line(8, 40.0, 41.0, "now.")]
+    assert closing_lines(lines[:2] + named) == frozenset({7, 8})
     # a goodbye Whisper ran into one long line closes it when it says two closing cues
     run_on = [Line(9, 45.0, 50.0, "Ana Ruiz, thank you, that's all from us this week, next week, "
                                   "we meet the last"),

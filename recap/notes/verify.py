@@ -520,6 +520,22 @@ CLOSING_TAIL = 4
 """Words: the end of a closing sentence that Whisper put on a line of its own ("now.")."""
 
 
+ADDRESS_WORDS = 8
+"""Words: a goodbye may first say whom it thanks, by name and what they run ("Ilse Brenner of
+the Dorne Old Mill, thank you…"), this many words at most; they are not counted against
+`CLOSING_WORDS`."""
+
+
+def _address_words(text: str, cues: list[re.Match[str]]) -> int:
+    """The words before a goodbye's first cue when they are only whom it is said to: up to
+    `ADDRESS_WORDS` words, ending on a comma just before the cue."""
+    if not cues:
+        return 0
+    before = text[:cues[0].start()].rstrip()
+    count = len(before.split())
+    return count if before.endswith(",") and count <= ADDRESS_WORDS else 0
+
+
 def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
     """The ids of the lines that end the talk: going back from the last line, each short line
     (`CLOSING_WORDS` or fewer) that thanks, says goodbye or signs off and gives no figure but
@@ -542,11 +558,12 @@ def closing_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
         if text[:1].islower() and line.word_count <= CLOSING_TAIL and not figures:
             tail.append(line.id)
             continue
-        cues = {m.group(0).lower() for m in _CLOSING_CUE.finditer(text)}
+        found_cues = list(_CLOSING_CUE.finditer(text))
+        cues = {m.group(0).lower() for m in found_cues}
         # Whisper runs a goodbye's sentences into one long line ("Ana Ruiz, thank you, that's
         # all from us this week, next week, we meet the last"): two cues or more close it too.
         limit = CLOSING_WORDS * 2 if len(cues) >= 2 else CLOSING_WORDS
-        if line.word_count > limit or not cues or figures:
+        if line.word_count - _address_words(text, found_cues) > limit or not cues or figures:
             break
         found.update([line.id, *tail])
         tail = []
