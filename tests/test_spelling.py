@@ -50,6 +50,19 @@ def test_a_name_with_accents_is_taken_whole_and_never_cut_at_its_accent() -> Non
     assert respell("Le Petit Cafe opened in 2019.", mapping) == "Le Petit Cafe opened in 2019."
 
 
+def test_a_name_with_a_particle_is_one_name_of_the_details() -> None:
+    """"Verrerie des Saules" and "Jan de Vries" are names whole, their lower-case particle
+    inside: a heard "Very Ree" is the first one's first word, a heard "Jan de Fries" the other."""
+    from recap.notes.spelling import split_word_respellings
+
+    details = detail_names(["Ilse Brenner visits the Verrerie des Saules, a glassworks run by "
+                            "Jan de Vries"])
+    assert details == ["Ilse Brenner", "Verrerie des Saules", "Jan de Vries"]
+    assert split_word_respellings(["Very Ree"], details) == {"Very Ree": "Verrerie"}
+    assert respellings(["Jan de Fries"], details) == {"Jan de Fries": "Jan de Vries",
+                                                      "Fries": "Vries"}
+
+
 @pytest.mark.parametrize(("heard", "written"), [
     ("Hannah Lloyd", "Henrik Arvola"),  # another person with the same initial
     ("Ben Adams", "Ben Ashworth"),
