@@ -1251,6 +1251,37 @@ def test_an_intro_sentence_giving_the_host_the_guests_role_is_dropped() -> None:
                                Speakers(guests=[("Declan Delgado", "head teacher")]))  # no host
 
 
+def test_an_intro_sentence_taking_the_show_for_its_subject_is_dropped() -> None:
+    """"Harbour Hour is a ferry company that started in 2019": the show's name given to what
+    its guest runs. Said to be a podcast or a show, or naming the guest, the sentence stays."""
+    from recap.notes.intro import show_miscalled
+
+    assert show_miscalled("Harbour Hour is a ferry company that started in 2019 with two boats.",
+                          "Harbour Hour")
+    assert show_miscalled("In this episode, Harbour Hour is the town's ferry co-operative.",
+                          "Harbour Hour")
+    assert not show_miscalled("Harbour Hour is a weekly podcast about life on the coast.",
+                              "Harbour Hour")
+    assert not show_miscalled("Ottilie Brandvold is a co-founder of Pelican Ferries.",
+                              "Harbour Hour")
+    assert not show_miscalled("Harbour Hour is a ferry company.", "")
+
+
+def test_an_intro_calling_the_show_something_else_loses_that_sentence(model: Model,
+                                                                      episode: Episode) -> None:
+    """The model's intro opening "Field Notes is a beekeeping business…" (the show's name for
+    what its guest does) keeps only its sentences that say who and what rightly."""
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "intro": "Field Notes is a beekeeping business on the roofs of Rotterdam. Priya "
+                 "Natarajan tells Field Notes how she keeps hives on city roofs.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    assert result.intro == ("Priya Natarajan tells Field Notes how she keeps hives on city "
+                            "roofs."), result.intro
+    assert result.checks["intro_sentences_dropped"] == 1
+
+
 def test_an_intro_sentence_the_episode_does_not_say_is_dropped(model: Model,
                                                                  episode: Episode) -> None:
     """"The podcast explores the impact of climate change on urban ecosystems…": nothing the

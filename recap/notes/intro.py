@@ -365,6 +365,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
                 or unsupported(sentence)
                 or (grounded is not None and not said_in(sentence, grounded)))
 
+    show = show_name(speakers, info)
+
     def keep(text: str, limit: int) -> str:
         kept: list[str] = []
         dropped = False  # the sentence before was dropped
@@ -378,7 +380,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             if (wrong(sentence) or len(words(sentence)) < 5 or "?" in sentence
                     or (asker.language == "en" and restates_a_note(sentence, said, people))
                     or (asker.language == "en" and (signs_off(sentence)
-                                                    or host_given_role(sentence, speakers)))
+                                                    or host_given_role(sentence, speakers)
+                                                    or show_miscalled(sentence, show)))
                     or first_person(sentence, asker.language)
                     or (asker.language == "en" and (
                         (dropped and _LEANS_BACK.match(sentence))
@@ -505,6 +508,24 @@ def host_given_role(sentence: str, speakers: Speakers) -> bool:
         if any(role and len(role & said) >= max(1, len(role) / 2) for role in roles):
             return True
     return False
+
+
+# What a show is: "Harbour Hour is a weekly podcast about…" says what it is; "… is a ferry
+# company" takes the show for what it talks about.
+_SHOW_KINDS = re.compile(r"\b(?:podcasts?|shows?|programmes?|programs?|series|episodes?|radio|"
+                         r"magazines?|broadcasts?|newsletters?|talk|interviews?)\b", re.IGNORECASE)
+
+
+def show_miscalled(sentence: str, show: str) -> bool:
+    """True when `sentence` says the show is something other than a show ("Harbour Hour is a
+    ferry company that started in 2019…", where Harbour Hour is the podcast and the ferry
+    company its guest's): the model took the show's name for its subject's, and the sentence
+    goes. "Harbour Hour is a weekly podcast…" is right."""
+    if not show.strip():
+        return False
+    said = re.match(rf"^(?:In this episode,? )?(?:the )?{re.escape(show)}(?![\w-]),? "
+                    r"(?:is|was|has been) (?P<what>[^.;:]+)", sentence, re.IGNORECASE)
+    return said is not None and _SHOW_KINDS.search(said.group("what")) is None
 
 
 def without_placeholder(text: str, placeholder: bool) -> str:
