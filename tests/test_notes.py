@@ -2165,7 +2165,7 @@ def test_a_note_crediting_the_host_with_an_answer_is_credited_to_the_guest() -> 
             "My grandfather ran the old ferry, he sailed it for thirty years.",
             "I still sail the small boat on Sundays myself.",
             "In summer we run a night boat to the mainland.",
-            "Now to the market. Mia, how was it?",
+            "Now over to Mia at the market. Mia, how was it?",
             "Busy, we sold forty crates of apples before noon."]
     speakers = Speakers(host="Tom Reed", guests=[("Ana Ruiz", "")])
     notes = ["Tom Reed bought the first boat in 2010 with money from the whole island.",
@@ -2471,15 +2471,22 @@ def test_a_later_part_never_gets_the_first_guests_company() -> None:
 def test_a_name_misheard_is_no_new_voice() -> None:
     """Whisper spells a name another way the second time ("Alene, who pays for this?" for
     Aileen): the host still talks to the guest, so the guest's answers are still the guest's.
-    A name that only starts alike is someone else."""
+    A name that only starts alike is someone else. A new voice is one the lines name elsewhere
+    too: in full before, addressed again, or inside a sentence ("Over to Amanda…")."""
     from recap.notes.rewrite import spelt_alike, voices
 
     known = ["Owen Hartley", "Dr. Aileen Mac Ray"]
     assert voices(["And we're back. Alene, who pays for this?", "We measure carefully."],
                   known) == []
-    assert voices(["Alene, who pays for this?", "Now to the market. Mia, how was it?"],
+    assert voices(["Alene, who pays for this?", "Now over to Mia at the market. Mia, how was it?"],
                   known) == [(1, "Mia")]
-    assert voices(["Amanda, who pays for this?"], known) == [(0, "Amanda")]
+    assert voices(["Over to Amanda in the studio.", "Amanda, who pays for this?"],
+                  known) == [(1, "Amanda")]
+    # a word said only at the head of a question is no one addressed: an exclamation, or the
+    # first of a list, taken for a new voice, had every answer after it credited to it
+    assert voices(["Goodness, how did that happen?", "Pears, plums, apples: which sell best?",
+                   "Pears mostly, we sell about forty crates a week."], known) == []
+    assert voices(["Mia, how was it?", "Busy. Mia, one more: how much?"], known) == [(0, "Mia")]
     assert spelt_alike("alene", "aileen") and spelt_alike("henri", "henry")
     assert not spelt_alike("mark", "marta") and not spelt_alike("tim", "tom")
     assert not spelt_alike("ellen", "aileen")  # another first letter
@@ -3109,6 +3116,10 @@ def test_the_closing_words_are_not_asked() -> None:
                                  "dry my wet boots"),
              Line(8, 40.0, 41.0, "now.")]
     assert closing_lines(lines[:2] + named) == frozenset({7, 8})
+    # the guest's thanks and invitation back, long as it is, closes too
+    invited = Line(9, 41.0, 47.0, "Thank you, Ilse, come back in the autumn, when the mill wheel "
+                                  "is turning again after the repairs.")
+    assert closing_lines(lines[:2] + named + [invited]) == frozenset({7, 8, 9})
     # a goodbye Whisper ran into one long line closes it when it says two closing cues
     run_on = [Line(9, 45.0, 50.0, "Ana Ruiz, thank you, that's all from us this week, next week, "
                                   "we meet the last"),

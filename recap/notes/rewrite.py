@@ -536,9 +536,33 @@ def _next_voice(lines: list[str], known: list[str]) -> tuple[int, str] | None:
         if not asked and "welcome" not in line.lower():
             continue
         for match in _ADDRESSED.finditer(line):
-            if _new_name(match.group(1), own):
+            if (_new_name(match.group(1), own)
+                    and _named_elsewhere(match.group(1), lines, index, match.start(1))):
                 return index, match.group(1)
     return None
+
+
+def _named_elsewhere(word: str, lines: list[str], index: int, at: int) -> bool:
+    """Whether the lines say `word`, addressed at the head of a sentence in line `index` (at
+    `at`), as a name somewhere else too: in full up to the address ("Our reporter Mia Lund was
+    there. Mia, how was it?"), or, never said in lower case, addressed again, in a run of
+    capitalised words, or capitalised inside a sentence ("over to Mia"). A word said only at the
+    head of a sentence is as likely an exclamation or the first of a list ("Goodness, how…?",
+    "Pears, plums, apples: which…?") as someone spoken to; taken for a new voice, every answer
+    after it was credited to it."""
+    from recap.text.names import capitalised_mid_sentence, capitalised_runs
+
+    before = " ".join([*lines[max(0, index - 3):index], lines[index][:at]])
+    if any(word in run.split() for run in capitalised_runs(before)):
+        return True
+    line = lines[index]
+    rest = " ".join([*lines[:index], line[:at] + line[at + len(word):], *lines[index + 1:]])
+    if re.search(rf"(?<![\w'’-]){re.escape(word.lower())}(?![\w'’-])", rest):
+        return False
+    again = any(found.group(1) == word for i, other in enumerate(lines) if i != index
+                for found in _ADDRESSED.finditer(other))
+    return (again or any(word in run.split() for run in capitalised_runs(rest))
+            or capitalised_mid_sentence(word, rest))
 
 
 def _new_name(word: str, own: set[str]) -> bool:

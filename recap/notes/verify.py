@@ -513,7 +513,8 @@ def says_only_names(text: str, people: frozenset[str]) -> bool:
 # The closing words of a conversation: thanks, goodbyes, "see you", "that's all for this week".
 _CLOSING_CUE = re.compile(
     rf"\b(?:thank(?:s| you)|see you|that'?s (?:all|it) (?:for|from)|{_SIGN_OFFS}|take care|"
-    r"good ?night|bye|cheers|safe travels|next (?:week|time|episode|month))\b", re.IGNORECASE)
+    r"good ?night|bye|cheers|safe travels|next (?:week|time|episode|month)|"
+    r"come (?:back|again|and see)|drop by)\b", re.IGNORECASE)
 CLOSING_WORDS = 16
 """A closing line ("Marta, thank you so much for coming in.") is at most this many words."""
 CLOSING_TAIL = 4
