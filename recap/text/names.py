@@ -68,8 +68,8 @@ _COMMON_ACRONYMS = {"ai", "tv", "ceo", "cto", "cfo", "faq", "diy", "ok", "pdf", 
                     "etc", "eg", "ie", "am", "pm", "usa", "us", "uk", "eu", "un", "q&a"}
 
 # Lowercase words inside a name: "Jan de Vries", "Ludwig van Beethoven".
-_NAME_PARTICLES = {"de", "des", "van", "von", "der", "den", "da", "di", "du", "la", "le", "del", "bin",
-                   "al", "ter", "ten"}
+_NAME_PARTICLES = {"de", "des", "van", "von", "der", "den", "da", "di", "du", "la", "le", "del",
+                   "della", "bin", "al", "ter", "ten"}
 _NAME_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _OPENERS = set(" \t\"'“‘([{*_#>")
@@ -86,7 +86,7 @@ _UPPER = "A-ZÀ-ÖØ-Þ"
 _CAPITALISED = rf"[{_UPPER}][^\W\d_{_UPPER}]+(?![^\W\d_])"
 # A lower-case particle inside a name, between two capitalised words ("Jan de Vries", "Jardin
 # des Plantes"): part of the run.
-_PARTICLE = r"(?:de|des|du|da|di|del|della|van|von|der|den|la|le|ter|ten) "
+_PARTICLE = "(?:" + "|".join(sorted(_NAME_PARTICLES, key=len, reverse=True)) + ") "
 _CAPITALISED_RUN = re.compile(
     rf"(?<![\w'’]){_CAPITALISED}(?:[ -](?:{_PARTICLE})?(?:{_CAPITALISED}|[{_UPPER}]\.))*"
     rf"[ -](?:{_PARTICLE})?{_CAPITALISED}")
