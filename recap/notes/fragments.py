@@ -15,7 +15,7 @@ import re
 from recap.notes.dedupe import figures_of
 from recap.notes.verify import Candidate
 from recap.notes.words import PHRASE_OPENERS, content_stems, has_verb, words
-from recap.text.names import STOPWORDS
+from recap.text.names import STOPWORDS, says_word
 from recap.text.vocabulary import is_number_word
 
 LONGEST_FRAGMENT = 8
@@ -110,7 +110,7 @@ def _common_first_word(note: Candidate) -> bool:
     if not first or low in STOPWORDS or low in PHRASE_OPENERS or is_number_word(low) or \
             low.endswith("ly"):
         return bool(first)
-    return re.search(rf"(?<![\w'’-]){re.escape(low)}(?![\w'’-])", note.window.text) is not None
+    return says_word(note.window.text, low)
 
 
 def _continued(text: str) -> str:

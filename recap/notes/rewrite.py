@@ -550,14 +550,14 @@ def _named_elsewhere(word: str, lines: list[str], index: int, at: int) -> bool:
     head of a sentence is as likely an exclamation or the first of a list ("Goodness, how…?",
     "Pears, plums, apples: which…?") as someone spoken to; taken for a new voice, every answer
     after it was credited to it."""
-    from recap.text.names import capitalised_mid_sentence, capitalised_runs
+    from recap.text.names import capitalised_mid_sentence, capitalised_runs, says_word
 
     before = " ".join([*lines[max(0, index - 3):index], lines[index][:at]])
     if any(word in run.split() for run in capitalised_runs(before)):
         return True
     line = lines[index]
     rest = " ".join([*lines[:index], line[:at] + line[at + len(word):], *lines[index + 1:]])
-    if re.search(rf"(?<![\w'’-]){re.escape(word.lower())}(?![\w'’-])", rest):
+    if says_word(rest, word.lower()):
         return False
     again = any(found.group(1) == word for i, other in enumerate(lines) if i != index
                 for found in _ADDRESSED.finditer(other))

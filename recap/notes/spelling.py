@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
-from recap.text.names import NOT_NAMES, capitalised_runs, fold
+from recap.text.names import NOT_NAMES, capitalised_runs, fold, says_word
 
 if TYPE_CHECKING:
     from recap.models import Info, Notes
@@ -99,12 +99,7 @@ def _a_word_alone(word: str, said: set[str], said_lower: str) -> bool:
     """Whether `word` may be respelled where it stands alone: not a word the details write, a
     title ("Mayor"), a common word, or a word the transcript says in lower case ("the pier")."""
     return (fold(word) not in said and fold(word) not in NOT_NAMES | _TITLES
-            and not _says(said_lower, word.lower()))
-
-
-def _says(text: str, word: str) -> bool:
-    """Whether `text` holds `word` as a whole word (as written: no case is folded here)."""
-    return re.search(rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])", text) is not None
+            and not says_word(said_lower, word.lower()))
 
 
 def _detail_words(details: list[str]) -> list[str]:
@@ -198,7 +193,7 @@ def split_word_respellings(runs: list[str], details: list[str], said_lower: str 
     and nowhere in the transcript (`said_lower`): a word Whisper wrote once is one it knows, and
     two words beside it are something else ("New York" beside "Newark")."""
     said = {fold(word) for name in details for word in name.split()}
-    candidates = [word for word in _detail_words(details) if not _says(said_lower, fold(word))]
+    candidates = [word for word in _detail_words(details) if not says_word(said_lower, fold(word))]
     mapping: dict[str, str] = {}
     for run in runs:
         parts = run.split()

@@ -248,6 +248,12 @@ def surname(name: str) -> str:
     return words[-1] if words else ""
 
 
+def says_word(text: str, word: str) -> bool:
+    """Whether `text` holds `word` as a whole word (as written: no case is folded here), not
+    inside another word, an apostrophe's or a hyphen's compound."""
+    return re.search(rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])", text) is not None
+
+
 def in_lower_case(text: str) -> bool:
     """Whether `text` is written all in lower case in a script with capitals ("pre-natter agent",
     "night train"): not a name as written, though the words may stand for one. A script without
