@@ -81,7 +81,7 @@ _GENERIC_SPEAKER = re.compile(
     re.IGNORECASE,
 )
 # A capitalised word: a capital, then small letters, accented ones too ("Café", "Müller"), to
-# the word's end: a run never stops inside a word ("Repair Caf" out of "Repair Café").
+# the word's end: a run never stops inside a word ("Le Petit Caf" out of "Le Petit Café").
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _CAPITALISED = rf"[{_UPPER}][^\W\d_{_UPPER}]+(?![^\W\d_])"
 # A lower-case particle inside a name, between two capitalised words ("Jan de Vries", "Jardin
