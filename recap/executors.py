@@ -284,12 +284,15 @@ class DaskExecutor:
                           suffix=Path(job.audio_path).suffix or job.suffix)
         shipped = replace(job, audio_bytes=None)
         for attempt in range(1, self.attempts + 1):
-            audio = self.client.scatter(job.audio_bytes, hash=False)
-            future = self.client.submit(_transcribe_remote, shipped, audio, self.task,
-                                        pure=False,
-                                        resources={TRANSCRIBE_RESOURCE: 1},
-                                        key=f"transcribe-{job.label}-{os.urandom(4).hex()}")
+            audio = future = None
             try:
+                # Scattering to a worker that has just died closes its connection too
+                # (CommClosedError from the data's upload): a lost task like the others.
+                audio = self.client.scatter(job.audio_bytes, hash=False)
+                future = self.client.submit(_transcribe_remote, shipped, audio, self.task,
+                                            pure=False,
+                                            resources={TRANSCRIBE_RESOURCE: 1},
+                                            key=f"transcribe-{job.label}-{os.urandom(4).hex()}")
                 return Transcript.from_dict(future.result())
             except KilledWorker:
                 raise WorkerError(f"Dask workers died while transcribing {job.label}; the "
@@ -304,9 +307,10 @@ class DaskExecutor:
                             self.attempts)
                 self.resubmits += 1
             finally:
-                with contextlib.suppress(Exception):
-                    future.release()
-                    audio.release()
+                for held in (future, audio):
+                    if held is not None:
+                        with contextlib.suppress(Exception):
+                            held.release()
         raise WorkerError(f"Dask workers died {self.attempts} times while transcribing "
                           f"{job.label}; giving up on this episode")
 
