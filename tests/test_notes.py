@@ -868,11 +868,10 @@ def test_unusable_titles_are_asked_again_then_made_from_the_notes(model: Model,
                                                                   episode: Episode) -> None:
     model.replies["heading"] = lambda request: text("Sure! Here is a heading: {bees}")
     result = run_notes(episode, settings_for(model))
-    # every section asked at once (two calls allowed), then the first again with fewer notes:
-    # nothing usable from two calls, so the model cannot title these notes and no other
-    # section is asked again
-    assert model.count("titles") == 0 and model.count("heading") == len(result.topics) + 1
-    assert result.checks["title_calls"] == 2
+    # every section asked once, all at once: nothing usable from any, so the model cannot title
+    # these notes and none is asked again
+    assert model.count("titles") == 0 and model.count("heading") == len(result.topics)
+    assert result.checks["title_calls"] == len(result.topics)
     assert result.checks["title_fallbacks"] == len(result.topics) >= 2
     assert result.checks["reduce"] == "fallback"
     assert all(t.title and t.title != "Notes" for t in result.topics)
@@ -901,7 +900,8 @@ def test_generic_titles_are_replaced(model: Model, episode: Episode) -> None:
     assert result.topics[0].title not in ("Introduction", "Discussion")
     assert result.checks["title_fallbacks"] == 0
     assert result.checks["title_calls"] == len(result.topics) + 1
-    first, again = model.requests("heading")[:2]
+    # every section asked once before the first is asked again
+    first, again = model.requests("heading")[0], model.requests("heading")[-1]
     assert len(re.findall(r"^- ", user_text(again).rsplit("Notes:", 1)[-1], re.MULTILINE)) < len(
         re.findall(r"^- ", user_text(first).rsplit("Notes:", 1)[-1], re.MULTILINE))
 
@@ -2990,6 +2990,30 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     assert titles == ["Ferry history", "Winter storms"]
     assert stats["title_calls"] == 3 and stats["title_fallbacks"] == 0
     assert len(shown[1]) == len(shown[2]) == 4 and not set(shown[1]) & set(shown[2])
+
+
+def test_a_first_section_the_model_cannot_title_leaves_the_others_to_it() -> None:
+    """The first section's headings are all no use (a generic word, however it is shown): the
+    other sections are still asked, and only the first is titled without the model. (Asked
+    again and again before the others, its two failed calls ended the asking, and every
+    section's title was made without the model.)"""
+    from recap.notes.sections import title_sections
+
+    boats = [f"Boat number {n} joined the ferry trust in {1990 + n} with {n * 10} seats."
+             for n in range(1, 10)]  # asked three times: shown four, four others, then two
+
+    def reply(notes: list[str]) -> str:
+        if any(n.startswith("Boat number") for n in notes):
+            return "Discussion"
+        return {"Diesel": "Fuel costs", "Winter": "Winter storms"}.get(
+            notes[0].split()[0], "Training deckhands")
+
+    asker = _HeadingAsker(reply)
+    titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(boats, *(list(g) for g in _FERRY[1:])))
+    assert titles[1:] == ["Fuel costs", "Winter storms", "Training deckhands"], asker.shown
+    assert titles[0] and titles[0] != "Discussion"
+    assert stats["title_fallbacks"] == 1
 
 
 def test_a_section_refused_twice_is_asked_once_more_with_two_notes() -> None:

@@ -281,24 +281,33 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
     if not all(titles):
         # Each asked alone (in English all of them; in another language those the list left
         # with a sentence, a repeat, a generic word, a neighbour's title, or a list of the
-        # wrong length). When nothing is titled after two calls, the model cannot title these
-        # notes: the rest are made without it.
+        # wrong length). Every section is asked once (in English, all of them sent at once)
+        # before any is asked again; when nothing is titled after that (and two calls at
+        # least), the model cannot title these notes: the rest are made without it. (Asking
+        # the first section again and again first let its headings, copies of a note, end the
+        # asking before the other sections' replies, sent already, were read: every title of
+        # a long tune episode was made without the model.)
         titled_any = any(titles) or stats["titles_misplaced"] > 0
         asked = _ask_at_once(asker, title, [s for s, t in zip(sections, titles, strict=True)
                                             if not t], per_section)
-        for i, section in enumerate(sections):
-            refused = ""
-            for shown in _showings(section, per_section):
-                if titles[i] or (not titled_any and stats["title_calls"] > 1):
+        showings = [_showings(section, per_section) for section in sections]
+        refused = [""] * len(sections)
+        for turn in range(max((len(s) for s in showings), default=0)):
+            for i, section in enumerate(sections):
+                if titles[i] or turn >= len(showings[i]):
+                    continue
+                shown = _away_from(refused[i], showings[i][turn], section)
+                if (not titled_any and stats["title_calls"] > 1
+                        and _shown_notes(shown) not in asked):
                     break
                 stats["title_calls"] += 1
-                given = _heading_alone(asker, title, _away_from(refused, shown, section),
-                                       section, sections, speakers, stats, asked)
+                given = _heading_alone(asker, title, shown, section, sections, speakers, stats,
+                                       asked)
                 heading = settle(given, titles[:i] + titles[i + 1:], section)
                 if heading:
                     titles[i] = heading
                     titled_any = True
-                refused = given
+                refused[i] = given
     for i, section in enumerate(sections):
         if not titles[i]:
             titles[i] = fallback_title(section, sections, speakers)
