@@ -2801,6 +2801,81 @@ def test_no_section_runs_across_the_start_of_a_later_part() -> None:
     assert [len(s) for s in split_sections(notes, 2, breaks=[22.0])] == [5, 7]
 
 
+def test_an_intro_about_the_first_part_is_told_who_speaks_in_the_later_ones() -> None:
+    """A small model writes the intro about an episode's opening part. A later part whose voice
+    the intro does not name gets a sentence saying so, with its sections' titles quoted (a
+    heading is not always what a sentence can take as its object), three at most, spread over
+    the part; a voice the intro names, even spelt otherwise (names are respelled later), gets
+    none, and nor does an episode of one part."""
+    from recap.notes.intro import goes_on
+
+    titles = ["Glass furnaces", "Sand prices", "The night ferry", "Cabins and berths", "Delays",
+              "Your letters on kites"]
+    parts = [0, 0, 1, 1, 1, 1]
+    intro = "In Harbour Lights, Oskar Lind talks with Maren Holt about her glassworks."
+    assert goes_on(intro, titles, parts, ["Tobias Vance"]) == (
+        'Later, the episode turns to Tobias Vance: "The night ferry", "Delays" and "Your '
+        'letters on kites".')
+    assert goes_on(f"{intro} Tobias Vence rides the night ferry.", titles, parts,
+                   ["Tobias Vance"]) == ""
+    assert goes_on(f"{intro} Vance's report follows.", titles, parts, ["Tobias Vance"]) == ""
+    assert goes_on(intro, titles, [0] * 6, []) == ""
+    two = ["Glass furnaces", "The night ferry", "Kites"]
+    assert goes_on(intro, two, [0, 1, 2], ["Tobias Vance", "Ilse Brandt"]) == (
+        'Later, the episode turns to Tobias Vance: "The night ferry". Later, the episode turns '
+        'to Ilse Brandt: "Kites".')
+
+
+def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: Path) -> None:
+    """End to end: an intro the model wrote about the first guest only is followed by the later
+    part's voice and its sections."""
+    turns = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my guest is Maren Holt, "
+             "who runs a glassworks on the quay. Maren, welcome.",
+             "Thank you, Oskar. We melt about two tonnes of sand a week in three furnaces.",
+             "What does the sand cost?",
+             "The sand costs about ninety euros a tonne since the spring of twenty twenty two.",
+             "The three furnaces burn gas day and night from October to May.",
+             "Maren Holt, thank you.",
+             "Now, something different. The night ferry to the islands has new cabins, and our "
+             "reporter Tobias Vance took the first crossing. Tobias, how was it?",
+             "The new cabins sleep four people and cost sixty euros a night in the summer.",
+             "The crossing takes nine hours and the ferry left forty minutes late.",
+             "The old ferry had no cabins at all, only reclining seats in one big lounge."]
+    episode = write_episode(tmp_path / "harbour", turns, budget=10_000)
+    model.replies["speakers"] = lambda request: ok({
+        "show": "Harbour Lights", "host": "Oskar Lind",
+        "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+    model.replies["intro"] = intro_saying(
+        "Oskar Lind talks with Maren Holt about her glassworks.",
+        "In Harbour Lights, Oskar Lind visits Maren Holt, who runs a glassworks on the quay.")
+    result = run_notes(episode, settings_for(model))
+    assert "Later, the episode turns to Tobias Vance: " in result.intro, result.intro
+    assert result.checks["intro_goes_on"] is True
+
+
+def test_each_section_knows_the_part_of_the_episode_it_is_in() -> None:
+    """The review says where each later part starts and whose voice it is; the sections are
+    placed in those parts for the intro."""
+    from recap.notes.assemble import _parts
+    from recap.notes.intro import Speakers
+    from recap.notes.review import Review, ReviewStats
+
+    said = ["Welcome, Gareth. How many of you are there?",
+            "We have fifty two volunteers and an eleven thousand pound drone.",
+            "Gareth Price, thank you.",
+            "Now, something different. With me is Dr. Lena Sharma, a sleep researcher.",
+            "Lena, our first question is from Mark: are naps good for him?",
+            "My advice is no caffeine after midday for a week."]
+    speakers = Speakers(host="Hannah Lloyd", guests=[("Gareth Price", "the team leader")])
+    found = reviewed(said, speakers, ["Gareth Price's team has 52 volunteers."])
+    assert found.voices == ["Lena Sharma"] and len(found.breaks) == 1
+    notes = _timed_notes([f"The ferry carries {cargo}." for cargo in _CARGO[:6]],
+                         [0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
+    review = Review(notes, ReviewStats(1, 0, 6), notes, breaks=[29.8, 50.0],
+                    voices=["Lena Sharma", "Tom Reyes"])
+    assert _parts([notes[:2], notes[2:3], notes[3:5], notes[5:]], review) == [0, 0, 1, 2]
+
+
 def test_a_section_does_not_open_on_a_note_that_continues_the_one_before() -> None:
     """"They also carry barley." has its noun in the note before: the even cut in front of it
     moves by one."""

@@ -41,7 +41,8 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
               for title, section in zip(titles, sections, strict=True)]
     fields, intro_checks = write_intro(
         asker, episode.info, speakers, titles, _highlights(sections), episode.transcript.text,
-        clock(episode.duration), names.names, notes=[c.text for s in sections for c in s])
+        clock(episode.duration), names.names, notes=[c.text for s in sections for c in s],
+        parts=_parts(sections, reviewed), voices=reviewed.voices)
     notes = Notes(topics=topics, language=language, **fields)
     # names as the episode's details write them, where Whisper heard them otherwise
     respelled = respell_notes(notes, episode.info, episode.transcript.text)
@@ -71,6 +72,13 @@ def _bullet(candidate: Candidate, segments: dict[int, Segment], duration: float)
     start = round(min(max(start, 0.0), duration), 2)
     return Bullet(candidate.text, start, round(min(max(end, start), duration), 2),
                   list(candidate.segment_ids))
+
+
+def _parts(sections: list[list[Candidate]], reviewed: Review) -> list[int]:
+    """Which part of the episode each section is in: 0 for the first, k for the part that
+    starts at `reviewed.breaks[k - 1]` (no section runs across a break)."""
+    return [sum(1 for b in reviewed.breaks if min(c.start for c in section) >= b - 0.5)
+            if section else 0 for section in sections]
 
 
 def _highlights(sections: list[list[Candidate]], limit: int = 10) -> list[str]:

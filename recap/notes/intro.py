@@ -315,6 +315,7 @@ def heard_part(name: str, said: str) -> str:
 def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: list[str],
                 highlights: list[str], transcript_text: str, duration: str,
                 names: list[str], notes: list[str] | None = None,
+                parts: list[int] | None = None, voices: list[str] | None = None,
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Summary, intro and keywords (Notes fields), and the checks made on them.
 
@@ -322,7 +323,10 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     person, is the show's sign-off ("… promise to return then.") or holds a name or figure
     neither the transcript nor the metadata has is dropped; when nothing is left, a plain intro
     is composed from the speakers and the section titles. So is a sentence that says one or two of
-    the post's `notes` (default: `highlights`) again, unless it frames the episode.
+    the post's `notes` (default: `highlights`) again, unless it frames the episode. An English
+    intro that does not name a later part's voice is followed by a sentence saying who speaks
+    in it and its sections' titles (`goes_on`; `parts`: the part each section is in, 0 the
+    first; `voices`: who speaks in each later part).
     """
     from recap.quality.support import check_bullet
 
@@ -427,6 +431,11 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             framing = composed()
         intro = f"{framing} {intro}"
         checks["intro_framed"] = True
+    if intro and asker.language == "en":
+        rest = goes_on(intro, section_titles, parts or [0] * len(section_titles), voices or [])
+        if rest and longest_copied_run(rest, source_words) < COPY_LIMIT:
+            intro = f"{intro} {rest}"
+            checks["intro_goes_on"] = True
     if not summary:
         summary = sentences(intro)[0] if intro else ""
     keywords = unique_strings(reply.get("keywords"), 10)
@@ -675,13 +684,50 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
         named = {w.lower() for w in _name_parts(guest[0])}
         subjects = [t for t in subjects if not _only_about(t, named)] or subjects
     more = " among other subjects" if len(subjects) > 3 else ""
-    subjects = subjects[:3]  # a list of every section reads as a table of contents
-    if len(subjects) > 2 and any(" and " in t for t in subjects):
-        about = "; ".join(subjects[:-1]) + "; and " + subjects[-1]  # "a and b; c and d; and e"
-    elif len(subjects) > 1:
-        about = ", ".join(subjects[:-1]) + " and " + subjects[-1]
-    else:
-        about = subjects[0] if subjects else "the episode's subjects"
+    # a list of every section reads as a table of contents
+    about = _listed(subjects[:3]) or "the episode's subjects"
     if who:
         return f"In {show},{who} about {about}{more}."
     return f"{info.title} covers {about}{more}."
+
+
+def _listed(subjects: list[str]) -> str:
+    """'a, b and c'; 'a and b; c and d; and e' where a subject has its own "and"."""
+    if len(subjects) > 2 and any(" and " in t for t in subjects):
+        return "; ".join(subjects[:-1]) + "; and " + subjects[-1]
+    if len(subjects) > 1:
+        return ", ".join(subjects[:-1]) + " and " + subjects[-1]
+    return subjects[0] if subjects else ""
+
+
+def _spread(items: list[str], count: int) -> list[str]:
+    """`count` of `items`, spread over them in order (the first and the last among them)."""
+    if len(items) <= count:
+        return items
+    return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
+
+
+GOES_ON_SECTIONS = 3
+"""Sections of a later part the intro's sentence on it names at most."""
+
+
+def goes_on(intro: str, titles: list[str], parts: list[int], voices: list[str]) -> str:
+    """The later parts of an episode the intro does not speak of, one sentence each: 'Later,
+    the episode turns to Felix Odu: "The first tram" and "Fares".' (`parts`: the part each of
+    the sections `titles` is in, 0 the first; `voices`: who speaks in each later part). A
+    small model writes the intro about the opening part; a reader should learn that more
+    follows, and with whom. A part whose voice the intro names (however the intro spells it:
+    the names are respelled after) is left to it. The section titles are quoted: a title is a
+    heading ("Tram line in Brockfield"), which a sentence cannot always take as its object.
+    English, like every composed sentence."""
+    said = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", intro) if w[:1].isupper()}
+    out: list[str] = []
+    for k, voice in enumerate(voices, 1):
+        theirs = [t for t, p in zip(titles, parts, strict=True) if p == k]
+        named = _name_parts(voice)
+        if not theirs or not named or any(
+                part in said or any(likeness(part, w) >= ALIKE for w in said) for part in named):
+            continue
+        quoted = _listed([f'"{t}"' for t in _spread(theirs, GOES_ON_SECTIONS)])
+        out.append(f"Later, the episode turns to {voice}: {quoted}.")
+    return " ".join(out)

@@ -149,6 +149,8 @@ class Review:
     """Every note as the model wrote it, for the support counts."""
     breaks: list[float] = field(default_factory=list)
     """Where a later part of the episode starts (seconds): no section runs across one."""
+    voices: list[str] = field(default_factory=list)
+    """Who speaks in each later part, in the order of `breaks`."""
 
 
 def first_look(candidates: list[Candidate], window: Window, names: NameContext, language: str,
@@ -303,7 +305,8 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     # a fragment joined) can make two notes say the same thing in the same words.
     kept, removed = remove_duplicates(kept, similarity)
     stats.duplicates += removed
-    return Review(sorted(kept, key=lambda c: c.start), stats, list(candidates), breaks)
+    return Review(sorted(kept, key=lambda c: c.start), stats, list(candidates), breaks,
+                  [name for _, name in parts])
 
 
 def _short_with_figure(candidate: Candidate) -> bool:
