@@ -2853,6 +2853,33 @@ def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: 
     assert result.checks["intro_goes_on"] is True
 
 
+def test_an_intro_that_only_states_a_note_is_framed(model: Model, tmp_path: Path) -> None:
+    """An intro naming the guest but saying only what she does ("Maren Holt pays dearly…")
+    is a note, not an intro: the summary's opening, where it says who meets whom, comes first;
+    where it does not, the composed sentence does."""
+    turns = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my guest is Maren Holt, "
+             "who runs a glassworks on the quay. Maren, welcome.",
+             "Thank you, Oskar. We melt about two tonnes of sand a week in three furnaces.",
+             "What does the sand cost?",
+             "The sand costs about ninety euros a tonne since the spring of twenty twenty two."]
+    model.replies["speakers"] = lambda request: ok({
+        "show": "Harbour Lights", "host": "Oskar Lind",
+        "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+    note = "Maren Holt pays dearly for the sand her three furnaces melt."
+    model.replies["intro"] = intro_saying(
+        "Oskar Lind meets Maren Holt at her glassworks on the quay.", note)
+    result = run_notes(write_episode(tmp_path / "one", turns, budget=10_000),
+                       settings_for(model))
+    assert result.intro == f"Oskar Lind meets Maren Holt at her glassworks on the quay. {note}"
+    assert result.checks["intro_framed"] is True
+    model.replies["intro"] = intro_saying("Maren Holt buys sand.", note)
+    result = run_notes(write_episode(tmp_path / "two", turns, budget=10_000),
+                       settings_for(model))
+    assert result.intro.startswith("In Harbour Lights, Oskar Lind talks with Maren Holt"), (
+        result.intro)
+    assert result.intro.endswith(note)
+
+
 def test_each_section_knows_the_part_of_the_episode_it_is_in() -> None:
     """The review says where each later part starts and whose voice it is; the sections are
     placed in those parts for the intro."""

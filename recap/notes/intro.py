@@ -422,12 +422,16 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         if who:
             intro = f"{who} {intro}"
             checks["intro_named_guest"] = True
-    if intro and asker.language == "en" and not mentions_the_episode(intro, info, speakers):
-        # "The librarians were nervous about the project for a week…": a note, not an intro (no
-        # guest with a name to say who talks). The summary's opening, when it says who or what
-        # this is, or else the composed sentence, frames it.
+    if intro and asker.language == "en" and not (mentions_the_episode(intro, info, speakers)
+                                                   and frames(intro, info, speakers)):
+        # "The librarians were nervous about the project for a week…", "The co-operative had
+        # 25,000 visitors and Morel hired no one.": a note, not an intro (no guest with a name
+        # to say who talks, or nothing saying that this is an episode, who talks or visits whom).
+        # The summary's opening, when it says who or what this is, or else the composed
+        # sentence, frames it.
         framing = sentences(summary)[0] if summary else ""
-        if not mentions_the_episode(framing, info, speakers):
+        if framing == sentences(intro)[0] or not (mentions_the_episode(framing, info, speakers)
+                                                   and frames(framing, info, speakers)):
             framing = composed()
         intro = f"{framing} {intro}"
         checks["intro_framed"] = True
@@ -593,6 +597,20 @@ def mentions_the_episode(text: str, info: Info, speakers: Speakers) -> bool:
     named = [n for n in (speakers.show, info.uploader, info.title) if searchable(n).strip()]
     return (any(searchable(n) in said for n in named)
             or bool(re.search(r"\b(?:episode|podcast|show|interview)s?\b", text, re.IGNORECASE)))
+
+
+# What a guide says of a visit or a meeting ("Sam travels to the valley to meet…").
+_VISITS = re.compile(r"\b(?:meets?|meeting|visits?|visiting|travels?|joined|welcomes?|"
+                     r"interviews?|asks?)\b", re.IGNORECASE)
+
+
+def frames(text: str, info: Info, speakers: Speakers) -> bool:
+    """Whether `text` frames the episode as its writer would: it says that this is an episode
+    (or names the show or the title), or who talks with, meets or visits whom."""
+    said = searchable(text)
+    named = [n for n in (speakers.show, info.uploader, info.title) if searchable(n).strip()]
+    return (bool(_FRAMES.search(text) or _VISITS.search(text))
+            or any(searchable(n) in said for n in named))
 
 
 def who_talks(info: Info, speakers: Speakers, roles: bool = True) -> str:
