@@ -2878,6 +2878,12 @@ def test_an_intro_that_only_states_a_note_is_framed(model: Model, tmp_path: Path
     assert result.intro.startswith("In Harbour Lights, Oskar Lind talks with Maren Holt"), (
         result.intro)
     assert result.intro.endswith(note)
+    # saying who the guest is frames it
+    who = f"Maren Holt is the woman behind the glassworks on the quay. {note}"
+    model.replies["intro"] = intro_saying("Oskar Lind meets Maren Holt.", who)
+    result = run_notes(write_episode(tmp_path / "three", turns, budget=10_000),
+                       settings_for(model))
+    assert result.intro == who and "intro_framed" not in result.checks
 
 
 def test_each_section_knows_the_part_of_the_episode_it_is_in() -> None:

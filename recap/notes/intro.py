@@ -606,10 +606,14 @@ _VISITS = re.compile(r"\b(?:meets?|meeting|visits?|visiting|travels?|joined|welc
 
 def frames(text: str, info: Info, speakers: Speakers) -> bool:
     """Whether `text` frames the episode as its writer would: it says that this is an episode
-    (or names the show or the title), or who talks with, meets or visits whom."""
+    (or names the show or the title), who talks with, meets or visits whom, or who a speaker is
+    ("Ana Ruiz is a co-founder of…", "Ana Ruiz, a ferry pilot, …")."""
     said = searchable(text)
     named = [n for n in (speakers.show, info.uploader, info.title) if searchable(n).strip()]
-    return (bool(_FRAMES.search(text) or _VISITS.search(text))
+    parts = [re.escape(p) for name in speakers.names() for p in _name_parts(name)]
+    who_is = parts and re.search(
+        rf"\b(?:{'|'.join(parts)})(?:\s+(?:is|was)|,)\s+(?:a|an|the|one)\b", text)
+    return (bool(_FRAMES.search(text) or _VISITS.search(text) or who_is)
             or any(searchable(n) in said for n in named))
 
 
