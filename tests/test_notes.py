@@ -3124,6 +3124,24 @@ def test_a_first_section_the_model_cannot_title_leaves_the_others_to_it() -> Non
     assert stats["title_fallbacks"] == 1
 
 
+def test_a_heading_stopped_short_is_asked_again() -> None:
+    """A heading that stops before its last word ("Storms in W", "Crossings of the") is no
+    heading: the section is asked again. One ending on a letter after a noun ("Plan B") is
+    whole."""
+    from recap.notes.sections import _cut_off, title_sections
+
+    storms = [f"Storm number {n} cancelled {n + 10} crossings in the winter of {2000 + n}."
+              for n in range(1, 9)]
+    replies = iter(["Ferry history", "Storms in W", "Winter storms"])
+    asker = _HeadingAsker(lambda notes: next(replies))
+    titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(list(_FERRY[0]), storms))
+    assert titles == ["Ferry history", "Winter storms"]
+    assert stats["title_calls"] == 3 and stats["title_fallbacks"] == 0
+    assert _cut_off("Crossings of the") and _cut_off("Boats and")
+    assert not _cut_off("Plan B") and not _cut_off("Vitamin D") and not _cut_off("Life on a farm")
+
+
 def test_a_section_refused_twice_is_asked_once_more_with_two_notes() -> None:
     """Two headings for a section were no use (here the first section's again): before a
     heading made without the model, the section is asked once more, shown two of its notes."""

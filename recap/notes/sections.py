@@ -478,8 +478,8 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     plain = set(words(title)) - STOPWORDS
     if not title or len(title.split()) > 7 or not plain or plain <= _GENERIC_TITLES:
         return False
-    if _NOT_A_HEADING.search(title):  # chatter ("Sure! Here is..."), markup or JSON
-        return False
+    if _NOT_A_HEADING.search(title) or _cut_off(title):  # chatter ("Sure! Here is..."),
+        return False  # markup, JSON, or a heading stopped mid-word
     own = len(words(title))
     # A note given back whole, or all of it but a word once the title is long enough for that
     # to be a sentence ("The studio sits in an old bus depot"); a short heading may share three
@@ -494,6 +494,24 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
             if run >= copied and (sentence or run >= len(said) - 1):
                 return False
     return _heading_key(title) not in {_heading_key(t) for t in earlier if t}
+
+
+# Words a heading cannot end on, or stand before a last word of one letter: "Farming in F",
+# "Prices of the" were stopped short ("Vitamin D", "Plan B" end on a letter after a noun).
+_BEFORE_MORE = frozenset("a an the and or of in on at to for from with by into about than "
+                         "between".split())
+
+
+def _cut_off(title: str) -> bool:
+    """Whether a heading stops short of its last word: it ends on an article, conjunction or
+    preposition, or on a single letter after one ("Farming in F")."""
+    parts = re.findall(r"[\w'’-]+", title)
+    if len(parts) < 2:
+        return False
+    last, before = parts[-1], parts[-2].lower()
+    if len(last) == 1 and last.isupper():  # "Plan A", "Vitamin D", but not "Farming in F"
+        return before in _BEFORE_MORE
+    return last.lower() in _BEFORE_MORE
 
 
 def _reads_as_clause(title: str) -> bool:
