@@ -2801,6 +2801,28 @@ def test_no_section_runs_across_the_start_of_a_later_part() -> None:
     assert [len(s) for s in split_sections(notes, 2, breaks=[22.0])] == [5, 7]
 
 
+def test_two_sentences_run_together_with_a_comma_are_joined_by_a_semicolon() -> None:
+    """Whisper often writes no full stop between two sentences, and the model keeps the comma:
+    "…deliver to them, together they bring…" reads as one sentence gone wrong. A comma before a
+    new clause's subject is a semicolon, as `one_sentence` joins a note's sentences; not after
+    a clause that leans on the next, nor inside an aside."""
+    from recap.notes.rewrite import unspliced
+
+    assert unspliced("Today, 30 boats work from the harbour, together they land about 400 tonnes "
+                     "a year.") == ("Today, 30 boats work from the harbour; together they land "
+                                    "about 400 tonnes a year.")
+    assert unspliced("The kiln was their first, it was in every newspaper.") == (
+        "The kiln was their first; it was in every newspaper.")
+    assert unspliced("The workshop is small, it's three rooms.") == (
+        "The workshop is small; it's three rooms.")
+    for whole in ("When it rains, they close the market.",
+                  "In winter, when it snows, they close the pass.",
+                  "The ferry, they say, is always late.",
+                  "Because the glass is thin, it breaks easily.",
+                  "The kiln, which is old, still works."):
+        assert unspliced(whole) == whole
+
+
 def test_an_intro_about_the_first_part_is_told_who_speaks_in_the_later_ones() -> None:
     """A small model writes the intro about an episode's opening part. A later part whose voice
     the intro does not name gets a sentence saying so, with its sections' titles quoted (a

@@ -32,6 +32,7 @@ from recap.notes.rewrite import (
     unborrow,
     unframe,
     unrelative,
+    unspliced,
     voices,
 )
 from recap.notes.turns import (
@@ -298,7 +299,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         for candidate in left:
             stats.drop(candidate, "dropped")
         for candidate in kept:  # a bullet states one claim in one sentence
-            after = one_sentence(candidate.text)
+            after = unspliced(one_sentence(candidate.text))
             if after != candidate.text:
                 _repair(candidate, after, names, translated, stats)
     # The repairs since the first pass (a name for "she", a claim out of "She mentions that",

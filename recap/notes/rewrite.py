@@ -25,6 +25,7 @@ from recap.notes.words import (
     bare_words,
     content_stems,
     first_person,
+    has_verb,
     sentences,
     stem,
     verb_form,
@@ -249,6 +250,38 @@ def one_sentence(text: str) -> str:
     joined = "; ".join(part.rstrip(".!?") for part in parts)
     end = kept[-1][-1] if kept[-1][-1:] in ".!?" else "."
     return joined[:1].upper() + joined[1:] + end
+
+
+# A comma, then a new clause's subject (a pronoun, perhaps after a word of time): "…deliver to
+# them, together they bring…", "…their first, it was in all the newspapers."
+_SPLICE = re.compile(r",\s+(?=(?:(?:now|today|then|together|still|also|so far|these days|"
+                     r"last year|in fact)\s+)?(?:it|they|he|she|we|you|there)"
+                     r"(?:['’](?:s|re|ll|d|ve))?\s+[\w'’]+)", re.IGNORECASE)
+# A clause that leans on the one after it: the comma after it is where they meet ("When it
+# rains, they close").
+_SUBORDINATORS = frozenset("if when whenever because although though as since while after "
+                           "before until once unless whether where wherever even so than "
+                           "and but or".split())
+
+
+def unspliced(text: str) -> str:
+    """Two sentences run together with a comma ("Today, 46 farms deliver to them, together they
+    bring about 9 million liters a year.", as Whisper wrote them with no full stop between) as
+    one sentence of two clauses, joined by a semicolon, the way `one_sentence` joins the
+    sentences of a note. Not where the comma ends a clause that leans on the next ("When it
+    rains, they close"; "In winter, when it snows, they close"), nor where either side has no
+    verb."""
+    out = text
+    for match in reversed(list(_SPLICE.finditer(text))):
+        clause = re.split(r"[;:]", text[:match.start()])[-1].strip()
+        pieces = [p.split() for p in clause.split(",") if p.split()]
+        after = " ".join(text[match.end():].split()[:4])
+        if (not pieces or pieces[0][0].lower() in _SUBORDINATORS
+                or pieces[-1][0].lower() in _SUBORDINATORS
+                or not has_verb(clause) or not has_verb(after)):
+            continue
+        out = out[:match.start()] + ";" + out[match.start() + 1:]
+    return out
 
 
 def unrelative(text: str) -> str:
