@@ -262,6 +262,9 @@ _SPLICE = re.compile(r",\s+(?=(?:(?:now|today|then|together|still|also|so far|th
 _SUBORDINATORS = frozenset("if when whenever because although though as since while after "
                            "before until once unless whether where wherever even so than "
                            "and but or".split())
+# The same in more words: "The last time they advertised, they had 400 replies."
+_LEANS_ON_NEXT = re.compile(r"(?:the (?:first|last|next|only) time|every time|each time|"
+                            r"any time|by the time|the moment|now that|in case)\b", re.IGNORECASE)
 
 
 def unspliced(text: str) -> str:
@@ -278,6 +281,7 @@ def unspliced(text: str) -> str:
         after = " ".join(text[match.end():].split()[:4])
         if (not pieces or pieces[0][0].lower() in _SUBORDINATORS
                 or pieces[-1][0].lower() in _SUBORDINATORS
+                or any(_LEANS_ON_NEXT.match(" ".join(p)) for p in (pieces[0], pieces[-1]))
                 or not has_verb(clause) or not has_verb(after)):
             continue
         out = out[:match.start()] + ";" + out[match.start() + 1:]
