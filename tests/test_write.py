@@ -169,6 +169,23 @@ def test_reading_minutes_round_half_up_and_at_least_one(words: int, wpm: int,
     assert reading_minutes(words, wpm) == minutes
 
 
+def test_a_saving_under_two_times_is_given_in_tenths() -> None:
+    """A dense episode of a few minutes reads in over half its time: 9 minutes in 5 is "a
+    `1.8x` saving", not the saving left out as it was (9 // 5 == 1); from 2 up, whole times as
+    the reference post gives them; barely faster, no saving is claimed."""
+    from recap.write import saving_figure, saving_line
+
+    assert saving_figure(169, 9) == 18 and saving_figure(9, 4) == 2
+    assert saving_figure(9, 5) == 1.8 and saving_figure(12, 7) == 1.7
+    assert saving_line("en", 5, 9, saving_figure(9, 5)) == (
+        "Here are my notes from this talk - 5 minutes reading instead of 9 minutes, a `1.8x` "
+        "saving for you.")
+    assert saving_line("en", 9, 169, saving_figure(169, 9)).endswith("an `18x` saving for you.")
+    assert "`1,8x`" in saving_line("de", 5, 9, saving_figure(9, 5))
+    assert saving_line("en", 9, 10, saving_figure(10, 9)) == (
+        "Here are my notes from this talk - 9 minutes reading.")
+
+
 def test_episode_minutes_and_articles() -> None:
     assert episode_minutes(10) == 1
     assert episode_minutes(89) == 1 and episode_minutes(90) == 2

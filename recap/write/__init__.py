@@ -18,7 +18,9 @@ Template context:
     words_per_minute (int).
     language (str): the post's language code (notes.language; "en" when unknown).
     saving_line (str): "Here are my notes from this talk - 9 minutes reading instead of 169
-        minutes, an `18x` saving for you." in the post's language (recap/languages.py).
+        minutes, an `18x` saving for you." in the post's language (recap/languages.py); under
+        two times faster in tenths ("a `1.8x` saving"; `saving` is then 1), under 1.2 times the
+        reading time alone.
     full_episode_line (str): "The full episode: [title](url), 169 minutes." (empty without a URL).
     source_url (str | None): the episode's http(s) URL. seekable (bool). names (list[str]).
     links (dict): `source` and `hero`.
@@ -44,6 +46,7 @@ from recap.write.reading import (
     indefinite_article,
     reading_minutes,
     saving_factor,
+    saving_figure,
     saving_line,
 )
 from recap.write.stage import render_post, write
@@ -55,5 +58,5 @@ __all__ = [
     "compose", "count_words", "emphasise", "episode_minutes", "escape_text", "find_names",
     "front_matter_for", "indefinite_article", "layout_for", "load_template", "read_post",
     "reading_minutes", "render_post", "render_template", "safe_url", "save_post", "saving_factor",
-    "saving_line", "seek_url", "write",
+    "saving_figure", "saving_line", "seek_url", "write",
 ]

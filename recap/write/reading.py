@@ -36,11 +36,28 @@ def indefinite_article(number: int) -> str:
     return "an" if lead.startswith("8") or lead in ("11", "18") else "a"
 
 
-def saving_line(language: str, reading: int, listen: int, saving: int) -> str:
-    """The sentence with the reading-time saving, in the post's language."""
+SMALLEST_SAVING = 1.2
+"""Below this many times faster, reading is not called a saving (the line gives the reading
+time alone)."""
+
+
+def saving_figure(listen_minutes: int, read_minutes: int) -> float:
+    """How many times faster reading is: whole times from 2 up, as the reference post gives
+    them (169 / 9 -> 18), tenths below 2, rounded down (9 / 5 -> 1.8): a dense episode of a few
+    minutes reads in over half its time, and "a 1x saving" says nothing."""
+    ratio = listen_minutes / max(1, read_minutes)
+    if ratio >= 2:
+        return float(saving_factor(listen_minutes, read_minutes))
+    return int(ratio * 10 + 1e-9) / 10
+
+
+def saving_line(language: str, reading: int, listen: int, saving: int | float) -> str:
+    """The sentence with the reading-time saving, in the post's language (`saving`: times
+    faster, `saving_figure`; a decimal comma outside English)."""
     say = phrases(language)
     read = f"{reading} {say.minute if reading == 1 else say.minutes}"
-    if saving > 1:
-        return say.saving.format(reading=read, listen=listen, saving=saving,
-                                 article=indefinite_article(saving))
+    if saving >= 2 or (saving >= SMALLEST_SAVING and saving != int(saving)):
+        shown = f"{saving:g}" if (language or "en") == "en" else f"{saving:g}".replace(".", ",")
+        return say.saving.format(reading=read, listen=listen, saving=shown,
+                                 article=indefinite_article(int(saving)))
     return say.reading_only.format(reading=read)

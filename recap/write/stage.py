@@ -18,6 +18,7 @@ from recap.write.reading import (
     indefinite_article,
     reading_minutes,
     saving_factor,
+    saving_figure,
     saving_line,
 )
 from recap.write.templates import PostTemplate, compose, front_matter_for, load_template, render_template
@@ -53,7 +54,7 @@ def render_post(episode: Episode, options: WriteOptions,
         context.update(reading_minutes=read, saving=saving_factor(listen, read))
         context["saving_article"] = indefinite_article(context["saving"])
         context["saving_line"] = saving_line(context["language"], read, listen,
-                                             context["saving"])
+                                             saving_figure(listen, read))
         body, extra = render_template(template, context)
         settled = reading_minutes(count_words(body), options.words_per_minute)
         if settled == read or (read in seen and read > settled):
