@@ -177,6 +177,7 @@ def test_a_saving_under_two_times_is_given_in_tenths() -> None:
 
     assert saving_figure(169, 9) == 18 and saving_figure(9, 4) == 2
     assert saving_figure(9, 5) == 1.8 and saving_figure(12, 7) == 1.7
+    assert saving_figure(6, 5) == 1.2 and saving_figure(10, 9) == 1 and saving_figure(5, 9) == 0
     assert saving_line("en", 5, 9, saving_figure(9, 5)) == (
         "Here are my notes from this talk - 5 minutes reading instead of 9 minutes, a `1.8x` "
         "saving for you.")

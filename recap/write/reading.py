@@ -41,14 +41,16 @@ SMALLEST_SAVING = 1.2
 time alone)."""
 
 
-def saving_figure(listen_minutes: int, read_minutes: int) -> float:
-    """How many times faster reading is: whole times from 2 up, as the reference post gives
-    them (169 / 9 -> 18), tenths below 2, rounded down (9 / 5 -> 1.8): a dense episode of a few
-    minutes reads in over half its time, and "a 1x saving" says nothing."""
+def saving_figure(listen_minutes: int, read_minutes: int) -> int | float:
+    """How many times faster reading is, as the post states it: whole times from 2 up, as the
+    reference post gives them (169 / 9 -> 18), tenths below 2, rounded down (9 / 5 -> 1.8): a
+    dense episode of a few minutes reads in over half its time, and "a 1x saving" says nothing.
+    Under `SMALLEST_SAVING` times, the whole times (1 or 0): no saving is claimed."""
     ratio = listen_minutes / max(1, read_minutes)
-    if ratio >= 2:
-        return float(saving_factor(listen_minutes, read_minutes))
-    return int(ratio * 10 + 1e-9) / 10
+    if ratio >= 2 or ratio < SMALLEST_SAVING:
+        return saving_factor(listen_minutes, read_minutes)
+    tenths = int(ratio * 10 + 1e-9) / 10
+    return int(tenths) if tenths == int(tenths) else tenths
 
 
 def saving_line(language: str, reading: int, listen: int, saving: int | float) -> str:
@@ -56,7 +58,7 @@ def saving_line(language: str, reading: int, listen: int, saving: int | float) -
     faster, `saving_figure`; a decimal comma outside English)."""
     say = phrases(language)
     read = f"{reading} {say.minute if reading == 1 else say.minutes}"
-    if saving >= 2 or (saving >= SMALLEST_SAVING and saving != int(saving)):
+    if saving > 1:
         shown = f"{saving:g}" if (language or "en") == "en" else f"{saving:g}".replace(".", ",")
         return say.saving.format(reading=read, listen=listen, saving=shown,
                                  article=indefinite_article(int(saving)))
