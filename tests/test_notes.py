@@ -2597,6 +2597,12 @@ def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
     misheard = [Line(0, 0, 5, "First, a quick word from this weak sponsor, Lumen Lamps."),
                 Line(1, 5, 9, "Lamps that dim themselves at sunset.")]
     assert ad_lines(misheard) == {0, 1}, "a word from a sponsor, however the sponsor is named"
+    for cue in ("Today's sponsor is Lumen Lamps.", "Support for this show comes from Lumen Lamps.",
+                "Our sponsor this week is Lumen Lamps.", "Lumen Lamps sponsors this episode.",
+                "Thanks to Lumen Lamps for sponsoring the show."):
+        assert ad_lines([Line(0, 0, 5, cue), misheard[1]]) == {0, 1}, cue
+    for said_so in ("Our sponsors pay for the team's kit.", "The club found a new sponsor."):
+        assert ad_lines([Line(0, 0, 5, said_so), misheard[1]]) == frozenset(), said_so
     code = [Line(0, 0, 5, "Get ten percent off with the code HARBOUR at checkout."),
             Line(1, 5, 9, "It ships in two days."), Line(2, 9, 12, "Back to the cranes.")]
     assert ad_lines(code) == {0, 1}

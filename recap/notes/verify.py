@@ -116,7 +116,17 @@ _PROMPT = re.compile(r"^(?:(?:so|now|okay|ok|well|and),? )?(?:let['’]s|let us|
 # next question or turn back to the show ("Now, ...", "... and we're back") or ~45 words.
 _AD_CUE = re.compile(rf"\b(?:{_SPONSOR}|(?:episode|show|podcast|programme|program) is "
                      r"(?:supported|sponsored|presented) by|word from (?:[\w']+ ){0,2}sponsors?|"
-                     r"(?:with|use) (?:the )?code)\b",
+                     r"(?:with|use) (?:the )?code|"
+                     # "Today's sponsor is…", "Support for this show comes from…", "…, who
+                     # sponsor this episode", "Thanks to Lumen Lamps for sponsoring the show"
+                     r"(?:today's|this week's|this episode's|our) sponsor (?:is|today|this week)|"
+                     r"(?:today's|this week's|this episode's) sponsor|"
+                     r"support for (?:this|the|today's) (?:episode|show|podcast|programme|program)"
+                     r" comes from|"
+                     r"sponsor(?:s|ed|ing)? (?:this|today's|this week's) "
+                     r"(?:episode|show|podcast|programme|program)|"
+                     r"for sponsoring (?:this|the|today's|our) (?:episode|show|podcast|programme|"
+                     r"program))\b",
                      re.IGNORECASE)
 _BACKED_BY = re.compile(r"\b(?:supported|sponsored|presented|powered) by\b", re.IGNORECASE)
 _BACK_TO_SHOW = re.compile(r"^(?:now|back to|anyway|so|right|ok|okay|well|and now)\b",
