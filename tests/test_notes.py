@@ -2599,9 +2599,13 @@ def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
     assert ad_lines(misheard) == {0, 1}, "a word from a sponsor, however the sponsor is named"
     for cue in ("Today's sponsor is Lumen Lamps.", "Support for this show comes from Lumen Lamps.",
                 "Our sponsor this week is Lumen Lamps.", "Lumen Lamps sponsors this episode.",
-                "Thanks to Lumen Lamps for sponsoring the show."):
+                "Thanks to Lumen Lamps for sponsoring the show.",
+                "This episode is made possible by Lumen Lamps.",
+                "Thanks to our friends at Lumen Lamps."):
         assert ad_lines([Line(0, 0, 5, cue), misheard[1]]) == {0, 1}, cue
-    for said_so in ("Our sponsors pay for the team's kit.", "The club found a new sponsor."):
+    for said_so in ("Our sponsors pay for the team's kit.", "The club found a new sponsor.",
+                    "This show is made possible by our listeners.",
+                    "The new roof was funded by the council."):
         assert ad_lines([Line(0, 0, 5, said_so), misheard[1]]) == frozenset(), said_so
     code = [Line(0, 0, 5, "Get ten percent off with the code HARBOUR at checkout."),
             Line(1, 5, 9, "It ships in two days."), Line(2, 9, 12, "Back to the cranes.")]

@@ -126,7 +126,13 @@ _AD_CUE = re.compile(rf"\b(?:{_SPONSOR}|(?:episode|show|podcast|programme|progra
                      r"sponsor(?:s|ed|ing)? (?:this|today's|this week's) "
                      r"(?:episode|show|podcast|programme|program)|"
                      r"for sponsoring (?:this|the|today's|our) (?:episode|show|podcast|programme|"
-                     r"program))\b",
+                     r"program)|"
+                     # "This episode is made possible by…", "…thanks to our friends at…", "This
+                     # message comes from…"
+                     r"(?:episode|show|podcast|programme|program) is (?:made possible|funded|"
+                     r"underwritten) by (?!(?:our|its|the|your) (?:listeners|supporters|members|"
+                     r"donors|patrons))|"
+                     r"thanks to our (?:friends|partners) at|this message comes from)\b",
                      re.IGNORECASE)
 _BACKED_BY = re.compile(r"\b(?:supported|sponsored|presented|powered) by\b", re.IGNORECASE)
 _BACK_TO_SHOW = re.compile(r"^(?:now|back to|anyway|so|right|ok|okay|well|and now)\b",
