@@ -424,8 +424,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             checks["intro_named_guest"] = True
     if intro and asker.language == "en" and not (mentions_the_episode(intro, info, speakers)
                                                    and frames(intro, info, speakers)):
-        # "The librarians were nervous about the project for a week…", "The co-operative had
-        # 25,000 visitors and Morel hired no one.": a note, not an intro (no guest with a name
+        # "The librarians were nervous about the project for a week…", "The bakery sold 9,000
+        # loaves last year and Ruiz hired no one.": a note, not an intro (no guest with a name
         # to say who talks, or nothing saying that this is an episode, who talks or visits whom).
         # The summary's opening, when it says who or what this is, or else the composed
         # sentence, frames it.
@@ -735,12 +735,12 @@ GOES_ON_SECTIONS = 3
 
 def goes_on(intro: str, titles: list[str], parts: list[int], voices: list[str]) -> str:
     """The later parts of an episode the intro does not speak of, one sentence each: 'Later,
-    the episode turns to Felix Odu: "The first tram" and "Fares".' (`parts`: the part each of
+    the episode turns to Tobias Vance: "The night ferry" and "Fares".' (`parts`: the part each of
     the sections `titles` is in, 0 the first; `voices`: who speaks in each later part). A
     small model writes the intro about the opening part; a reader should learn that more
     follows, and with whom. A part whose voice the intro names (however the intro spells it:
     the names are respelled after) is left to it. The section titles are quoted: a title is a
-    heading ("Tram line in Brockfield"), which a sentence cannot always take as its object.
+    heading ("Night ferry to Halvøy"), which a sentence cannot always take as its object.
     English, like every composed sentence."""
     said = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", intro) if w[:1].isupper()}
     out: list[str] = []

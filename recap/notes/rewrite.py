@@ -252,8 +252,8 @@ def one_sentence(text: str) -> str:
     return joined[:1].upper() + joined[1:] + end
 
 
-# A comma, then a new clause's subject (a pronoun, perhaps after a word of time): "…deliver to
-# them, together they bring…", "…their first, it was in all the newspapers."
+# A comma, then a new clause's subject (a pronoun, perhaps after a word of time): "…fish from the
+# harbour, together they land…", "…their first kiln, it was in every newspaper."
 _SPLICE = re.compile(r",\s+(?=(?:(?:now|today|then|together|still|also|so far|these days|"
                      r"last year|in fact)\s+)?(?:it|they|he|she|we|you|there)"
                      r"(?:['’](?:s|re|ll|d|ve))?\s+[\w'’]+)", re.IGNORECASE)
@@ -262,14 +262,14 @@ _SPLICE = re.compile(r",\s+(?=(?:(?:now|today|then|together|still|also|so far|th
 _SUBORDINATORS = frozenset("if when whenever because although though as since while after "
                            "before until once unless whether where wherever even so than "
                            "and but or".split())
-# The same in more words: "The last time they advertised, they had 400 replies."
+# The same in more words: "The last time they hired a glazier, they had 90 letters."
 _LEANS_ON_NEXT = re.compile(r"(?:the (?:first|last|next|only) time|every time|each time|"
                             r"any time|by the time|the moment|now that|in case)\b", re.IGNORECASE)
 
 
 def unspliced(text: str) -> str:
-    """Two sentences run together with a comma ("Today, 46 farms deliver to them, together they
-    bring about 9 million liters a year.", as Whisper wrote them with no full stop between) as
+    """Two sentences run together with a comma ("Today, 30 boats work from the harbour, together
+    they land about 400 tonnes a year.", as Whisper wrote them with no full stop between) as
     one sentence of two clauses, joined by a semicolon, the way `one_sentence` joins the
     sentences of a note. Not where the comma ends a clause that leans on the next ("When it
     rains, they close"; "In winter, when it snows, they close"), nor where either side has no

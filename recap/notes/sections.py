@@ -496,7 +496,7 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
     return _heading_key(title) not in {_heading_key(t) for t in earlier if t}
 
 
-# Words a heading cannot end on, or stand before a last word of one letter: "Farming in F",
+# Words a heading cannot end on, or stand before a last word of one letter: "Fishing in N",
 # "Prices of the" were stopped short ("Vitamin D", "Plan B" end on a letter after a noun).
 _BEFORE_MORE = frozenset("a an the and or of in on at to for from with by into about than "
                          "between".split())
@@ -504,12 +504,12 @@ _BEFORE_MORE = frozenset("a an the and or of in on at to for from with by into a
 
 def _cut_off(title: str) -> bool:
     """Whether a heading stops short of its last word: it ends on an article, conjunction or
-    preposition, or on a single letter after one ("Farming in F")."""
+    preposition, or on a single letter after one ("Fishing in N")."""
     parts = re.findall(r"[\w'’-]+", title)
     if len(parts) < 2:
         return False
     last, before = parts[-1], parts[-2].lower()
-    if len(last) == 1 and last.isupper():  # "Plan A", "Vitamin D", but not "Farming in F"
+    if len(last) == 1 and last.isupper():  # "Plan A", "Vitamin D", but not "Fishing in N"
         return before in _BEFORE_MORE
     return last.lower() in _BEFORE_MORE
 
