@@ -593,10 +593,16 @@ def mentions_the_episode(text: str, info: Info, speakers: Speakers) -> bool:
     found = set(re.findall(r"[\w'-]+", text))
     if any(part in found for name in speakers.names() for part in _name_parts(name)):
         return True
+    return (names_the_show(text, info, speakers)
+            or bool(re.search(r"\b(?:episode|podcast|show|interview)s?\b", text, re.IGNORECASE)))
+
+
+def names_the_show(text: str, info: Info, speakers: Speakers) -> bool:
+    """Whether `text` names the show (as the opening or the uploader gives it) or the episode's
+    title."""
     said = searchable(text)
     named = [n for n in (speakers.show, info.uploader, info.title) if searchable(n).strip()]
-    return (any(searchable(n) in said for n in named)
-            or bool(re.search(r"\b(?:episode|podcast|show|interview)s?\b", text, re.IGNORECASE)))
+    return any(searchable(n) in said for n in named)
 
 
 # What a guide says of a visit or a meeting ("Sam travels to the valley to meet…").
@@ -608,13 +614,11 @@ def frames(text: str, info: Info, speakers: Speakers) -> bool:
     """Whether `text` frames the episode as its writer would: it says that this is an episode
     (or names the show or the title), who talks with, meets or visits whom, or who a speaker is
     ("Ana Ruiz is a co-founder of…", "Ana Ruiz, a ferry pilot, …")."""
-    said = searchable(text)
-    named = [n for n in (speakers.show, info.uploader, info.title) if searchable(n).strip()]
     parts = [re.escape(p) for name in speakers.names() for p in _name_parts(name)]
     who_is = parts and re.search(
         rf"\b(?:{'|'.join(parts)})(?:\s+(?:is|was)|,)\s+(?:a|an|the|one)\b", text)
     return (bool(_FRAMES.search(text) or _VISITS.search(text) or who_is)
-            or any(searchable(n) in said for n in named))
+            or names_the_show(text, info, speakers))
 
 
 def who_talks(info: Info, speakers: Speakers, roles: bool = True) -> str:
