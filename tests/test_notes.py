@@ -1271,11 +1271,10 @@ def test_an_intro_calling_the_show_something_else_loses_that_sentence(model: Mod
                                                                       episode: Episode) -> None:
     """The model's intro opening "Field Notes is a beekeeping business…" (the show's name for
     what its guest does) keeps only its sentences that say who and what rightly."""
-    model.replies["intro"] = lambda request: ok({
-        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
-        "intro": "Field Notes is a beekeeping business on the roofs of Rotterdam. Priya "
-                 "Natarajan tells Field Notes how she keeps hives on city roofs.",
-        "keywords": []})
+    model.replies["intro"] = intro_saying(
+        "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "Field Notes is a beekeeping business on the roofs of Rotterdam. Priya Natarajan tells "
+        "Field Notes how she keeps hives on city roofs.")
     result = run_notes(episode, settings_for(model))
     assert result.intro == ("Priya Natarajan tells Field Notes how she keeps hives on city "
                             "roofs."), result.intro
@@ -1287,12 +1286,11 @@ def test_an_intro_sentence_the_episode_does_not_say_is_dropped(model: Model,
     """"The podcast explores the impact of climate change on urban ecosystems…": nothing the
     guest said, though every name and figure in it checks out; the sentence that is the
     episode's own stays."""
-    model.replies["intro"] = lambda request: ok({
-        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
-        "intro": "This episode of Field Notes visits Priya Natarajan and her rooftop hives. The "
-                 "podcast explores the impact of climate change on urban ecosystems and the "
-                 "challenges faced by conservationists in protecting pollinators.",
-        "keywords": []})
+    model.replies["intro"] = intro_saying(
+        "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "This episode of Field Notes visits Priya Natarajan and her rooftop hives. The podcast "
+        "explores the impact of climate change on urban ecosystems and the challenges faced by "
+        "conservationists in protecting pollinators.")
     result = run_notes(episode, settings_for(model))
     assert result.intro == ("This episode of Field Notes visits Priya Natarajan and her rooftop "
                             "hives."), result.intro
@@ -1305,11 +1303,10 @@ def test_praise_the_transcript_does_not_give_is_dropped_from_the_intro(model: Mo
     """"a renowned expert": a claim about the guest no one made. Given as an aside after the
     name, the aside goes and the sentence stays; given as the sentence's claim, the sentence
     goes, and the intro still says who talks."""
-    model.replies["intro"] = lambda request: ok({
-        "summary": "Priya Natarajan, a leading beekeeper, explains what rooftop hives teach.",
-        "intro": "Priya Natarajan, a renowned expert, talks about her forty beehives on rooftops "
-                 "in Rotterdam. The talk covers honey, mites, wind, money and rules.",
-        "keywords": []})
+    model.replies["intro"] = intro_saying(
+        "Priya Natarajan, a leading beekeeper, explains what rooftop hives teach.",
+        "Priya Natarajan, a renowned expert, talks about her forty beehives on rooftops in "
+        "Rotterdam. The talk covers honey, mites, wind, money and rules.")
     result = run_notes(episode, settings_for(model))
     for praise in ("renowned", "expert", "leading"):
         assert praise not in result.intro and praise not in result.summary, result
