@@ -104,3 +104,28 @@ def test_a_note_whose_figures_are_all_in_another_is_the_same_claim(
              "A glazing class costs 14 euros a week."]
     kept, removed = remove_duplicates([Candidate(t, window) for t in apart], 0.6)
     assert removed == 0
+
+
+def test_two_notes_giving_the_same_measured_amount_are_one_claim(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A measured amount (a weight, a sum of money) in two notes that share two other words is
+    one claim said twice, though the two share few words (the note with more figures stays); a
+    count, a span of time or one shared word is not enough."""
+    import recap.text.embedding as embedding
+    from recap.notes.dedupe import remove_duplicates
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    monkeypatch.setattr(embedding, "encoder", lambda: None)
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    short = "The harbour trust and its volunteers weighed the whole catch of beach litter: 6 tonnes."
+    rich = ("Nets and crates from the 1990s made up most of the 6 tonnes of litter the divers "
+            "weighed last year.")
+    kept, removed = remove_duplicates([Candidate(short, window), Candidate(rich, window)], 0.6)
+    assert removed == 1 and [c.text for c in kept] == [rich]
+    apart = ["A return ferry ticket to the island costs 5 euros for a child.",
+             "A coffee on the pier costs 5 euros in the summer months.",
+             "The divers dived 12 days last year.",
+             "The trust hired 12 divers last year."]
+    kept, removed = remove_duplicates([Candidate(t, window) for t in apart], 0.6)
+    assert removed == 0

@@ -6,6 +6,7 @@ from typing import Any
 
 from recap.notes.verify import Candidate
 from recap.notes.words import content_stems, jaccard
+from recap.text.vocabulary import is_unit_word
 
 # The same claim in other words: sentence vectors this alike (cosine, all-MiniLM-L6-v2), with
 # this share of the shorter note's content words in the other's and no figure of its own.
@@ -23,11 +24,32 @@ claim when this share of its words is there too: "The pottery pays its way at 14
 and 900 euros a kiln." beside "A 300 millilitre mug sells for 14 euros, a small kiln costs about
 900 euros." (two claims that share two figures and nothing else are two)."""
 
+SAME_MEASURE_WORDS = 2
+"""Two notes giving the same measured amount (a weight, length, volume, temperature or sum of
+money, not a count, share, date or span of time) say the same thing when they share this many
+other words, units of measure not counted: "They weighed what was fixed last year: 9 tons."
+beside "The repairs weighed about 9 tons last year, mostly heavy vacuum cleaners." (an amount
+like "9 tons" is not said twice of two things; "3 days" and "20 percent" are; "Entry costs 5
+euros." and "Coffee costs 5 euros." share one word and are two)."""
+_TIMES = frozenset("second minut hour day week month year decad century centur".split())
+_NOT_MEASURES = frozenset({"", "%", "s", "x", "ordinal", "h", "min", "second", "day", "week",
+                           "month", "year"})
+
 
 def figures_of(text: str) -> frozenset[str]:
     from recap.text.figures import extract_figures
 
     return frozenset(str(f.key) for f in extract_figures(text) if not f.soft)
+
+
+def measures_of(text: str) -> frozenset[str]:
+    """The figures of `text` (as `figures_of` keys them) that measure an amount: a unit that is
+    not a count's, a share's, a date's or a span of time's, and not one of something."""
+    from recap.text.figures import extract_figures
+
+    return frozenset(str(f.key) for f in extract_figures(text)
+                     if not f.soft and f.readings and f.readings[0].value != 1
+                     and f.readings[0].unit not in _NOT_MEASURES)
 
 
 def remove_duplicates(candidates: list[Candidate], threshold: float) -> tuple[list[Candidate], int]:
@@ -42,27 +64,31 @@ def remove_duplicates(candidates: list[Candidate], threshold: float) -> tuple[li
     are enough."""
     vectors = _vectors([c.text for c in candidates])
     kept: list[Candidate] = []
-    signatures: list[tuple[set[str], frozenset[str], Any, set[int]]] = []
+    signatures: list[tuple[set[str], frozenset[str], Any, set[int], frozenset[str]]] = []
     removed = 0
     for n, candidate in enumerate(candidates):
         stems, figures = content_stems(candidate.text), figures_of(candidate.text)
+        measures = measures_of(candidate.text)
         vector = vectors[n] if vectors is not None else None
         lines = set(candidate.segment_ids)
         match = None
-        for i, (other_stems, other_figures, other_vector, other_lines) in enumerate(signatures):
+        for i, (other_stems, other_figures, other_vector, other_lines, other_measures) in \
+                enumerate(signatures):
             meaning = float(vector @ other_vector) if vector is not None else 0.0
             same_lines = bool(lines) and (lines <= other_lines or other_lines <= lines)
-            if _same(stems, figures, other_stems, other_figures, threshold, meaning, same_lines):
+            if (_same(stems, figures, other_stems, other_figures, threshold, meaning, same_lines)
+                    or _same_measure(stems, figures, measures, other_stems, other_figures,
+                                     other_measures)):
                 match = i
                 break
         if match is None:
             kept.append(candidate)
-            signatures.append((stems, figures, vector, lines))
+            signatures.append((stems, figures, vector, lines, measures))
             continue
         removed += 1
         if _richer(candidate, figures, kept[match], signatures[match][1]):
             kept[match] = candidate
-            signatures[match] = (stems, figures, vector, lines)
+            signatures[match] = (stems, figures, vector, lines, measures)
     return kept, removed
 
 
@@ -96,6 +122,17 @@ def _same(a: set[str], fa: frozenset[str], b: set[str], fb: frozenset[str],
     if meaning >= SAME_MEANING and contained >= words_needed and small_f <= large_f:
         return True  # the same claim in other words (from the same lines: fewer of them)
     return contained >= 0.85 and small_f <= large_f and len(small) >= 3
+
+
+def _same_measure(a: set[str], fa: frozenset[str], ma: frozenset[str], b: set[str],
+                  fb: frozenset[str], mb: frozenset[str]) -> bool:
+    """The same measured amount in both, every figure of one in the other, and
+    `SAME_MEASURE_WORDS` other words shared (the amount's unit not among them)."""
+    if not (ma & mb) or not (fa <= fb or fb <= fa):
+        return False
+    shared = {w for w in a & b if not any(c.isdigit() for c in w)
+              and not (is_unit_word(w) and w not in _TIMES)}
+    return len(shared) >= SAME_MEASURE_WORDS
 
 
 def _richer(new: Candidate, new_figures: frozenset[str], old: Candidate,
