@@ -206,6 +206,21 @@ def test_a_name_the_description_and_the_opening_say_in_the_same_words_is_written
                                                 "a brewery in the hills") == {}
 
 
+def test_a_name_after_the_descriptions_words_is_written_its_way_where_the_words_after_differ(
+        ) -> None:
+    """A description often says the opening's words up to a name and then goes its own way
+    ("…the ferry office in Skarnholm, Vestby" beside "…the ferry office in Scarn Home, a village
+    near Western"): four words shared before the name and a name that looks alike are enough.
+    Not a name unlike the description's, nor one after fewer shared words."""
+    description = "Tove Lind talks to Ada Brenner, who runs the ferry office in Skarnholm, Vestby."
+    said = ("Welcome. My guest is Ada Brenner, who runs the ferry office in Scarn Home, a village "
+            "near Western.")
+    assert anchored_respellings([description], said) == {"Scarn Home": "Skarnholm"}
+    unlike = said.replace("Scarn Home", "Port Lewis")
+    assert anchored_respellings([description], unlike) == {}
+    short = "Tove Lind meets Ada Brenner, in Skarnholm, Vestby."
+    assert anchored_respellings([short], "Ada Brenner is in Scarn Home, near Western.") == {}
+
 def test_a_word_heard_as_two_is_written_the_details_way() -> None:
     """Whisper writes a word it does not know as two it does: two capitalised words whose letters
     together are one word of a detail name are that word, in the notes too. Not where either

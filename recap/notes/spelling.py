@@ -231,6 +231,14 @@ for the names between them to be taken for the same."""
 NAME_SPAN = 6
 """The most words a name between anchors may have, in the description or as heard."""
 _TOKEN = re.compile(r"[^\s]+")
+LEAD = 4
+"""Words before a name that, shared in order by a description and the transcript, let the name
+after them be taken for the description's without the words after it: a description says
+"…coordinates the Repair Café in Ledeberg, Ghent", the opening "…coordinates the Repair Cafe in
+Lettie Bird, a neighborhood of Genton"."""
+LEAD_ALIKE = 0.5
+"""How alike (`likeness`) a name heard after `LEAD` shared words must look to the description's:
+the words after it are not there to say that the two are the same."""
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -291,7 +299,43 @@ def anchored_respellings(descriptions: list[str], transcript: str) -> dict[str, 
                             and fold(written) != fold(name)
                             and all(k.isalnum() for k in keys[first:last])):
                         mapping.setdefault(written, name)
+        _led_respellings(told, said, where, mapping)
     return mapping
+
+
+def _led_respellings(told: list[tuple[str, str]], said: list[tuple[str, str]],
+                     where: dict[str, list[int]], mapping: dict[str, str]) -> None:
+    """Add to `mapping` each name of the description (`told`) that ends on punctuation and has
+    `LEAD` words before it that the transcript (`said`) has before a capitalised name of its own
+    ending on punctuation, when the two look `LEAD_ALIKE`."""
+    folded = [f for _, f in told]
+    keys = [f for _, f in said]
+    for start in range(LEAD, len(told)):
+        if not told[start][0][:1].isupper():
+            continue
+        end = start
+        while end < len(told) and end - start < NAME_SPAN and told[end][1].isalnum() \
+                and told[end][0][:1].isupper():
+            end += 1
+        if end >= len(told) or told[end][1].isalnum():
+            continue  # the name runs on, or the description ends in it
+        lead = folded[start - LEAD:start]
+        if not all(k.isalnum() for k in lead):
+            continue
+        name = " ".join(w for w, _ in told[start:end])
+        for at in where.get(lead[-1], []):
+            first = at + 1
+            if keys[first - LEAD:first] != lead:
+                continue
+            last = first
+            while last < len(said) and last - first < NAME_SPAN and keys[last].isalnum() \
+                    and said[last][0][:1].isupper():
+                last += 1
+            if last == first or (last < len(said) and keys[last].isalnum()):
+                continue
+            written = " ".join(w for w, _ in said[first:last])
+            if fold(written) != fold(name) and likeness(written, name) >= LEAD_ALIKE:
+                mapping.setdefault(written, name)
 
 
 def _spans_between(keys: list[str], ends: list[int], before: list[str], after: list[str],
