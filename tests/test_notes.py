@@ -2856,6 +2856,32 @@ def test_an_intro_about_the_first_part_is_told_who_speaks_in_the_later_ones() ->
         'to Ilse Brandt: "Kites".')
 
 
+def test_an_intro_sentence_on_one_part_s_voice_lists_only_that_part_s_sections() -> None:
+    """Given every section, a small model credits a later part's voice with the opening's
+    subjects ("Tobias Vance answers your questions about glass furnaces, sand prices and the
+    night ferry"). A sentence naming one part's voice and listing section titles lists that
+    part's only, or none; a sentence naming both parts' voices, or saying more than titles, or
+    an episode of one part, is left as it is."""
+    from recap.notes.intro import own_subjects
+
+    titles = ["Glass furnaces", "Sand prices", "The night ferry", "Cabins and berths"]
+    parts, voices, guests = [0, 0, 1, 1], ["Tobias Vence"], ["Maren Holt"]
+    said = ("In Harbour Lights, Oskar Lind talks with Maren Holt. Dr. Tobias Vance answers your "
+            "questions about glass furnaces, sand prices, the night ferry, cabins and berths.")
+    assert own_subjects(said, titles, parts, voices, guests) == (
+        "In Harbour Lights, Oskar Lind talks with Maren Holt. Dr. Tobias Vance answers your "
+        "questions about the night ferry and cabins and berths.")
+    only_first = "Tobias Vance answers your questions about glass furnaces and sand prices."
+    assert own_subjects(only_first, titles, parts, voices, guests) == (
+        "Tobias Vance answers your questions.")
+    for kept in ["Maren Holt and Tobias Vance talk about glass furnaces and the night ferry.",
+                 "Tobias Vance talks about glass furnaces and why the ferry is late."]:
+        assert own_subjects(kept, titles, parts, voices, guests) == kept
+    assert own_subjects(only_first, titles, [0] * 4, [], guests) == only_first
+    mine = "Maren Holt talks about glass furnaces, the night ferry and sand prices."
+    assert own_subjects(mine, titles, parts, voices, guests) == (
+        "Maren Holt talks about glass furnaces and sand prices.")
+
 def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: Path) -> None:
     """End to end: an intro the model wrote about the first guest only is followed by the later
     part's voice and its sections."""

@@ -326,7 +326,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
     the post's `notes` (default: `highlights`) again, unless it frames the episode. An English
     intro that does not name a later part's voice is followed by a sentence saying who speaks
     in it and its sections' titles (`goes_on`; `parts`: the part each section is in, 0 the
-    first; `voices`: who speaks in each later part).
+    first; `voices`: who speaks in each later part). A sentence naming one part's voice lists
+    only that part's section titles (`own_subjects`).
     """
     from recap.quality.support import check_bullet
 
@@ -435,6 +436,13 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             framing = composed()
         intro = f"{framing} {intro}"
         checks["intro_framed"] = True
+    if asker.language == "en" and voices:
+        guests = [g for g, _ in speakers.guests]
+        for key, text in (("intro", intro), ("summary", summary)):
+            own = own_subjects(text, section_titles, parts or [], voices, guests)
+            if own != text:
+                checks[f"{key}_own_subjects"] = True
+                intro, summary = (own, summary) if key == "intro" else (intro, own)
     if intro and asker.language == "en":
         rest = goes_on(intro, section_titles, parts or [0] * len(section_titles), voices or [])
         if rest and longest_copied_run(rest, source_words) < COPY_LIMIT:
@@ -756,4 +764,80 @@ def goes_on(intro: str, titles: list[str], parts: list[int], voices: list[str]) 
             continue
         quoted = _listed([f'"{t}"' for t in _spread(theirs, GOES_ON_SECTIONS)])
         out.append(f"Later, the episode turns to {voice}: {quoted}.")
+    return " ".join(out)
+
+
+
+# Where a sentence's list of subjects starts: "…answers your questions about …", "…to discuss …".
+_LIST_LEAD = re.compile(r"\s+(?:about|on|covering|including|such as|to (?:discuss|explore|cover)"
+                        r"|discuss(?:es|ing)?|explor(?:es|ing))\s+", re.IGNORECASE)
+_LIST_GLUE = re.compile(r",\s*and\s+|,\s*|;\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+
+
+def _said_voice(name: str, said: set[str]) -> bool:
+    """Whether `name` is among the capitalised words `said`, however it is spelt (a word of
+    four letters or more as alike as a misheard name; "Dr" is no "Dour")."""
+    return any(part in said or (len(part) > 3 and any(
+        len(w) > 3 and likeness(part, w) >= ALIKE for w in said)) for part in _name_parts(name))
+
+
+def _titles_listed(tail: str, titles: list[str]) -> list[tuple[int, str]] | None:
+    """The `titles` that `tail` lists, in order (each index, as the tail writes it), when the
+    tail is nothing but a list of two or more of them (joined by commas, "and" and "the"), or
+    None."""
+    low = tail.lower().rstrip(" .!")
+    at, found = 0, []
+    by_length = sorted(range(len(titles)), key=lambda i: -len(titles[i]))
+    while at < len(low):
+        glue = _LIST_GLUE.match(low, at)
+        if glue is not None:
+            at = glue.end()
+        match = None
+        for start in (at, at + 4) if low.startswith("the ", at) else (at,):
+            match = next((i for i in by_length if titles[i].strip()
+                          and low.startswith(titles[i].lower(), start)), None)
+            if match is not None:
+                at = start
+                break
+        if match is None:
+            return None
+        found.append((match, tail[at:at + len(titles[match])]))
+        at += len(titles[match])
+    return found if len(found) >= 2 else None
+
+
+def own_subjects(text: str, titles: list[str], parts: list[int], voices: list[str],
+                 guests: list[str]) -> str:
+    """`text` with each sentence that names the voice of one part of the episode only, and
+    lists section titles ("Tobias Vance answers your questions about ferry fares, the night
+    ferry and tide tables."), listing only that part's: a small model given every section
+    credits a later part's voice with the opening's subjects. Where none of the listed titles
+    is that part's, the list goes ("Tobias Vance answers your questions."). `parts`: the part
+    of each section (0 the first); `voices`: who speaks in each later part; `guests`: the
+    opening's guests."""
+    if not voices or len(parts) != len(titles):
+        return text
+    opening = [g for g in guests if not any(likeness(g, v) >= ALIKE for v in voices)]
+    out = []
+    for sentence in sentences(text):
+        said = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", sentence)
+                if w[:1].isupper()}
+        named = {k for k, voice in enumerate(voices, 1) if _said_voice(voice, said)}
+        if any(_said_voice(g, said) for g in opening):
+            named.add(0)
+        listed, lead = None, None
+        if len(named) == 1:
+            for lead in _LIST_LEAD.finditer(sentence):
+                if (listed := _titles_listed(sentence[lead.end():], titles)) is not None:
+                    break
+        if listed is None or lead is None:
+            out.append(sentence)
+            continue
+        kept = [written for i, written in listed if parts[i] in named]
+        if len(kept) == len(listed):
+            out.append(sentence)
+        elif kept:
+            out.append(f"{sentence[:lead.end()]}{_listed(kept)}.")
+        else:
+            out.append(f"{sentence[:lead.start()].rstrip(' ,')}.")
     return " ".join(out)
