@@ -3156,6 +3156,25 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     assert len(shown[1]) == len(shown[2]) == 4 and not set(shown[1]) & set(shown[2])
 
 
+def test_a_heading_that_is_the_show_s_name_is_asked_again() -> None:
+    """A heading that is only the show's name ("The Harbour Post" over a section of listeners'
+    letters) says nothing of the section: it is asked again. A heading with more than the
+    show's words is a heading."""
+    from recap.notes.sections import names_only, title_sections
+
+    storms = [f"Storm number {n} cancelled {n + 10} crossings in the winter of {2000 + n}."
+              for n in range(1, 9)]
+    replies = iter(["Ferry history", "The Harbour Post", "Winter storms"])
+    asker = _HeadingAsker(lambda notes: next(replies))
+    titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(list(_FERRY[0]), storms),
+                                   show="The Harbour Post")
+    assert titles == ["Ferry history", "Winter storms"]
+    assert stats["title_calls"] == 3 and stats["title_fallbacks"] == 0
+    assert names_only("Harbour Post podcast", "The Harbour Post")
+    assert not names_only("Harbour Post letters", "The Harbour Post")
+    assert not names_only("Winter storms", "")
+
 def test_a_first_section_the_model_cannot_title_leaves_the_others_to_it() -> None:
     """The first section's headings are all no use (a generic word, however it is shown): the
     other sections are still asked, and only the first is titled without the model. (Asked

@@ -9,7 +9,7 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.models import Bullet, Chunk, Info, Notes, Segment, Topic, Transcript
 from recap.notes.ask import Asker
-from recap.notes.intro import Speakers, write_intro
+from recap.notes.intro import Speakers, show_name, write_intro
 from recap.notes.review import NameContext, Review
 from recap.notes.sections import section_count, split_sections, title_sections
 from recap.notes.spelling import respell_notes
@@ -35,7 +35,8 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
         raise LLMReplyError("the LLM returned no usable notes for this episode")
     sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)), reviewed.breaks)
     speaker_words = frozenset(w for n in speakers.names() for w in words(n))
-    titles, title_stats = title_sections(asker, episode.info.title, sections, speaker_words)
+    titles, title_stats = title_sections(asker, episode.info.title, sections, speaker_words,
+                                         show=show_name(speakers, episode.info))
     segments = {s.id: s for s in episode.transcript.segments}
     topics = [Topic(title, [_bullet(c, segments, episode.duration) for c in section])
               for title, section in zip(titles, sections, strict=True)]

@@ -213,12 +213,14 @@ def titles_schema(count: int) -> dict[str, Any]:
 
 def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                    speakers: frozenset[str] = frozenset(),
-                   per_section: int = 4) -> tuple[list[str], dict[str, Any]]:
+                   per_section: int = 4, show: str = "") -> tuple[list[str], dict[str, Any]]:
     """A title for each section, and the stats: calls, fallbacks (titles made without the
     model). In English each section is asked alone with the heading prompt (its examples, a
     one-line plain-text reply); in another language, whose examples would pull a small model
     into English, one call titles the list and what it could not title well is asked alone
-    with the titles prompt. A title still missing is made without the model.
+    with the titles prompt. A title still missing is made without the model. A heading that
+    is the `show`'s name ("The Weekly Post" over the listeners' letters) says nothing of its
+    section and is asked again.
 
     (English used to start with the list call too: on the held-out episodes the model slipped
     by one or gave sentences for most sections, 5 of 8 on one, which were then asked alone
@@ -234,7 +236,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         """The heading as the post may use it ("" for none): a word copied from the prompt's
         examples that the section does not say is taken out, where what is left is a heading
         ("Training the youth team" -> "Training the team")."""
-        if not _usable(heading, earlier, section):
+        if not _usable(heading, earlier, section) or names_only(heading, show):
             return ""
         said = _section_stems(section) if examples else frozenset()
         if borrows(heading, said, examples):
@@ -494,6 +496,16 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
             if run >= copied and (sentence or run >= len(said) - 1):
                 return False
     return _heading_key(title) not in {_heading_key(t) for t in earlier if t}
+
+
+_SHOW_WORDS = frozenset("the a an podcast show episode programme program".split())
+
+
+def names_only(heading: str, show: str) -> bool:
+    """Whether `heading` is nothing but the show's name ("The Harbour Post", "Harbour Post
+    podcast" for the show "The Harbour Post")."""
+    own = {w for w in words(heading) if w not in _SHOW_WORDS}
+    return bool(own) and own <= set(words(show))
 
 
 # Words a heading cannot end on, or stand before a last word of one letter: "Fishing in N",
