@@ -624,6 +624,11 @@ def test_the_third_person_keeps_a_past_tense_and_a_pair_as_they_are() -> None:
         "The guest's wife and the guest run the farm.")
     assert third_person("Marta and I was there.", "Hart") == "Marta and Hart were there."
     assert third_person("I think so, and I go.", "Hart") == "Hart thinks so, and Hart goes."
+    # the team after its speaker is named is "the team", not "Hart's team" again
+    assert third_person("I think it was the best money we spent.", "Hart") == (
+        "Hart thinks it was the best money the team spent.")
+    assert third_person("We sold 300 boats and I was proud.", "Hart") == (
+        "Hart's team sold 300 boats and Hart was proud.")
 
 
 def test_a_bound_said_with_never_is_not_a_negation_lost() -> None:

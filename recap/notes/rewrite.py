@@ -340,8 +340,8 @@ def _one_of_repeat(match: re.Match[str]) -> str:
 
 def third_person(text: str, person: str) -> str:
     """`text` with first-person words replaced: "I"/"my" by `person`, "we"/"our" by "they" and
-    "their" (the first "we" by `person`'s team when `person` is known); "our listeners", "my
-    producer" and the like by "the show's"."""
+    "their" (the first "we" by `person`'s team when `person` is known, or by "the team" after
+    `person` is named); "our listeners", "my producer" and the like by "the show's"."""
     name = person or "the guest"
     owner = (f"{name}'s" if person[:1].isupper() else "their") if person else "the guest's"
     text = _SHOWS.sub(_the_shows, text)
@@ -363,7 +363,10 @@ def third_person(text: str, person: str) -> str:
     def we(match: re.Match[str], rest: str) -> str:
         if person and not team[0]:
             team[0] = True
-            return f"{owner} team{rest}"
+            # "Vance thinks it was the best money the team spent", not "… Vance's team spent"
+            named = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])",
+                              match.string[:match.start()])
+            return f"{'the' if named else owner} team{rest}"
         return f"they{rest}"
 
     text = _WE_ARE.sub(lambda m: we(m, " are"), text)
