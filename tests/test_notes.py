@@ -2621,6 +2621,18 @@ def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
                          Line(2, 5, 9, back[1].text)], show="Quay Talk")
 
     assert led("A quick word before the news.") == {0, 1, 2}, "the line leading into it"
+    # a read whose sponsor is named only in its offer: back to the host's turn to a break
+    offer = ["The crane lifts forty boxes an hour.", "We'll be right back after this.",
+             "Lumen Lamps make reading lamps that dim at sunset.", "They last twelve years.",
+             "Go to lumenlamps dot com slash quay for twenty percent off your first order.",
+             "Now, Ana, how many cranes are there?"]
+    assert ad_lines([Line(i, i * 5.0, i * 5.0 + 5, t) for i, t in enumerate(offer)]) == {
+        1, 2, 3, 4}
+    asked = [*offer[:2], "Do the lamps last?", *offer[3:]]
+    assert ad_lines([Line(i, i * 5.0, i * 5.0 + 5, t) for i, t in enumerate(asked)]) == {4}
+    for said_so in ("The shop sells its seconds at 20 percent off.",
+                    "The workers take a long break at noon."):
+        assert ad_lines([Line(0, 0, 5, said_so), Line(1, 5, 9, offer[2])]) == frozenset()
     for said_before in ["They moved to Ghent.", "The crane lifts forty boxes.", "Is it costly?"]:
         assert led(said_before) == {1, 2}
     notes = ["The reading lamp dims itself at sunset and lasts 12 years.",

@@ -132,8 +132,19 @@ _AD_CUE = re.compile(rf"\b(?:{_SPONSOR}|(?:episode|show|podcast|programme|progra
                      r"(?:episode|show|podcast|programme|program) is (?:made possible|funded|"
                      r"underwritten) by (?!(?:our|its|the|your) (?:listeners|supporters|members|"
                      r"donors|patrons))|"
-                     r"thanks to our (?:friends|partners) at|this message comes from)\b",
+                     r"thanks to our (?:friends|partners) at|this message comes from|"
+                     # the offer that ends a read: "…20 percent off your first order", "…at
+                     # checkout", "a free trial", "your first month free", "lumenlamps dot com
+                     # slash quay"
+                     r"off (?:your|the|a) (?:first|next) \w+|off your (?:order|purchase|box)|"
+                     r"at checkout|free trial|first (?:month|order|box|delivery) (?:free|on us)|"
+                     r"dot com slash)\b",
                      re.IGNORECASE)
+# A host's turn to a break, which a read that names its sponsor only later follows: "A quick
+# break.", "We'll be right back after this."
+_BREAK_CUE = re.compile(r"\b(?:(?:a )?(?:quick|short) (?:break|word|pause)|(?:we'll|we will) be "
+                        r"right back|right back after|take a (?:quick |short )?break|after "
+                        r"(?:this|these) (?:short |quick )?(?:message|word)s?)\b", re.IGNORECASE)
 _BACKED_BY = re.compile(r"\b(?:supported|sponsored|presented|powered) by\b", re.IGNORECASE)
 _BACK_TO_SHOW = re.compile(r"^(?:now|back to|anyway|so|right|ok|okay|well|and now)\b",
                            re.IGNORECASE)
@@ -593,8 +604,10 @@ LEAD_IN_WORDS = 8
 
 def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[int]:
     """The ids of the lines that are a sponsor's read: a line that says so ("... is brought to
-    you by", "a word from our sponsor", "use the code ...", or the show's name with "supported
-    by"), the short line before it that leads in (`_leads_in`), and those after it, up to the
+    you by", "a word from our sponsor", "use the code ...", "…off your first order", or the
+    show's name with "supported by"), the short line before it that leads in (`_leads_in`), the
+    lines back to a turn to a break before it ("A quick break.", `_since_break`), and those
+    after it, up to the
     next question, the next turn back to the show ("Now, ..."; a line that turns back within
     it, "... and we're back", is the read's last) or about `AD_WORDS` words. A note citing only
     these lines is talk about the show, however it is worded ("The savings app rounds up your
@@ -609,6 +622,7 @@ def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[
             words_left = AD_WORDS - line.word_count
             if i and _leads_in(lines[i - 1]):
                 found.add(lines[i - 1].id)  # "A quick word before the news."
+            found.update(_since_break(lines, i))
             continue
         if words_left <= 0 or "?" in line.text or _BACK_TO_SHOW.match(line.text.strip()):
             words_left = 0
@@ -616,6 +630,20 @@ def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[
         found.add(line.id)
         words_left = 0 if _BACK_WITHIN.search(line.text) else words_left - line.word_count
     return frozenset(found)
+
+
+def _since_break(lines: list[Line] | tuple[Line, ...], cue: int) -> list[int]:
+    """The ids of the lines from a turn to a break ("A quick break.") up to the line `cue` that
+    says it is a read, where the break is at most `AD_WORDS` words before it with no question
+    between: the product described before its offer ("…use the code QUAY") or its name is."""
+    total = 0
+    for j in range(cue - 1, -1, -1):
+        if "?" in lines[j].text or total > AD_WORDS:
+            return []
+        if _BREAK_CUE.search(lines[j].text):
+            return [lines[k].id for k in range(j, cue)]
+        total += lines[j].word_count
+    return []
 
 
 def _leads_in(line: Line) -> bool:
