@@ -2899,6 +2899,19 @@ def test_an_intro_sentence_on_one_part_s_voice_lists_only_that_part_s_sections()
     assert own_subjects(mine, titles, parts, voices, guests) == (
         "Maren Holt talks about glass furnaces and sand prices.")
 
+def test_an_intro_names_a_speaker_it_calls_by_the_first_name_in_full_once() -> None:
+    """An intro calling the guest "Maren" meets her as "Maren Holt" first (the notes call her
+    Holt); a speaker named in full, by the surname, or known by one name only stays as is."""
+    from recap.notes.intro import full_names
+
+    names = ["Oskar Lind", "Maren Holt"]
+    assert full_names("Maren shows Oskar the furnace, and Maren's kiln.", names) == (
+        "Maren Holt shows Oskar Lind the furnace, and Maren's kiln.")
+    for kept in ["Oskar Lind talks with Maren Holt.", "Holt shows Maren's kiln.",
+                 "The glassworks runs three furnaces."]:
+        assert full_names(kept, names) == kept
+    assert full_names("Priya talks about bees.", ["Priya"]) == "Priya talks about bees."
+
 def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: Path) -> None:
     """End to end: an intro the model wrote about the first guest only is followed by the later
     part's voice and its sections."""

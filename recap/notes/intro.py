@@ -436,6 +436,11 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             framing = composed()
         intro = f"{framing} {intro}"
         checks["intro_framed"] = True
+    if intro and asker.language == "en":
+        whole = full_names(intro, speakers.names())
+        if whole != intro:
+            intro = whole
+            checks["intro_full_names"] = True
     if asker.language == "en" and voices:
         guests = [g for g, _ in speakers.guests]
         for key, text in (("intro", intro), ("summary", summary)):
@@ -841,3 +846,19 @@ def own_subjects(text: str, titles: list[str], parts: list[int], voices: list[st
         else:
             out.append(f"{sentence[:lead.start()].rstrip(' ,')}.")
     return " ".join(out)
+
+
+def full_names(text: str, names: list[str]) -> str:
+    """`text` with each speaker that it calls by the first name only ("Maren talks about her
+    glassworks") named in full the first time ("Maren Holt talks…"): a reader meets the guest
+    in the intro, and the notes call her by her surname."""
+    for name in names:
+        parts = name.split()
+        if len(parts) < 2 or not parts[0][:1].isupper() or parts[0].endswith("."):
+            continue
+        if any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text) for p in parts[1:]):
+            continue
+        first = re.search(rf"(?<![\w'’-]){re.escape(parts[0])}(?![\w-])", text)
+        if first is not None:
+            text = text[:first.start()] + name + text[first.end():]
+    return text
