@@ -2575,6 +2575,20 @@ def test_a_later_parts_answers_are_its_own_voices() -> None:
         "Sharma says that caffeine stays in the body for about 5 hours."])  # not his role
 
 
+def test_the_opening_s_preview_of_a_later_part_is_talk_about_the_show() -> None:
+    """"Later in the show, your letters about kites." in the opening previews a part that tells
+    it in full: no note rests on it. The same words an hour in, or an opening line without a
+    preview, are the episode's."""
+    from recap.notes.verify import preview_lines
+    from recap.notes.windows import Line
+
+    lines = [Line(0, 0.0, 4.0, "Hello and welcome to Harbour Lights, I'm Oskar Lind."),
+             Line(1, 4.0, 9.0, "Later in the show, your letters about kites, answered."),
+             Line(2, 9.0, 14.0, "But first, the glassworks on the quay melts two tonnes a week."),
+             Line(3, 14.0, 18.0, "Coming up: the night ferry's new cabins."),
+             Line(4, 3600.0, 3604.0, "Coming up next week, the ferry's winter timetable.")]
+    assert preview_lines(lines) == {1, 3}
+
 def test_a_sponsors_read_gives_no_notes_and_is_never_asked_again() -> None:
     """A sponsor's read is found in the transcript (a line that says so, then the lines after
     it up to the next question or turn back to the show, "... and we're back" ending it): a note

@@ -27,7 +27,7 @@ from recap.notes.intro import Speakers, identify_speakers, opening_text
 from recap.notes.options import NotesOptions
 from recap.notes.review import NameContext, WindowResult, first_look, review
 from recap.notes.rewrite import example_subjects
-from recap.notes.verify import Candidate, ad_lines, closing_lines
+from recap.notes.verify import Candidate, ad_lines, closing_lines, preview_lines
 from recap.notes.windows import Window, chunk_lines, make_windows
 from recap.progress import Reporter
 from recap.text.clock import clock
@@ -199,13 +199,13 @@ class NotesBuilder:
 
     def _ads(self, window: Window) -> frozenset[int]:
         """The sponsor's read in the window's chunk (found over the chunk: a read can start in
-        the window before)."""
+        the window before), and the host's preview of later parts in the opening."""
         if self.translated or not self.options.verify:
             return frozenset()
         with self._asked.lock:
             chunk = self._asked.chunks.get(window.chunk)
-        return ad_lines(chunk_lines(chunk) if chunk is not None else list(window.lines),
-                        self._speaker_info().show)
+        lines = chunk_lines(chunk) if chunk is not None else list(window.lines)
+        return ad_lines(lines, self._speaker_info().show) | preview_lines(lines)
 
     # -- assembly
 

@@ -632,6 +632,23 @@ def ad_lines(lines: list[Line] | tuple[Line, ...], show: str = "") -> frozenset[
     return frozenset(found)
 
 
+PREVIEW_SECONDS = 90.0
+"""How far into an episode its host's preview of what is coming may run."""
+# A host's preview of a later part: "Later in the show, your questions about compost.", "Coming
+# up: the new tram line.", "Also on the programme today…", "…after the break".
+_PREVIEW = re.compile(r"\b(?:later (?:in|on) (?:the|this|today's) (?:show|episode|programme|"
+                      r"program)|coming up|still to come|also (?:on|in) (?:the|this|today's) "
+                      r"(?:show|episode|programme|program)|after the break)\b", re.IGNORECASE)
+
+
+def preview_lines(lines: list[Line] | tuple[Line, ...]) -> frozenset[int]:
+    """The ids of the lines in an episode's first `PREVIEW_SECONDS` that preview a later part
+    ("…later in the show, your questions about compost, answered by a soil scientist."): talk
+    about the show, whose subject the later part tells in full, so no note rests on them."""
+    return frozenset(line.id for line in lines
+                     if line.start < PREVIEW_SECONDS and _PREVIEW.search(line.text))
+
+
 def _since_break(lines: list[Line] | tuple[Line, ...], cue: int) -> list[int]:
     """The ids of the lines from a turn to a break ("A quick break.") up to the line `cue` that
     says it is a read, where the break is at most `AD_WORDS` words before it with no question
