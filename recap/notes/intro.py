@@ -772,7 +772,6 @@ def goes_on(intro: str, titles: list[str], parts: list[int], voices: list[str]) 
     return " ".join(out)
 
 
-
 # Where a sentence's list of subjects starts: "…answers your questions about …", "…to discuss …".
 _LIST_LEAD = re.compile(r"\s+(?:about|on|covering|including|such as|to (?:discuss|explore|cover)"
                         r"|discuss(?:es|ing)?|explor(?:es|ing))\s+", re.IGNORECASE)
