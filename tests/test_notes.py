@@ -2926,6 +2926,28 @@ def test_an_intro_names_a_speaker_it_calls_by_the_first_name_in_full_once() -> N
         assert full_names(kept, names) == kept
     assert full_names("Priya talks about bees.", ["Priya"]) == "Priya talks about bees."
 
+def test_the_post_names_its_guest_in_full_in_the_intro_and_description(
+        model: Model, tmp_path: Path) -> None:
+    """End to end: an intro and a description that call the guest by the first name only name
+    her in full (the speakers call gave the full name), and the manifest says so."""
+    turns = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my guest is Maren Holt, "
+             "who runs a glassworks on the quay. Maren, welcome.",
+             "Thank you, Oskar. We melt about two tonnes of sand a week in three furnaces.",
+             "What does the sand cost?",
+             "The sand costs about ninety euros a tonne since the spring of twenty twenty two.",
+             "The three furnaces burn gas day and night from October to May."]
+    episode = write_episode(tmp_path / "harbour", turns, budget=10_000)
+    model.replies["speakers"] = lambda request: ok({
+        "show": "Harbour Lights", "host": "Oskar Lind",
+        "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+    model.replies["intro"] = intro_saying(
+        "Oskar Lind talks with Maren about her glassworks.",
+        "In Harbour Lights, Oskar Lind visits Maren, who runs a glassworks on the quay.")
+    result = run_notes(episode, settings_for(model))
+    assert "Oskar Lind visits Maren Holt, who runs" in result.intro, result.intro
+    assert "talks with Maren Holt about" in result.summary, result.summary
+    assert result.checks["intro_full_names"] is True
+
 def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: Path) -> None:
     """End to end: an intro the model wrote about the first guest only is followed by the later
     part's voice and its sections."""

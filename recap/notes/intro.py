@@ -436,10 +436,11 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
             framing = composed()
         intro = f"{framing} {intro}"
         checks["intro_framed"] = True
-    if intro and asker.language == "en":
-        whole = full_names(intro, speakers.names())
-        if whole != intro:
-            intro = whole
+    if asker.language == "en":
+        whole, described = full_names(intro, speakers.names()), full_names(summary,
+                                                                           speakers.names())
+        if (whole, described) != (intro, summary):
+            intro, summary = whole, described
             checks["intro_full_names"] = True
     if asker.language == "en" and voices:
         guests = [g for g, _ in speakers.guests]
