@@ -80,11 +80,9 @@ def test_two_notes_from_the_same_lines_that_mean_the_same_are_one() -> None:
     assert removed == 0
 
 
-def test_a_note_whose_figures_are_all_in_another_is_the_same_claim(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two figures or more, all in another note, with some of its words there too, are one claim
-    said twice (the richer note stays); two notes that share their figures and nothing else are
-    two claims, and one shared figure is not enough. Words alone (no encoder) decide here."""
+def _by_words(monkeypatch: pytest.MonkeyPatch, texts: list[str]) -> tuple[list[str], int]:
+    """`remove_duplicates` on `texts`, notes of one window, compared by their words alone (no
+    encoder): the texts kept, and how many went."""
     import recap.text.embedding as embedding
     from recap.notes.dedupe import remove_duplicates
     from recap.notes.verify import Candidate
@@ -92,18 +90,26 @@ def test_a_note_whose_figures_are_all_in_another_is_the_same_claim(
 
     monkeypatch.setattr(embedding, "encoder", lambda: None)
     window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
+    kept, removed = remove_duplicates([Candidate(t, window) for t in texts], 0.6)
+    return [c.text for c in kept], removed
+
+
+def test_a_note_whose_figures_are_all_in_another_is_the_same_claim(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two figures or more, all in another note, with some of its words there too, are one claim
+    said twice (the richer note stays); two notes that share their figures and nothing else are
+    two claims, and one shared figure is not enough. Words alone (no encoder) decide here."""
     short = ("The pottery on the harbour earns its keep through 14 euro mugs and 900 euro kilns "
              "sold to summer visitors.")
     rich = ("Ilse Varga explains that a 300 millilitre mug sells for 14 euros, while a small "
             "kiln costs about 900 euros.")
-    kept, removed = remove_duplicates([Candidate(short, window), Candidate(rich, window)], 0.6)
-    assert removed == 1 and [c.text for c in kept] == [rich]
+    kept, removed = _by_words(monkeypatch, [short, rich])
+    assert removed == 1 and kept == [rich]
     apart = ["In 2019 the pottery had 12 members.",
              "Clay prices rose 12 percent in 2019 after the quarry closed.",
              "The pottery sells mugs at 14 euros.",
              "A glazing class costs 14 euros a week."]
-    kept, removed = remove_duplicates([Candidate(t, window) for t in apart], 0.6)
-    assert removed == 0
+    assert _by_words(monkeypatch, apart)[1] == 0
 
 
 def test_two_notes_giving_the_same_measured_amount_are_one_claim(
@@ -111,21 +117,13 @@ def test_two_notes_giving_the_same_measured_amount_are_one_claim(
     """A measured amount (a weight, a sum of money) in two notes that share two other words is
     one claim said twice, though the two share few words (the note with more figures stays); a
     count, a span of time or one shared word is not enough."""
-    import recap.text.embedding as embedding
-    from recap.notes.dedupe import remove_duplicates
-    from recap.notes.verify import Candidate
-    from recap.notes.windows import Line, Window
-
-    monkeypatch.setattr(embedding, "encoder", lambda: None)
-    window = Window(0, 0, (Line(0, 0.0, 5.0, "placeholder"),))
     short = "The harbour trust and its volunteers weighed the whole catch of beach litter: 6 tonnes."
     rich = ("Nets and crates from the 1990s made up most of the 6 tonnes of litter the divers "
             "weighed last year.")
-    kept, removed = remove_duplicates([Candidate(short, window), Candidate(rich, window)], 0.6)
-    assert removed == 1 and [c.text for c in kept] == [rich]
+    kept, removed = _by_words(monkeypatch, [short, rich])
+    assert removed == 1 and kept == [rich]
     apart = ["A return ferry ticket to the island costs 5 euros for a child.",
              "A coffee on the pier costs 5 euros in the summer months.",
              "The divers dived 12 days last year.",
              "The trust hired 12 divers last year."]
-    kept, removed = remove_duplicates([Candidate(t, window) for t in apart], 0.6)
-    assert removed == 0
+    assert _by_words(monkeypatch, apart)[1] == 0

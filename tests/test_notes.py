@@ -2926,20 +2926,31 @@ def test_an_intro_names_a_speaker_it_calls_by_the_first_name_in_full_once() -> N
         assert full_names(kept, names) == kept
     assert full_names("Priya talks about bees.", ["Priya"]) == "Priya talks about bees."
 
+
+# The opening of an interview in the intro tests: Oskar Lind hosts Harbour Lights, and Maren Holt
+# runs a glassworks.
+_GLASSWORKS = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my guest is Maren Holt, "
+               "who runs a glassworks on the quay. Maren, welcome.",
+               "Thank you, Oskar. We melt about two tonnes of sand a week in three furnaces.",
+               "What does the sand cost?",
+               "The sand costs about ninety euros a tonne since the spring of twenty twenty two."]
+
+
+def _glassworks_speakers(model: Model) -> None:
+    """The speakers call names the glassworks interview's host and guest."""
+    model.replies["speakers"] = lambda request: ok({
+        "show": "Harbour Lights", "host": "Oskar Lind",
+        "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+
+
 def test_the_post_names_its_guest_in_full_in_the_intro_and_description(
         model: Model, tmp_path: Path) -> None:
     """End to end: an intro and a description that call the guest by the first name only name
     her in full (the speakers call gave the full name), and the manifest says so."""
-    turns = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my guest is Maren Holt, "
-             "who runs a glassworks on the quay. Maren, welcome.",
-             "Thank you, Oskar. We melt about two tonnes of sand a week in three furnaces.",
-             "What does the sand cost?",
-             "The sand costs about ninety euros a tonne since the spring of twenty twenty two.",
+    turns = [*_GLASSWORKS,
              "The three furnaces burn gas day and night from October to May."]
     episode = write_episode(tmp_path / "harbour", turns, budget=10_000)
-    model.replies["speakers"] = lambda request: ok({
-        "show": "Harbour Lights", "host": "Oskar Lind",
-        "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+    _glassworks_speakers(model)
     model.replies["intro"] = intro_saying(
         "Oskar Lind talks with Maren about her glassworks.",
         "In Harbour Lights, Oskar Lind visits Maren, who runs a glassworks on the quay.")
@@ -2948,14 +2959,11 @@ def test_the_post_names_its_guest_in_full_in_the_intro_and_description(
     assert "talks with Maren Holt about" in result.summary, result.summary
     assert result.checks["intro_full_names"] is True
 
+
 def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: Path) -> None:
     """End to end: an intro the model wrote about the first guest only is followed by the later
     part's voice and its sections."""
-    turns = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my guest is Maren Holt, "
-             "who runs a glassworks on the quay. Maren, welcome.",
-             "Thank you, Oskar. We melt about two tonnes of sand a week in three furnaces.",
-             "What does the sand cost?",
-             "The sand costs about ninety euros a tonne since the spring of twenty twenty two.",
+    turns = [*_GLASSWORKS,
              "The three furnaces burn gas day and night from October to May.",
              "Maren Holt, thank you.",
              "Now, something different. The night ferry to the islands has new cabins, and our "
@@ -2964,9 +2972,7 @@ def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: 
              "The crossing takes nine hours and the ferry left forty minutes late.",
              "The old ferry had no cabins at all, only reclining seats in one big lounge."]
     episode = write_episode(tmp_path / "harbour", turns, budget=10_000)
-    model.replies["speakers"] = lambda request: ok({
-        "show": "Harbour Lights", "host": "Oskar Lind",
-        "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+    _glassworks_speakers(model)
     model.replies["intro"] = intro_saying(
         "Oskar Lind talks with Maren Holt about her glassworks.",
         "In Harbour Lights, Oskar Lind visits Maren Holt, who runs a glassworks on the quay.")
@@ -2979,14 +2985,8 @@ def test_an_intro_that_only_states_a_note_is_framed(model: Model, tmp_path: Path
     """An intro naming the guest but saying only what she does ("Maren Holt pays dearly…")
     is a note, not an intro: the summary's opening, where it says who meets whom, comes first;
     where it does not, the composed sentence does."""
-    turns = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my guest is Maren Holt, "
-             "who runs a glassworks on the quay. Maren, welcome.",
-             "Thank you, Oskar. We melt about two tonnes of sand a week in three furnaces.",
-             "What does the sand cost?",
-             "The sand costs about ninety euros a tonne since the spring of twenty twenty two."]
-    model.replies["speakers"] = lambda request: ok({
-        "show": "Harbour Lights", "host": "Oskar Lind",
-        "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+    turns = list(_GLASSWORKS)
+    _glassworks_speakers(model)
     note = "Maren Holt pays dearly for the sand her three furnaces melt."
     model.replies["intro"] = intro_saying(
         "Oskar Lind meets Maren Holt at her glassworks on the quay.", note)

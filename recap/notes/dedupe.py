@@ -37,19 +37,21 @@ _NOT_MEASURES = frozenset({"", "%", "s", "x", "ordinal", "h", "min", "second", "
 
 
 def figures_of(text: str) -> frozenset[str]:
+    """The figures of `text` that are not soft ("one of them"), each by its readings' key."""
+    return _figure_keys(text)[0]
+
+
+def _figure_keys(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The figures of `figures_of`, and those among them that measure an amount: a unit that
+    is not a count's, a share's, a date's or a span of time's, and not one of something (one
+    pass over the text for both)."""
     from recap.text.figures import extract_figures
 
-    return frozenset(str(f.key) for f in extract_figures(text) if not f.soft)
-
-
-def measures_of(text: str) -> frozenset[str]:
-    """The figures of `text` (as `figures_of` keys them) that measure an amount: a unit that is
-    not a count's, a share's, a date's or a span of time's, and not one of something."""
-    from recap.text.figures import extract_figures
-
-    return frozenset(str(f.key) for f in extract_figures(text)
-                     if not f.soft and f.readings and f.readings[0].value != 1
-                     and f.readings[0].unit not in _NOT_MEASURES)
+    found = [f for f in extract_figures(text) if not f.soft]
+    return (frozenset(str(f.key) for f in found),
+            frozenset(str(f.key) for f in found
+                      if f.readings and f.readings[0].value != 1
+                      and f.readings[0].unit not in _NOT_MEASURES))
 
 
 def remove_duplicates(candidates: list[Candidate], threshold: float) -> tuple[list[Candidate], int]:
@@ -67,8 +69,7 @@ def remove_duplicates(candidates: list[Candidate], threshold: float) -> tuple[li
     signatures: list[tuple[set[str], frozenset[str], Any, set[int], frozenset[str]]] = []
     removed = 0
     for n, candidate in enumerate(candidates):
-        stems, figures = content_stems(candidate.text), figures_of(candidate.text)
-        measures = measures_of(candidate.text)
+        stems, (figures, measures) = content_stems(candidate.text), _figure_keys(candidate.text)
         vector = vectors[n] if vectors is not None else None
         lines = set(candidate.segment_ids)
         match = None

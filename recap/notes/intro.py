@@ -437,18 +437,19 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
         intro = f"{framing} {intro}"
         checks["intro_framed"] = True
     if asker.language == "en":
-        whole, described = full_names(intro, speakers.names()), full_names(summary,
-                                                                           speakers.names())
+        whole = full_names(intro, speakers.names())
+        described = full_names(summary, speakers.names())
         if (whole, described) != (intro, summary):
             intro, summary = whole, described
             checks["intro_full_names"] = True
     if asker.language == "en" and voices:
         guests = [g for g, _ in speakers.guests]
-        for key, text in (("intro", intro), ("summary", summary)):
-            own = own_subjects(text, section_titles, parts or [], voices, guests)
-            if own != text:
-                checks[f"{key}_own_subjects"] = True
-                intro, summary = (own, summary) if key == "intro" else (intro, own)
+        own_intro = own_subjects(intro, section_titles, parts or [], voices, guests)
+        own_summary = own_subjects(summary, section_titles, parts or [], voices, guests)
+        if own_intro != intro:
+            intro, checks["intro_own_subjects"] = own_intro, True
+        if own_summary != summary:
+            summary, checks["summary_own_subjects"] = own_summary, True
     if intro and asker.language == "en":
         rest = goes_on(intro, section_titles, parts or [0] * len(section_titles), voices or [])
         if rest and longest_copied_run(rest, source_words) < COPY_LIMIT:
@@ -760,7 +761,7 @@ def goes_on(intro: str, titles: list[str], parts: list[int], voices: list[str]) 
     the names are respelled after) is left to it. The section titles are quoted: a title is a
     heading ("Night ferry to Halvøy"), which a sentence cannot always take as its object.
     English, like every composed sentence."""
-    said = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", intro) if w[:1].isupper()}
+    said = _capitalised_words(intro)
     out: list[str] = []
     for k, voice in enumerate(voices, 1):
         theirs = [t for t, p in zip(titles, parts, strict=True) if p == k]
@@ -777,6 +778,11 @@ def goes_on(intro: str, titles: list[str], parts: list[int], voices: list[str]) 
 _LIST_LEAD = re.compile(r"\s+(?:about|on|covering|including|such as|to (?:discuss|explore|cover)"
                         r"|discuss(?:es|ing)?|explor(?:es|ing))\s+", re.IGNORECASE)
 _LIST_GLUE = re.compile(r",\s*and\s+|,\s*|;\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+
+
+def _capitalised_words(text: str) -> set[str]:
+    """The capitalised words of `text`, a possessive "'s" off ("Vance's" -> "Vance")."""
+    return {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", text) if w[:1].isupper()}
 
 
 def _said_voice(name: str, said: set[str]) -> bool:
@@ -825,8 +831,7 @@ def own_subjects(text: str, titles: list[str], parts: list[int], voices: list[st
     opening = [g for g in guests if not any(likeness(g, v) >= ALIKE for v in voices)]
     out = []
     for sentence in sentences(text):
-        said = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", sentence)
-                if w[:1].isupper()}
+        said = _capitalised_words(sentence)
         named = {k for k, voice in enumerate(voices, 1) if _said_voice(voice, said)}
         if any(_said_voice(g, said) for g in opening):
             named.add(0)

@@ -313,10 +313,7 @@ def _led_respellings(told: list[tuple[str, str]], said: list[tuple[str, str]],
     for start in range(LEAD, len(told)):
         if not told[start][0][:1].isupper():
             continue
-        end = start
-        while end < len(told) and end - start < NAME_SPAN and told[end][1].isalnum() \
-                and told[end][0][:1].isupper():
-            end += 1
+        end = _name_end(told, start)
         if end >= len(told) or told[end][1].isalnum():
             continue  # the name runs on, or the description ends in it
         lead = folded[start - LEAD:start]
@@ -327,15 +324,22 @@ def _led_respellings(told: list[tuple[str, str]], said: list[tuple[str, str]],
             first = at + 1
             if keys[first - LEAD:first] != lead:
                 continue
-            last = first
-            while last < len(said) and last - first < NAME_SPAN and keys[last].isalnum() \
-                    and said[last][0][:1].isupper():
-                last += 1
+            last = _name_end(said, first)
             if last == first or (last < len(said) and keys[last].isalnum()):
                 continue
             written = " ".join(w for w, _ in said[first:last])
             if fold(written) != fold(name) and likeness(written, name) >= LEAD_ALIKE:
                 mapping.setdefault(written, name)
+
+
+def _name_end(tokens: list[tuple[str, str]], start: int) -> int:
+    """Where the run of capitalised words from `start` in `tokens` (`_tokens`) ends: at the
+    first token that is punctuation or not capitalised, `NAME_SPAN` words at most."""
+    end = start
+    while (end < len(tokens) and end - start < NAME_SPAN and tokens[end][1].isalnum()
+           and tokens[end][0][:1].isupper()):
+        end += 1
+    return end
 
 
 def _spans_between(keys: list[str], ends: list[int], before: list[str], after: list[str],
