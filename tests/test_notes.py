@@ -2082,6 +2082,13 @@ def test_a_relative_the_lines_give_someone_else_is_not_the_speakers() -> None:
                                  "My father taught me the trade.", people)
     assert not relative_borrowed("Pedro's father ran the shop.", "His father ran the shop.",
                                  people)  # no speaker
+    # a relative the lines never name is nobody's: "me and my brother" is no wife
+    assert relative_borrowed("Varga and his wife were sick of traffic.",
+                             "Me and my brother, we were sick of traffic.", people)
+    assert not relative_borrowed("Varga and her brother were sick of traffic.",
+                                 "Me and my brother, we were sick of traffic.", people)
+    assert not relative_borrowed("The Mums bring their kids on Saturdays.",
+                                 "Mothers bring their children on Saturdays.", people)
 
 
 def test_a_speaker_named_for_someone_elses_she_gets_the_pronoun_back() -> None:
@@ -2098,10 +2105,15 @@ def test_a_speaker_named_for_someone_elses_she_gets_the_pronoun_back() -> None:
         "The clock finally ticked, and she cried.")
     assert pronoun_named("Ines Varga cried when it ticked.", told, answers, names) == (
         "She cried when it ticked.")
+    # "he's" is "he is": the guest's "He's a retired baker." is the baker's, not the guest's
+    baker = [Line(4, 6, 12, "Our oldest volunteer. He's a retired baker.")]
+    assert pronoun_named("Ines Varga is a retired baker.", baker, answers, names) == (
+        "He is a retired baker.")
     for note, cited in (
             ("Varga cried when it ticked.", [Line(4, 6, 12, "She cried, and I cried too.")]),
             ("Varga cried when it ticked.", [Line(5, 6, 12, "She cried, and then he cried.")]),
-            ("Varga cried when it ticked.", [Line(9, 6, 12, "She cried when it ticked.")])):
+            ("Varga cried when it ticked.", [Line(9, 6, 12, "She cried when it ticked.")]),
+            ("Varga is a retired baker.", [Line(4, 6, 12, "He's retired and I'm a baker.")])):
         assert pronoun_named(note, cited, answers, names) == note
 
 

@@ -195,8 +195,7 @@ def pronoun_named(text: str, cited: Sequence[Line], answers: frozenset[int],
                           text)
         if found is None or not verb_form(found.group(2)):
             continue
-        verb = stem(found.group(2).lower())
-        told = _said_after(spoken, verb)
+        told = _said_after(spoken, found.group(2).lower())
         if len(told) != 1 or "i" in told:  # said of the speaker, or of both "he" and "she"
             continue
         pronoun = told.pop()
@@ -205,10 +204,31 @@ def pronoun_named(text: str, cited: Sequence[Line], answers: frozenset[int],
     return text
 
 
+_BE = frozenset("am is are was were be been being".split())
+_HAVE = frozenset("has have had having".split())
+# "he's" is "he is", "I'm" "I am", "I've" "I have": the subject and its verb in one word
+_CONTRACTED = {"'s": "is", "’s": "is", "'m": "am", "’m": "am", "'ve": "have", "’ve": "have"}
+
+
+def _verb_key(word: str) -> str:
+    """One key for a verb's forms: any form of "be" is "be", of "have" "have", else its stem."""
+    return "be" if word in _BE else "have" if word in _HAVE else stem(word)
+
+
 def _said_after(spoken: list[str], verb: str) -> set[str]:
-    """The subjects ("i", "he", "she") a verb's stem is said after, one word between at most."""
-    return {word for i, word in enumerate(spoken) if word in ("i", "he", "she")
-            and any(stem(after) == verb for after in spoken[i + 1:i + 3])}
+    """The subjects ("i", "he", "she") a verb is said after, one word between at most ("he's"
+    and "I'm" are a subject and "is", "am"): `verb` and the words after compare by `_verb_key`."""
+    unfolded: list[str] = []
+    for word in spoken:
+        for end, full in _CONTRACTED.items():
+            if word.endswith(end) and word[:-len(end)] in ("i", "he", "she"):
+                unfolded += [word[:-len(end)], full]
+                break
+        else:
+            unfolded.append(word)
+    key = _verb_key(verb)
+    return {word for i, word in enumerate(unfolded) if word in ("i", "he", "she")
+            and any(_verb_key(after) == key for after in unfolded[i + 1:i + 3])}
 
 
 # "The guest's …" or "The guest <word>" (the role, group 1), the word (group 2) to be told from a

@@ -512,12 +512,35 @@ _KIN = ("father mother dad mum mom wife husband son daughter brother sister gran
 _OWNED_KIN = re.compile(r"([A-Z][\w'’-]*)['’]s (?:(?:late|own|old) )?(" + "|".join(_KIN) + r")s?\b")
 
 
+# Kin the lines must say for a note to say it: one word for another is another person ("his
+# wife" for "my brother"). "Kids" for "children", "mum" for "mother" are the same people.
+_SAME_KIN = {"kid": "child", "children": "child", "mum": "mother", "mom": "mother",
+             "dad": "father", "grandad": "grandfather", "granddad": "grandfather",
+             "grandpa": "grandfather", "grandma": "grandmother"}
+_NAMED_KIN = re.compile(r"(?<![\w'’-])(" + "|".join(
+    k for k in _KIN if k not in ("partner", "parents", "family")) + r")s?(?![\w'’-])",
+    re.IGNORECASE)
+_IN_QUOTES = re.compile(r"[\"“][^\"”]*[\"”]")
+
+
+def _kin(word: str) -> str:
+    """The relative a word names, one key for its forms and its other words ("mum", "mother")."""
+    word = stem(word.lower())
+    return stem(_SAME_KIN.get(word, word))
+
+
 def relative_borrowed(text: str, heard: str, people: frozenset[str]) -> bool:
     """True when the note gives a speaker (`people`: stems of the speakers' names) a relative
     that the lines it was written from (`heard`) never give them: "Varga's late father" where
     a customer brought in "her late father's" clock. A speaker's own relative is "my father"
-    or "our son" in what they say, or the speaker's name with it."""
+    or "our son" in what they say, or the speaker's name with it. A relative the lines never
+    name at all is nobody's ("founded by Varga and his wife" where she said "me and my
+    brother")."""
     said = words(heard)
+    kin_said = {_kin(word) for word in said}
+    if any(_kin(found.group(1)) not in kin_said
+           for found in _NAMED_KIN.finditer(_IN_QUOTES.sub("", text))):
+        return True
     for found in _OWNED_KIN.finditer(text):
         name, kin = found.group(1), stem(found.group(2).lower())
         if stem(name.lower()) not in people or re.search(
