@@ -1766,6 +1766,8 @@ def test_a_long_title_with_a_colon_keeps_its_head() -> None:
     assert clean_title("**Prices: the 2024 list**") == "Prices: the 2024 list"  # short: kept
     assert clean_title("An overlong heading that runs on and on without any colon") == \
         "An overlong heading that runs on and on without any colon"  # refused later, not cut
+    assert clean_title("Vance's team's ferry timetable") == "Vance's ferry timetable"
+    assert clean_title("The team's ferry timetable") == "The team's ferry timetable"
 
 
 def test_a_heading_that_repeats_the_episode_title_keeps_only_its_subject() -> None:
@@ -2851,6 +2853,23 @@ def test_no_section_runs_across_the_start_of_a_later_part() -> None:
     assert [len(s) for s in split_sections(notes, 2, breaks=[22.0])] == [5, 7]
 
 
+def test_the_hosts_turn_to_a_new_subject_moves_a_cut_to_it() -> None:
+    """"Let's talk about money." or "What about the weather?" between two notes is where the
+    talk changes subject: with words that do not say where to cut, the cut goes there, not to
+    the even split; a "what about" inside an answer, or a break taken, is no turn."""
+    from recap.notes.sections import split_sections, subject_turns
+
+    said = [(10.0, "Let's talk about money."), (30.0, "Now, what about the weather here?"),
+            (40.0, "Moving on to the rules."), (50.0, "Maren, let's turn to the harbour."),
+            (60.0, "We asked what about the others."), (70.0, "Let's take a quick break."),
+            (80.0, "What about it."), (90.0, "And how about the ferry, does it run in winter?")]
+    assert subject_turns(said) == [10.0, 30.0, 40.0, 50.0, 90.0]
+    texts = [f"The ferry crosses the fjord with {cargo}." for cargo in _CARGO[:12]]
+    notes = _timed_notes(texts, [5.0 * i for i in range(12)])
+    assert [len(s) for s in split_sections(notes, 2)] == [6, 6]
+    assert [len(s) for s in split_sections(notes, 2, turns=[22.0])] == [5, 7]
+
+
 def test_two_sentences_run_together_with_a_comma_are_joined_by_a_semicolon() -> None:
     """Whisper often writes no full stop between two sentences, and the model keeps the comma:
     "…deliver to them, together they bring…" reads as one sentence gone wrong. A comma before a
@@ -3550,6 +3569,12 @@ def test_a_name_with_only_a_relative_clause_becomes_its_sentence(note: str, mean
     ("Surprisingly, glaze sales doubled.", "Glaze sales doubled."),
     ("Surprisingly, no.", "Surprisingly, no."),  # nothing left to say
     ("Sadly, the kiln cracked in 2019.", "Sadly, the kiln cracked in 2019."),  # the speaker's
+    # the recording explaining why: the clause after "why" is the claim, once it is a sentence
+    ("The episode discusses why the ferry stops on 4 days in March due to fog.",
+     "The ferry stops on 4 days in March due to fog."),
+    ("The episode explains why glazes crack.", "The episode explains why glazes crack."),
+    ("The episode explains how the kiln reaches 1,200 degrees.",
+     "The episode explains how the kiln reaches 1,200 degrees."),  # "how" is part of the claim
 ])
 def test_the_note_takers_own_remark_before_a_claim_is_left_out(note: str, plain: str) -> None:
     """"Interestingly, …": the model's comment on the claim, in a post whose notes state claims."""

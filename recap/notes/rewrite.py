@@ -183,6 +183,15 @@ _FRAMED = _framing(r"the (?:podcast|episode|show|programme|program|conversation|
                    _REPORTING + _RECORDING_ALSO, base=False)
 
 
+# "The episode discusses why deliveries stop on icy days": the claim is the clause after "why",
+# once it has a subject and a verb of its own ("Deliveries stop on icy days").
+_FRAMED_WHY = re.compile(
+    r"^the (?:podcast|episode|show|programme|program|conversation|discussion|interview|"
+    r"segment|recording) (?:also )?(?:discuss|explain|describe|cover|mention|note|explore)"
+    r"(?:e?s|e?d) why\s+(?=(?:the|a|an|its|their|this|these|most|some|many|[A-Z0-9])\b)",
+    re.IGNORECASE)
+
+
 # "She mentions that healthy hives pay back…": a pronoun reporting a fact, left so after the
 # review gave an answer's "she" the guest's name, says nothing of who (the note before may not be
 # hers). Verbs of opinion ("he says", "they suggest") keep it.
@@ -197,11 +206,14 @@ _REMARKED = re.compile(r"^(?:interestingly|surprisingly|notably|importantly|rema
 
 def unframe(text: str, pronoun: bool = False) -> str:
     """The claim a note reports ("It mentions that the cheese is aged 8 months" -> "The cheese
-    is aged 8 months"; with `pronoun`, "She notes that…" too; "Interestingly, the…" -> "The…");
+    is aged 8 months", "The episode discusses why the trams stop at 11" -> "The trams stop at
+    11"; with `pronoun`, "She notes that…" too; "Interestingly, the…" -> "The…");
     a note that reports a person's words keeps them ("Hale says that...", "She says that...")."""
     if (plain := _REMARKED.sub("", text, count=1)) != text and len(plain.split()) >= 3:
         text = plain[:1].upper() + plain[1:]
     match = _FRAMED.match(text) or (_PRONOUN_FRAMED.match(text) if pronoun else None)
+    if match is None and (why := _FRAMED_WHY.match(text)) and has_verb(text[why.end():]):
+        match = why
     if match is None or len(text[match.end():].split()) < 4:
         return text
     rest = text[match.end():]

@@ -151,8 +151,12 @@ def clean_title(value: object, episode_title: str = "") -> str:
     ("Studio beginnings: an old bus depot, two founders and a kiln" -> "Studio beginnings").
     A head that only repeats the episode's title is dropped: under a post titled "Glass
     Works", "Glass Works: Energy costs" is headed "Energy costs"; so is one that only says
-    where the heading is ("Podcast: Energy costs", "Section 2: Energy costs")."""
+    where the heading is ("Podcast: Energy costs", "Section 2: Energy costs"). "Vance's team's
+    ferries" is "Vance's ferries"."""
     title = one_line(value).strip("#*:\"' ").strip()
+    # the notes' "Vance's team" for the guest's "we", made a heading's owner: "Vance's team's
+    # delivery times" says "Vance's delivery times" twice over
+    title = re.sub(r"\b([A-Z][\w-]*)(['’])s team['’]s ", r"\1\2s ", title)
     head, colon, tail = _split_heading(title)
     if colon and content_stems(tail) and content_stems(head) and \
             content_stems(head) <= content_stems(episode_title) | _SHOW_WORDS:
