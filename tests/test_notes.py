@@ -2853,23 +2853,6 @@ def test_no_section_runs_across_the_start_of_a_later_part() -> None:
     assert [len(s) for s in split_sections(notes, 2, breaks=[22.0])] == [5, 7]
 
 
-def test_the_hosts_turn_to_a_new_subject_moves_a_cut_to_it() -> None:
-    """"Let's talk about money." or "What about the weather?" between two notes is where the
-    talk changes subject: with words that do not say where to cut, the cut goes there, not to
-    the even split; a "what about" inside an answer, or a break taken, is no turn."""
-    from recap.notes.sections import split_sections, subject_turns
-
-    said = [(10.0, "Let's talk about money."), (30.0, "Now, what about the weather here?"),
-            (40.0, "Moving on to the rules."), (50.0, "Maren, let's turn to the harbour."),
-            (60.0, "We asked what about the others."), (70.0, "Let's take a quick break."),
-            (80.0, "What about it."), (90.0, "And how about the ferry, does it run in winter?")]
-    assert subject_turns(said) == [10.0, 30.0, 40.0, 50.0, 90.0]
-    texts = [f"The ferry crosses the fjord with {cargo}." for cargo in _CARGO[:12]]
-    notes = _timed_notes(texts, [5.0 * i for i in range(12)])
-    assert [len(s) for s in split_sections(notes, 2)] == [6, 6]
-    assert [len(s) for s in split_sections(notes, 2, turns=[22.0])] == [5, 7]
-
-
 def test_two_sentences_run_together_with_a_comma_are_joined_by_a_semicolon() -> None:
     """Whisper often writes no full stop between two sentences, and the model keeps the comma:
     "…deliver to them, together they bring…" reads as one sentence gone wrong. A comma before a

@@ -11,7 +11,7 @@ from recap.models import Bullet, Chunk, Info, Notes, Segment, Topic, Transcript
 from recap.notes.ask import Asker
 from recap.notes.intro import Speakers, show_name, write_intro
 from recap.notes.review import NameContext, Review
-from recap.notes.sections import section_count, split_sections, subject_turns, title_sections
+from recap.notes.sections import section_count, split_sections, title_sections
 from recap.notes.spelling import respell_notes
 from recap.notes.verify import Candidate
 from recap.notes.words import words
@@ -33,10 +33,7 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
     """Cut the kept notes into sections, title them, write the intro; fill `Notes.checks`."""
     if not reviewed.kept:
         raise LLMReplyError("the LLM returned no usable notes for this episode")
-    turns = subject_turns([(s.start, s.text) for s in episode.transcript.segments]
-                          ) if language == "en" else []
-    sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)), reviewed.breaks,
-                              turns)
+    sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)), reviewed.breaks)
     speaker_words = frozenset(w for n in speakers.names() for w in words(n))
     titles, title_stats = title_sections(asker, episode.info.title, sections, speaker_words,
                                          show=show_name(speakers, episode.info))

@@ -56,22 +56,6 @@ _CONTINUES = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She
 PART_BREAK = 1.0
 """How much a later part's start between two notes counts towards a cut there: more than any
 likeness of words (cosines are 0 to 1), so the cut falls there unless the size limits forbid."""
-SUBJECT_TURN = 0.2
-"""How much the host's turn to a new subject between two notes ("Let's talk about money.",
-"What about the weather?") counts towards a cut there: a fifth of the whole range of word
-likeness, enough to move a cut to it from a nearby boundary, not enough to outweigh the sizes."""
-_SUBJECT_TURN = re.compile(
-    r"^(?:[A-Z][\w'’-]*,\s+)?(?:(?:so|and|okay|ok|right|now|well|alright|but)[,.]?\s+)*"
-    r"(?:let(?:'s|’s| us) (?:talk|turn|move|switch|come)\b|(?:what|how) about\b[^.?!]*\?"
-    r"|moving on\b|turning to\b|speaking of\b)", re.IGNORECASE)
-
-
-def subject_turns(lines: Sequence[tuple[float, str]]) -> list[float]:
-    """When (seconds) a line turns the talk to a new subject: "Let's talk about money.", "Now,
-    what about the weather?", "Moving on to…" (`lines`: start and text, English)."""
-    return [start for start, text in lines if _SUBJECT_TURN.match(text.strip())]
-
-
 BALANCE = 0.08
 """How much a section's size away from the average counts against a split (squared, in
 averages): the words decide where the subject changes; among splits that cut as well, the
@@ -99,12 +83,10 @@ def section_count(notes: int) -> int:
 
 
 def split_sections(candidates: list[Candidate], count: int,
-                   breaks: Sequence[float] = (), turns: Sequence[float] = ()
-                   ) -> list[list[Candidate]]:
+                   breaks: Sequence[float] = ()) -> list[list[Candidate]]:
     """Consecutive runs of `candidates` (in time order), cut at the strongest changes of subject
     and, before all, where a later part of the episode starts (`breaks`, in seconds: a
-    magazine's next item, with its own voice, is another subject whatever its words); a turn
-    to a new subject (`turns`, in seconds: `subject_turns`) between two notes helps a cut there."""
+    magazine's next item, with its own voice, is another subject whatever its words)."""
     if count <= 1 or len(candidates) < 2:
         return [candidates] if candidates else []
     units = [[c] for c in candidates]
@@ -116,8 +98,6 @@ def split_sections(candidates: list[Candidate], count: int,
                 + (CONTINUES if _CONTINUES.match(candidates[i + 1].text) else 0.0)
                 - (PART_BREAK if any(candidates[i].start < b <= candidates[i + 1].start
                                      for b in breaks) else 0.0)
-                - (SUBJECT_TURN if any(candidates[i].start < t <= candidates[i + 1].start
-                                       for t in turns) else 0.0)
                 for i in range(len(units) - 1)]
     sizes = [len(u) for u in units]
     cuts = _choose_cuts(sizes, gap_cost, count, len(units))
