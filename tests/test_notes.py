@@ -3484,6 +3484,29 @@ def test_a_note_addressing_the_listeners_is_show_talk(note: str, talk: bool) -> 
 
 
 @pytest.mark.parametrize(("note", "talk"), [
+    # that mail came, not what it says
+    ("The show's first letter is from Ilse and Ben.", True),
+    ("One letter made Lind laugh.", True),
+    ("The next question is from Ilse in Kendal.", True),
+    ("Happy to read most of the letters on the ferry.", True),
+    # what a listener asks or tells, or a figure: a claim
+    ("Ilse from Kendal asks how often to water a fig.", False),
+    ("Lind got a lot of letters about ferries this month.", False),
+    ("The show received 300 letters in March.", False),
+    ("Happy to report that 38 volunteers came back.", False),
+])
+def test_a_note_that_only_says_mail_came_is_show_talk(note: str, talk: bool) -> None:
+    from recap.notes.verify import Candidate, inspect
+    from recap.notes.windows import Line, Window
+    from recap.notes.words import stem
+
+    window = Window(0, 0, (Line(0, 0.0, 6.0, note),))
+    candidate = Candidate(note, window)
+    inspect(candidate, ["Oskar Lind"], people=frozenset(stem(w) for w in ("oskar", "lind")))
+    assert ("show_talk" in candidate.problems) is talk
+
+
+@pytest.mark.parametrize(("note", "talk"), [
     ("The host invites Morrow back in the spring when the lambs are born.", True),
     ("Hale is invited back to the show next year.", True),
     ("The cafe invited 40 volunteers back after the flood.", False),  # a figure: a claim

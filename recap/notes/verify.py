@@ -552,6 +552,35 @@ def relative_borrowed(text: str, heard: str, people: frozenset[str]) -> bool:
     return False
 
 
+_MAIL = frozenset(stem(w) for w in "letter email message question mail mailbag postbag inbox "
+                  "voicemail".split())
+_ABOUT_MAIL = _MAIL | frozenset(stem(w) for w in (
+    "listener write wrote written send sent receive received get got come came first second "
+    "third next last another lot month week today tonight show programme program podcast "
+    "episode laugh smile read answer team").split())
+_WORD_AS_WRITTEN = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+# The host's "Happy to read most of them on the ferry.": a feeling with no one to have it, and no
+# claim (no figure)
+_GLAD_TO = re.compile(r"^(?:happy|glad|pleased|delighted|excited|thrilled|sorry|nice|great) to "
+                      r"[a-z]+\b(?!.*\d)", re.IGNORECASE)
+
+
+def only_mail(text: str, people: frozenset[str]) -> bool:
+    """True when the note only says that mail came, not what it says: "The show's first letter
+    is from Ilse and Ben.", "One letter made Lind laugh." (no figure; every content word but the
+    names is about the letters, emails or questions, and one of them says which). What a
+    listener asks or tells is a claim ("Ilse from Kendal asks how often to water a fig")."""
+    if any(ch.isdigit() for ch in text):
+        return False
+    found = _WORD_AS_WRITTEN.findall(text)
+    plain = " ".join(w for i, w in enumerate(found)
+                     if not w[:1].isupper() or (i == 0 and stem(w.lower()) not in people))
+    said = content_stems(plain)
+    return bool(said & _MAIL) and said <= _ABOUT_MAIL
+
+
 def says_only_names(text: str, people: frozenset[str]) -> bool:
     """True when every content word of the note is a word of the speakers' names (`people`,
     stems): "Priya is the pre-natter agent." (her misheard surname given as a second speaker)
@@ -819,8 +848,9 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("question")
     elif not translated and asked_only(candidate):
         problems.append("question")
-    if (_HOSTS_SHOW.match(text) or (people and (says_only_names(text, people)
-                                                or one_speaker_as_another(text, people)))):
+    if (_HOSTS_SHOW.match(text) or _GLAD_TO.match(text) or only_mail(text, people)
+            or (people and (says_only_names(text, people)
+                            or one_speaker_as_another(text, people)))):
         problems.append("show_talk")
     length = len(words(text))
     if length > LONGEST_NOTE:
