@@ -1272,6 +1272,18 @@ def test_an_intro_sentence_taking_the_show_for_its_subject_is_dropped() -> None:
     assert not show_miscalled("Harbour Hour is a ferry company.", "")
 
 
+def test_an_intro_sentence_that_only_presents_the_show_is_dropped() -> None:
+    """"In this episode, Lind introduces the podcast series The Harbour Hour.": who presents the
+    show and nothing else, beside the sentence that says who talks with whom."""
+    from recap.notes.intro import only_presents
+
+    assert only_presents("In this episode, Lind introduces the podcast series The Harbour Hour.")
+    assert only_presents("Oskar Lind presents the latest episode of Harbour Hour.")
+    assert not only_presents("Lind introduces Maren Holt, who runs the ferry co-operative.")
+    assert not only_presents("Holt introduces a four-day week at the ferry yard.")
+    assert not only_presents("In Harbour Hour, Oskar Lind talks with Maren Holt.")
+
+
 def test_an_intro_calling_the_show_something_else_loses_that_sentence(model: Model,
                                                                       episode: Episode) -> None:
     """The model's intro opening "Field Notes is a beekeeping business…" (the show's name for

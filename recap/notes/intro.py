@@ -386,7 +386,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
                     or (asker.language == "en" and restates_a_note(sentence, said, people))
                     or (asker.language == "en" and (signs_off(sentence)
                                                     or host_given_role(sentence, speakers)
-                                                    or show_miscalled(sentence, show)))
+                                                    or show_miscalled(sentence, show)
+                                                    or only_presents(sentence)))
                     or first_person(sentence, asker.language)
                     or (asker.language == "en" and (
                         (dropped and _LEANS_BACK.match(sentence))
@@ -554,6 +555,22 @@ def show_miscalled(sentence: str, show: str) -> bool:
     said = re.match(rf"^(?:In this episode,? )?(?:the )?{re.escape(show)}(?![\w-]),? "
                     r"(?:is|was|has been) (?P<what>[^.;:]+)", sentence, re.IGNORECASE)
     return said is not None and _SHOW_KINDS.search(said.group("what")) is None
+
+
+_PRESENTING = frozenset(stem(w) for w in (
+    "episode podcast series show programme program radio introduce introduces present presents "
+    "open opens host hosts new latest weekly week today").split())
+_WORD_AS_WRITTEN = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def only_presents(sentence: str) -> bool:
+    """True when the sentence only says that someone presents the show ("In this episode, Adler
+    introduces the podcast series The Harbour Hour."): every word but the names is about
+    presenting a show, which tells the reader nothing the title and the first sentence do not."""
+    plain = " ".join(w for w in _WORD_AS_WRITTEN.findall(sentence) if not w[:1].isupper())
+    said = content_stems(plain)
+    return bool(said) and said <= _PRESENTING and bool(said & {stem("introduces"),
+                                                               stem("presents")})
 
 
 def without_placeholder(text: str, placeholder: bool) -> str:

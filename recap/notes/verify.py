@@ -557,7 +557,7 @@ _MAIL = frozenset(stem(w) for w in "letter email message question mail mailbag p
 _ABOUT_MAIL = _MAIL | frozenset(stem(w) for w in (
     "listener write wrote written send sent receive received get got come came first second "
     "third next last another lot month week today tonight show programme program podcast "
-    "episode laugh smile read answer team").split())
+    "episode laugh smile read answer team host guest").split())
 _WORD_AS_WRITTEN = re.compile(r"[A-Za-z][\w'’-]*")
 
 
