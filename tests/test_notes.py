@@ -3886,6 +3886,11 @@ def test_a_note_of_several_sentences_becomes_one(note: str, one: str) -> None:
     ("In twenty twenty, twenty twenty one sales grew.",
      "In twenty twenty, twenty twenty one sales grew."),
     ("Cups, plates, cups again.", "Cups, plates, cups again."),
+    # a letter's writer spoken to: the claim is what follows
+    ("Poor Ilse, that smell means the heap has run out of air.",
+     "That smell means the heap has run out of air."),
+    ("Oh, dear Ben, a fig needs less water in winter.", "A fig needs less water in winter."),
+    ("Poor Harbour Lights, it closed in 2019.", "Poor Harbour Lights, it closed in 2019."),
 ])
 def test_spoken_fillers_and_asides_are_taken_out(note: str, clean: str) -> None:
     from recap.notes.rewrite import clean_spoken

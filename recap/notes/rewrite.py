@@ -140,9 +140,17 @@ def _uninterject(match: re.Match[str]) -> str:
     return ", " if left and left[0].lower() in _OPENING_PHRASE else " "
 
 
+# The one answering a letter speaking to its writer: "Poor Ilse, that smell means…", "Dear Ben,
+# a fig needs…". The claim is what follows.
+_TO_THE_WRITER = re.compile(r"^(?:(?:oh|ah|well),?\s+)?(?:poor|dear|lucky)\s+[A-Z][\w'’-]*,\s+"
+                            r"(?=[a-z])", re.IGNORECASE)
+
+
 def clean_spoken(text: str) -> str:
     """Fillers, asides, interjections and stammered repeats out ("today today", "we we", "um,",
-    "I can tell you,", ", yes, clearly,")."""
+    "I can tell you,", ", yes, clearly,"), and a letter's writer spoken to ("Poor Ilse, …")."""
+    if (told := _TO_THE_WRITER.sub("", text, count=1)) != text and len(told.split()) >= 4:
+        text = told[:1].upper() + told[1:]
     text = _FILLERS.sub("", text)
     if (aside := _ASIDES.sub("", text)) != text:
         text = aside[:1].upper() + aside[1:]
