@@ -1813,6 +1813,10 @@ def test_a_noun_phrase_taken_from_a_note_is_a_heading_but_a_sentence_is_not() ->
     assert _usable("Spruce boards from the forest", [], section)
     assert not _usable("The keeper repaints the lantern room", [], section)
     assert _usable("Repainting the lantern room", [], section)
+    # a count is one note's detail, not the section's subject; a year names an event
+    assert not _usable("Keepers in 15 years", [], section)
+    assert not _usable("The 26 lanterns", [], section)
+    assert _usable("The 1998 storm", [], section)
 
 
 def test_a_note_writes_spoken_figures_in_digits_and_still_checks_them() -> None:

@@ -482,6 +482,8 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
         return False
     if _NOT_A_HEADING.search(title) or _cut_off(title):  # chatter ("Sure! Here is..."),
         return False  # markup, JSON, or a heading stopped mid-word
+    if _COUNTED.search(title):  # "Milkers in 15 years": one note's detail, not the subject
+        return False
     own = len(words(title))
     # A note given back whole, or all of it but a word once the title is long enough for that
     # to be a sentence ("The studio sits in an old bus depot"); a short heading may share three
@@ -499,6 +501,9 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
 
 
 _SHOW_WORDS = frozenset("the a an podcast show episode programme program".split())
+# A figure in a heading, a year aside: a section's subject is not a count ("Ferries in 15
+# years", "The 26 singers" are one note's detail; "The 2022 drought" names an event)
+_COUNTED = re.compile(r"(?<![\d,.])(?!(?:1[89]|20)\d\d(?![\d,.]))\d[\d,.]*")
 
 
 def names_only(heading: str, show: str) -> bool:
