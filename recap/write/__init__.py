@@ -13,7 +13,9 @@ Template context:
     intro (list[str]): markdown paragraphs (notes.intro, else built from the metadata).
     topics (list[TopicView]): `.title` (markdown), `.start`, `.link`, `.bullets`; each bullet has
         `.text` (markdown: names **bold**, figures in `backticks`), `.start`, `.end`, `.link`
-        (the moment in a seekable source, else None) and `.timestamp` ("12:03").
+        (the moment in a seekable source, else None), `.timestamp` ("12:03") and `.under`
+        (True when it goes on from the bullet before, opening on a pronoun and resting on the
+        same answer: shown as its sub-bullet in English posts).
     reading_minutes, episode_minutes, saving (int), saving_article ("a" | "an"),
     words_per_minute (int).
     language (str): the post's language code (notes.language; "en" when unknown).

@@ -12,7 +12,7 @@ from typing import Any
 from recap.episode import Episode
 from recap.errors import unknown_choice
 from recap.languages import capitalises_nouns, phrases
-from recap.models import Info, Notes
+from recap.models import Bullet, Info, Notes
 from recap.text.clock import timestamp
 from recap.text.names import (
     capitalised_runs,
@@ -126,6 +126,26 @@ class BulletView:
     end: float
     link: str | None
     timestamp: str
+    under: bool = False
+    """Shown under the bullet before it (`continues`)."""
+
+
+# A note opening on a pronoun or a pointing word: its noun is in the note before ("They can carry
+# 250 people." after "The trams come from Spain…").
+_LEANS = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
+REACH = 1
+"""How many transcript lines apart two bullets may start and end to be one answer's."""
+
+
+def continues(before: Bullet, bullet: Bullet) -> bool:
+    """Whether `bullet` goes on from `before`: it opens on a pronoun ("It has 23 riders…") and
+    rests on the same lines or the next ones (one answer noted in two bullets). Shown as its
+    sub-bullet, the pronoun reads against the bullet it follows, as in a hand-written post
+    ("- The co-operative started in 2019 with two bikes." / "  - It has 23 riders today.")."""
+    if not _LEANS.match(bullet.text) or not before.segment_ids or not bullet.segment_ids:
+        return False
+    return min(bullet.segment_ids) <= max(before.segment_ids) + REACH and (
+        max(bullet.segment_ids) >= min(before.segment_ids))
 
 
 @dataclass
@@ -245,9 +265,11 @@ def build_context(info: Info, notes: Notes, options: WriteOptions, layout: Layou
     topics: list[TopicView] = []
     for number, topic in enumerate(notes.topics, 1):
         shown = [(b, next(texts)) for b in topic.bullets]
+        shown = [(b, text) for b, text in shown if text.strip()]
         bullets = [
-            BulletView(emphasise(text, names), b.start, b.end, seek(b.start), timestamp(b.start))
-            for b, text in shown if text.strip()
+            BulletView(emphasise(text, names), b.start, b.end, seek(b.start), timestamp(b.start),
+                       under=i > 0 and language == "en" and continues(shown[i - 1][0], b))
+            for i, (b, text) in enumerate(shown)
         ]
         if not bullets:
             continue
