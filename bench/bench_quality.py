@@ -42,10 +42,12 @@ from recap.notes.words import first_person, longest_copied_run, sentences, stem,
 from recap.pipeline import locate_episode  # noqa: E402
 from recap.quality.facts import evaluate  # noqa: E402
 from recap.quality.report import quality_report  # noqa: E402
+from recap.write.context import continues  # noqa: E402
 
 EPISODES = ROOT / "bench" / "episodes"
 # A bullet that opens on a pronoun whose noun is in another bullet ("They are part of the
-# taste."): it cannot be read on its own.
+# taste."): it cannot be read on its own (unless the post shows it as a sub-bullet of the bullet
+# it goes on from: `sub_bullets`).
 DANGLING = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
 WORK = ROOT / "bench" / "_work" / "quality"
 RESULTS = ROOT / "bench" / "results"
@@ -97,6 +99,10 @@ def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict
     segments = {s.id: s for s in transcript.segments}
     free = frozenset(stem(w) for n in notes.speakers for w in words(n))
     bullets = [b for t in notes.topics for b in t.bullets]
+    # a pronoun bullet the post shows under the bullet it goes on from does not dangle
+    shown_under = {id(b) for t in notes.topics
+                   for before, b in zip(t.bullets, t.bullets[1:], strict=False)
+                   if continues(before, b)}
     unsupported, first, questions, dangling = [], [], [], []
     for bullet in bullets:
         cited = [Line(i, segments[i].start, segments[i].end, segments[i].text)
@@ -109,7 +115,7 @@ def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict
             first.append(bullet.text)
         if "?" in bullet.text:
             questions.append(bullet.text)
-        if DANGLING.match(bullet.text):
+        if DANGLING.match(bullet.text) and id(bullet) not in shown_under:
             dangling.append(bullet.text)
     source_words = words(transcript.text)
     copied = [s for s in sentences(notes.intro) + sentences(notes.summary)
@@ -128,7 +134,7 @@ def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict
         "first_person": len(first), "questions": len(questions), "copied_intro": len(copied),
         "reduce_fallbacks": int(notes.checks.get("reduce_fallbacks") or 0),
         "titles_misplaced": int(notes.checks.get("titles_misplaced") or 0),
-        "dangling": len(dangling),
+        "dangling": len(dangling), "sub_bullets": len(shown_under),
         "largest_section": round(max(sizes, default=0) / max(1, len(bullets)), 3),
         "mixed_sections": mixed_sections(notes, part_starts(turns)) if turns else 0,
         "notes_seconds": round(notes_record.wall_seconds, 1),
@@ -208,6 +214,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "copied_intro": sum(r["copied_intro"] for r in rows),
         "reduce_fallbacks": sum(r["reduce_fallbacks"] for r in rows),
         "dangling": sum(r["dangling"] for r in rows),
+        "sub_bullets": sum(r.get("sub_bullets", 0) for r in rows),
         "mixed_sections": sum(r.get("mixed_sections", 0) for r in rows),
         "notes_x_audio": round(sum(r["notes_seconds"] for r in rows) / audio, 3),
     }
@@ -215,8 +222,8 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 COLUMNS = ("name", "split", "coverage", "found", "facts", "bullets", "sections", "invented_figures",
            "unsupported", "first_person", "questions", "copied_intro", "reduce_fallbacks",
-           "titles_misplaced", "dangling", "largest_section", "mixed_sections", "notes_x_audio",
-           "audio_seconds", "reading_minutes")
+           "titles_misplaced", "dangling", "sub_bullets", "largest_section", "mixed_sections",
+           "notes_x_audio", "audio_seconds", "reading_minutes")
 
 
 def main() -> None:
