@@ -599,13 +599,15 @@ def test_plain_markdown_post(tmp_path: Path) -> None:
 def test_a_pronoun_bullet_from_the_same_answer_is_a_sub_bullet(tmp_path: Path, fmt: str) -> None:
     """One answer noted in two bullets: the second, opening on a pronoun and resting on the same
     or the next line, is shown under the first, where its pronoun reads against it. A pronoun
-    bullet from farther on, or one opening a section, stays a bullet of its own."""
+    bullet from farther on, one opening a section, or one opening on "she" (a person spoken of
+    is often someone the bullet before tells of), stays a bullet of its own."""
     notes = {"topics": [
         {"title": "The ferry", "bullets": [
             _bullet("It sails at dawn from the north quay.", 0.0, 4.0, 0),
             _bullet("The Harbour Lights ferry started in 2019 with two boats.", 5.0, 9.0, 1),
             _bullet("It carries 250 people and 40 cars.", 9.0, 12.0, 2),
             _bullet("They cross the fjord 12 times a day.", 12.0, 15.0, 2, 3),
+            _bullet("She bought the second boat.", 15.0, 18.0, 3),
             _bullet("Tickets cost 4 euros.", 20.0, 23.0, 6),
             _bullet("It was the mayor's idea in 2015.", 40.0, 44.0, 12),
         ]},
@@ -613,8 +615,9 @@ def test_a_pronoun_bullet_from_the_same_answer_is_a_sub_bullet(tmp_path: Path, f
     episode = make_episode(tmp_path, notes=notes)
     path, _ = write_via_pipeline(episode, format=fmt)
     body = path.read_text("utf-8")
-    assert re.findall(r"^( *)- (It|They|The|Tickets)\b", body, re.M) == [
-        ("", "It"), ("", "The"), ("  ", "It"), ("  ", "They"), ("", "Tickets"), ("", "It")]
+    assert re.findall(r"^( *)- (It|They|She|The|Tickets)\b", body, re.M) == [
+        ("", "It"), ("", "The"), ("  ", "It"), ("  ", "They"), ("", "She"), ("", "Tickets"),
+        ("", "It")]
     assert "\n  - It carries 250 people" in body
 
 

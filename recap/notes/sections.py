@@ -501,9 +501,10 @@ def _usable(title: str, earlier: list[str], section: list[Candidate]) -> bool:
 
 
 _SHOW_WORDS = frozenset("the a an podcast show episode programme program".split())
-# A figure in a heading, a year aside: a section's subject is not a count ("Ferries in 15
-# years", "The 26 singers" are one note's detail; "The 2022 drought" names an event)
-_COUNTED = re.compile(r"(?<![\d,.])(?!(?:1[89]|20)\d\d(?![\d,.]))\d[\d,.]*")
+# A count in a heading, a year aside: a section's subject is not a count ("Ferries in 15
+# years", "The 26 singers" are one note's detail; "The 2022 drought" names an event, and a
+# number ending a name, "Route 66", "Part 2", is no count of things)
+_COUNTED = re.compile(r"(?<![\d,.])(?!(?:1[89]|20)\d\d(?![\d,.]))\d[\d,.]*\s+[a-z]")
 
 
 def names_only(heading: str, show: str) -> bool:

@@ -568,13 +568,17 @@ _GLAD_TO = re.compile(r"^(?:happy|glad|pleased|delighted|excited|thrilled|sorry|
 
 
 def only_mail(text: str, people: frozenset[str]) -> bool:
-    """True when the note only says that mail came, not what it says: "The show's first letter
-    is from Ilse and Ben.", "One letter made Lind laugh." (no figure; every content word but the
-    names is about the letters, emails or questions, and one of them says which). What a
-    listener asks or tells is a claim ("Ilse from Kendal asks how often to water a fig")."""
+    """True when the note only says that mail came, not what it says: "One letter made Lind
+    laugh.", "Letters came in all week." (no figure, no one named but the speakers; every
+    content word is about the letters, emails or questions, and one of them says which). What a
+    listener asks or tells is a claim ("Ilse from Kendal asks how often to water a fig"), and
+    a note naming the letter's writer stays ("The first letter is from Ilse in Kendal."): the
+    notes after it say "she" of her."""
     if any(ch.isdigit() for ch in text):
         return False
     found = _WORD_AS_WRITTEN.findall(text)
+    if any(w[:1].isupper() and stem(w.lower()) not in people for w in found[1:]):
+        return False  # a listener named: the notes after it say "he" or "she" of them
     plain = " ".join(w for i, w in enumerate(found)
                      if not w[:1].isupper() or (i == 0 and stem(w.lower()) not in people))
     said = content_stems(plain)

@@ -131,15 +131,18 @@ class BulletView:
 
 
 # A note opening on a pronoun or a pointing word: its noun is in the note before ("They can carry
-# 250 people." after "The trams come from Spain…").
-_LEANS = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
+# 250 people." after "The trams come from Spain…"). Not "he" or "she": a person spoken of is
+# often not the note before's subject but someone it tells of (a reader found "She…" under a
+# bullet about another person misleading).
+_LEANS = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those)\b")
 REACH = 1
 """How many transcript lines apart two bullets may start and end to be one answer's."""
 
 
 def continues(before: Bullet, bullet: Bullet) -> bool:
-    """Whether `bullet` goes on from `before`: it opens on a pronoun ("It has 23 riders…") and
-    rests on the same lines or the next ones (one answer noted in two bullets). Shown as its
+    """Whether `bullet` goes on from `before`: it opens on "it", "they", "this" and the like
+    ("It has 23 riders…"), not "he" or "she", and rests on the same lines or the next ones
+    (one answer noted in two bullets). Shown as its
     sub-bullet, the pronoun reads against the bullet it follows, as in a hand-written post
     ("- The co-operative started in 2019 with two bikes." / "  - It has 23 riders today.")."""
     if not _LEANS.match(bullet.text) or not before.segment_ids or not bullet.segment_ids:
