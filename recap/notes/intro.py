@@ -20,6 +20,7 @@ from recap.notes.ask import Asker
 from recap.notes.spelling import ALIKE, likeness
 from recap.notes.verify import signs_off
 from recap.notes.words import (
+    WRITTEN_WORD,
     claim_stems,
     content_stems,
     first_person,
@@ -560,14 +561,13 @@ def show_miscalled(sentence: str, show: str) -> bool:
 _PRESENTING = frozenset(stem(w) for w in (
     "episode podcast series show programme program radio introduce introduces present presents "
     "open opens host hosts new latest weekly week today").split())
-_WORD_AS_WRITTEN = re.compile(r"[A-Za-z][\w'’-]*")
 
 
 def only_presents(sentence: str) -> bool:
     """True when the sentence only says that someone presents the show ("In this episode, Adler
     introduces the podcast series The Harbour Hour."): every word but the names is about
     presenting a show, which tells the reader nothing the title and the first sentence do not."""
-    plain = " ".join(w for w in _WORD_AS_WRITTEN.findall(sentence) if not w[:1].isupper())
+    plain = " ".join(w for w in WRITTEN_WORD.findall(sentence) if not w[:1].isupper())
     said = content_stems(plain)
     return bool(said) and said <= _PRESENTING and bool(said & {stem("introduces"),
                                                                stem("presents")})

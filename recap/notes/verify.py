@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 from recap.languages import capitalises_nouns
 from recap.notes.windows import Line, Window
-from recap.notes.words import claim_stems, content_stems, first_person, stem, words
+from recap.notes.words import (
+    QUOTED,
+    WRITTEN_WORD,
+    claim_stems,
+    content_stems,
+    first_person,
+    stem,
+    words,
+)
 
 if TYPE_CHECKING:
     from recap.text.quantity import Figure
@@ -520,7 +528,6 @@ _SAME_KIN = {"kid": "child", "children": "child", "mum": "mother", "mom": "mothe
 _NAMED_KIN = re.compile(r"(?<![\w'’-])(" + "|".join(
     k for k in _KIN if k not in ("partner", "parents", "family")) + r")s?(?![\w'’-])",
     re.IGNORECASE)
-_IN_QUOTES = re.compile(r"[\"“][^\"”]*[\"”]")
 
 
 def _kin(word: str) -> str:
@@ -539,7 +546,7 @@ def relative_borrowed(text: str, heard: str, people: frozenset[str]) -> bool:
     said = words(heard)
     kin_said = {_kin(word) for word in said}
     if any(_kin(found.group(1)) not in kin_said
-           for found in _NAMED_KIN.finditer(_IN_QUOTES.sub("", text))):
+           for found in _NAMED_KIN.finditer(QUOTED.sub("", text))):
         return True
     for found in _OWNED_KIN.finditer(text):
         name, kin = found.group(1), stem(found.group(2).lower())
@@ -558,7 +565,6 @@ _ABOUT_MAIL = _MAIL | frozenset(stem(w) for w in (
     "listener write wrote written send sent receive received get got come came first second "
     "third next last another lot month week today tonight show programme program podcast "
     "episode laugh smile read answer team host guest").split())
-_WORD_AS_WRITTEN = re.compile(r"[A-Za-z][\w'’-]*")
 
 
 # The host's "Happy to read most of them on the ferry.": a feeling with no one to have it, and no
@@ -576,7 +582,7 @@ def only_mail(text: str, people: frozenset[str]) -> bool:
     notes after it say "she" of her."""
     if any(ch.isdigit() for ch in text):
         return False
-    found = _WORD_AS_WRITTEN.findall(text)
+    found = WRITTEN_WORD.findall(text)
     if any(w[:1].isupper() and stem(w.lower()) not in people for w in found[1:]):
         return False  # a listener named: the notes after it say "he" or "she" of them
     plain = " ".join(w for i, w in enumerate(found)

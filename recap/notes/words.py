@@ -16,7 +16,10 @@ _FIRST_PERSON = re.compile(
     r"(?<![\w'’])(?:me|my|mine|myself|we|we['’](?:re|ve|d|ll)|our|ours|ourselves)(?![\w'’])",
     re.IGNORECASE)
 _US = re.compile(r"(?<![\w'’])us(?![\w'’])")
-_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+"""A quotation in a note: what a named speaker said, in their words."""
+WRITTEN_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+"""A word as written, its capital kept (names told from other words)."""
 
 
 def words(text: str) -> list[str]:
@@ -87,7 +90,7 @@ def jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float
 def first_person(text: str, language: str = "en") -> list[str]:
     """The first-person words of `text` outside quotes ("I", "we", "our"...; "ich", "wir"... in
     another language recap knows; none in one it does not)."""
-    bare = _QUOTED.sub(" ", text)
+    bare = QUOTED.sub(" ", text)
     if language != "en":
         from recap.languages import first_person_words
 
