@@ -3892,6 +3892,12 @@ def test_a_note_of_several_sentences_becomes_one(note: str, one: str) -> None:
     ("In twenty twenty, twenty twenty one sales grew.",
      "In twenty twenty, twenty twenty one sales grew."),
     ("Cups, plates, cups again.", "Cups, plates, cups again."),
+    # said in passing, at the head or between commas
+    ("Believe it or not, the ferry never missed a crossing.",
+     "The ferry never missed a crossing."),
+    ("The boiler, don't ask, was 40 years old.", "The boiler was 40 years old."),
+    ("Fares, as you can imagine, went up in 2022.", "Fares went up in 2022."),
+    ("You see the lighthouse from the quay.", "You see the lighthouse from the quay."),
     # a letter's writer spoken to: the claim is what follows
     ("Poor Ilse, that smell means the heap has run out of air.",
      "That smell means the heap has run out of air."),

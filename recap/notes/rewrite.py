@@ -37,12 +37,16 @@ from recap.text.vocabulary import is_number_word
 _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort of|kind of|like,)"
                       r"(?:,\s*|\s+|(?=[.!?]))", re.IGNORECASE)
 # A speaker's aside before a comma: "I can tell you, my back remembers."
+# Said in passing, whatever the claim: "believe it or not", "don't ask", "as you can imagine".
+_PASSING = (r"believe it or not|don['’]t ask|as you can imagine|as you might imagine|"
+            r"funnily enough|if you can believe it|to be fair|you see")
 _ASIDES = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:i can tell you|let me tell you|i have to say|"
-                     r"i must say|to be honest|honestly|believe me|mind you),\s*", re.IGNORECASE)
+                     r"i must say|to be honest|honestly|believe me|mind you),\s*|"
+                     rf"^(?:{_PASSING}),\s*", re.IGNORECASE)
 # A speaker's "yes" or "clearly" set off by commas inside a sentence: "At the market, yes,
 # clearly, the stalls sell out by noon."
 _INTERJECTED = re.compile(r",\s*(?:(?:yes|yeah|clearly|absolutely|of course|basically|actually|"
-                          r"frankly|okay|indeed|obviously),\s*)+", re.IGNORECASE)
+                          rf"frankly|okay|indeed|obviously|{_PASSING}),\s*)+", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 # Words said again after a comma as a speaker restarts ("a little, a little smoky", "we, we
 # sell"): kept once. A word list says each item once, so a repeat is never one.
@@ -148,7 +152,8 @@ _TO_THE_WRITER = re.compile(r"^(?:(?:oh|ah|well),?\s+)?(?:poor|dear|lucky)\s+[A-
 
 def clean_spoken(text: str) -> str:
     """Fillers, asides, interjections and stammered repeats out ("today today", "we we", "um,",
-    "I can tell you,", ", yes, clearly,"), and a letter's writer spoken to ("Poor Ilse, …")."""
+    "I can tell you,", ", yes, clearly,", ", believe it or not,"), and a letter's writer spoken
+    to ("Poor Ilse, …")."""
     if (told := _TO_THE_WRITER.sub("", text, count=1)) != text and len(told.split()) >= 4:
         text = told[:1].upper() + told[1:]
     text = _FILLERS.sub("", text)
