@@ -1637,6 +1637,11 @@ def test_the_composed_intro_does_not_list_the_guests_name_as_a_subject() -> None
     assert "MacRae's team finds" in plain_intro(info, speakers, [
         "MacRae's team finds a lost peat core", "Funding"])
     assert plain_intro(info, speakers, ["MacRae's project"]).endswith("about MacRae's project.")
+    # a heading the sentence has said already, in the guest's role
+    speakers = Speakers(show="Wildground", host="Owen Hale",
+                        guests=[("Dr. Aileen MacRae", "ecologist at Moss Hollow Reserve")])
+    assert plain_intro(info, speakers, ["Moss Hollow", "Blocking ditches", "Funding"]).endswith(
+        "about blocking ditches and funding.")
 
 
 def test_a_fallback_title_writes_names_as_the_notes_do() -> None:

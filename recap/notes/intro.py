@@ -741,6 +741,10 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
         # named her, and a heading that is only her name and a word or two adds nothing to it.
         named = {w.lower() for w in _name_parts(guest[0])}
         subjects = [t for t in subjects if not _only_about(t, named)] or subjects
+        # "…, president of the Fruitière des Combes, about … Fruitière": a heading whose words
+        # the sentence has said already adds nothing to it either
+        said = content_stems(who)
+        subjects = [t for t in subjects if not content_stems(t) <= said] or subjects
     more = " among other subjects" if len(subjects) > 3 else ""
     # a list of every section reads as a table of contents
     about = _listed(subjects[:3]) or "the episode's subjects"
