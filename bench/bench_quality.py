@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -42,13 +41,14 @@ from recap.notes.words import first_person, longest_copied_run, sentences, stem,
 from recap.pipeline import locate_episode  # noqa: E402
 from recap.quality.facts import evaluate  # noqa: E402
 from recap.quality.report import quality_report  # noqa: E402
+from recap.text.names import LEANING_OPENER  # noqa: E402
 from recap.write.context import continues  # noqa: E402
 
 EPISODES = ROOT / "bench" / "episodes"
 # A bullet that opens on a pronoun whose noun is in another bullet ("They are part of the
 # taste."): it cannot be read on its own (unless the post shows it as a sub-bullet of the bullet
 # it goes on from: `sub_bullets`).
-DANGLING = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
+DANGLING = LEANING_OPENER
 WORK = ROOT / "bench" / "_work" / "quality"
 RESULTS = ROOT / "bench" / "results"
 

@@ -2972,25 +2972,26 @@ _GLASSWORKS = ["Hello and welcome to Harbour Lights. I'm Oskar Lind, and my gues
                "The sand costs about ninety euros a tonne since the spring of twenty twenty two."]
 
 
-def _glassworks_speakers(model: Model) -> None:
-    """The speakers call names the glassworks interview's host and guest."""
+def _glassworks_notes(model: Model, folder: Path, summary: str, intro: str,
+                     *more: str) -> Notes:
+    """The notes of the glassworks interview (and the turns `more` after it), the speakers call
+    naming its host and guest and the intro call replying `summary` and `intro`."""
     model.replies["speakers"] = lambda request: ok({
         "show": "Harbour Lights", "host": "Oskar Lind",
         "guests": [{"name": "Maren Holt", "role": "runs a glassworks on the quay"}]})
+    model.replies["intro"] = intro_saying(summary, intro)
+    return run_notes(write_episode(folder, [*_GLASSWORKS, *more], budget=10_000),
+                     settings_for(model))
 
 
 def test_the_post_names_its_guest_in_full_in_the_intro_and_description(
         model: Model, tmp_path: Path) -> None:
     """End to end: an intro and a description that call the guest by the first name only name
     her in full (the speakers call gave the full name), and the manifest says so."""
-    turns = [*_GLASSWORKS,
-             "The three furnaces burn gas day and night from October to May."]
-    episode = write_episode(tmp_path / "harbour", turns, budget=10_000)
-    _glassworks_speakers(model)
-    model.replies["intro"] = intro_saying(
-        "Oskar Lind talks with Maren about her glassworks.",
-        "In Harbour Lights, Oskar Lind visits Maren, who runs a glassworks on the quay.")
-    result = run_notes(episode, settings_for(model))
+    result = _glassworks_notes(
+        model, tmp_path / "harbour", "Oskar Lind talks with Maren about her glassworks.",
+        "In Harbour Lights, Oskar Lind visits Maren, who runs a glassworks on the quay.",
+        "The three furnaces burn gas day and night from October to May.")
     assert "Oskar Lind visits Maren Holt, who runs" in result.intro, result.intro
     assert "talks with Maren Holt about" in result.summary, result.summary
     assert result.checks["intro_full_names"] is True
@@ -2999,20 +3000,16 @@ def test_the_post_names_its_guest_in_full_in_the_intro_and_description(
 def test_the_post_intro_says_who_speaks_in_a_later_part(model: Model, tmp_path: Path) -> None:
     """End to end: an intro the model wrote about the first guest only is followed by the later
     part's voice and its sections."""
-    turns = [*_GLASSWORKS,
-             "The three furnaces burn gas day and night from October to May.",
-             "Maren Holt, thank you.",
-             "Now, something different. The night ferry to the islands has new cabins, and our "
-             "reporter Tobias Vance took the first crossing. Tobias, how was it?",
-             "The new cabins sleep four people and cost sixty euros a night in the summer.",
-             "The crossing takes nine hours and the ferry left forty minutes late.",
-             "The old ferry had no cabins at all, only reclining seats in one big lounge."]
-    episode = write_episode(tmp_path / "harbour", turns, budget=10_000)
-    _glassworks_speakers(model)
-    model.replies["intro"] = intro_saying(
-        "Oskar Lind talks with Maren Holt about her glassworks.",
-        "In Harbour Lights, Oskar Lind visits Maren Holt, who runs a glassworks on the quay.")
-    result = run_notes(episode, settings_for(model))
+    result = _glassworks_notes(
+        model, tmp_path / "harbour", "Oskar Lind talks with Maren Holt about her glassworks.",
+        "In Harbour Lights, Oskar Lind visits Maren Holt, who runs a glassworks on the quay.",
+        "The three furnaces burn gas day and night from October to May.",
+        "Maren Holt, thank you.",
+        "Now, something different. The night ferry to the islands has new cabins, and our "
+        "reporter Tobias Vance took the first crossing. Tobias, how was it?",
+        "The new cabins sleep four people and cost sixty euros a night in the summer.",
+        "The crossing takes nine hours and the ferry left forty minutes late.",
+        "The old ferry had no cabins at all, only reclining seats in one big lounge.")
     assert "Later, the episode turns to Tobias Vance: " in result.intro, result.intro
     assert result.checks["intro_goes_on"] is True
 
@@ -3021,26 +3018,18 @@ def test_an_intro_that_only_states_a_note_is_framed(model: Model, tmp_path: Path
     """An intro naming the guest but saying only what she does ("Maren Holt pays dearly…")
     is a note, not an intro: the summary's opening, where it says who meets whom, comes first;
     where it does not, the composed sentence does."""
-    turns = list(_GLASSWORKS)
-    _glassworks_speakers(model)
     note = "Maren Holt pays dearly for the sand her three furnaces melt."
-    model.replies["intro"] = intro_saying(
-        "Oskar Lind meets Maren Holt at her glassworks on the quay.", note)
-    result = run_notes(write_episode(tmp_path / "one", turns, budget=10_000),
-                       settings_for(model))
+    result = _glassworks_notes(model, tmp_path / "one",
+                               "Oskar Lind meets Maren Holt at her glassworks on the quay.", note)
     assert result.intro == f"Oskar Lind meets Maren Holt at her glassworks on the quay. {note}"
     assert result.checks["intro_framed"] is True
-    model.replies["intro"] = intro_saying("Maren Holt buys sand.", note)
-    result = run_notes(write_episode(tmp_path / "two", turns, budget=10_000),
-                       settings_for(model))
+    result = _glassworks_notes(model, tmp_path / "two", "Maren Holt buys sand.", note)
     assert result.intro.startswith("In Harbour Lights, Oskar Lind talks with Maren Holt"), (
         result.intro)
     assert result.intro.endswith(note)
     # saying who the guest is frames it
     who = f"Maren Holt is the woman behind the glassworks on the quay. {note}"
-    model.replies["intro"] = intro_saying("Oskar Lind meets Maren Holt.", who)
-    result = run_notes(write_episode(tmp_path / "three", turns, budget=10_000),
-                       settings_for(model))
+    result = _glassworks_notes(model, tmp_path / "three", "Oskar Lind meets Maren Holt.", who)
     assert result.intro == who and "intro_framed" not in result.checks
 
 

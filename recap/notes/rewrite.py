@@ -36,10 +36,11 @@ from recap.text.vocabulary import is_number_word
 
 _FILLERS = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:um+|uh+|erm|you know|i mean|sort of|kind of|like,)"
                       r"(?:,\s*|\s+|(?=[.!?]))", re.IGNORECASE)
-# A speaker's aside before a comma: "I can tell you, my back remembers."
 # Said in passing, whatever the claim: "believe it or not", "don't ask", "as you can imagine".
 _PASSING = (r"believe it or not|don['’]t ask|as you can imagine|as you might imagine|"
             r"funnily enough|if you can believe it|to be fair|you see")
+# A speaker's aside before a comma: "I can tell you, my back remembers."; one said in passing
+# at the head of the note.
 _ASIDES = re.compile(r"(?:(?<=^)|(?<=[\s,]))(?:i can tell you|let me tell you|i have to say|"
                      r"i must say|to be honest|honestly|believe me|mind you),\s*|"
                      rf"^(?:{_PASSING}),\s*", re.IGNORECASE)

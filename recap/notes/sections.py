@@ -37,7 +37,7 @@ from recap.notes.words import (
     stem,
     words,
 )
-from recap.text.names import STOPWORDS
+from recap.text.names import LEANING_OPENER, STOPWORDS
 from recap.text.vocabulary import is_number_word, is_unit_word
 
 log = logging.getLogger("recap.notes")
@@ -52,7 +52,6 @@ the log of the silence between the two notes over three times the usual one."""
 CONTINUES = 0.1
 """How much a note that opens on a pronoun ("They are part of the taste.") counts against a cut
 before it: its noun is in the note before, and a section that opens on it cannot be read."""
-_CONTINUES = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her)\b")
 PART_BREAK = 1.0
 """How much a later part's start between two notes counts towards a cut there: more than any
 likeness of words (cosines are 0 to 1), so the cut falls there unless the size limits forbid."""
@@ -95,7 +94,7 @@ def split_sections(candidates: list[Candidate], count: int,
     silences = _silences(candidates)
     gap_cost = [_cosine(_merge(bags[max(0, i + 1 - reach): i + 1]),
                         _merge(bags[i + 1: i + 1 + reach])) - silences[i]
-                + (CONTINUES if _CONTINUES.match(candidates[i + 1].text) else 0.0)
+                + (CONTINUES if LEANING_OPENER.match(candidates[i + 1].text) else 0.0)
                 - (PART_BREAK if any(candidates[i].start < b <= candidates[i + 1].start
                                      for b in breaks) else 0.0)
                 for i in range(len(units) - 1)]

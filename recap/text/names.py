@@ -64,6 +64,12 @@ any one two three join start plant let lets let's ask thank thanks welcome hello
 """Capitalised words that open a sentence or a greeting before a name (case-sensitive)."""
 
 # Acronyms common enough in notes that a transcript rarely spells them the same way.
+_POINTING = "It|Its|They|Their|Them|This|These|That|Those"
+POINTING_OPENER = re.compile(rf"(?:{_POINTING})\b")
+"""A sentence opening on a pronoun or pointing word whose noun is in the sentence before ("They
+can carry 250 people." after "The trams come from Spain…")."""
+LEANING_OPENER = re.compile(rf"(?:{_POINTING}|He|She|His|Her)\b")
+"""`POINTING_OPENER` or a person's pronoun ("She…"): a sentence that cannot be read alone."""
 _COMMON_ACRONYMS = {"ai", "tv", "ceo", "cto", "cfo", "faq", "diy", "ok", "pdf", "id", "vs",
                     "etc", "eg", "ie", "am", "pm", "usa", "us", "uk", "eu", "un", "q&a"}
 

@@ -15,6 +15,7 @@ from recap.languages import capitalises_nouns, phrases
 from recap.models import Bullet, Info, Notes
 from recap.text.clock import timestamp
 from recap.text.names import (
+    POINTING_OPENER,
     capitalised_runs,
     in_lower_case,
     is_generic_speaker,
@@ -130,22 +131,19 @@ class BulletView:
     """Shown under the bullet before it (`continues`)."""
 
 
-# A note opening on a pronoun or a pointing word: its noun is in the note before ("They can carry
-# 250 people." after "The trams come from Spain…"). Not "he" or "she": a person spoken of is
-# often not the note before's subject but someone it tells of (a reader found "She…" under a
-# bullet about another person misleading).
-_LEANS = re.compile(r"(?:It|Its|They|Their|Them|This|These|That|Those)\b")
 REACH = 1
 """How many transcript lines apart two bullets may start and end to be one answer's."""
 
 
 def continues(before: Bullet, bullet: Bullet) -> bool:
     """Whether `bullet` goes on from `before`: it opens on "it", "they", "this" and the like
-    ("It has 23 riders…"), not "he" or "she", and rests on the same lines or the next ones
-    (one answer noted in two bullets). Shown as its
-    sub-bullet, the pronoun reads against the bullet it follows, as in a hand-written post
-    ("- The co-operative started in 2019 with two bikes." / "  - It has 23 riders today.")."""
-    if not _LEANS.match(bullet.text) or not before.segment_ids or not bullet.segment_ids:
+    (`POINTING_OPENER`: "It has 23 riders…"), and rests on the same lines or the next ones (one
+    answer noted in two bullets). Shown as its sub-bullet, the pronoun reads against the bullet
+    it follows, as in a hand-written post ("- The co-operative started in 2019 with two
+    bikes." / "  - It has 23 riders today."). Not "he" or "she": a person spoken of is often
+    not the bullet before's subject but someone it tells of (a reader found "She…" under a
+    bullet about another person misleading)."""
+    if not POINTING_OPENER.match(bullet.text) or not before.segment_ids or not bullet.segment_ids:
         return False
     return min(bullet.segment_ids) <= max(before.segment_ids) + REACH and (
         max(bullet.segment_ids) >= min(before.segment_ids))
