@@ -6,8 +6,10 @@ import pytest
 
 from recap.text.names import (
     FUNCTION_WORDS,
+    LEANING_OPENER,
     MONTHS,
     NOT_NAMES,
+    POINTING_OPENER,
     SENTENCE_OPENERS,
     STOPWORDS,
     WEEKDAYS,
@@ -97,3 +99,24 @@ def test_capitalised_runs_drop_leading_openers() -> None:
     text = ("Thanks Priya Natarajan for coming. On Monday Morning the Jean-Luc Picard fan club "
             "and Dr. J. Smith met. After That There")
     assert capitalised_runs(text) == ["Priya Natarajan", "Jean-Luc Picard"]
+
+
+@pytest.mark.parametrize(("sentence", "leans"), [
+    ("They cross the fjord 12 times a day.", True),
+    ("It took them four years to build.", True),  # "it" is the thing built
+    ("It is heated slowly to 53 degrees.", True),
+    ("Its hull is made of oak.", True),
+    ("She bought the second boat.", True),
+    ("It's March, and the quay is still frozen.", False),  # the time: no noun
+    ("It was dark by four when the ferry came in.", False),
+    ("It takes about 3 hours for the tide to turn.", False),  # the subject comes after
+    ("It is said that the quay is 300 years old.", False),
+    ("It seems the ferry will run all winter.", False),
+    ("It's Maren's first time on the night crossing.", False),  # an occasion
+])
+def test_an_it_that_stands_for_no_noun_leans_on_nothing(sentence: str, leans: bool) -> None:
+    """A bullet opening on a pronoun leans on the bullet before (it is shown under it, or counted
+    as dangling); an "it" that stands for the time, the weather, a subject said later or an
+    occasion does not."""
+    assert bool(LEANING_OPENER.match(sentence)) is leans
+    assert bool(POINTING_OPENER.match(sentence)) is (leans and not sentence.startswith("She"))

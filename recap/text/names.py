@@ -63,13 +63,30 @@ any one two three join start plant let lets let's ask thank thanks welcome hello
 """.split()) | MONTHS | WEEKDAYS)
 """Capitalised words that open a sentence or a greeting before a name (case-sensitive)."""
 
-# Acronyms common enough in notes that a transcript rarely spells them the same way.
 _POINTING = "It|Its|They|Their|Them|This|These|That|Those"
-POINTING_OPENER = re.compile(rf"(?:{_POINTING})\b")
+_WHEN = "|".join(sorted(word.capitalize() for word in MONTHS | WEEKDAYS)) + "|" + (
+    "dark|raining|snowing|noon|midnight|night|morning|evening|winter|summer|autumn|time to")
+_IT_IS = r"It(?:['’]s| is| was| will be)"
+_EXPLETIVE_IT = (
+    # "It's January, when it's dark by half past four.": the time or the weather, no noun
+    rf"{_IT_IS} (?:(?:already|still|nearly|almost|only) )?(?i:{_WHEN})\b"
+    # "It takes about 3 hours for the curd to set.": the subject comes after ("It took them four
+    # years to make." is about something: no "for … to")
+    r"|It (?:(?:takes|took|will take|would take|can take|could take|may take|might take) )"
+    r"[^.;]*?\bfor\b[^.;]*?\bto\b"
+    # "It is said that…", "It seems…", "It turns out…"
+    rf"|{_IT_IS} (?:said|believed|thought|estimated|expected|known|reported|claimed) that\b"
+    r"|It (?:seems|seemed|appears|appeared|turns out|turned out)\b"
+    # "It's Maren's first time in a studio.": an occasion, no noun before it
+    rf"|{_IT_IS} (?:[A-Z][\w'’-]*['’]s|the|a|their|his|her|its) (?:first|second|third|last) time\b")
+# A sentence opening on an "it" that stands for no noun (the time or the weather, a subject said
+# later, "it is said that", "it seems", an occasion) leans on no sentence before it.
+POINTING_OPENER = re.compile(rf"(?!{_EXPLETIVE_IT})(?:{_POINTING})\b")
 """A sentence opening on a pronoun or pointing word whose noun is in the sentence before ("They
 can carry 250 people." after "The trams come from Spain…")."""
-LEANING_OPENER = re.compile(rf"(?:{_POINTING}|He|She|His|Her)\b")
+LEANING_OPENER = re.compile(rf"(?!{_EXPLETIVE_IT})(?:{_POINTING}|He|She|His|Her)\b")
 """`POINTING_OPENER` or a person's pronoun ("She…"): a sentence that cannot be read alone."""
+# Acronyms common enough in notes that a transcript rarely spells them the same way.
 _COMMON_ACRONYMS = {"ai", "tv", "ceo", "cto", "cfo", "faq", "diy", "ok", "pdf", "id", "vs",
                     "etc", "eg", "ie", "am", "pm", "usa", "us", "uk", "eu", "un", "q&a"}
 
