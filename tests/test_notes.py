@@ -1438,6 +1438,9 @@ def test_an_intro_that_says_the_notes_again_gives_way_to_the_summary(model: Mode
     assert not restates_a_note("Natarajan talks about the two hives she started with in 2015.",
                                notes_)  # framed
     assert not restates_a_note("Rooftop honey turns out to be a good business.", notes_)
+    # a speaker said to say a note is that note, not the writer's framing
+    assert restates_a_note("Natarajan explains that she started with two hives on the library "
+                           "roof in 2015.", notes_)
     # a speaker named: one note at a time, on the words other than the name
     people = frozenset({"natarajan", "priya"})
     assert not restates_a_note("Priya Natarajan keeps hives on the library roof and sells "
@@ -1760,6 +1763,36 @@ def test_a_figure_written_with_a_space_after_its_comma_is_joined(model: Model,
     result = run_notes(episode, settings_for(model), window_words=40)
     assert "Running the rooftop network costs 90,000 euros a year." in texts(result)
     assert not [t for t in texts(result) if "90, 000" in t]
+
+
+def test_a_rate_no_time_can_have_is_taken_off_when_nobody_said_it(model: Model,
+                                                                  tmp_path: Path) -> None:
+    """A small model adds a period to an amount of time said bare ("everyone works 32 hours,
+    Monday to Thursday" -> "32 hours a day"): no day holds 32 hours, so the period goes and the
+    amount stays. A rate the lines do say is kept, however it reads."""
+    turns = [t["text"] for t in json.loads(SCRIPT.read_text())["turns"]][3:9] + [
+        "At Harbour Lights everyone works 32 hours, Monday to Thursday, for the same salary.",
+    ]
+    episode = write_episode(tmp_path / "rate", turns, budget=10_000)
+    inject(model, "Harbour Lights staff work 32 hours a day, Monday to Thursday.", "32 hours",
+           alone=True)
+    result = run_notes(episode, settings_for(model), window_words=40)
+    assert "Harbour Lights staff work 32 hours, Monday to Thursday." in texts(result)
+    assert not [t for t in texts(result) if "32 hours a day" in t]
+
+
+def test_an_impossible_rate_is_kept_only_where_it_was_said() -> None:
+    from recap.notes.rewrite import no_impossible_rate
+
+    assert no_impossible_rate("The crew gets about 40 hours of work per day.", "maybe 40") == \
+        "The crew gets about 40 hours of work."
+    assert no_impossible_rate("The ferry runs 9 days a week.", "") == "The ferry runs 9 days."
+    # a rate a day can hold, or one the speaker said, stays
+    assert no_impossible_rate("Riders work 8 hours a day.", "") == "Riders work 8 hours a day."
+    assert no_impossible_rate("The trams run 24 hours a day.", "") == \
+        "The trams run 24 hours a day."
+    assert no_impossible_rate("Oskar works 25 hours a day.", "I work 25 hours a day, honestly") \
+        == "Oskar works 25 hours a day."
 
 
 def test_joining_a_split_figure_needs_the_figure_in_the_excerpt() -> None:
@@ -3487,6 +3520,10 @@ def test_a_note_that_only_says_something_is_mentioned_is_vague() -> None:
     ("The host, Tomas Berg, is interviewing Varga about bees.", True),
     ("The interview takes place in a cold cellar.", True),
     ("The honey market takes place in June.", False),
+    # the guest's first visit to the studio
+    ("It's Lind's first time in a real radio studio.", True),
+    ("Holt saw snow for the first time in the Andes.", False),
+    ("It was the ferry's first time in the new harbour.", False),
 ])
 def test_a_note_addressing_the_listeners_is_show_talk(note: str, talk: bool) -> None:
     from recap.notes.verify import _SHOW_TALK
@@ -3499,6 +3536,7 @@ def test_a_note_addressing_the_listeners_is_show_talk(note: str, talk: bool) -> 
     ("One letter made Lind laugh.", True),
     ("Letters came in all week.", True),
     ("Happy to read most of the letters on the ferry.", True),
+    ("Happy to, though Lind should warn listeners that he read them on the ferry.", True),
     # a listener named: the notes after it say "she" of her
     ("The next question is from Ilse in Kendal.", False),
     # what a listener asks or tells, or a figure: a claim
