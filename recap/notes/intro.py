@@ -472,6 +472,12 @@ _FRAMES = re.compile(r"\b(?:episodes?|podcasts?|shows?|interview\w*|conversation
                      r"discuss\w*|shares?|explains?|explores?|covers?|joins?|guests?|hosts?|"
                      r"speaks?|tells?|describes?|walks?|recaps?|listeners?|readers?)\b",
                      re.IGNORECASE)
+# A speaker said to say a claim: the claim is the sentence ("Priya explains that a 500 gram jar
+# sells for 11 euros." is that note, not the writer's framing).
+_REPORTED = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.\s+)?(?:[A-Z][\w'’-]*\s+){1,3}(?:also\s+)?"
+                       r"(?:explains|explained|says|said|notes|noted|mentions|mentioned|adds|"
+                       r"added|points out|pointed out|reports|reported|states|stated|shares|"
+                       r"shared|tells (?:us|listeners|the host)) that\s+")
 RESTATED = 0.8
 """Share of a sentence's content stems in one note that makes it that note said again."""
 WHO_IS_WORDS = 4
@@ -490,6 +496,9 @@ def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = fr
     two notes' words ("Priya Natarajan looks after forty hives on the roofs of Rotterdam"): it
     is judged on its words other than the names, against one note at a time when it has
     `WHO_IS_WORDS` of them or fewer."""
+    reported = _REPORTED.match(sentence)
+    if reported:
+        sentence = sentence[reported.end():]  # "Priya explains that a jar sells for 11 euros."
     if _FRAMES.search(sentence):
         return False
     mine = claim_stems(sentence, frozenset())  # figures aside: "22" and "twenty two" alike
@@ -786,9 +795,7 @@ def goes_on(intro: str, titles: list[str], parts: list[int], voices: list[str]) 
     out: list[str] = []
     for k, voice in enumerate(voices, 1):
         theirs = [t for t, p in zip(titles, parts, strict=True) if p == k]
-        named = _name_parts(voice)
-        if not theirs or not named or any(
-                part in said or any(likeness(part, w) >= ALIKE for w in said) for part in named):
+        if not theirs or not _name_parts(voice) or _said_voice(voice, said):
             continue
         quoted = _listed([f'"{t}"' for t in _spread(theirs, GOES_ON_SECTIONS)])
         out.append(f"Later, the episode turns to {voice}: {quoted}.")

@@ -134,6 +134,34 @@ def join_split_figures(text: str, source: str) -> str:
     return _SPLIT_FIGURE.sub(join, text)
 
 
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+            "month": 2678400, "year": 31622400}
+# "32 hours a day", "40 hours of work per day": an amount of time, then what it is per
+_TIME_RATE = re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s*(second|minute|hour|day|week|month|year)s?\b"
+                        r"((?:\s+(?!a\b|an\b|per\b|each\b|every\b)[a-z]+){0,3}?)"
+                        r"(\s+(?:a|an|per|each|every)\s+(second|minute|hour|day|week|month|year))\b",
+                        re.IGNORECASE)
+
+
+def no_impossible_rate(text: str, source: str) -> str:
+    """`text` without a rate its time cannot have, where `source` (the lines it came from) does
+    not say it: "They work 32 hours a day" from "everyone works 32 hours, Monday to Thursday"
+    -> "They work 32 hours". A small model adds a period to a bare amount of time, and no day
+    holds 32 hours; the amount was said, the period was not."""
+    def fix(match: re.Match[str]) -> str:
+        amount = float(match.group(1).replace(",", ""))
+        unit, period = match.group(2).lower(), match.group(5).lower()
+        if amount * _SECONDS[unit] <= _SECONDS[period]:
+            return match.group(0)
+        said = re.compile(rf"\b{re.escape(match.group(1))}\s*{unit}s?\b[^.!?]{{0,40}}?"
+                          rf"\b(?:a|an|per|each|every)\s+{period}\b", re.IGNORECASE)
+        if said.search(source):
+            return match.group(0)
+        return match.group(0)[:match.start(4) - match.start(0)]
+
+    return _TIME_RATE.sub(fix, text)
+
+
 # First words of a phrase that a comma ends before the sentence's subject ("At the market, the
 # stalls…"); after any other the interjection stood between subject and verb ("The oven runs…").
 _OPENING_PHRASE = frozenset("in on at for after before when if since during by with without from "

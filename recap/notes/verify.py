@@ -87,6 +87,9 @@ _SHOW_TALK = re.compile(
     # who hosts or interviews, and where: "Tomas Berg is hosting the podcast", "The interview
     # takes place in a cold cellar"
     r"(?:is|are|was|were) (?:hosting|co-hosting|interviewing)|"
+    # the guest's first visit: "It's Lind's first time in a real radio studio."
+    r"first (?:time|visit) (?:in|on|to|at) (?:a|an|the|this|our|their) (?:[\w'’-]+ ){0,2}"
+    r"(?:studio|show|podcast|programme|program|microphone|mic)|"
     r"(?:interview|conversation|recording|episode|podcast|show) (?:takes|took|is taking) place)\b",
     re.IGNORECASE)
 # The host's goodbye asking the guest to come again ("The host invites Morrow back in the
@@ -568,9 +571,9 @@ _ABOUT_MAIL = _MAIL | frozenset(stem(w) for w in (
 
 
 # The host's "Happy to read most of them on the ferry.": a feeling with no one to have it, and no
-# claim (no figure)
-_GLAD_TO = re.compile(r"^(?:happy|glad|pleased|delighted|excited|thrilled|sorry|nice|great) to "
-                      r"[a-z]+\b(?!.*\d)", re.IGNORECASE)
+# claim (no figure); or a request taken up ("Happy to, though I should warn you…").
+_GLAD_TO = re.compile(r"^(?:happy|glad|pleased|delighted|excited|thrilled|sorry|nice|great) to"
+                      r"(?:[,;.]| [a-z]+\b)(?!.*\d)", re.IGNORECASE)
 
 
 def only_mail(text: str, people: frozenset[str]) -> bool:
