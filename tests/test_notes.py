@@ -441,6 +441,8 @@ def test_explain_without_notes_says_how_to_build_them(episode: Episode) -> None:
     ("A city is actually a good place for bees.", "good place for bees", "question"),
     ("The excerpt discusses how wind affects the rooftop hives.", "Wind is the real problem",
      "meta"),
+    ("The speakers are not named, and the wind is the real problem.", "Wind is the real problem",
+     "meta"),
     ("Priya Natarajan thanks the host for having her on the show.", "lovely to be here",
      "show_talk"),
     ("The episode discusses rooftop hives, the wind and the city's rules for beekeepers.",

@@ -51,7 +51,10 @@ _FREE_VERBS = frozenset(
 _FREE = frozenset(stem(w) for w in (
     "host guest episode podcast listeners listener team company organisation organization "
     "interview speaker also").split())
-_META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker)\b",
+_META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker|"
+                   # what the model could not tell: "The speakers are not named."
+                   r"(?:speakers?|participants?|people|voices?) (?:are|is|were|was) not "
+                   r"(?:named|identified|introduced|known))\b",
                    re.IGNORECASE)
 _SPONSOR = r"brought to you by|(?:promo|discount|coupon|offer) code"
 """Words only a sponsor's read says: in a note (`_SHOW_TALK`) and in a transcript line (`_AD_CUE`)."""
