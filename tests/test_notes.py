@@ -2115,6 +2115,31 @@ def test_they_for_the_guests_we_is_the_guests_team() -> None:
         assert credit_guest(kept, lines, "Tom Reed", "Brannock") == kept
 
 
+def test_a_note_whose_subject_is_also_its_object_is_misattributed() -> None:
+    """"We've signed a deal with the port authority" noted as "The port authority has signed a
+    deal with the port authority": the one named party put in the place of "we". Whoever signed,
+    it was not the authority with itself, so the note is dropped; a subject's word inside
+    another name ("the ferry terminal") or its possessive is no such note."""
+    from recap.notes.intro import Speakers
+    from recap.notes.verify import subject_as_object
+
+    said = ["Welcome to Quay Talk, I'm Tomas Berg, and my guest is Ines Varga of Harbour Lights.",
+            "What is next for you?",
+            "We've just signed a deal with the port authority to carry its mail in March.",
+            "And we want a second depot by the river."]
+    speakers = Speakers(show="Quay Talk", host="Tomas Berg",
+                        guests=[("Ines Varga", "Harbour Lights")])
+    notes = ["The port authority has signed a deal with the Port Authority to carry its mail.",
+             "Harbour Lights wants a second depot by the river."]
+    review = reviewed(said, speakers, notes)
+    assert [c.text for c in review.kept] == notes[1:]
+    assert {"text": notes[0], "problem": "misattributed", "outcome": "dropped"} in (
+        review.stats.dropped)
+    assert not subject_as_object("The ferry runs from the harbour to the ferry terminal.")
+    assert not subject_as_object("The co-op sells cheese to the co-op's members.")
+    assert not subject_as_object("Harbour Lights signed a deal with the port authority.")
+
+
 def test_a_relative_the_lines_give_someone_else_is_not_the_speakers() -> None:
     """A customer's "late father" is not the guest's: "Varga's late father" from "a man brought
     in a clock that belonged to his late father" gives the guest a relative nobody gave her, and

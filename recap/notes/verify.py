@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING
 from recap.languages import capitalises_nouns
 from recap.notes.windows import Line, Window
 from recap.notes.words import (
+    DETERMINERS,
     QUOTED,
     WRITTEN_WORD,
     claim_stems,
     content_stems,
     first_person,
     stem,
+    verb_form,
     words,
 )
+from recap.text.names import STOPWORDS
 
 if TYPE_CHECKING:
     from recap.text.quantity import Figure
@@ -565,6 +568,37 @@ def relative_borrowed(text: str, heard: str, people: frozenset[str]) -> bool:
     return False
 
 
+_SUBJECT_WORDS = 4
+"""The most words taken for a note's opening noun phrase by `subject_as_object`."""
+
+
+def subject_as_object(text: str) -> bool:
+    """True when the note's subject is also what its verb acts on: "The city council has signed a
+    deal with the city council." The speaker said "We've signed a deal with the city council",
+    and the model put the one named party in the place of "we": whoever signed, it was not the
+    council with itself."""
+    tokens = re.findall(r"[\w'’-]+", text)
+    start = 0
+    while start < len(tokens) and tokens[start].lower() in DETERMINERS:
+        start += 1
+    end = start
+    while end < len(tokens) and end - start < _SUBJECT_WORDS and not verb_form(tokens[end]):
+        end += 1
+    subject = tokens[start:end]
+    if not subject or end >= len(tokens) or end - start >= _SUBJECT_WORDS or max(
+            len(w) for w in subject) < 4:
+        return False
+    again = re.compile(r"\b(?:with|to|from|for|by|against)\s+(?:(?:the|a|an)\s+)?"
+                       + r"\s+".join(re.escape(w) for w in subject) + r"\b(?!['’]s)",
+                       re.IGNORECASE)
+    rest = text[text.find(tokens[end - 1]) + len(tokens[end - 1]):]
+    for found in again.finditer(rest):
+        after = re.match(r"\s*([\w'’-]+)", rest[found.end():])
+        if after is None or after.group(1).lower() in STOPWORDS:
+            return True  # the whole phrase again, not the first word of another ("ferry terminal")
+    return False
+
+
 _MAIL = frozenset(stem(w) for w in "letter email message question mail mailbag postbag inbox "
                   "voicemail".split())
 _ABOUT_MAIL = _MAIL | frozenset(stem(w) for w in (
@@ -897,7 +931,8 @@ def inspect(candidate: Candidate, names: list[str], free: frozenset[str] = froze
         problems.append("figures")  # a figure given another figure's rate
     if not translated and language == "en":
         source = candidate.source()
-        if people and relative_borrowed(text, candidate.window.text, people):
+        if ((people and relative_borrowed(text, candidate.window.text, people))
+                or subject_as_object(text)):
             problems.append("misattributed")
         if (reversed_comparison(text, source) or negation_lost(text, source)
                 or comparison_not_made(text, source) or plan_told_as_done(text, source)
