@@ -1753,18 +1753,23 @@ def test_a_title_is_judged_misplaced_only_on_clear_evidence() -> None:
     assert _usable("The old night train", [], trains) is True
 
 
+def _notes_with(model: Model, folder: Path, said: list[str], note: str, where: str) -> list[str]:
+    """The notes of a few of the sample's turns and the lines `said`, the model adding `note`
+    alone to the window that holds `where`."""
+    turns = [t["text"] for t in json.loads(SCRIPT.read_text())["turns"]][3:9] + said
+    episode = write_episode(folder, turns, budget=10_000)
+    inject(model, note, where, alone=True)
+    return texts(run_notes(episode, settings_for(model), window_words=40))
+
+
 def test_a_figure_written_with_a_space_after_its_comma_is_joined(model: Model,
                                                                  tmp_path: Path) -> None:
-    turns = [t["text"] for t in json.loads(SCRIPT.read_text())["turns"]][3:9] + [
+    notes = _notes_with(model, tmp_path / "figures", [
         "Running the whole rooftop network costs about 90,000 euros a year, all of it from honey.",
         "We sell jars at 4, 120 and 300 grams.",
-    ]
-    episode = write_episode(tmp_path / "figures", turns, budget=10_000)
-    inject(model, "Running the rooftop network costs 90, 000 euros a year.", "90,000 euros",
-           alone=True)
-    result = run_notes(episode, settings_for(model), window_words=40)
-    assert "Running the rooftop network costs 90,000 euros a year." in texts(result)
-    assert not [t for t in texts(result) if "90, 000" in t]
+    ], "Running the rooftop network costs 90, 000 euros a year.", "90,000 euros")
+    assert "Running the rooftop network costs 90,000 euros a year." in notes
+    assert not [t for t in notes if "90, 000" in t]
 
 
 def test_a_rate_no_time_can_have_is_taken_off_when_nobody_said_it(model: Model,
@@ -1772,15 +1777,11 @@ def test_a_rate_no_time_can_have_is_taken_off_when_nobody_said_it(model: Model,
     """A small model adds a period to an amount of time said bare ("everyone works 32 hours,
     Monday to Thursday" -> "32 hours a day"): no day holds 32 hours, so the period goes and the
     amount stays. A rate the lines do say is kept, however it reads."""
-    turns = [t["text"] for t in json.loads(SCRIPT.read_text())["turns"]][3:9] + [
+    notes = _notes_with(model, tmp_path / "rate", [
         "At Harbour Lights everyone works 32 hours, Monday to Thursday, for the same salary.",
-    ]
-    episode = write_episode(tmp_path / "rate", turns, budget=10_000)
-    inject(model, "Harbour Lights staff work 32 hours a day, Monday to Thursday.", "32 hours",
-           alone=True)
-    result = run_notes(episode, settings_for(model), window_words=40)
-    assert "Harbour Lights staff work 32 hours, Monday to Thursday." in texts(result)
-    assert not [t for t in texts(result) if "32 hours a day" in t]
+    ], "Harbour Lights staff work 32 hours a day, Monday to Thursday.", "32 hours")
+    assert "Harbour Lights staff work 32 hours, Monday to Thursday." in notes
+    assert not [t for t in notes if "32 hours a day" in t]
 
 
 def test_an_impossible_rate_is_kept_only_where_it_was_said() -> None:
