@@ -1796,6 +1796,9 @@ def test_an_impossible_rate_is_kept_only_where_it_was_said() -> None:
         "The trams run 24 hours a day."
     assert no_impossible_rate("Oskar works 25 hours a day.", "I work 25 hours a day, honestly") \
         == "Oskar works 25 hours a day."
+    assert no_impossible_rate("Oskar works 25 hours a day.",
+                              "I work twenty-five hours a day, honestly") == \
+        "Oskar works 25 hours a day."  # the lines' numbers read as digits
 
 
 def test_joining_a_split_figure_needs_the_figure_in_the_excerpt() -> None:

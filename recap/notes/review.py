@@ -164,7 +164,6 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
     out = [Candidate(part, window) for candidate in candidates
            for part in split_note(candidate.text)]
     excerpt = " ".join(line.text for line in window.lines)
-    heard = in_digits(excerpt) if language == "en" else excerpt
     for candidate in out:
         candidate.text = join_split_figures(candidate.text, excerpt)
         if language == "en" and not translated:
@@ -180,7 +179,7 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
         if language == "en":  # English fillers ("um" is a German word) and number words
             spoken = unframe(clean_spoken(candidate.text))
             candidate.text = tidy(no_impossible_rate(in_digits(unappose(unrelative(spoken))),
-                                                      heard))
+                                                      excerpt))
         else:
             candidate.text = candidate.text.strip()
         if verify:

@@ -31,6 +31,7 @@ from recap.notes.words import (
     verb_form,
     words,
 )
+from recap.text.digits import in_digits
 from recap.text.names import surname
 from recap.text.vocabulary import is_number_word
 
@@ -144,10 +145,11 @@ _TIME_RATE = re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s*(second|minute|hour|day|week|
 
 
 def no_impossible_rate(text: str, source: str) -> str:
-    """`text` without a rate its time cannot have, where `source` (the lines it came from) does
-    not say it: "They work 32 hours a day" from "everyone works 32 hours, Monday to Thursday"
-    -> "They work 32 hours". A small model adds a period to a bare amount of time, and no day
-    holds 32 hours; the amount was said, the period was not."""
+    """`text` without a rate its time cannot have, where `source` (the lines it came from, its
+    numbers read as digits only when such a rate is found) does not say it: "They work 32 hours
+    a day" from "everyone works thirty-two hours, Monday to Thursday" -> "They work 32 hours". A
+    small model adds a period to a bare amount of time, and no day holds 32 hours; the amount
+    was said, the period was not."""
     def fix(match: re.Match[str]) -> str:
         amount = float(match.group(1).replace(",", ""))
         unit, period = match.group(2).lower(), match.group(5).lower()
@@ -155,7 +157,7 @@ def no_impossible_rate(text: str, source: str) -> str:
             return match.group(0)
         said = re.compile(rf"\b{re.escape(match.group(1))}\s*{unit}s?\b[^.!?]{{0,40}}?"
                           rf"\b(?:a|an|per|each|every)\s+{period}\b", re.IGNORECASE)
-        if said.search(source):
+        if said.search(in_digits(source)):
             return match.group(0)
         return match.group(0)[:match.start(4) - match.start(0)]
 

@@ -577,7 +577,8 @@ def subject_as_object(text: str) -> bool:
     deal with the city council." The speaker said "We've signed a deal with the city council",
     and the model put the one named party in the place of "we": whoever signed, it was not the
     council with itself."""
-    tokens = re.findall(r"[\w'’-]+", text)
+    found = list(re.finditer(r"[\w'’-]+", text))
+    tokens = [m.group(0) for m in found]
     start = 0
     while start < len(tokens) and tokens[start].lower() in DETERMINERS:
         start += 1
@@ -591,9 +592,9 @@ def subject_as_object(text: str) -> bool:
     again = re.compile(r"\b(?:with|to|from|for|by|against)\s+(?:(?:the|a|an)\s+)?"
                        + r"\s+".join(re.escape(w) for w in subject) + r"\b(?!['’]s)",
                        re.IGNORECASE)
-    rest = text[text.find(tokens[end - 1]) + len(tokens[end - 1]):]
-    for found in again.finditer(rest):
-        after = re.match(r"\s*([\w'’-]+)", rest[found.end():])
+    rest = text[found[end - 1].end():]
+    for repeat in again.finditer(rest):
+        after = re.match(r"\s*([\w'’-]+)", rest[repeat.end():])
         if after is None or after.group(1).lower() in STOPWORDS:
             return True  # the whole phrase again, not the first word of another ("ferry terminal")
     return False
