@@ -472,8 +472,8 @@ _FRAMES = re.compile(r"\b(?:episodes?|podcasts?|shows?|interview\w*|conversation
                      r"discuss\w*|shares?|explains?|explores?|covers?|joins?|guests?|hosts?|"
                      r"speaks?|tells?|describes?|walks?|recaps?|listeners?|readers?)\b",
                      re.IGNORECASE)
-# A speaker said to say a claim: the claim is the sentence ("Priya explains that a 500 gram jar
-# sells for 11 euros." is that note, not the writer's framing).
+# A speaker said to say a claim: the claim is the sentence ("Holt explains that a glass float
+# sells for 9 euros." is that note, not the writer's framing).
 _REPORTED = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.\s+)?(?:[A-Z][\w'’-]*\s+){1,3}(?:also\s+)?"
                        r"(?:explains|explained|says|said|notes|noted|mentions|mentioned|adds|"
                        r"added|points out|pointed out|reports|reported|states|stated|shares|"
@@ -498,7 +498,7 @@ def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = fr
     `WHO_IS_WORDS` of them or fewer."""
     reported = _REPORTED.match(sentence)
     if reported:
-        sentence = sentence[reported.end():]  # "Priya explains that a jar sells for 11 euros."
+        sentence = sentence[reported.end():]  # "Holt explains that a float sells for 9 euros."
     if _FRAMES.search(sentence):
         return False
     mine = claim_stems(sentence, frozenset())  # figures aside: "22" and "twenty two" alike
@@ -750,8 +750,8 @@ def plain_intro(info: Info, speakers: Speakers, section_titles: list[str],
         # named her, and a heading that is only her name and a word or two adds nothing to it.
         named = {w.lower() for w in _name_parts(guest[0])}
         subjects = [t for t in subjects if not _only_about(t, named)] or subjects
-        # "…, president of the Fruitière des Combes, about … Fruitière": a heading whose words
-        # the sentence has said already adds nothing to it either
+        # "…, director of the Harbour Lights Glassworks, about … Harbour Lights": a heading
+        # whose words the sentence has said already adds nothing to it either
         said = content_stems(who)
         subjects = [t for t in subjects if not content_stems(t) <= said] or subjects
     more = " among other subjects" if len(subjects) > 3 else ""

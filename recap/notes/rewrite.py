@@ -137,7 +137,7 @@ def join_split_figures(text: str, source: str) -> str:
 
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
             "month": 2678400, "year": 31622400}
-# "32 hours a day", "40 hours of work per day": an amount of time, then what it is per
+# "30 hours a day", "50 hours of work per day": an amount of time, then what it is per
 _TIME_RATE = re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s*(second|minute|hour|day|week|month|year)s?\b"
                         r"((?:\s+(?!a\b|an\b|per\b|each\b|every\b)[a-z]+){0,3}?)"
                         r"(\s+(?:a|an|per|each|every)\s+(second|minute|hour|day|week|month|year))\b",
@@ -146,10 +146,10 @@ _TIME_RATE = re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s*(second|minute|hour|day|week|
 
 def no_impossible_rate(text: str, source: str) -> str:
     """`text` without a rate its time cannot have, where `source` (the lines it came from, its
-    numbers read as digits only when such a rate is found) does not say it: "They work 32 hours
-    a day" from "everyone works thirty-two hours, Monday to Thursday" -> "They work 32 hours". A
-    small model adds a period to a bare amount of time, and no day holds 32 hours; the amount
-    was said, the period was not."""
+    numbers read as digits only when such a rate is found) does not say it: "The crew works 30
+    hours a day" from "the crew works thirty hours, Tuesday to Friday" -> "The crew works 30
+    hours". A small model adds a period to a bare amount of time, and no day holds 30 hours; the
+    amount was said, the period was not."""
     def fix(match: re.Match[str]) -> str:
         amount = float(match.group(1).replace(",", ""))
         unit, period = match.group(2).lower(), match.group(5).lower()

@@ -573,10 +573,10 @@ _SUBJECT_WORDS = 4
 
 
 def subject_as_object(text: str) -> bool:
-    """True when the note's subject is also what its verb acts on: "The city council has signed a
-    deal with the city council." The speaker said "We've signed a deal with the city council",
-    and the model put the one named party in the place of "we": whoever signed, it was not the
-    council with itself."""
+    """True when the note's subject is also what its verb acts on: "The port authority has signed
+    a deal with the port authority." The speaker said "We've signed a deal with the port
+    authority", and the model put the one named party in the place of "we": whoever signed, it
+    was not the authority with itself."""
     found = list(re.finditer(r"[\w'’-]+", text))
     tokens = [m.group(0) for m in found]
     start = 0

@@ -68,10 +68,10 @@ _WHEN = "|".join(sorted(word.capitalize() for word in MONTHS | WEEKDAYS)) + "|" 
     "dark|raining|snowing|noon|midnight|night|morning|evening|winter|summer|autumn|time to")
 _IT_IS = r"It(?:['’]s| is| was| will be)"
 _EXPLETIVE_IT = (
-    # "It's January, when it's dark by half past four.": the time or the weather, no noun
+    # "It's March, and the quay is still frozen.": the time or the weather, no noun
     rf"{_IT_IS} (?:(?:already|still|nearly|almost|only) )?(?i:{_WHEN})\b"
-    # "It takes about 3 hours for the curd to set.": the subject comes after ("It took them four
-    # years to make." is about something: no "for … to")
+    # "It takes about 3 hours for the tide to turn.": the subject comes after ("It took them four
+    # years to build." is about something: no "for … to")
     r"|It (?:(?:takes|took|will take|would take|can take|could take|may take|might take) )"
     r"[^.;]*?\bfor\b[^.;]*?\bto\b"
     # "It is said that…", "It seems…", "It turns out…"
@@ -83,7 +83,7 @@ _EXPLETIVE_IT = (
 # later, "it is said that", "it seems", an occasion) leans on no sentence before it.
 POINTING_OPENER = re.compile(rf"(?!{_EXPLETIVE_IT})(?:{_POINTING})\b")
 """A sentence opening on a pronoun or pointing word whose noun is in the sentence before ("They
-can carry 250 people." after "The trams come from Spain…")."""
+can carry 250 people." after "The ferries come from Norway…")."""
 LEANING_OPENER = re.compile(rf"(?!{_EXPLETIVE_IT})(?:{_POINTING}|He|She|His|Her)\b")
 """`POINTING_OPENER` or a person's pronoun ("She…"): a sentence that cannot be read alone."""
 # Acronyms common enough in notes that a transcript rarely spells them the same way.
