@@ -2908,6 +2908,23 @@ def test_a_long_stretch_without_notes_marks_a_change_of_subject() -> None:
     assert [len(s) for s in sections] == [4, 8]
 
 
+def test_a_dense_run_of_subjects_gets_a_section_each() -> None:
+    """Twelve subjects of five notes each, one after another (a dense episode of twelve
+    minutes): each is a section of its own, not eight sections with two subjects in some."""
+    from recap.notes.sections import section_count, split_sections
+
+    subjects = ["harbour crane container", "orchard apple cider", "choir singer rehearsal",
+                "glacier ice melt", "bakery oven sourdough", "ferry deck passenger",
+                "library shelf novel", "vineyard grape harvest", "kiln glass vase",
+                "tram rail depot", "hive honey beekeeper", "loom wool weaver"]
+    texts = [f"The {a} and the {b} need {c} number {i}."
+             for a, b, c in (subject.split() for subject in subjects) for i in range(5)]
+    notes = _timed_notes(texts, [5.0 * i for i in range(len(texts))])
+    sections = split_sections(notes, section_count(len(notes)))
+    assert [[n.text.split()[1] for n in s] for s in sections] == [
+        [subject.split()[0]] * 5 for subject in subjects]
+
+
 def test_sections_are_even_where_the_words_do_not_say_where_to_cut() -> None:
     from recap.notes.sections import section_count, split_sections
 
