@@ -13,18 +13,22 @@ user waits. Per episode and per split it prints: fact coverage, invented figures
 (bullet figures its cited segments do not hold), unsupported bullets (content words mostly not
 in the cited segments, or a reversed comparison), first-person bullets, bullets with a question
 mark, intro or description sentences copying 8+ transcript words, section-title fallbacks, the
-largest section's share of the bullets, notes seconds per audio second and the post's reading
-time. Results go to bench/results/quality.json.
+largest section's share of the bullets, the notes outside their section's main subject and
+the sections mixing two subjects (against the subjects marked by hand on the script's turns,
+`<name>.subjects.json`), notes seconds per audio second and the post's reading time. Results
+go to bench/results/quality.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +94,31 @@ def mixed_sections(notes: Notes, starts: list[float]) -> int:
     return count
 
 
-def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict[str, Any]:
+SHOW_TALK = "show talk"
+"""The subject label of greetings, introductions, goodbyes and sponsor reads."""
+
+
+def subject_mix(notes: Notes, subjects: Path) -> dict[str, int]:
+    """How well the sections follow the episode's subjects, marked by hand on the script's turns
+    (`<name>.subjects.json`: each turn's start and subject, a blogger's section's worth): the
+    notes outside their section's main subject (`off_subject`) and the sections holding two
+    notes or more of a second subject (`mixed_subjects`). Notes on show talk count for neither.
+    A note's subject is its turn's, by the note's start."""
+    marks = json.loads(subjects.read_text(encoding="utf-8"))["subjects"]
+    starts = [float(m["start"]) for m in marks]
+    off = mixed = 0
+    for topic in notes.topics:
+        found = Counter(marks[max(0, bisect.bisect_right(starts, b.start + 0.3) - 1)]["subject"]
+                        for b in topic.bullets)
+        found.pop(SHOW_TALK, None)
+        ranked = [n for _, n in found.most_common()]
+        off += sum(ranked[1:])
+        mixed += len(ranked) > 1 and ranked[1] >= 2
+    return {"off_subject": off, "mixed_subjects": mixed}
+
+
+def measure(folder: Path, facts: Path | None, turns: Path | None = None,
+            subjects: Path | None = None) -> dict[str, Any]:
     """The quality figures of one episode folder with notes and a post."""
     episode = Episode.open(folder)
     notes = Notes.load(episode.notes_path)
@@ -146,6 +174,8 @@ def measure(folder: Path, facts: Path | None, turns: Path | None = None) -> dict
                      "questions": questions[:5], "copied_intro": copied[:3],
                      "dangling": dangling[:5]},
     }
+    if subjects is not None and subjects.is_file():
+        row.update(subject_mix(notes, subjects))
     if facts is not None:
         scored = evaluate(folder, facts)
         row.update(facts=scored["total"], found=scored["found"], coverage=round(scored["score"], 3),
@@ -190,7 +220,7 @@ def run_episode(entry: dict[str, Any], keep_cache: bool, out: Path,
     recap("write", str(episode.root), "--force")
     facts = (EPISODES / entry["facts"]).resolve() if entry.get("facts") else None
     turns = (EPISODES / entry["audio"]).resolve().with_suffix(".turns.tsv")
-    row = measure(episode.root, facts, turns)
+    row = measure(episode.root, facts, turns, EPISODES / f"{entry['name']}.subjects.json")
     row.update(name=entry["name"], split=entry["split"], folder=str(episode.root),
                wall_seconds=round(time.monotonic() - started, 1))
     if entry["split"] == "fresh":  # figures only: the split stays unread (bench/episodes/README.md)
@@ -201,6 +231,7 @@ def run_episode(entry: dict[str, Any], keep_cache: bool, out: Path,
 
 def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     with_facts = [r for r in rows if "facts" in r]
+    marked = [r for r in rows if "off_subject" in r]
     bullets = sum(r["bullets"] for r in rows) or 1
     audio = sum(r["audio_seconds"] for r in rows) or 1
     return {
@@ -216,6 +247,10 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "dangling": sum(r["dangling"] for r in rows),
         "sub_bullets": sum(r.get("sub_bullets", 0) for r in rows),
         "mixed_sections": sum(r.get("mixed_sections", 0) for r in rows),
+        "off_subject_share": round(sum(r.get("off_subject", 0) for r in marked)
+                                   / max(1, sum(r["bullets"] for r in marked)), 3),
+        "mixed_subjects": sum(r.get("mixed_subjects", 0) for r in marked),
+        "marked_sections": sum(r["sections"] for r in marked),
         "notes_x_audio": round(sum(r["notes_seconds"] for r in rows) / audio, 3),
     }
 
@@ -223,7 +258,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 COLUMNS = ("name", "split", "coverage", "found", "facts", "bullets", "sections", "invented_figures",
            "unsupported", "first_person", "questions", "copied_intro", "reduce_fallbacks",
            "titles_misplaced", "dangling", "sub_bullets", "largest_section", "mixed_sections",
-           "notes_x_audio", "audio_seconds", "reading_minutes")
+           "off_subject", "mixed_subjects", "notes_x_audio", "audio_seconds", "reading_minutes")
 
 
 def main() -> None:
