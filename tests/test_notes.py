@@ -998,66 +998,6 @@ _FERRY = (
      "Every deckhand needs a first aid course before the summer timetable."])
 
 
-_QUAY = (
-    ["The quay was built of granite blocks in 1871.",
-     "Its granite came by barge from a quarry up the river."],
-    ["The harbour board charges 12 euros a night for a berth.",
-     "A berth for the whole summer costs the owners 900 euros."],
-    ["Berth fees went up by a third after the board paid for new pontoons.",
-     "Owners of small boats pay half the berth fee in winter."],
-    ["Gulls nest on the roof of the fish market every spring.",
-     "The market keeps its bins closed against the gulls."],
-    ["Divers check the quay wall for cracks every five years.",
-     "The last dive found two cracks near the crane."],
-    ["The regatta brings 60 sailing boats to the harbour in August.",
-     "Crews from four countries raced in last year's regatta."])
-
-
-def _quay_heading(notes: list[str]) -> str:
-    """The model's heading for a section of `_QUAY`: the berth sections alike."""
-    shown = " ".join(notes)
-    for word, heading in (("berth", "Berth fees"), ("granite", "Building the quay"),
-                          ("gulls", "Gulls at the market"), ("cracks", "Inspecting the wall"),
-                          ("regatta", "The summer regatta")):
-        if word in shown:
-            return heading
-    return "Other things"
-
-
-def test_neighbouring_sections_headed_alike_are_joined() -> None:
-    """Two sections the model gives one heading ("Berth fees" twice) are one subject the cuts
-    split in two: joined, and only the joined section is asked again for its heading."""
-    from recap.notes.sections import join_alike, title_sections
-
-    asker = _HeadingAsker(_quay_heading)
-    sections = _made_up_sections(*_QUAY)
-    joined, given, spent = join_alike(asker, "Quay Talk", sections,  # type: ignore[arg-type]
-                                      [0] * len(sections))
-    assert [len(s) for s in joined] == [2, 4, 2, 2, 2] and len(asker.shown) == 6
-    assert spent == 2 and len(given) == 4
-    titles, stats = title_sections(asker, "Quay Talk", joined,  # type: ignore[arg-type]
-                                   known=given)
-    assert titles == ["Building the quay", "Berth fees", "Gulls at the market",
-                      "Inspecting the wall", "The summer regatta"]
-    assert len(asker.shown) == 7 and len(asker.shown[-1]) == 4  # the joined section, once
-    assert stats["title_calls"] + spent == 7 and stats["title_fallbacks"] == 0
-
-
-def test_sections_headed_alike_stay_apart_across_parts_or_past_a_third() -> None:
-    """Sections headed alike are not joined where a later part of the episode starts between
-    them, nor where the section joined would hold more than a third of the notes."""
-    from recap.notes.sections import join_alike
-
-    sections = _made_up_sections(*_QUAY)
-    joined, _, spent = join_alike(_HeadingAsker(_quay_heading), "Quay Talk",  # type: ignore[arg-type]
-                                  sections, [0, 0, 1, 1, 1, 1])
-    assert [len(s) for s in joined] == [2, 2, 2, 2, 2, 2] and spent == 0
-    small = _made_up_sections(*_QUAY[:4])  # 8 notes: a section of 4 would be over a third
-    joined, _, _ = join_alike(_HeadingAsker(_quay_heading), "Quay Talk",  # type: ignore[arg-type]
-                              small, [0] * 4)
-    assert [len(s) for s in joined] == [2, 2, 2, 2]
-
-
 def test_a_title_list_of_the_wrong_length_is_placed_by_its_words() -> None:
     """A small model titling four sections may give three headings (two sections merged): each
     goes to the section whose notes hold its words, and only the section left is asked alone."""

@@ -11,7 +11,7 @@ from recap.models import Bullet, Chunk, Info, Notes, Segment, Topic, Transcript
 from recap.notes.ask import Asker
 from recap.notes.intro import Speakers, show_name, write_intro
 from recap.notes.review import NameContext, Review
-from recap.notes.sections import join_alike, section_count, split_sections, title_sections
+from recap.notes.sections import section_count, split_sections, title_sections
 from recap.notes.spelling import respell_notes
 from recap.notes.verify import Candidate
 from recap.notes.words import words
@@ -34,14 +34,9 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
     if not reviewed.kept:
         raise LLMReplyError("the LLM returned no usable notes for this episode")
     sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)), reviewed.breaks)
-    cut = len(sections)
-    sections, given, spent = join_alike(asker, episode.info.title, sections,
-                                        _parts(sections, reviewed))
     speaker_words = frozenset(w for n in speakers.names() for w in words(n))
     titles, title_stats = title_sections(asker, episode.info.title, sections, speaker_words,
-                                         show=show_name(speakers, episode.info), known=given)
-    title_stats["title_calls"] += spent
-    title_stats["sections_joined"] = cut - len(sections)
+                                         show=show_name(speakers, episode.info))
     segments = {s.id: s for s in episode.transcript.segments}
     topics = [Topic(title, [_bullet(c, segments, episode.duration) for c in section])
               for title, section in zip(titles, sections, strict=True)]

@@ -224,16 +224,14 @@ def titles_schema(count: int) -> dict[str, Any]:
 
 def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
                    speakers: frozenset[str] = frozenset(),
-                   per_section: int = 4, show: str = "",
-                   known: dict[str, str] | None = None) -> tuple[list[str], dict[str, Any]]:
+                   per_section: int = 4, show: str = "") -> tuple[list[str], dict[str, Any]]:
     """A title for each section, and the stats: calls, fallbacks (titles made without the
     model). In English each section is asked alone with the heading prompt (its examples, a
     one-line plain-text reply); in another language, whose examples would pull a small model
     into English, one call titles the list and what it could not title well is asked alone
     with the titles prompt. A title still missing is made without the model. A heading that
     is the `show`'s name ("The Weekly Post" over the listeners' letters) says nothing of its
-    section and is asked again. `known`: headings the model gave already (`join_alike`), by
-    the notes shown, taken as the first replies of the sections shown the same notes.
+    section and is asked again.
 
     (English used to start with the list call too: on the held-out episodes the model slipped
     by one or gave sentences for most sections, 5 of 8 on one, which were then asked alone
@@ -304,7 +302,7 @@ def title_sections(asker: Asker, title: str, sections: list[list[Candidate]],
         # a long tune episode was made without the model.)
         titled_any = any(titles) or stats["titles_misplaced"] > 0
         asked = _ask_at_once(asker, title, [s for s, t in zip(sections, titles, strict=True)
-                                            if not t], per_section, known)
+                                            if not t], per_section)
         showings = [_showings(section, per_section) for section in sections]
         refused = [""] * len(sections)
         for turn in range(max((len(s) for s in showings), default=0)):
@@ -372,70 +370,21 @@ def _away_from(refused: str, shown: list[Candidate], section: list[Candidate]) -
 
 
 def _ask_at_once(asker: Asker, title: str, sections: list[list[Candidate]],
-                 per_section: int, known: dict[str, str] | None = None,
-                 ) -> dict[str, Future[str]]:
+                 per_section: int) -> dict[str, Future[str]]:
     """Each section's first heading call, sent together (English): the embedded server decodes
     up to `llm_jobs` of them at once. The loop in `title_sections` then takes the replies in
-    order, as if it had asked them one by one (a rerun's replies come from the cache). A
-    heading `known` already (by the notes shown) is taken as its section's reply."""
-    asked: dict[str, Future[str]] = {}
-    for notes, heading in (known or {}).items():
-        asked[notes] = Future()
-        asked[notes].set_result(heading)
+    order, as if it had asked them one by one (a rerun's replies come from the cache)."""
     settings = getattr(getattr(asker, "llm", None), "settings", None)
     jobs = max(1, int(getattr(settings, "jobs", 1)))
     if asker.language != "en" or jobs < 2 or len(sections) < 2:
-        return asked
+        return {}
+    asked: dict[str, Future[str]] = {}
     with ThreadPoolExecutor(min(jobs, len(sections)), thread_name_prefix="recap-titles") as pool:
         for section in sections:
             notes = _shown_notes(_pick(section, per_section))
             if notes not in asked:
                 asked[notes] = pool.submit(_ask_alone, asker, title, notes)
     return asked
-
-
-def join_alike(asker: Asker, title: str, sections: list[list[Candidate]], parts: list[int],
-               per_section: int = 4) -> tuple[list[list[Candidate]], dict[str, str], int]:
-    """Neighbouring sections the model heads alike, joined: asked for a heading each (as
-    `title_sections` asks first), two sections of one part given the same heading ("Peat
-    cutting" twice, "Repair cafes" after "Repair cafe") are one subject the cuts split in
-    two, and a reader sees two sections where there is one. Joined while the section stays
-    within a third of the notes (once there are three sections). English only: another
-    language is titled as a list. Returns the sections, the headings given for those left as
-    they were (by the notes shown: `title_sections` takes them as its first replies and
-    counts them, so they are not asked again) and the calls made for those joined away."""
-    if asker.language != "en" or len(sections) < 2:
-        return sections, {}, 0
-    shown = [_shown_notes(_pick(section, per_section)) for section in sections]
-    asked = _ask_at_once(asker, title, sections, per_section)
-    given: dict[str, str] = {}
-    calls = 0
-    for notes in shown:
-        if notes in given:
-            continue
-        calls += 1
-        sent = asked.pop(notes, None)
-        try:
-            given[notes] = sent.result() if sent is not None else _ask_alone(asker, title, notes)
-        except LLMReplyError as exc:
-            log.warning("section title call failed (%s)", exc)  # asked again when titled
-    total = sum(len(section) for section in sections)
-    largest = math.ceil(total / 3)
-    joined: list[list[Candidate]] = []
-    keys: list[tuple[str, ...] | None] = []
-    for i, section in enumerate(sections):
-        heading = given.get(shown[i], "")
-        key = _heading_key(heading) if _usable(heading, [], section) else None
-        if (joined and key is not None and key == keys[-1] and parts[i] == parts[i - 1]
-                and (len(joined[-1]) + len(section) <= largest or len(sections) < 3)):
-            joined[-1] = joined[-1] + section
-            continue
-        joined.append(section)
-        keys.append(key)
-    still = {_shown_notes(_pick(section, per_section)) for section in joined}
-    # The headings of sections joined away are not `title_sections`' to count: their calls are.
-    return joined, {n: h for n, h in given.items() if n in still}, calls - len(
-        [n for n in given if n in still])
 
 
 def _shown_notes(shown: list[Candidate]) -> str:
