@@ -3406,6 +3406,32 @@ def test_a_section_refused_twice_is_asked_once_more_with_two_notes() -> None:
     assert len(shown[-1]) == 2
 
 
+def test_a_small_section_whose_first_two_asks_fail_is_asked_a_third_time() -> None:
+    """A section of five notes, whose first call fails and whose second reply is no use, is
+    asked once more, shown its last two notes, before a heading made without the model."""
+    from recap.errors import LLMReplyError
+    from recap.notes.sections import title_sections
+
+    tides = [f"Spring tide number {n} reached {n + 3} metres at the quay in {2010 + n}."
+             for n in range(1, 6)]
+    asked: list[int] = []
+
+    def reply(notes: list[str]) -> str:
+        if "Spring tide" not in notes[0]:
+            return "Ferry history"
+        asked.append(len(notes))
+        if len(asked) == 1:
+            raise LLMReplyError("the server closed the connection")
+        return "Discussion" if len(asked) == 2 else "Spring tides at the quay"
+
+    asker = _HeadingAsker(reply)
+    titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
+                                   _made_up_sections(list(_FERRY[0]), tides))
+    assert titles == ["Ferry history", "Spring tides at the quay"], asker.shown
+    assert asked == [4, 2, 2] and asker.shown[-1] == tides[-2:]
+    assert stats["title_fallbacks"] == 0
+
+
 def test_a_heading_given_twice_is_asked_again_with_the_notes_that_did_not_draw_it() -> None:
     """A small section whose notes name the subject of the episode (the team) is given the
     first section's heading again. Asked once more, it is shown the notes that share fewest

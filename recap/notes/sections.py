@@ -344,8 +344,13 @@ def _showings(section: list[Candidate], count: int) -> list[list[Candidate]]:
         fewer = rest if len(rest) >= 2 else _pick(section, max(2, count // 2))
         showings = [first, fewer] if fewer != first else [first]
     # Last, two notes only (chosen away from the heading refused, as every showing after the
-    # first): the simplest ask, before a heading made without the model.
+    # first): the simplest ask, before a heading made without the model. In a section of three
+    # to seven notes the spread of two is the second showing already: its last two notes then,
+    # so that a small section too is asked three times (one call that fails, a reply cut off,
+    # left a section of five notes with one more ask, and then a heading made without the model).
     last = _pick(section, 2)
+    if any(last == shown for shown in showings):
+        last = section[-2:]
     if len(section) > 2 and all(last != shown for shown in showings):
         showings.append(last)
     return showings
