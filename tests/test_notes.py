@@ -1422,6 +1422,31 @@ def test_an_intro_sentence_is_kept_without_an_aside_the_episode_does_not_say(
     assert result.checks["intro_sentences_dropped"] == 0
 
 
+def test_an_intro_sentence_copying_the_guest_s_introduction_at_its_end_keeps_who_talks(
+        model: Model, episode: Episode) -> None:
+    """"…talks with Priya Natarajan, who keeps forty beehives on rooftops across Rotterdam.":
+    the aside that ends the sentence is the opening's eight words, so the sentence was dropped
+    and with it who talks with whom. Without the aside it stays."""
+    from recap.notes.intro import Speakers, without_aside
+
+    speakers = Speakers(host="Maren Holt", guests=[("Oskar Lind", "harbour master")])
+    assert without_aside("Maren Holt talks with Oskar Lyne, the harbour master and chief pilot "
+                         "of the ferry company.", speakers) == "Maren Holt talks with Oskar Lyne."
+    assert without_aside("Holt meets Lind, a sailor.", speakers) == "Holt meets Lind, a sailor."
+    assert without_aside("The episode covers tides, ferries, and storms.", speakers) == \
+        "The episode covers tides, ferries, and storms."
+    model.replies["intro"] = lambda request: ok({
+        "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
+        "intro": "In this episode of Field Notes, the host talks with Priya Natarajan, who keeps "
+                 "forty beehives on rooftops across Rotterdam. She explains how city bees "
+                 "make their honey and why mites worry her.",
+        "keywords": []})
+    result = run_notes(episode, settings_for(model))
+    assert result.intro.startswith(
+        "In this episode of Field Notes, the host talks with Priya Natarajan. She explains"), \
+        result.intro
+
+
 def test_an_intro_that_says_the_notes_again_gives_way_to_the_summary(model: Model,
                                                                     episode: Episode) -> None:
     """"Priya started keeping beehives in 2015. … It costs 500 grams per jar.": the model's

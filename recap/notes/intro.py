@@ -520,8 +520,12 @@ _UNKNOWN = re.compile(r"\s+(?:of|from|on|by)\s+(?:the\s+|an?\s+)?unknown"
 
 def without_aside(sentence: str, speakers: Speakers) -> str:
     """`sentence` without the aside between commas after a speaker's name ("Thomas Goss, a
-    prominent figure in the rail industry, shares…" -> "Thomas Goss shares…"); unchanged when
-    there is none (the aside must be followed by a word in lower case: the sentence goes on)."""
+    prominent figure in the rail industry, shares…" -> "Thomas Goss shares…"), or without the
+    aside that ends it after a name ("… talks with Oskar Lind, the harbour master and chief
+    pilot of the Northern Ferry Company." -> "… talks with Oskar Lind.": a guest's role of
+    eight words is a run copied from the opening; the model may spell the name otherwise than
+    the speakers are known, so any capitalised word will do there); unchanged when there is
+    none (a middle aside must be followed by a word in lower case: the sentence goes on)."""
     for name in speakers.names():
         parts = [re.escape(p) for p in name.split() if p[:1].isupper()]
         if not parts:
@@ -530,7 +534,14 @@ def without_aside(sentence: str, speakers: Speakers) -> str:
                           sentence)
         if found is not None:
             return f"{sentence[:found.end(1)]} {sentence[found.end():]}"
+    last = _LAST_ASIDE.search(sentence)
+    if last is not None and len(words(sentence[:last.end(1)])) >= 4:
+        return f"{sentence[:last.end(1)]}{last.group(2) or '.'}"
     return sentence
+
+
+# An aside that ends a sentence after a capitalised word: ", the co-founder of X."
+_LAST_ASIDE = re.compile(r"\b([A-Z][\w'’-]*), [a-z][^,]{3,90}?([.!]?)$")
 
 
 def host_given_role(sentence: str, speakers: Speakers) -> bool:
