@@ -1439,12 +1439,16 @@ def test_an_intro_sentence_copying_the_guest_s_introduction_at_its_end_keeps_who
         "summary": "Priya Natarajan explains what rooftop hives in Rotterdam teach.",
         "intro": "In this episode of Field Notes, the host talks with Priya Natarajan, who keeps "
                  "forty beehives on rooftops across Rotterdam. She explains how city bees "
-                 "make their honey and why mites worry her.",
+                 "make their honey and why mites worry her. She talks about the wind on the "
+                 "roofs. The episode ends with the rules for keeping hives in the city.",
         "keywords": []})
     result = run_notes(episode, settings_for(model))
     assert result.intro.startswith(
         "In this episode of Field Notes, the host talks with Priya Natarajan. She explains"), \
         result.intro
+    # four sentences kept: the last one says how the episode ends
+    assert result.intro.endswith("The episode ends with the rules for keeping hives in the "
+                                 "city."), result.intro
 
 
 def test_an_intro_that_says_the_notes_again_gives_way_to_the_summary(model: Model,

@@ -47,6 +47,10 @@ OPENING_WORDS = 260
 """Transcript words shown to the speakers call: the opening, where people are introduced."""
 COPY_LIMIT = 8
 """A run of this many words taken from the transcript makes an intro sentence a copy."""
+INTRO_SENTENCES = 4
+"""Sentences of the model's intro kept at most (the prompt asks for two or three): who talks
+with whom, what the guest does, and a later part's voice and subjects take four on a
+magazine show, and a fourth sentence is where a multi-part episode's last part is said."""
 INTRO_SUPPORT = 0.5
 """Below this share of an intro sentence's content words found in the episode (transcript,
 metadata, section titles), the sentence says what no one said ("the challenges faced by
@@ -402,7 +406,8 @@ def write_intro(asker: Asker, info: Info, speakers: Speakers, section_titles: li
 
     placeholder = not info.uploader  # the prompt said "Channel: unknown"
     summary = keep(without_placeholder(str(reply.get("summary") or ""), placeholder), 2)
-    intro = keep(without_placeholder(str(reply.get("intro") or ""), placeholder), 3)
+    intro = keep(without_placeholder(str(reply.get("intro") or ""), placeholder),
+                 INTRO_SENTENCES)
     def composed() -> str:
         """The intro composed without the model (English, like every composed sentence)."""
         proper = proper_words(transcript_text)
