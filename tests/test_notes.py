@@ -3343,6 +3343,23 @@ def test_a_heading_in_the_plural_repeats_the_singular() -> None:
     assert _heading_key("東京の喫茶店") != _heading_key("大阪の喫茶店")  # no English words
 
 
+def test_a_section_of_six_notes_is_shown_whole_for_its_heading() -> None:
+    """Shown four of its notes, the model named one or two of them; a section of six or fewer
+    is shown all of its notes the first time it is asked alone."""
+    from recap.notes.sections import title_sections
+
+    quay = ["The quay was built of granite blocks in 1871.",
+            "Its granite came by barge from a quarry up the river.",
+            "The harbour board charges 12 euros a night for a berth.",
+            "Gulls nest on the roof of the fish market every spring.",
+            "Divers check the quay wall for cracks every five years.",
+            "The regatta brings 60 sailing boats to the harbour in August."]
+    asker = _HeadingAsker(lambda notes: "The old quay" if "granite" in notes[0] else "Ferries")
+    titles, _ = title_sections(asker, "Quay Talk",  # type: ignore[arg-type]
+                               _made_up_sections(list(_FERRY[0]), quay))
+    assert titles == ["Ferries", "The old quay"] and asker.shown[1] == quay
+
+
 def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     """Two sections on one subject: the second, asked alone, is given the first one's heading
     again; it is asked once more with notes it was not shown, before a title is made without
@@ -3350,7 +3367,7 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
     from recap.notes.sections import title_sections
 
     storms = [f"Storm number {n} cancelled {n + 10} crossings in the winter of {2000 + n}."
-              for n in range(1, 9)]
+              for n in range(1, 13)]
     replies = iter(["Ferry history", "Ferry history", "Winter storms"])
     asker = _HeadingAsker(lambda notes: next(replies))
     shown = asker.shown
@@ -3358,7 +3375,7 @@ def test_a_heading_given_twice_is_asked_again_with_other_notes() -> None:
                                    _made_up_sections(list(_FERRY[0]), storms))
     assert titles == ["Ferry history", "Winter storms"]
     assert stats["title_calls"] == 3 and stats["title_fallbacks"] == 0
-    assert len(shown[1]) == len(shown[2]) == 4 and not set(shown[1]) & set(shown[2])
+    assert len(shown[1]) == len(shown[2]) == 6 and not set(shown[1]) & set(shown[2])
 
 
 def test_a_heading_that_is_the_show_s_name_is_asked_again() -> None:
@@ -3440,8 +3457,9 @@ def test_a_section_refused_twice_is_asked_once_more_with_two_notes() -> None:
 
 
 def test_a_small_section_whose_first_two_asks_fail_is_asked_a_third_time() -> None:
-    """A section of five notes, whose first call fails and whose second reply is no use, is
-    asked once more, shown its last two notes, before a heading made without the model."""
+    """A section of five notes shown four at first (as in a list call's language), whose
+    first call fails and whose second reply is no use, is asked once more, shown its last two
+    notes, before a heading made without the model."""
     from recap.errors import LLMReplyError
     from recap.notes.sections import title_sections
 
@@ -3459,7 +3477,7 @@ def test_a_small_section_whose_first_two_asks_fail_is_asked_a_third_time() -> No
 
     asker = _HeadingAsker(reply)
     titles, stats = title_sections(asker, "The Crossing",  # type: ignore[arg-type]
-                                   _made_up_sections(list(_FERRY[0]), tides))
+                                   _made_up_sections(list(_FERRY[0]), tides), alone=4)
     assert titles == ["Ferry history", "Spring tides at the quay"], asker.shown
     assert asked == [4, 2, 2] and asker.shown[-1] == tides[-2:]
     assert stats["title_fallbacks"] == 0
@@ -3516,7 +3534,7 @@ def test_a_heading_borrowing_the_prompts_examples_loses_the_borrowed_words() -> 
                                    _made_up_sections(training, storms))
     assert titles == ["Training the team", "Winter storms"]
     assert stats["titles_borrowed"] == 2 and stats["title_fallbacks"] == 0
-    assert stats["title_calls"] == 3 and len(shown[2]) == 2  # asked again with fewer notes
+    assert stats["title_calls"] == 3 and len(shown[2]) < len(shown[1])  # with fewer notes
 
 
 def test_a_noun_phrase_heading_with_an_infinitive_or_a_participle_is_a_heading() -> None:
