@@ -62,10 +62,11 @@ even one wins, so a subject does not end up as one section of a third of the pos
 sections of three notes."""
 HEADING_NOTES = 6
 """Notes a section asked alone for its heading is shown first: all of a section of six or
-fewer. Shown four of its notes, the model named one or two of them ("Bakeries in Spain" over
-a street's closure, its shops and the trams built in Spain); on the same sections of three
-unread episodes, a blind reader found 16 of 32 headings naming their bullets with six shown,
-13 with four, and 25 good headings against 20 (stop 63; fewer taken from a misheard word)."""
+fewer. Shown four of its notes, the model named one or two of them ("Glassworks in Murano"
+over a harbour's dredging, its berth fees and the lamps made in Murano); on the same sections
+of three unread episodes, a blind reader found 16 of 32 headings naming their bullets with
+six shown, 13 with four, and 25 good headings against 20 (stop 63; fewer taken from a
+misheard word)."""
 ALONE_MAX_TOKENS = 48
 """A section asked alone in JSON: one heading of 2 to 5 words is ~20 tokens of JSON."""
 HEADING_MAX_TOKENS = 24
