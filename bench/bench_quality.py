@@ -108,6 +108,8 @@ def subject_mix(notes: Notes, subjects: Path) -> dict[str, int]:
     starts = [float(m["start"]) for m in marks]
     off = mixed = 0
     for topic in notes.topics:
+        # a note's start may fall a fraction of a second before its turn's marked start (the
+        # recogniser's segment and the script's turn are timed apart): 0.3 s of slack
         found = Counter(marks[max(0, bisect.bisect_right(starts, b.start + 0.3) - 1)]["subject"]
                         for b in topic.bullets)
         found.pop(SHOW_TALK, None)

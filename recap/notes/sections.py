@@ -45,6 +45,17 @@ log = logging.getLogger("recap.notes")
 SMALLEST = 3
 """Notes in the smallest section: a heading over two notes is a heading over a fragment of a
 subject, and the model titles it badly."""
+NOTES_PER_SECTION = 6.5
+"""About this many notes a section. With eight, a section of a dense twelve-minute episode
+held two or three subjects (a company's history beside its pay policy); with five, a reader
+found a third of the sections split from the one before or too small to stand alone. A blind
+reader ranked the sections of 6.5 first on each of three unread episodes, against 5 and 8 on
+the same notes (stop 63: sections mixing two subjects 7, 5 and 10; needlessly split 3, 10
+and 2; too small 3, 9 and 1). On hand-marked subjects of the tuning scripts, the notes
+outside their section's main subject were 40 % with eight, 29 % with 6.5 and 20 % with five
+(this stop's tuning replies)."""
+MOST_SECTIONS = 12
+"""Sections at most: on a long episode the notes per section grow instead."""
 GAP_WEIGHT = 0.1
 """How much a stretch of talk without notes (a sponsor read, a goodbye and a new guest's
 introduction) counts towards a cut: the similarity across a boundary is lowered by this times
@@ -78,19 +89,6 @@ _NOT_A_HEADING = re.compile(r"[!{}\[\]<>=|`]|https?:")
 _GENERIC_TITLES = frozenset(
     "introduction intro conclusion conclusions discussion overview summary notes section "
     "miscellaneous other topics key points highlights background closing".split())
-
-
-NOTES_PER_SECTION = 6.5
-"""About this many notes a section. With eight, a section of a dense twelve-minute episode
-held two or three subjects (a company's history beside its pay policy); with five, a reader
-found a third of the sections split from the one before or too small to stand alone. A blind
-reader ranked the sections of 6.5 first on each of three unread episodes, against 5 and 8 on
-the same notes (stop 63: sections mixing two subjects 7, 5 and 10; needlessly split 3, 10
-and 2; too small 3, 9 and 1). On hand-marked subjects of the tuning scripts, the notes
-outside their section's main subject were 40 % with eight, 29 % with 6.5 and 20 % with five
-(this stop's tuning replies)."""
-MOST_SECTIONS = 12
-"""Sections at most: on a long episode the notes per section grow instead."""
 
 
 def section_count(notes: int) -> int:
