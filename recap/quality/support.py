@@ -77,13 +77,20 @@ class SourceText:
         self.figures = extract_figures(self.text, heard=True)
         self.vocabulary = name_vocabulary([self.text, *known_names])
 
+    def _says(self, text: str) -> bool:
+        """True when the source says a figure's text as it is written, as a whole: a form the
+        figure reader does not parse ("COVID-19", "A4"), never a piece of a longer number or
+        word ("2" in "250 hours", "one" in "someone")."""
+        whole = re.compile(rf"(?<![\w])(?<!\d[.,]){re.escape(text.lower())}(?![\w]|[.,]\d)")
+        return whole.search(self.lowered) is not None
+
     def inspect(self, bullet_text: str) -> Inspection:
         result = Inspection()
         for figure in extract_figures(mask_links(bullet_text)):
             if figure.soft:
                 continue
             result.figures += 1
-            if find_match(figure, self.figures) or figure.text.lower() in self.lowered:
+            if find_match(figure, self.figures) or self._says(figure.text):
                 result.figures_found += 1
             else:
                 result.problem.unsupported_figures.append(figure.text)
