@@ -182,8 +182,10 @@ _LISTENERS_ASK = re.compile(
     r"a|most)(?: of (?:you|the|our|their))?(?: [\w-]+)? (?:people|listeners?|readers?|viewers?|"
     r"callers?|members|parents|fans|you)|someone|somebody) (?:also )?(?:asked|asks|ask|wondered|"
     r"wonders|wonder|wanted to know|wants to know|want to know)\b", re.IGNORECASE)
-# A listener named with their town: "Amir from Hopey asked how long…"
-_NAME_FROM_PLACE = re.compile(r"[A-Z][\w'’-]+ (?:from|in) [A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?")
+# A listener named with their town, or said to be someone from it: "Amir from Hopey asked how
+# long…", "A fisherman from Dunmore asked whether…" (also a name Whisper heard as a noun).
+_NAME_FROM_PLACE = re.compile(r"(?:[A-Z][\w'’-]+|(?:A|An|One|Another) [a-z][\w'’-]*) (?:from|in) "
+                              r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?")
 # A listener's question announced: "The second question from Sofia asks if…"
 _QUESTION_FROM = re.compile(r"^(?:(?:the|a|an|another|our|their) )?(?:\w+ )?question (?:comes )?"
                             r"(?:is )?from\b", re.IGNORECASE)
