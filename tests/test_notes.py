@@ -1541,6 +1541,13 @@ def test_a_note_asserting_what_its_source_negates_is_turned_around() -> None:
     assert not negation_lost("Hives are kept at least 2 meters from the edge.", edge)
     assert not negation_lost("No hive is closer than 2 meters to the edge.", edge)
     assert not negation_lost("The tram is faster than the bus.", "The tram is faster than the bus.")
+    # "not" over a preposition or article reaches the noun: kept "not in tins" is kept in tins
+    tins = "How do you keep the nets? Not in tins, hang them in the loft over the winter."
+    assert negation_lost("Fishermen keep their nets in tins and hang them in the loft.", tins)
+    assert not negation_lost("Nets are hung in the loft over the winter.", tins)
+    assert not negation_lost("Nets are never kept in tins.", tins)
+    # a question that opens on "doesn't" negates nothing
+    assert not negation_lost("The winter work takes longer.", "Doesn't the winter work take longer?")
 
 
 def test_a_comparison_its_source_does_not_make_is_dropped() -> None:

@@ -206,6 +206,9 @@ _NOT = frozenset({"not", "never", "cannot"})
 _BOUND = re.compile(r"\b(?:at least|at most|no (?:more|less|fewer|closer|further) than|"
                     r"minimum|maximum)\b", re.IGNORECASE)
 _BETWEEN = frozenset("be been have really even always ever actually just yet get got to".split())
+_OVER = frozenset("in on at into onto inside under over with from for by a an the".split())
+"""Words "not" or "never" reaches over to the noun they lead to, when they follow it at once:
+"Not in plastic, wrap it in waxed paper" says nothing is kept in plastic."""
 _NEGATING = _NOT | frozenset(
     "no none nobody nothing neither nor without instead rather stop stopped stops refuse refused "
     "refuses avoid avoided avoids forbid forbids forbidden ban bans banned prohibit prohibits "
@@ -407,6 +410,12 @@ def negation_lost(text: str, source: str) -> bool:
             j -= 1
         compared = bound and "than" in said[i + 1:i + 5]
         negated = j >= 0 and _negated(said[j])
+        if not negated and word not in _OVER:
+            k = i - 1
+            while k >= 0 and said[k] in _OVER and i - k <= 2:
+                k -= 1
+            # "not", "never" only: "Doesn't the work take longer?" asks, it negates nothing
+            negated = k < i - 1 and k >= 0 and said[k] in _NOT
         if not negated and word.endswith("er") and said[i + 1:i + 2] == ["than"]:
             # a comparison negated over its verb: "we never place one closer than two meters"
             # ("kept too close" turns it around)
