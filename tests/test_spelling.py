@@ -240,3 +240,29 @@ def test_a_word_heard_as_two_is_written_the_details_way() -> None:
     assert respell_notes(notes, info, "the glen darrow mill grinds three tons") == {
         "Glen Darrow": "Glendarrow"}
     assert notes.topics[0].bullets[0].text == "The Glendarrow mill grinds 3 tons of flour a week."
+
+
+def test_notes_that_say_the_same_once_respelled_are_one() -> None:
+    """The de-duplication ran on the notes as heard: "Ines Morrow chairs the Kwayside Rowing
+    Club…" and "Morrow is the chair of the Quayside Rowing Club." differ there. Spelled as the
+    details spell them, the shorter is dropped; a section left empty goes with its title."""
+    from recap.models import Bullet, Notes, Topic
+    from recap.notes.assemble import _without_repeats
+    from recap.notes.verify import Candidate
+    from recap.notes.windows import Line, Window
+
+    window = Window(0, 0, (Line(0, 0.0, 5.0, "the club rows at dawn"),))
+    texts = [["Ines Morrow chairs the Quayside Rowing Club, which has 40 rowers.",
+              "The club rows at dawn from April."],
+             ["Ines Morrow chairs the Quayside Rowing Club."],
+             ["The boats are 8 metres long."]]
+    sections = [[Candidate(t, window) for t in section] for section in texts]
+    notes = Notes(topics=[Topic(f"Part {i}", [Bullet(t, i, i + 1.0, [i]) for t in section])
+                          for i, section in enumerate(texts)])
+    assert _without_repeats(notes, sections, 0.6) == 1
+    assert [t.title for t in notes.topics] == ["Part 0", "Part 2"]
+    assert [b.text for b in notes.topics[0].bullets] == texts[0]
+    # nothing said twice: nothing dropped
+    again = Notes(topics=[Topic("Part 0", [Bullet(t, 0, 1.0, [0]) for t in texts[0]])])
+    assert _without_repeats(again, sections[:1], 0.6) == 0
+    assert len(again.topics[0].bullets) == 2

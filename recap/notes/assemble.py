@@ -29,8 +29,11 @@ class EpisodeText:
 
 
 def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Speakers,
-             names: NameContext, language: str, verify: bool) -> Notes:
-    """Cut the kept notes into sections, title them, write the intro; fill `Notes.checks`."""
+             names: NameContext, language: str, verify: bool,
+             similarity: float = 0.6) -> Notes:
+    """Cut the kept notes into sections, title them, write the intro; fill `Notes.checks`.
+    `similarity`: the de-duplication's threshold, for notes that say the same thing once their
+    names are spelled alike (`_without_repeats`)."""
     if not reviewed.kept:
         raise LLMReplyError("the LLM returned no usable notes for this episode")
     sections = split_sections(reviewed.kept, section_count(len(reviewed.kept)), reviewed.breaks)
@@ -47,6 +50,7 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
     notes = Notes(topics=topics, language=language, **fields)
     # names as the episode's details write them, where Whisper heard them otherwise
     respelled = respell_notes(notes, episode.info, episode.transcript.text)
+    repeats = _without_repeats(notes, sections, similarity) if respelled else 0
     notes.checks = {
         **reviewed.stats.report(reviewed.written, names.names),
         **title_stats,
@@ -58,12 +62,34 @@ def assemble(reviewed: Review, episode: EpisodeText, asker: Asker, speakers: Spe
         "calls": dict(asker.calls),
         "failed_calls": dict(asker.failed),
         "names_respelled": respelled,
+        "repeats_after_respelling": repeats,
     }
     if verify:
         from recap.quality.coverage import coverage
 
         notes.checks["coverage"] = coverage(notes, episode.chunks)
     return notes
+
+
+def _without_repeats(notes: Notes, sections: list[list[Candidate]], similarity: float) -> int:
+    """Drop the bullets that say what another says once the names are spelled as the details
+    spell them: the de-duplication ran on the notes as heard, where "Morrow is the chair of
+    the Quayside Rowing Club." and "Ines Morrow chairs the Kwayside Rowing Club…" differ. The
+    richer of two stays where it is; a section left empty goes. The number dropped."""
+    from recap.notes.dedupe import remove_duplicates
+
+    pairs = [(c, b) for section, topic in zip(sections, notes.topics, strict=True)
+             for c, b in zip(section, topic.bullets, strict=True)]
+    for candidate, bullet in pairs:
+        candidate.text = bullet.text
+    kept, removed = remove_duplicates([c for c, _ in pairs], similarity)
+    if removed:
+        stay = {id(c) for c in kept}
+        for section, topic in zip(sections, notes.topics, strict=True):
+            topic.bullets = [b for c, b in zip(section, topic.bullets, strict=True)
+                             if id(c) in stay]
+        notes.topics = [t for t in notes.topics if t.bullets]
+    return removed
 
 
 def _bullet(candidate: Candidate, segments: dict[int, Segment], duration: float) -> Bullet:

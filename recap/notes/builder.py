@@ -226,7 +226,7 @@ class NotesBuilder:
                                       f"{result.error}")
         episode = EpisodeText(self._episode_info(), chunks.chunks, transcript, duration)
         notes = assemble(reviewed, episode, asker, speakers, names, self.language,
-                         self.options.verify)
+                         self.options.verify, self.options.duplicate_similarity)
         notes.checks["usage"] = usage_delta(self._usage_before, self.llm.usage.to_dict())
         return notes
 
