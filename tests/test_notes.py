@@ -4221,3 +4221,37 @@ def test_a_noun_that_shares_a_reporting_verbs_stem_is_a_claim_word() -> None:
     speaker = frozenset(stem(w) for w in words("Ines Varga"))
     _, support = cite("Ines Varga notes that every rider owns a bike.", said, speaker)
     assert support == 1.0
+
+
+def test_a_speakers_advice_in_the_imperative_is_credited_to_them() -> None:
+    """"Turn it with a fork once a week.": advice told to the listener is a bullet in the second
+    person; it becomes the guest's advice ("Ruiz's advice is to turn it…"), "Don't" its "not
+    to", "Be" whatever follows it. A noun that is also a verb ("Store prices rose…") opens no
+    advice, and with no guest named there is nobody to credit: the note stays as it is."""
+    from recap.notes.intro import Speakers
+    from recap.notes.rewrite import as_advice
+
+    assert as_advice("Turn it with a fork once a week.", "Ruiz") == \
+        "Ruiz's advice is to turn it with a fork once a week."
+    assert as_advice("Don't water them twice as much before you leave.", "the listener") == \
+        "The listener's advice is not to water them twice as much before you leave."
+    assert as_advice("Be patient on busy Saturdays.", "Ruiz") == \
+        "Ruiz's advice is to be patient on busy Saturdays."
+    assert as_advice("Never tie a boat to the old quay.", "Ruiz") == \
+        "Ruiz's advice is never to tie a boat to the old quay."
+    for kept in ("Store prices rose by 3% last year.", "Turn signals are required on the quay.",
+                 "Work hours are long in winter."):
+        assert as_advice(kept, "Ruiz") == kept
+    assert as_advice("Turn it with a fork once a week.", "") == "Turn it with a fork once a week."
+
+    said = ["Welcome, Ana. Any tips for a first crossing?",
+            "Pack a warm coat, the deck is cold even in June.",
+            "And check the timetable, in winter the last boat leaves at six."]
+    notes = ["Pack a warm coat, since the deck is cold even in June.",
+             "Check the timetable: in winter the last boat leaves at 6."]
+    review = reviewed(said, Speakers(host="Tom Reed", guests=[("Ana Ruiz", "")]), notes)
+    assert [c.text for c in review.kept] == [
+        "Ruiz's advice is to pack a warm coat, since the deck is cold even in June.",
+        "Ruiz's advice is to check the timetable: in winter the last boat leaves at 6."]
+    unnamed = reviewed(said, Speakers(host="", guests=[]), notes)
+    assert [c.text for c in unnamed.kept] == notes

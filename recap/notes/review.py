@@ -20,6 +20,7 @@ from recap.notes.dedupe import remove_duplicates
 from recap.notes.fragments import join_fragments
 from recap.notes.intro import Speakers
 from recap.notes.rewrite import (
+    as_advice,
     clean_spoken,
     credit_guest,
     credit_voice,
@@ -283,6 +284,14 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
         pending = _answers_credited(pending, heard, turns | relayed, parts, speakers, person,
                                     names, translated, stats)
         pending = _without_host_framing(pending, turns | relayed_lines(heard, reach=0), stats)
+        for candidate in pending:  # "Turn it once a week.": whose advice it is
+            voice = _voice_of(candidate, parts)
+            whose = surname(voice) if voice else person
+            if candidate.segment_ids and relayed.issuperset(candidate.segment_ids):
+                whose = "the listener"
+            after = as_advice(candidate.text, whose)
+            if after != candidate.text:
+                _repair(candidate, after, names, translated, stats)
         if borrowed:
             said = frozenset(stem(w) for ln in heard for w in words(ln.text))
             owner = organisation(speakers.guests[0][1])

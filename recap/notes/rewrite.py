@@ -437,6 +437,42 @@ def third_person(text: str, person: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+# Verbs a speaker's advice opens on, told to the listener ("Turn it once a week.", "Be patient
+# on busy Saturdays."), and the words an imperative's object or place opens on: with one of
+# them after it, the verb is not a noun ("Turn signals…", "Store prices rose").
+_ADVISED = frozenset(
+    "add ask avoid boil book bring buy call check choose clean cook cool count cover cut dry eat "
+    "feed fill find fold freeze get give go hang heat join keep label leave let lock look make "
+    "measure mix move open pack pay place plan plant put read register remember save sell send "
+    "set sign start stop store take tell test think tie try turn use visit wait wash watch water "
+    "wear weigh wrap write".split())
+_OBJECT_OPENS = frozenset(
+    "it them the a an your you some something anything everything any up out in on off down "
+    "back away one two three this that these those yourself people him her at to with for "
+    "every each all plenty enough".split())
+_ADVICE = re.compile(r"^(?:(?P<neg>don['’]t|do not|never|always)\s+)?(?P<verb>[A-Za-z]+)\s+"
+                     r"(?P<next>[A-Za-z'’]+)", re.IGNORECASE)
+
+
+def as_advice(text: str, person: str) -> str:
+    """A note that is a speaker's advice in the imperative ("Turn it with a fork once a week.",
+    "Don't water them twice as much.") as `person`'s advice in the third person ("Lind's advice
+    is to turn it…", "… is not to water them…"); `text` as it is when it gives no advice or
+    there is nobody to credit. "Be" opens an imperative whatever follows it."""
+    found = _ADVICE.match(text)
+    if not person or found is None:
+        return text
+    verb, after, negation = found.group("verb").lower(), found.group("next").lower(), \
+        (found.group("neg") or "").lower().replace("’", "'")
+    if not ((verb == "be" and not negation) or (verb in _ADVISED and after in _OBJECT_OPENS)
+            or (negation and (verb == "be" or verb in _ADVISED))):
+        return text
+    lead = {"": "to", "don't": "not to", "do not": "not to", "never": "never to",
+            "always": "always to"}[negation]
+    rest = text[found.start("verb"):]
+    return f"{person[:1].upper()}{person[1:]}'s advice is {lead} {rest[:1].lower()}{rest[1:]}"
+
+
 def _the_shows(match: re.Match[str]) -> str:
     """"the show's listeners" for "our listeners"; "the podcast" for "my podcast"."""
     said = match.group(1)

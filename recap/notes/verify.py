@@ -53,7 +53,7 @@ _FREE_VERBS = frozenset(
     "calling".split())
 _FREE = frozenset(stem(w) for w in (
     "host guest episode podcast listeners listener team company organisation organization "
-    "interview speaker also").split())
+    "interview speaker also advice").split())
 _META = re.compile(r"\b(?:excerpt|transcript|these notes|this note|the notes|note-taker|"
                    # what the model could not tell: "The speakers are not named."
                    r"(?:speakers?|participants?|people|voices?) (?:are|is|were|was) not "
