@@ -1472,6 +1472,10 @@ def test_an_intro_that_says_the_notes_again_gives_way_to_the_summary(model: Mode
     # a speaker said to say a note is that note, not the writer's framing
     assert restates_a_note("Natarajan explains that she started with two hives on the library "
                            "roof in 2015.", notes_)
+    # the claim reported is the note even where it says "covers" of what a jar's price pays
+    jars = notes_ + ["A 500 gram jar sells for 11 euros, which covers the cost of the glass."]
+    assert restates_a_note("Natarajan explains that a 500 gram jar sells for 11 euros, which "
+                           "covers the cost of the glass.", jars)
     # a speaker named: one note at a time, on the words other than the name
     people = frozenset({"natarajan", "priya"})
     assert not restates_a_note("Priya Natarajan keeps hives on the library roof and sells "

@@ -504,7 +504,7 @@ def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = fr
     reported = _REPORTED.match(sentence)
     if reported:
         sentence = sentence[reported.end():]  # "Holt explains that a float sells for 9 euros."
-    if _FRAMES.search(sentence):
+    elif _FRAMES.search(sentence):  # the claim reported may say "covers" or "shares" of itself
         return False
     mine = claim_stems(sentence, frozenset())  # figures aside: "22" and "twenty two" alike
     if len(mine) < 3:
