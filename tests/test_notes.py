@@ -4246,6 +4246,12 @@ def test_a_speakers_advice_in_the_imperative_is_credited_to_them() -> None:
     for kept in ("Store prices rose by 3% last year.", "Turn signals are required on the quay.",
                  "Work hours are long in winter."):
         assert as_advice(kept, "Ruiz") == kept
+    assert as_advice("If the nets smell, hang them in the loft.", "Ruiz") == \
+        "If the nets smell, Ruiz's advice is to hang them in the loft."
+    assert as_advice("Don't overfeed the gulls.", "Ruiz") == "Ruiz's advice is not to overfeed the gulls."
+    for kept in ("In 2019, the team moved to the quay.", "When it rains, the riders get coats.",
+                 "Never before has the quay been so busy."):
+        assert as_advice(kept, "Ruiz") == kept
     assert as_advice("Turn it with a fork once a week.", "") == "Turn it with a fork once a week."
 
     said = ["Welcome, Ana. Any tips for a first crossing?",

@@ -450,27 +450,43 @@ _OBJECT_OPENS = frozenset(
     "it them the a an your you some something anything everything any up out in on off down "
     "back away one two three this that these those yourself people him her at to with for "
     "every each all plenty enough".split())
-_ADVICE = re.compile(r"^(?:(?P<neg>don['’]t|do not|never|always)\s+)?(?P<verb>[A-Za-z]+)\s+"
+_ADVICE = re.compile(r"(?:(?P<neg>don['’]t|do not|never|always)\s+)?(?P<verb>[A-Za-z]+)\s+"
                      r"(?P<next>[A-Za-z'’]+)", re.IGNORECASE)
+
+
+# A clause or phrase the advice may follow: "If the heap smells, turn it.", "In winter, keep…"
+_FRONTED = re.compile(r"^(?:if|when|whenever|once|before|after|during|in|on|for|at|with|unless|"
+                      r"until|while)\b[^,;:.]{2,80},\s+", re.IGNORECASE)
+# Words after "never" or "don't" that are not a verb told to the listener: "Never before…"
+_NOT_TOLD = frozenset("before again ever once mind been had has have was were is are the a an "
+                      "so too".split())
 
 
 def as_advice(text: str, person: str) -> str:
     """A note that is a speaker's advice in the imperative ("Turn it with a fork once a week.",
     "Don't water them twice as much.") as `person`'s advice in the third person ("Lind's advice
-    is to turn it…", "… is not to water them…"); `text` as it is when it gives no advice or
-    there is nobody to credit. "Be" opens an imperative whatever follows it."""
-    found = _ADVICE.match(text)
+    is to turn it…", "… is not to water them…"); after a clause or phrase, that stays first ("In
+    winter, Lind's advice is to keep…"). `text` as it is when it gives no advice or there is
+    nobody to credit. "Be" opens an imperative whatever follows it, and so does any verb after
+    "don't" or "never"."""
+    fronted = _FRONTED.match(text)
+    start = fronted.end() if fronted else 0
+    found = _ADVICE.match(text, start)
     if not person or found is None:
         return text
     verb, after, negation = found.group("verb").lower(), found.group("next").lower(), \
         (found.group("neg") or "").lower().replace("’", "'")
+    told = negation in {"don't", "do not", "never"} and verb not in _NOT_TOLD
     if not ((verb == "be" and not negation) or (verb in _ADVISED and after in _OBJECT_OPENS)
-            or (negation and (verb == "be" or verb in _ADVISED))):
+            or told or (negation and verb in _ADVISED)):
         return text
     lead = {"": "to", "don't": "not to", "do not": "not to", "never": "never to",
             "always": "always to"}[negation]
     rest = text[found.start("verb"):]
-    return f"{person[:1].upper()}{person[1:]}'s advice is {lead} {rest[:1].lower()}{rest[1:]}"
+    whose = f"{person}'s advice is {lead} {rest[:1].lower()}{rest[1:]}"
+    if fronted:
+        return f"{text[:start]}{whose}"
+    return whose[:1].upper() + whose[1:]
 
 
 def _the_shows(match: re.Match[str]) -> str:
