@@ -2661,6 +2661,10 @@ def test_a_note_that_only_reports_a_listeners_question_is_dropped() -> None:
     assert asks_only("A fisherman from Dunmore asked how long the nets last.", [], heard)
     assert asks_only("An owner in Quayvale asks whether the rind is safe.", [], heard)
     assert not asks_only("A fisherman from Dunmore asked for 3 new nets.", [], heard)
+    # a question of the interview announced, with its figure or not
+    assert asks_only("The second question is about skippers in 15 years.", [], heard)
+    assert asks_only("Another question was whether the quay floods.", [], heard)
+    assert not asks_only("The question is whether the town can pay 2 million euros.", [], heard)
     window = Window(0, 0, tuple(Line(i, i * 6.0, i * 6.0 + 6, t) for i, t in enumerate(said)))
     notes = ["Sofia asks if coffee ruins sleep.",
              "Caffeine has a half-life of about 5 hours, so a coffee at four is still there at "

@@ -189,6 +189,12 @@ _NAME_FROM_PLACE = re.compile(r"(?:[A-Z][\w'’-]+|(?:A|An|One|Another) [a-z][\w
 # A listener's question announced: "The second question from Sofia asks if…"
 _QUESTION_FROM = re.compile(r"^(?:(?:the|a|an|another|our|their) )?(?:\w+ )?question (?:comes )?"
                             r"(?:is )?from\b", re.IGNORECASE)
+# A question of the interview announced, figure or not: "The second question is about skippers
+# in 15 years." says what was asked; the answer, when there is one, is a note of its own.
+_QUESTION_IS = re.compile(r"^(?:(?:the|our|their) (?:first|second|third|fourth|fifth|next|last|"
+                          r"final|other)|another|(?:the|a) listener'?s?) question (?:is|was|"
+                          r"concerns|concerned) (?:about|on|whether|if|how|what|why|who|when|"
+                          r"where)\b", re.IGNORECASE)
 _ROLES = frozenset("host hosts co-host guest guests interviewer presenter listener listeners "
                    "caller callers viewer viewers reader readers audience".split())
 _UP = frozenset("increase increased increases increasing rise rises rose risen rising grew grow grows "
@@ -834,6 +840,8 @@ def asks_only(text: str, names: list[str], heard: str = "") -> bool:
 
     figure = any(ch.isdigit() for ch in text)  # a listener's question with the answer's figure
     if (_QUESTION_FROM.match(text) or _LISTENERS_ASK.match(text)) and not figure:
+        return True
+    if _QUESTION_IS.match(text):
         return True
     match = _ASKS.match(text)
     if match is None:
