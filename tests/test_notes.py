@@ -1472,6 +1472,12 @@ def test_an_intro_that_says_the_notes_again_gives_way_to_the_summary(model: Mode
     # a speaker said to say a note is that note, not the writer's framing
     assert restates_a_note("Natarajan explains that she started with two hives on the library "
                            "roof in 2015.", notes_)
+    # a word the note has as the start of a longer one is the same word; a short one is not
+    gulls = ["Lind started keeping gulls on roofs in 2015."]
+    lind = frozenset({"lind"})
+    assert restates_a_note("Lind started keeping gulls on rooftops in 2015.", gulls, lind)
+    assert not restates_a_note("Lind started keeping gulls on rooftops in 2015.",
+                               ["Lind started keeping gulls on piers in 2015."], lind)
     # the claim reported is the note even where it says "covers" of what a jar's price pays
     jars = notes_ + ["A 500 gram jar sells for 11 euros, which covers the cost of the glass."]
     assert restates_a_note("Natarajan explains that a 500 gram jar sells for 11 euros, which "

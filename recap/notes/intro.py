@@ -509,7 +509,7 @@ def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = fr
     mine = claim_stems(sentence, frozenset())  # figures aside: "22" and "twenty two" alike
     if len(mine) < 3:
         return False
-    stems = [claim_stems(note, frozenset()) & mine for note in notes]
+    stems = [_meeting(mine, claim_stems(note, frozenset())) for note in notes]
     pairs = any(len(a | b) >= RESTATED * len(mine) for i, a in enumerate(stems) for b in stems[i:])
     if mine & people:
         claims = mine - people
@@ -517,6 +517,19 @@ def restates_a_note(sentence: str, notes: list[str], people: frozenset[str] = fr
             any(len(a - people) >= RESTATED * len(claims) for a in stems)
             or (len(claims) > WHO_IS_WORDS and pairs))
     return pairs
+
+
+MEETING_STEM = 4
+"""Letters the shorter of two stems needs for one that opens the other to count as the same
+word in `restates_a_note` ("roof" and "rooftop", "bee" and "beekeeper" not)."""
+
+
+def _meeting(mine: set[str], theirs: set[str]) -> set[str]:
+    """`mine`'s stems that `theirs` has, or has as the start of a longer one, or the start of
+    which it has ("rooftops" in an intro, "roofs" in the note)."""
+    return {m for m in mine if m in theirs or any(
+        min(len(m), len(t)) >= MEETING_STEM and (m.startswith(t) or t.startswith(m))
+        for t in theirs)}
 
 
 _UNKNOWN = re.compile(r"\s+(?:of|from|on|by)\s+(?:the\s+|an?\s+)?unknown"
