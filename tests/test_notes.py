@@ -4275,3 +4275,23 @@ def test_a_speakers_advice_in_the_imperative_is_credited_to_them() -> None:
         "Ruiz's advice is to check the timetable: in winter the last boat leaves at 6."]
     unnamed = reviewed(said, Speakers(host="", guests=[]), notes)
     assert [c.text for c in unnamed.kept] == notes
+
+
+def test_a_tens_number_heard_with_to_before_a_unit_is_twenty_two() -> None:
+    """Whisper writes "twenty two kilograms" as "20 to kilograms", and the model copies it: the
+    note says "22 kilograms", which the support check finds in "20 to kilograms". A range or a
+    clock time keeps its "to"."""
+    from recap.notes.intro import Speakers
+    from recap.notes.rewrite import heard_two
+
+    assert heard_two("Each net weighs about 40 to kilograms when wet.") == \
+        "Each net weighs about 42 kilograms when wet."
+    assert heard_two("The boat carries 30 too tons.") == "The boat carries 32 tons."
+    for kept in ("Fares rose from 20 to 30 euros.", "The ferry left at 20 to 5.",
+                 "They moved from 30 to Dunmore.", "About 25 to kilograms."):
+        assert heard_two(kept) == kept
+    said = ["Welcome, Ana. How heavy are the nets?",
+            "Wet, each net weighs about forty to kilograms, so we haul them two at a time."]
+    review = reviewed(said, Speakers(host="Tom Reed", guests=[("Ana Ruiz", "")]),
+                      ["Each net weighs about 40 to kilograms when wet."])
+    assert [c.text for c in review.kept] == ["Each net weighs about 42 kilograms when wet."]

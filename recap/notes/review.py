@@ -25,6 +25,7 @@ from recap.notes.rewrite import (
     credit_guest,
     credit_voice,
     finish_cut_phrase,
+    heard_two,
     join_split_figures,
     no_impossible_rate,
     one_sentence,
@@ -179,8 +180,8 @@ def first_look(candidates: list[Candidate], window: Window, names: NameContext, 
             candidate.text = finished
         if language == "en":  # English fillers ("um" is a German word) and number words
             spoken = unframe(clean_spoken(candidate.text))
-            candidate.text = tidy(no_impossible_rate(in_digits(unappose(unrelative(spoken))),
-                                                      excerpt))
+            candidate.text = tidy(no_impossible_rate(
+                heard_two(in_digits(unappose(unrelative(spoken)))), excerpt))
         else:
             candidate.text = candidate.text.strip()
         if verify:

@@ -135,6 +135,25 @@ def join_split_figures(text: str, source: str) -> str:
     return _SPLIT_FIGURE.sub(join, text)
 
 
+# Whisper's "twenty two" heard as "20 to" (or "too") before a unit: "about 20 to kilograms".
+_HEARD_TWO = re.compile(r"\b([2-9]0) (?:to|too) ([A-Za-z]+)\b")
+
+
+def heard_two(text: str) -> str:
+    """"20 to kilograms" -> "22 kilograms": a tens number, "to" or "too", then a unit is how
+    Whisper writes "twenty two kilograms" (the support check reads the transcript's "20 to
+    kilograms" as 20 or 22 kg). A range ("20 to 30 kilograms") or a time ("20 to five") has a
+    number after "to", and stays."""
+    from recap.text.vocabulary import is_unit_word
+
+    def two(match: re.Match[str]) -> str:
+        if not is_unit_word(match.group(2)):
+            return match.group(0)
+        return f"{int(match.group(1)) + 2} {match.group(2)}"
+
+    return _HEARD_TWO.sub(two, text)
+
+
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
             "month": 2678400, "year": 31622400}
 # "30 hours a day", "50 hours of work per day": an amount of time, then what it is per
