@@ -1188,17 +1188,18 @@ _NAMELESS = {"show": "", "host": "", "guests": [{"name": "pre-natter agent", "ro
 
 
 def test_an_intro_that_is_a_note_is_framed_by_the_summary(model: Model, episode: Episode) -> None:
-    """With no guest whose name is a name, an intro that is two of the notes run together says
-    neither who talks nor what the episode is: the summary's opening, which does, comes first."""
+    """With no guest whose name is a name, an intro that states a claim says neither who talks
+    nor what the episode is: the summary's opening, which does, comes first. (Two of the notes
+    run together, "Wind is the real problem for rooftop hives, and every hive is strapped
+    down.", is the notes said again, and goes: "rooftop" opens the notes' "roof".)"""
     model.replies["speakers"] = lambda request: ok(_NAMELESS)
     model.replies["intro"] = intro_saying(
         "This episode shares what keeping beehives on rooftops in Rotterdam teaches.",
-        "Wind is the real problem for rooftop hives, and every hive is strapped down.")
+        "Wind on a roof matters more to hives than the cold.")
     result = run_notes(episode, settings_for(model))
     assert result.intro == ("This episode shares what keeping beehives on rooftops in Rotterdam "
                             "teaches. "
-                            "Wind is the real problem for rooftop hives, and every hive is "
-                            "strapped down."), result.intro
+                            "Wind on a roof matters more to hives than the cold."), result.intro
     assert result.checks["intro_framed"] is True and "intro_named_guest" not in result.checks
 
 
@@ -1209,12 +1210,12 @@ def test_an_intro_and_summary_naming_no_one_get_the_composed_sentence(
     model.replies["speakers"] = lambda request: ok(_NAMELESS)
     model.replies["intro"] = intro_saying(
         "Wind is the real problem for rooftop hives.",
-        "Wind is the real problem for rooftop hives, and every hive is strapped down.")
+        "Wind on a roof matters more to hives than the cold.")
     result = run_notes(episode, settings_for(model))
     framing, rest = result.intro.split(". ", 1)
     # no guest to name: the composed sentence says what the episode covers, by its sections
     assert framing.startswith("City Bees: what rooftop hives teach us about cities covers "), framing
-    assert rest == "Wind is the real problem for rooftop hives, and every hive is strapped down."
+    assert rest == "Wind on a roof matters more to hives than the cold."
     assert result.checks["intro_framed"] is True
 
 
