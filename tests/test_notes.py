@@ -3220,6 +3220,11 @@ def test_a_role_given_as_a_name_is_not_a_guest_the_intro_must_name() -> None:
     both = Speakers(host="Priya", guests=[("pre-natter agent", ""), ("Jan Smit", "a beekeeper")])
     assert not names_a_guest("Priya keeps hives.", both)
     assert who_talks(info, both) == "In Field Notes, Priya talks with Jan Smit, a beekeeper."
+    # a guest named in the possessive is named: no "In Field Notes, … talks with Jan Smit."
+    # before an intro that already says whose story it is
+    assert names_a_guest("City Bees explores Smit's years of keeping bees.", both)
+    assert names_a_guest("City Bees explores Smit’s years of keeping bees.", both)
+    assert not names_a_guest("City Bees explores years of keeping bees.", both)
 
 
 def test_a_show_name_in_lower_case_is_not_written_as_one() -> None:

@@ -649,18 +649,24 @@ def _name_parts(name: str) -> list[str]:
     return [part for part in name_words(name) if len(part) > 2 and part[:1].isupper()]
 
 
+def _words_said(text: str) -> set[str]:
+    """The words of `text`, a possessive also without its "'s" ("Priya's" is "Priya")."""
+    found = set(re.findall(r"[\w'’-]+", text))
+    return found | {re.sub(r"['’]s$", "", w) for w in found}
+
+
 def names_a_guest(text: str, speakers: Speakers) -> bool:
-    """Whether `text` names one of the guests (by any capitalised word of the name), or there is
-    no guest with a name to name."""
+    """Whether `text` names one of the guests (by any capitalised word of the name, "Priya's"
+    too), or there is no guest with a name to name."""
     named = [parts for parts in (_name_parts(name) for name, _ in speakers.guests) if parts]
-    found = set(re.findall(r"[\w'-]+", text))
+    found = _words_said(text)
     return not named or any(part in found for parts in named for part in parts)
 
 
 def mentions_the_episode(text: str, info: Info, speakers: Speakers) -> bool:
     """Whether `text` says whose or what episode this is: a speaker's name (any capitalised word
     of it), the show's name or the episode's title, or the words "episode", "podcast", "show"."""
-    found = set(re.findall(r"[\w'-]+", text))
+    found = _words_said(text)
     if any(part in found for name in speakers.names() for part in _name_parts(name)):
         return True
     return (names_the_show(text, info, speakers)
