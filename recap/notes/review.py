@@ -257,11 +257,8 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     for candidate in fixable:
         before = candidate.text
         if language == "en":  # the rewrite knows English pronouns only
-            voice = _voice_of(candidate, parts)
-            whose = surname(voice) if voice else person
-            if candidate.segment_ids and relayed.issuperset(candidate.segment_ids):
-                whose = "the listener"
-            candidate.text = tidy(third_person(before, whose))
+            candidate.text = tidy(third_person(before, _whose(candidate, parts, person,
+                                                              relayed)))
         inspect(candidate, names.names, names.free, language, translated, names.people)
         if candidate.problems:
             candidate.text = before
@@ -286,11 +283,7 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                                     names, translated, stats)
         pending = _without_host_framing(pending, turns | relayed_lines(heard, reach=0), stats)
         for candidate in pending:  # "Turn it once a week.": whose advice it is
-            voice = _voice_of(candidate, parts)
-            whose = surname(voice) if voice else person
-            if candidate.segment_ids and relayed.issuperset(candidate.segment_ids):
-                whose = "the listener"
-            after = as_advice(candidate.text, whose)
+            after = as_advice(candidate.text, _whose(candidate, parts, person, relayed))
             if after != candidate.text:
                 _repair(candidate, after, names, translated, stats)
         if borrowed:
@@ -391,6 +384,16 @@ def _without_host_framing(pending: list[Candidate], framing: frozenset[int],
             continue
         kept.append(candidate)
     return kept
+
+
+def _whose(candidate: Candidate, parts: list[tuple[int, str]], person: str,
+           relayed: frozenset[int]) -> str:
+    """Who says a note's lines, as the rewrites name them: "the listener" for a letter read out
+    (`relayed`), else the surname of its later part's voice, else `person` (the guest's)."""
+    if candidate.segment_ids and relayed.issuperset(candidate.segment_ids):
+        return "the listener"
+    voice = _voice_of(candidate, parts)
+    return surname(voice) if voice else person
 
 
 def _voice_of(candidate: Candidate, parts: list[tuple[int, str]]) -> str:
