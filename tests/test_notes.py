@@ -1275,6 +1275,28 @@ def test_an_intro_sentence_taking_the_show_for_its_subject_is_dropped() -> None:
     assert not show_miscalled("Harbour Hour is a ferry company.", "")
 
 
+def test_a_note_taking_the_show_for_its_subject_says_it_or_goes() -> None:
+    """"Quay Talk is a novel about a lighthouse keeper…" where the line says "it's a novel…":
+    the model put the show's name for the book the note before names, so the name becomes "It".
+    "Quay Talk is back next Saturday.", where the line names the show, is the show's talk about
+    itself and goes. A note that says the show is a show stays as it is."""
+    from recap.notes.intro import Speakers
+
+    speakers = Speakers(show="Quay Talk", host="Tom Reed", guests=[("Ines Varga", "")])
+    said = ["Seven of you wrote to recommend The Salt Ledger by Ana Ruiz.",
+            "And you were right, it's a novel about a lighthouse keeper in the 1890s.",
+            "Quay Talk is back next Saturday, when we visit the boatyard.",
+            "Quay Talk started in 1998 as a five-minute weekly roundup."]
+    kept = [c.text for c in reviewed(said, speakers, [
+        "Seven listeners recommend The Salt Ledger by Ana Ruiz.",
+        "Quay Talk is a novel about a lighthouse keeper in the 1890s.",
+        "Quay Talk is back next Saturday.",
+        "Quay Talk started in 1998 as a five-minute weekly roundup."]).kept]
+    assert kept == ["Seven listeners recommend The Salt Ledger by Ana Ruiz.",
+                    "It is a novel about a lighthouse keeper in the 1890s.",
+                    "Quay Talk started in 1998 as a five-minute weekly roundup."]
+
+
 def test_an_intro_sentence_that_only_presents_the_show_is_dropped() -> None:
     """"In this episode, Lind introduces the podcast series The Harbour Hour.": who presents the
     show and nothing else, beside the sentence that says who talks with whom."""

@@ -11,6 +11,7 @@ The counts are the `checks` that `recap check` and the bench read (see recap.qua
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.dedupe import remove_duplicates
 from recap.notes.fragments import join_fragments
-from recap.notes.intro import Speakers
+from recap.notes.intro import Speakers, searchable, show_miscalled
 from recap.notes.rewrite import (
     as_advice,
     clean_spoken,
@@ -294,6 +295,8 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
                 if after != candidate.text:
                     _repair(candidate, after, names, translated, stats)
     kept = sorted(pending, key=lambda c: c.start)
+    if language == "en" and speakers.show:
+        kept = _show_not_subject(kept, speakers.show, names, translated, stats)
     if language == "en":  # the note's words, English whatever the transcript's language
         for candidate in kept:  # "She mentions that X" no answer gave a name to: X
             after = unframe(candidate.text, pronoun=True)
@@ -313,6 +316,32 @@ def review(results: list[WindowResult], names: NameContext, speakers: Speakers, 
     stats.duplicates += removed
     return Review(sorted(kept, key=lambda c: c.start), stats, list(candidates), breaks,
                   [name for _, name in parts])
+
+
+def _show_not_subject(kept: list[Candidate], show: str, names: NameContext, translated: bool,
+                      stats: ReviewStats) -> list[Candidate]:
+    """The notes that say the show is something other than a show (`intro.show_miscalled`):
+    where the lines a note cites name the show ("Quay Talk is back next Saturday."), it is the
+    show's talk about itself, and goes; where they do not ("it's a novel about a lighthouse
+    keeper…" written "Quay Talk is a novel about…"), the model put the show's name for what was
+    talked about, which the note before names: the name becomes "It"."""
+    out = []
+    for candidate in kept:
+        if not show_miscalled(candidate.text, show):
+            out.append(candidate)
+        elif searchable(show) in searchable(candidate.source()):
+            candidate.problems.append("show_talk")
+            stats.drop(candidate, "dropped")
+        else:
+            after = re.sub(rf"^(?:In this episode,? )?(?:the )?{re.escape(show)}(?![\w-]),? ",
+                           "It ", candidate.text, count=1, flags=re.IGNORECASE)
+            _repair(candidate, after, names, translated, stats)
+            if candidate.text == after:
+                out.append(candidate)
+            else:
+                candidate.problems.append("show_named")
+                stats.drop(candidate, "not fixed")
+    return out
 
 
 def _short_with_figure(candidate: Candidate) -> bool:
