@@ -591,9 +591,15 @@ def show_miscalled(sentence: str, show: str) -> bool:
     goes. "Harbour Hour is a weekly podcast…" is right."""
     if not show.strip():
         return False
-    said = re.match(rf"^(?:In this episode,? )?(?:the )?{re.escape(show)}(?![\w-]),? "
-                    r"(?:is|was|has been) (?P<what>[^.;:]+)", sentence, re.IGNORECASE)
+    said = re.match(show_opening(show) + r"(?:is|was|has been) (?P<what>[^.;:]+)", sentence,
+                    re.IGNORECASE)
     return said is not None and _SHOW_KINDS.search(said.group("what")) is None
+
+
+def show_opening(show: str) -> str:
+    """The pattern (case aside) of a sentence opening on the show's name as its subject:
+    "Harbour Hour ", "In this episode, the Harbour Hour, "."""
+    return rf"^(?:In this episode,? )?(?:the )?{re.escape(show)}(?![\w-]),? "
 
 
 _PRESENTING = frozenset(stem(w) for w in (

@@ -19,7 +19,7 @@ from typing import Any
 from recap.errors import LLMReplyError
 from recap.notes.dedupe import remove_duplicates
 from recap.notes.fragments import join_fragments
-from recap.notes.intro import Speakers, searchable, show_miscalled
+from recap.notes.intro import Speakers, searchable, show_miscalled, show_opening
 from recap.notes.rewrite import (
     as_advice,
     clean_spoken,
@@ -333,8 +333,8 @@ def _show_not_subject(kept: list[Candidate], show: str, names: NameContext, tran
             candidate.problems.append("show_talk")
             stats.drop(candidate, "dropped")
         else:
-            after = re.sub(rf"^(?:In this episode,? )?(?:the )?{re.escape(show)}(?![\w-]),? ",
-                           "It ", candidate.text, count=1, flags=re.IGNORECASE)
+            after = re.sub(show_opening(show), "It ", candidate.text, count=1,
+                           flags=re.IGNORECASE)
             _repair(candidate, after, names, translated, stats)
             if candidate.text == after:
                 out.append(candidate)
