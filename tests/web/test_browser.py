@@ -4,11 +4,15 @@ OpenAI-compatible server (scripted replies), so the test is fast and needs no mo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from tests.conftest import DATA, run_recap
 from tests.fake_openai import FakeOpenAI, fake_openai
 from tests.servers import free_port
 from tests.test_faithful_e2e import respond
-from tests.web.test_security import _stop, _wait_for
+from tests.web.test_security import _stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -47,18 +51,69 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def studio(output_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """`recap studio OUTPUT --port N` in its own process; yields its address."""
-    port = free_port()
+def studio(output_root: Path) -> Iterator[str]:
+    """`recap studio OUTPUT --port N` in its own process; yields its address once the studio
+    itself answers (a port another test's server took in the meantime means a new port)."""
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key"}
-    proc = subprocess.Popen([sys.executable, "-m", "recap", "studio", str(output_root),
-                             "--port", str(port)], stderr=subprocess.PIPE, text=True, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base}/api/episodes", proc)
-        yield base
-    finally:
-        _stop(proc)
+    for _ in range(3):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "recap", "studio", str(output_root),
+                                 "--port", str(port)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        errors = Drain(proc)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            if _studio_answers(base, proc, output_root):
+                yield base
+                return
+        finally:
+            _stop(proc)
+            errors.join()
+    raise AssertionError(f"recap studio did not start on three ports: {errors.text()}")
+
+
+class Drain:
+    """Reads the studio's stderr as it comes, so a full pipe never blocks it."""
+
+    def __init__(self, proc: subprocess.Popen[str]):
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            self.lines.append(line)
+
+    def join(self) -> None:
+        self.thread.join(10)
+
+    def text(self) -> str:
+        return "".join(self.lines[-20:])
+
+
+def _studio_answers(base: str, proc: subprocess.Popen[str], output_root: Path,
+                    seconds: float = 60) -> bool:
+    """True once this studio lists the episodes under `output_root`; False where its port was
+    taken (it exits, or something else answers there)."""
+    expected = sorted(p.name for p in output_root.iterdir() if p.is_dir())
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{base}/api/episodes", timeout=5) as answer:
+                listed = json.loads(answer.read())
+        except urllib.error.HTTPError:
+            return False  # this studio answers 200 on loopback: another server holds the port
+        except (OSError, ValueError):
+            time.sleep(0.2)
+            continue
+        slugs = sorted(e.get("slug") for e in listed) if isinstance(listed, list) else None
+        if slugs == expected and proc.poll() is None:
+            return True
+        return False
+    raise AssertionError(f"{base}/api/episodes did not answer within {seconds:g} s")
 
 
 @pytest.fixture
@@ -79,11 +134,26 @@ def wait_until(check: Callable[[], Any], seconds: float = 30, what: str = "") ->
         time.sleep(0.1)
 
 
+def open_page(browser: Any, url: str, ready: str) -> None:
+    """Open `url` and wait until the page shows `ready` (a CSS selector); a page that never
+    does fails with what the browser shows instead."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(url)
+    deadline = time.monotonic() + 30
+    while not browser.find_elements(By.CSS_SELECTOR, ready):
+        if time.monotonic() > deadline:
+            body = browser.execute_script("return document.body ? document.body.innerText : ''")
+            raise AssertionError(f"{url} never showed {ready}: the browser is at "
+                                 f"{browser.current_url} showing {body[:500]!r}")
+        time.sleep(0.1)
+
+
 def test_review_click_a_bullet_edit_and_save(browser: Any, studio: str, output_root: Path,
                                              tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get(f"{studio}/episodes/jfk")
+    open_page(browser, f"{studio}/episodes/jfk", "#post h2")
     sections = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#post h2")]
     assert sections == ["Ask not", "Ask what you can do"]
     bullets = browser.find_elements(By.CSS_SELECTOR, "#post li.bullet")
@@ -123,7 +193,7 @@ def test_review_click_a_bullet_edit_and_save(browser: Any, studio: str, output_r
     assert proc.returncode == 0, proc.stderr
     assert "Edited in the studio." in post.read_text(encoding="utf-8")
     assert "A short speech." in (post.parent / "index.new.md").read_text(encoding="utf-8")
-    browser.get(f"{studio}/episodes/jfk")
+    open_page(browser, f"{studio}/episodes/jfk", "#post h2")
     assert "Edited in the studio." in browser.find_element(By.ID, "post").text
     assert "index.new.md" in browser.find_element(By.CSS_SELECTOR, ".notice").text
 
@@ -136,7 +206,7 @@ def test_paste_a_file_and_watch_the_stages_complete(browser: Any, studio: str, l
     source = tmp_path / "media" / "kennedy.wav"
     source.parent.mkdir()
     shutil.copy(DATA / "jfk.wav", source)
-    browser.get(studio)
+    open_page(browser, studio, "#source")
     browser.find_element(By.ID, "source").send_keys(str(source))
     browser.find_element(By.CSS_SELECTOR, "details.settings summary").click()
     browser.find_element(By.NAME, "llm_base_url").send_keys(llm.base_url)
@@ -158,7 +228,7 @@ def test_bad_input_is_one_clear_message_in_the_page(browser: Any, studio: str,
                                                    tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get(studio)
+    open_page(browser, studio, "#source")
     browser.find_element(By.ID, "source").send_keys("/nowhere/episode.mp3")
     browser.find_element(By.ID, "start").click()
     message = wait_until(lambda: "exist" in browser.find_element(By.ID, "message").text
@@ -169,7 +239,7 @@ def test_bad_input_is_one_clear_message_in_the_page(browser: Any, studio: str,
 
     text = tmp_path / "notes.txt"
     text.write_text("not a recording")
-    browser.get(studio)
+    open_page(browser, studio, "#file")
     browser.find_element(By.ID, "file").send_keys(str(text))
     browser.find_element(By.ID, "start").click()
     message = wait_until(lambda: "audio" in browser.find_element(By.ID, "message").text
