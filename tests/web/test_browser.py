@@ -4,15 +4,9 @@ OpenAI-compatible server (scripted replies), so the test is fast and needs no mo
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +15,8 @@ import pytest
 
 from tests.conftest import DATA, run_recap
 from tests.fake_openai import FakeOpenAI, fake_openai
-from tests.servers import free_port
 from tests.test_faithful_e2e import respond
-from tests.web.test_security import _stop
+from tests.web.studio_process import running_studio
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -52,68 +45,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def studio(output_root: Path) -> Iterator[str]:
-    """`recap studio OUTPUT --port N` in its own process; yields its address once the studio
-    itself answers (a port another test's server took in the meantime means a new port)."""
+    """`recap studio OUTPUT --port N` in its own process; yields its address once it answers."""
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key"}
-    for _ in range(3):
-        port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "recap", "studio", str(output_root),
-                                 "--port", str(port)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True, env=env)
-        errors = Drain(proc)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            if _studio_answers(base, proc, output_root):
-                yield base
-                return
-        finally:
-            _stop(proc)
-            errors.join()
-    raise AssertionError(f"recap studio did not start on three ports: {errors.text()}")
-
-
-class Drain:
-    """Reads the studio's stderr as it comes, so a full pipe never blocks it."""
-
-    def __init__(self, proc: subprocess.Popen[str]):
-        self.lines: list[str] = []
-        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
-        self.thread.start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            self.lines.append(line)
-
-    def join(self) -> None:
-        self.thread.join(10)
-
-    def text(self) -> str:
-        return "".join(self.lines[-20:])
-
-
-def _studio_answers(base: str, proc: subprocess.Popen[str], output_root: Path,
-                    seconds: float = 60) -> bool:
-    """True once this studio lists the episodes under `output_root`; False where its port was
-    taken (it exits, or something else answers there)."""
-    expected = sorted(p.name for p in output_root.iterdir() if p.is_dir())
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(f"{base}/api/episodes", timeout=5) as answer:
-                listed = json.loads(answer.read())
-        except urllib.error.HTTPError:
-            return False  # this studio answers 200 on loopback: another server holds the port
-        except (OSError, ValueError):
-            time.sleep(0.2)
-            continue
-        slugs = sorted(e.get("slug") for e in listed) if isinstance(listed, list) else None
-        if slugs == expected and proc.poll() is None:
-            return True
-        return False
-    raise AssertionError(f"{base}/api/episodes did not answer within {seconds:g} s")
+    with running_studio(output_root, env=env) as server:
+        yield server.base
 
 
 @pytest.fixture

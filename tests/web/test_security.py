@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import free_port
+from tests.web.studio_process import running_studio
 from tests.web.test_api import page_csrf
 
 OWN = "http://127.0.0.1:8765"
@@ -106,37 +104,10 @@ def test_off_loopback_the_access_token_is_required(output_root: Path) -> None:
         assert script.get("/api/episodes", headers=bearer).status_code == 200
 
 
-def _wait_for(url: str, proc: subprocess.Popen[str], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"recap studio exited: {proc.stderr.read() if proc.stderr else ''}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer")
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def test_the_real_server_binds_loopback_and_checks_origin(output_root: Path) -> None:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "recap", "studio", str(output_root),
-                             "--port", str(port)], stderr=subprocess.PIPE, text=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/api/episodes", proc)
+    with running_studio(output_root) as studio:
+        base, port = studio.base, studio.port
+        assert studio.token is None
         with urllib.request.urlopen(f"{base}/api/episodes/jfk") as answer:
             assert b'"stages"' in answer.read()
         request = urllib.request.Request(f"{base}/api/episodes/jfk/post", method="PUT",
@@ -150,28 +121,18 @@ def test_the_real_server_binds_loopback_and_checks_origin(output_root: Path) -> 
                                    text=True).stdout
         local = [line.split()[3] for line in listening.splitlines() if line.strip()]
         assert local == [f"127.0.0.1:{port}"], listening
-    finally:
-        _stop(proc)
 
 
 def test_another_host_prints_a_token_that_is_required(output_root: Path) -> None:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "recap", "studio", str(output_root),
-                             "--port", str(port), "--host", "0.0.0.0"],
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        token = re.search(r"\?token=([\w-]+)", line)
-        assert token, line
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/api/episodes", proc)
+    with running_studio(output_root, "--host", "0.0.0.0") as studio:
+        announced = studio.stderr.lines[0]
+        assert re.search(r"at http://0\.0\.0\.0:\d+/\?token=[\w-]+$", announced), announced
+        assert studio.token and len(studio.token) >= 20
+        base = studio.base
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/api/episodes")
         assert refused.value.code == 401
         request = urllib.request.Request(f"{base}/api/episodes",
-                                         headers={"Authorization": f"Bearer {token.group(1)}"})
+                                         headers={"Authorization": f"Bearer {studio.token}"})
         with urllib.request.urlopen(request) as answer:
             assert answer.status == 200
-    finally:
-        _stop(proc)
