@@ -27,9 +27,13 @@ class Studio:
     base: str
     """http://127.0.0.1:PORT"""
     port: int
-    token: str | None
-    """The access token the studio printed (bound off loopback), else None."""
     stderr: Drain
+
+    @property
+    def token(self) -> str | None:
+        """The access token the studio printed (bound off loopback), else None."""
+        found = re.search(r"\?token=([\w-]+)", "".join(self.stderr.lines))
+        return found.group(1) if found else None
 
 
 class Drain:
@@ -63,7 +67,7 @@ def running_studio(output_root: Path, *args: str,
                                  "--port", str(port), *args], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, env=env)
         drain = Drain(proc)
-        studio = Studio(f"http://127.0.0.1:{port}", port, None, drain)
+        studio = Studio(f"http://127.0.0.1:{port}", port, drain)
         try:
             if _answers(studio, proc, output_root):
                 yield studio
@@ -84,12 +88,9 @@ def _answers(studio: Studio, proc: subprocess.Popen[str], output_root: Path,
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
-        announced = "".join(studio.stderr.lines)
-        if "serving" not in announced:
+        if not any("serving" in line for line in studio.stderr.lines):
             time.sleep(0.1)
             continue
-        token = re.search(r"\?token=([\w-]+)", announced)
-        studio.token = token.group(1) if token else None
         headers = {"Authorization": f"Bearer {studio.token}"} if studio.token else {}
         request = urllib.request.Request(f"{studio.base}/api/episodes", headers=headers)
         try:

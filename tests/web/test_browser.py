@@ -75,13 +75,12 @@ def open_page(browser: Any, url: str, ready: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(url)
-    deadline = time.monotonic() + 30
-    while not browser.find_elements(By.CSS_SELECTOR, ready):
-        if time.monotonic() > deadline:
-            body = browser.execute_script("return document.body ? document.body.innerText : ''")
-            raise AssertionError(f"{url} never showed {ready}: the browser is at "
-                                 f"{browser.current_url} showing {body[:500]!r}")
-        time.sleep(0.1)
+    try:
+        wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ready), what=ready)
+    except AssertionError:
+        body = browser.execute_script("return document.body ? document.body.innerText : ''")
+        raise AssertionError(f"{url} never showed {ready}: the browser is at "
+                             f"{browser.current_url} showing {body[:500]!r}") from None
 
 
 def test_review_click_a_bullet_edit_and_save(browser: Any, studio: str, output_root: Path,
